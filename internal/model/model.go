@@ -1,0 +1,418 @@
+// Package model is the domain model of Context Services schemas that both
+// sides of ctxschema share: the schema files produce it, the live database is
+// read back into it, and the planner diffs two of them. It knows no YAML and
+// no SQL.
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Type is the type of an attribute, as Context Services names it.
+type Type string
+
+// The attribute types of Context Services.
+const (
+	String   Type = "string"
+	Integer  Type = "integer"
+	Long     Type = "long"
+	Double   Type = "double"
+	Date     Type = "date"
+	DateTime Type = "datetime"
+	Currency Type = "currency"
+	Boolean  Type = "boolean"
+)
+
+// Types lists every attribute type in documentation order.
+var Types = []Type{String, Integer, Long, Double, Date, DateTime, Currency, Boolean}
+
+// Valid reports whether t is one of the attribute types.
+func (t Type) Valid() bool {
+	for _, v := range Types {
+		if v == t {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultStringLength is the length of a string attribute that declares none.
+const DefaultStringLength = 255
+
+// MaxStringLength is the largest length a string attribute may declare.
+const MaxStringLength = 4000
+
+// MaxNameLength is the longest name of an extension, key or attribute.
+const MaxNameLength = 26
+
+// ExtensionType says how many records of an extension a customer may hold.
+type ExtensionType string
+
+// The extension types of Context Services.
+const (
+	SingleValued ExtensionType = "single-valued"
+	MultiValued  ExtensionType = "multi-valued"
+	Classifier   ExtensionType = "classifier"
+)
+
+// Valid reports whether t is one of the extension types.
+func (t ExtensionType) Valid() bool {
+	return t == SingleValued || t == MultiValued || t == Classifier
+}
+
+// ProfileSource is the source of an identification key over profile
+// attributes.
+const ProfileSource = "profile"
+
+// Pos is where a declaration stands in a schema file. The zero Pos means the
+// object was not read from a file (for example, it was read from a database).
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+// String renders the position as file:line:col, or "" for the zero Pos.
+func (p Pos) String() string {
+	if p.File == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Attribute is one typed field of the profile or of an extension.
+type Attribute struct {
+	Name string
+	Type Type
+	// Length is the maximum length of a string attribute; 0 for other types.
+	Length int
+	// Default is the canonical text of the default value (see
+	// CanonicalDefault), or nil when the attribute has none.
+	Default   *string
+	Mandatory bool
+	Encrypt   bool
+	// RenamedFrom names the attribute this one was called before; it is a
+	// planning instruction, not part of the attribute's state.
+	RenamedFrom string
+	Pos         Pos
+}
+
+// Column is the physical column name of the attribute.
+func (a Attribute) Column() string { return strings.ToLower(a.Name) }
+
+// SameState reports whether a and b describe the same stored attribute:
+// everything but position and rename instructions, names compared exactly.
+func (a Attribute) SameState(b Attribute) bool {
+	return a.Name == b.Name && a.Type == b.Type && a.Length == b.Length &&
+		equalDefault(a.Default, b.Default) && a.Mandatory == b.Mandatory && a.Encrypt == b.Encrypt
+}
+
+func equalDefault(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// Extension is a profile extension: a table of typed records per customer.
+type Extension struct {
+	Name       string
+	Type       ExtensionType
+	Attributes []Attribute
+	// Unique lists the unique items: each is one attribute name or a
+	// composite of two or more, in declared order. Per-attribute
+	// `unique: true` is folded in here by the loader.
+	Unique      [][]string
+	RenamedFrom string
+	Pos         Pos
+}
+
+// Table is the physical table name of the extension.
+func (e Extension) Table() string { return ExtensionTable(e.Name) }
+
+// Attribute finds an attribute by name, case-insensitively.
+func (e Extension) Attribute(name string) (Attribute, bool) {
+	return findAttribute(e.Attributes, name)
+}
+
+// ExtensionTable is the physical table of the extension called name.
+func ExtensionTable(name string) string { return "ext_" + strings.ToLower(name) }
+
+// ProfileTable is the physical table of the profile schema.
+const ProfileTable = "profile"
+
+// CustomerIDColumn is the column that holds the customer id in every table.
+const CustomerIDColumn = "customer_id"
+
+// RecordIDColumn is the surrogate primary key of multi-valued extensions.
+const RecordIDColumn = "record_id"
+
+// CustomerIDLength is the maximum length of a customer id.
+const CustomerIDLength = 16
+
+// Key is an identification key: an ordered index over attributes of one
+// source (the profile or one extension).
+type Key struct {
+	Name string
+	// Source is ProfileSource or the name of an extension, as declared.
+	Source     string
+	Attributes []string
+	Unique     bool
+	Pos        Pos
+}
+
+// Index is the physical index name of the key.
+func (k Key) Index() string { return KeyIndex(k.Name) }
+
+// OnProfile reports whether the key's source is the profile.
+func (k Key) OnProfile() bool { return strings.EqualFold(k.Source, ProfileSource) || k.Source == "" }
+
+// KeyIndex is the physical index of the key called name.
+func KeyIndex(name string) string { return "ik_" + strings.ToLower(name) }
+
+// UniqueIndex is the physical name of the unique index of a multi-valued
+// extension's unique item. It is derived from the lower-cased attribute
+// names, so reordering items in the file does not rename their indexes.
+func UniqueIndex(extension string, item []string) string {
+	cols := make([]string, len(item))
+	for i, a := range item {
+		cols[i] = strings.ToLower(a)
+	}
+	return fmt.Sprintf("ux_%s_%08x", strings.ToLower(extension), fnv32(strings.Join(cols, ",")))
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// Schema is a whole declared schema: the profile attributes, the extensions
+// and the identification keys.
+type Schema struct {
+	Profile    []Attribute
+	Extensions []Extension
+	Keys       []Key
+}
+
+// ProfileAttribute finds a profile attribute by name, case-insensitively.
+func (s *Schema) ProfileAttribute(name string) (Attribute, bool) {
+	return findAttribute(s.Profile, name)
+}
+
+// Extension finds an extension by name, case-insensitively.
+func (s *Schema) Extension(name string) (Extension, bool) {
+	for _, e := range s.Extensions {
+		if strings.EqualFold(e.Name, name) {
+			return e, true
+		}
+	}
+	return Extension{}, false
+}
+
+// Key finds an identification key by name, case-insensitively.
+func (s *Schema) Key(name string) (Key, bool) {
+	for _, k := range s.Keys {
+		if strings.EqualFold(k.Name, name) {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// SourceAttributes returns the attributes of a key's source, and whether the
+// source exists.
+func (s *Schema) SourceAttributes(source string) ([]Attribute, bool) {
+	if source == "" || strings.EqualFold(source, ProfileSource) {
+		return s.Profile, true
+	}
+	e, ok := s.Extension(source)
+	return e.Attributes, ok
+}
+
+// KeyTable is the physical table that holds the key's index in s.
+func KeyTable(k Key) string {
+	if k.OnProfile() {
+		return ProfileTable
+	}
+	return ExtensionTable(k.Source)
+}
+
+// Sort orders extensions and keys by lower-cased name so that two schemas
+// that differ only in file order compare equal. Attribute order is kept: it
+// is the column order.
+func (s *Schema) Sort() {
+	sort.SliceStable(s.Extensions, func(i, j int) bool {
+		return strings.ToLower(s.Extensions[i].Name) < strings.ToLower(s.Extensions[j].Name)
+	})
+	sort.SliceStable(s.Keys, func(i, j int) bool {
+		return strings.ToLower(s.Keys[i].Name) < strings.ToLower(s.Keys[j].Name)
+	})
+}
+
+// Clone returns a deep copy of s.
+func (s *Schema) Clone() *Schema {
+	c := &Schema{
+		Profile:    cloneAttributes(s.Profile),
+		Extensions: make([]Extension, len(s.Extensions)),
+		Keys:       make([]Key, len(s.Keys)),
+	}
+	for i, e := range s.Extensions {
+		e.Attributes = cloneAttributes(e.Attributes)
+		e.Unique = cloneItems(e.Unique)
+		c.Extensions[i] = e
+	}
+	for i, k := range s.Keys {
+		k.Attributes = append([]string(nil), k.Attributes...)
+		c.Keys[i] = k
+	}
+	return c
+}
+
+// Stripped returns a copy of s without positions and rename instructions:
+// the state a database can hold.
+func (s *Schema) Stripped() *Schema {
+	c := s.Clone()
+	strip := func(as []Attribute) {
+		for i := range as {
+			as[i].Pos, as[i].RenamedFrom = Pos{}, ""
+		}
+	}
+	strip(c.Profile)
+	for i := range c.Extensions {
+		c.Extensions[i].Pos, c.Extensions[i].RenamedFrom = Pos{}, ""
+		strip(c.Extensions[i].Attributes)
+	}
+	for i := range c.Keys {
+		c.Keys[i].Pos = Pos{}
+	}
+	return c
+}
+
+func cloneAttributes(as []Attribute) []Attribute {
+	if as == nil {
+		return nil
+	}
+	out := make([]Attribute, len(as))
+	for i, a := range as {
+		if a.Default != nil {
+			d := *a.Default
+			a.Default = &d
+		}
+		out[i] = a
+	}
+	return out
+}
+
+func cloneItems(items [][]string) [][]string {
+	if items == nil {
+		return nil
+	}
+	out := make([][]string, len(items))
+	for i, it := range items {
+		out[i] = append([]string(nil), it...)
+	}
+	return out
+}
+
+func findAttribute(as []Attribute, name string) (Attribute, bool) {
+	for _, a := range as {
+		if strings.EqualFold(a.Name, name) {
+			return a, true
+		}
+	}
+	return Attribute{}, false
+}
+
+// SameItem reports whether two unique items cover the same attributes in the
+// same order, case-insensitively.
+func SameItem(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.EqualFold(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Mode is the server mode of a database.
+type Mode string
+
+// The server modes. A new database starts in maintenance mode; production
+// refuses every schema change.
+const (
+	Maintenance Mode = "maintenance"
+	Production  Mode = "production"
+)
+
+// Valid reports whether m is a server mode.
+func (m Mode) Valid() bool { return m == Maintenance || m == Production }
+
+// Table is the declared state of one physical table: the profile table or
+// one extension's table, with the keys whose index lives on it.
+type Table struct {
+	// Name is the physical table name.
+	Name string
+	// Extension is the extension stored in the table; nil for the profile.
+	Extension *Extension
+	// Attributes are the columns after customer_id (and record_id).
+	Attributes []Attribute
+	// Keys are the identification keys indexed on this table.
+	Keys []Key
+}
+
+// MultiValued reports whether the table holds several records per customer.
+func (t Table) MultiValued() bool {
+	return t.Extension != nil && t.Extension.Type == MultiValued
+}
+
+// UniqueIndexes returns the unique items that become physical indexes (those
+// of multi-valued extensions), keyed by index name.
+func (t Table) UniqueIndexes() map[string][]string {
+	out := map[string][]string{}
+	if !t.MultiValued() {
+		return out
+	}
+	for _, item := range t.Extension.Unique {
+		out[UniqueIndex(t.Extension.Name, item)] = item
+	}
+	return out
+}
+
+// Tables returns the physical tables of s: the profile table first, then one
+// per extension in name order. The profile table is always present.
+func (s *Schema) Tables() []Table {
+	c := s.Clone()
+	c.Sort()
+	out := []Table{{Name: ProfileTable, Attributes: c.Profile}}
+	for i := range c.Extensions {
+		e := c.Extensions[i]
+		out = append(out, Table{Name: e.Table(), Extension: &e, Attributes: e.Attributes})
+	}
+	for _, k := range c.Keys {
+		for i := range out {
+			if out[i].Name == KeyTable(k) {
+				out[i].Keys = append(out[i].Keys, k)
+			}
+		}
+	}
+	return out
+}
+
+// Table returns the physical table called name in s.
+func (s *Schema) Table(name string) (Table, bool) {
+	for _, t := range s.Tables() {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}

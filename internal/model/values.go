@@ -1,0 +1,157 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CanonicalDefault checks that raw is a valid default for an attribute of
+// type t (and, for strings, at most length characters) and returns its
+// canonical text: the form that is stored in the catalog and compared by the
+// planner, so that `0`, `00` and `+0` are one default. The error says what is
+// wrong with the value, without position.
+func CanonicalDefault(t Type, length int, raw string) (string, error) {
+	switch t {
+	case String:
+		if n := len([]rune(raw)); length > 0 && n > length {
+			return "", fmt.Errorf("default %q is %d characters, longer than the length %d", raw, n, length)
+		}
+		return raw, nil
+	case Integer, Long:
+		bits := 64
+		if t == Integer {
+			bits = 32
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, bits)
+		if err != nil {
+			return "", fmt.Errorf("default %q is not a %s (a whole number of %d bits)", raw, t, bits)
+		}
+		return strconv.FormatInt(n, 10), nil
+	case Double:
+		f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return "", fmt.Errorf("default %q is not a finite double", raw)
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64), nil
+	case Currency:
+		return canonicalCurrency(raw)
+	case Boolean:
+		b, ok := ParseBool(raw)
+		if !ok {
+			return "", fmt.Errorf("default %q is not a boolean (true or false)", raw)
+		}
+		return strconv.FormatBool(b), nil
+	case Date:
+		d, err := time.Parse("2006-01-02", raw)
+		if err != nil {
+			return "", fmt.Errorf("default %q is not a date (YYYY-MM-DD)", raw)
+		}
+		return d.Format("2006-01-02"), nil
+	case DateTime:
+		ts, err := ParseDateTime(raw)
+		if err != nil {
+			return "", fmt.Errorf("default %q is not an ISO 8601 UTC datetime (like 1981-03-17T02:00:00.000Z)", raw)
+		}
+		return FormatDateTime(ts), nil
+	}
+	return "", fmt.Errorf("unknown type %q", t)
+}
+
+var currencyRE = regexp.MustCompile(`^[+-]?(\d+)(\.(\d+))?$`)
+
+// canonicalCurrency accepts a decimal with at most 15 integer and 4 fraction
+// digits (numeric(19,4)) and writes it without superfluous zeros.
+func canonicalCurrency(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	m := currencyRE.FindStringSubmatch(s)
+	if m == nil {
+		return "", fmt.Errorf("default %q is not a currency amount (a decimal like 12.50)", raw)
+	}
+	intPart := strings.TrimLeft(m[1], "0")
+	frac := strings.TrimRight(m[3], "0")
+	if len(intPart) > 15 || len(frac) > 4 {
+		return "", fmt.Errorf("default %q does not fit a currency (15 digits before the point, 4 after)", raw)
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return "", fmt.Errorf("default %q is not a currency amount", raw)
+	}
+	out := r.FloatString(len(frac))
+	return out, nil
+}
+
+// ParseBool accepts the booleans of the schema files: true and false in any
+// case (the Context Services documents write them as strings).
+func ParseBool(s string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+// ParseDateTime parses an ISO 8601 datetime in UTC: a trailing Z or a zero
+// offset, with or without fractional seconds.
+func ParseDateTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if _, off := t.Zone(); off != 0 {
+		return time.Time{}, errors.New("not UTC")
+	}
+	return t.UTC(), nil
+}
+
+// FormatDateTime writes t as the canonical ISO 8601 UTC text with
+// milliseconds, the form Context Services uses.
+func FormatDateTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// reserved holds the words refused as names, lower-cased.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`
+		extension none profile service state task
+		alter by comment constraint create cursor database delete from having
+		identity index inner insert is join left null order outer prepare
+		primary procedure return right select set size table truncate union
+		update when where
+		bigint binary bit blob boolean char clob currency date datetime
+		decimal double float int integer long longvarbinary money nchar
+		number numeric real smalldatetime smallint smallmoney string time
+		timestamp tinyint varbinary varchar varchar2`) {
+		reserved[w] = true
+	}
+}
+
+// Reserved reports whether name is a reserved word (case-insensitive).
+func Reserved(name string) bool { return reserved[strings.ToLower(name)] }
+
+var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+
+// CheckName returns a problem with name as the name of an extension, key or
+// attribute, or nil when it is valid.
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("name is empty")
+	case !nameRE.MatchString(name):
+		return fmt.Errorf("name %q must start with a letter and hold only letters, digits and underscores", name)
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("name %q is %d characters, longer than %d", name, len(name), MaxNameLength)
+	case Reserved(name):
+		return fmt.Errorf("name %q is a reserved word", name)
+	}
+	return nil
+}
