@@ -1,0 +1,167 @@
+// Package dialect defines what a database dialect provides to ctxschema and
+// a registry that finds a dialect by URL scheme. Dialects read the live state
+// and render the planner's changes to SQL; they never decide what changes.
+package dialect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// Querier is what inspection, data checks and catalog updates run on: a
+// *sqlx.DB or a *sqlx.Tx.
+type Querier = sqlx.ExtContext
+
+// Dialect is one database engine. Implementations live in their own package
+// under internal/dialect and pass the conformance suite in dialecttest.
+type Dialect interface {
+	// Scheme is the URL scheme that selects the dialect ("sqlite").
+	Scheme() string
+	// Open connects to the database that the URL names. Errors name the URL
+	// with its password redacted.
+	Open(ctx context.Context, rawURL string) (*sqlx.DB, error)
+
+	// Inspect reads the catalog, the mode and the physical layout in a fixed
+	// number of queries, whatever the number of tables. On a database with
+	// no catalog it returns an empty catalog in maintenance mode and New set.
+	Inspect(ctx context.Context, q Querier) (*plan.State, error)
+	// Expected is the physical layout that the catalog schema s should
+	// have, normalised as Inspect normalises what it reads.
+	Expected(s *model.Schema) plan.Physical
+	// Data answers the planner's data checks with queries on q.
+	Data(q Querier) plan.Data
+	// Render turns one step of p into SQL: statements for the transaction
+	// and statements for after it (online index builds). It is pure.
+	// blocking reports that the statements lock or rewrite a table with
+	// rows.
+	Render(p *plan.Plan, step plan.Step) (r Rendered, err error)
+
+	// EnsureCatalog creates the cs_ catalog tables if they do not exist.
+	EnsureCatalog(ctx context.Context, q Querier) error
+	// WriteCatalog records s as the applied schema.
+	WriteCatalog(ctx context.Context, q Querier, s *model.Schema) error
+	// SetMode records the server mode.
+	SetMode(ctx context.Context, q Querier, m model.Mode) error
+	// AppendHistory records one apply or mode switch.
+	AppendHistory(ctx context.Context, q Querier, e HistoryEntry) error
+	// History lists the recorded entries, oldest first.
+	History(ctx context.Context, q Querier) ([]HistoryEntry, error)
+
+	// Lock takes the database's apply lock, waiting up to timeout. It
+	// returns a *LockTimeoutError naming the holder when the wait times out.
+	// A crashed holder's lock is released by the database or the OS.
+	Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (Lock, error)
+	// Begin starts the apply's transaction, in the mode the dialect needs
+	// for DDL (SQLite: BEGIN IMMEDIATE).
+	Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error)
+}
+
+// Rendered is the SQL of one step.
+type Rendered struct {
+	// SQL runs inside the apply's transaction.
+	SQL []string
+	// After runs once the transaction committed, one statement at a time
+	// (PostgreSQL CREATE INDEX CONCURRENTLY).
+	After []string
+	// Blocking is true when SQL rewrites a table or builds an index while
+	// holding a lock that blocks writers.
+	Blocking bool
+}
+
+// Lock is a held apply lock.
+type Lock interface {
+	// Release frees the lock. It is safe to call more than once.
+	Release() error
+}
+
+// HistoryEntry is one row of the history: an apply or a mode switch.
+type HistoryEntry struct {
+	ID int64
+	At time.Time
+	// Kind is "apply" or "mode".
+	Kind string
+	// Actor is user@host (pid N) of the process that wrote the entry.
+	Actor string
+	// Summary is one line: "2 to create, 0 to update, 1 to delete" or
+	// "maintenance -> production".
+	Summary string
+	// Detail holds the statements that ran, one per line.
+	Detail string
+}
+
+// LockTimeoutError is returned by Lock when another process held the apply
+// lock for the whole timeout.
+type LockTimeoutError struct {
+	Holder  string
+	Timeout time.Duration
+}
+
+func (e *LockTimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s waiting for the apply lock held by %s; retry later or raise --lock-timeout", e.Timeout, e.Holder)
+}
+
+// Registry finds dialects by URL scheme.
+type Registry struct {
+	byScheme map[string]Dialect
+}
+
+// NewRegistry returns a registry of the given dialects.
+func NewRegistry(ds ...Dialect) *Registry {
+	r := &Registry{byScheme: map[string]Dialect{}}
+	for _, d := range ds {
+		r.byScheme[d.Scheme()] = d
+	}
+	return r
+}
+
+// ErrBadURL is returned by Registry.Lookup for a URL it cannot use.
+var ErrBadURL = errors.New("bad database URL")
+
+// Lookup returns the dialect for rawURL's scheme.
+func (r *Registry) Lookup(rawURL string) (Dialect, error) {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok || scheme == "" {
+		return nil, fmt.Errorf("%w %q: want scheme://…, e.g. sqlite://ctxschema.db or postgres://user@host:5432/db", ErrBadURL, Redact(rawURL))
+	}
+	if scheme == "postgresql" {
+		scheme = "postgres"
+	}
+	d, ok := r.byScheme[strings.ToLower(scheme)]
+	if !ok {
+		return nil, fmt.Errorf("%w %q: unknown scheme %q (known: %s)", ErrBadURL, Redact(rawURL), scheme, strings.Join(r.Schemes(), ", "))
+	}
+	return d, nil
+}
+
+// Schemes lists the registered schemes in order.
+func (r *Registry) Schemes() []string {
+	var out []string
+	for s := range r.byScheme {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Redact replaces the password of a URL with "xxxxx". Text that is not a URL
+// is returned unchanged.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		return rawURL
+	}
+	if _, has := u.User.Password(); !has {
+		return rawURL
+	}
+	return u.Redacted()
+}

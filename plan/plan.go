@@ -1,0 +1,229 @@
+package plan
+
+import (
+	"context"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// HazardKind classifies the risk of a change.
+type HazardKind string
+
+// The hazard kinds.
+const (
+	// Destructive: data is lost. Refused without --allow-destructive unless
+	// the change loses nothing.
+	Destructive HazardKind = "destructive"
+	// DataCheck: the change cannot succeed on the data that is there.
+	// Always refused.
+	DataCheck HazardKind = "data-check"
+	// Blocking: the change locks or rewrites a table. Shown, not refused.
+	Blocking HazardKind = "blocking"
+)
+
+// Hazard is one risk of one change, measured on the live data where it can
+// be. Counts are -1 when unknown (no database, as in an offline diff).
+type Hazard struct {
+	Kind    HazardKind
+	Message string
+	// Rows is how many rows (records, profiles) are affected or lost.
+	Rows int64
+	// Values is how many non-null values are lost or offending.
+	Values int64
+	// Groups is how many duplicate groups a uniqueness check found.
+	Groups int64
+	// Customers is how many customers hold offending data.
+	Customers int64
+	// CustomerIDs are up to five offending customer ids, never values.
+	CustomerIDs []string
+}
+
+// LosesNothing reports whether a destructive hazard was measured and loses
+// no data, so that it needs no --allow-destructive.
+func (h Hazard) LosesNothing() bool {
+	return h.Kind == Destructive && h.Rows == 0 && h.Values == 0
+}
+
+// Step is one change of a plan with its hazards and, once a dialect rendered
+// it, its SQL.
+type Step struct {
+	Change  Change
+	Hazards []Hazard
+	// SQL runs inside the apply's transaction.
+	SQL []string
+	// After runs after the transaction commits (online index builds).
+	After []string
+}
+
+// HasHazard reports whether the step carries a hazard of kind k.
+func (s Step) HasHazard(k HazardKind) bool {
+	for _, h := range s.Hazards {
+		if h.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// NeedsAllowDestructive reports whether the step loses data and so needs
+// --allow-destructive.
+func (s Step) NeedsAllowDestructive() bool {
+	for _, h := range s.Hazards {
+		if h.Kind == Destructive && !h.LosesNothing() {
+			return true
+		}
+	}
+	return false
+}
+
+// Plan is the ordered list of changes that makes a database match a desired
+// schema.
+type Plan struct {
+	Steps []Step
+	// Current is the catalog the plan starts from; Desired the schema it
+	// reaches (positions and rename instructions stripped).
+	Current, Desired *model.Schema
+	// Mode is the server mode of the database when planned.
+	Mode model.Mode
+	// Unmanaged lists objects in the database that ctxschema did not create
+	// and will never touch.
+	Unmanaged []Drift
+	// Rows holds the row counts of the tables the plan touches, by physical
+	// name, as measured when planning; absent when unknown (offline diff).
+	Rows map[string]int64
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
+
+// Summary counts the steps by action: replaces count once as a create and
+// once as a delete, renames and repairs as updates, like Terraform does.
+type Summary struct {
+	Create, Update, Delete int
+}
+
+// Summary counts the plan's steps.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for _, st := range p.Steps {
+		switch st.Change.Action() {
+		case Create:
+			s.Create++
+		case Delete:
+			s.Delete++
+		case Replace:
+			s.Create++
+			s.Delete++
+		default:
+			s.Update++
+		}
+	}
+	return s
+}
+
+// Blocked returns the steps whose data checks fail: they cannot be applied.
+func (p *Plan) Blocked() []Step {
+	var out []Step
+	for _, s := range p.Steps {
+		if s.HasHazard(DataCheck) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Destructive returns the steps that lose data and need --allow-destructive.
+func (p *Plan) Destructive() []Step {
+	var out []Step
+	for _, s := range p.Steps {
+		if s.NeedsAllowDestructive() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// State is the live state of a database as a dialect inspected it.
+type State struct {
+	// Catalog is the schema recorded by the last apply; empty on a new
+	// database.
+	Catalog *model.Schema
+	// Mode is the recorded server mode.
+	Mode model.Mode
+	// Physical is what the database holds; Expected is what it should hold
+	// for Catalog (the dialect derives it). Their difference is drift.
+	Physical, Expected Physical
+	// New is true when the database has no ctxschema catalog yet.
+	New bool
+}
+
+// Physical describes tables, columns and indexes as a dialect sees them.
+// Dialects normalise types and defaults so that Expected and Physical compare
+// equal when nothing drifted.
+type Physical struct {
+	Tables []PhysicalTable
+}
+
+// Table finds a table by physical name.
+func (p Physical) Table(name string) (PhysicalTable, bool) {
+	for _, t := range p.Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return PhysicalTable{}, false
+}
+
+// PhysicalTable is one table with its columns and indexes.
+type PhysicalTable struct {
+	Name    string
+	Columns []PhysicalColumn
+	Indexes []PhysicalIndex
+}
+
+// PhysicalColumn is one column. Definition is the dialect's normalised
+// rendering of everything checked for drift (type, nullability, default,
+// length check), compared as text.
+type PhysicalColumn struct {
+	Name       string
+	Definition string
+}
+
+// PhysicalIndex is one index. Definition is the dialect's normalised
+// rendering (unique, columns in order); Valid is false for an index an
+// interrupted online build left behind.
+type PhysicalIndex struct {
+	Name       string
+	Definition string
+	Valid      bool
+}
+
+// Finding is what a data check found: counts, and up to five customer ids.
+type Finding struct {
+	Rows        int64
+	Groups      int64
+	Customers   int64
+	CustomerIDs []string
+}
+
+// Data answers the planner's questions about live rows. Each method runs
+// one query; none returns stored values, only counts and customer ids.
+// Errors are database errors and abort planning.
+type Data interface {
+	// Rows counts the rows of a table.
+	Rows(ctx context.Context, table string) (int64, error)
+	// NonNull counts the non-null values of a column.
+	NonNull(ctx context.Context, table, column string) (int64, error)
+	// Nulls finds rows where column is NULL.
+	Nulls(ctx context.Context, table, column string) (Finding, error)
+	// Duplicates finds groups of rows that share non-null values of columns;
+	// with perCustomer, customer_id is part of the group.
+	Duplicates(ctx context.Context, table string, columns []string, perCustomer bool) (Finding, error)
+	// TooLong finds string values longer than max characters.
+	TooLong(ctx context.Context, table, column string, max int) (Finding, error)
+	// Unconvertible finds non-null values of column, stored as from, that
+	// do not convert to the type to without loss.
+	Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (Finding, error)
+	// MultiRecord finds customers holding more than one record.
+	MultiRecord(ctx context.Context, table string) (Finding, error)
+}
