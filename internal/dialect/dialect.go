@@ -46,16 +46,9 @@ type Dialect interface {
 	// rows.
 	Render(p *plan.Plan, step plan.Step) (r Rendered, err error)
 
-	// EnsureCatalog creates the cs_ catalog tables if they do not exist.
+	// EnsureCatalog creates the cs_ catalog tables if they do not exist
+	// (see internal/catalog, which reads and writes them portably).
 	EnsureCatalog(ctx context.Context, q Querier) error
-	// WriteCatalog records s as the applied schema.
-	WriteCatalog(ctx context.Context, q Querier, s *model.Schema) error
-	// SetMode records the server mode.
-	SetMode(ctx context.Context, q Querier, m model.Mode) error
-	// AppendHistory records one apply or mode switch.
-	AppendHistory(ctx context.Context, q Querier, e HistoryEntry) error
-	// History lists the recorded entries, oldest first.
-	History(ctx context.Context, q Querier) ([]HistoryEntry, error)
 
 	// Lock takes the database's apply lock, waiting up to timeout. It
 	// returns a *LockTimeoutError naming the holder when the wait times out.
@@ -82,21 +75,6 @@ type Rendered struct {
 type Lock interface {
 	// Release frees the lock. It is safe to call more than once.
 	Release() error
-}
-
-// HistoryEntry is one row of the history: an apply or a mode switch.
-type HistoryEntry struct {
-	ID int64
-	At time.Time
-	// Kind is "apply" or "mode".
-	Kind string
-	// Actor is user@host (pid N) of the process that wrote the entry.
-	Actor string
-	// Summary is one line: "2 to create, 0 to update, 1 to delete" or
-	// "maintenance -> production".
-	Summary string
-	// Detail holds the statements that ran, one per line.
-	Detail string
 }
 
 // LockTimeoutError is returned by Lock when another process held the apply

@@ -1,0 +1,220 @@
+// Package catalog reads and writes ctxschema's own tables (prefixed cs_),
+// which every dialect keeps in the same shape: the server mode, the declared
+// schema as applied, and the history. The SQL here is portable; it is bound
+// with sqlx.Rebind, so dialects only supply the DDL that differs.
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// The catalog tables.
+const (
+	MetaTable    = "cs_meta"
+	SchemaTable  = "cs_schema"
+	HistoryTable = "cs_history"
+)
+
+// FormatVersion is the version of the catalog layout, stored in cs_meta.
+const FormatVersion = "1"
+
+// Entry is one row of cs_history.
+type Entry struct {
+	ID      int64
+	At      time.Time
+	Kind    string
+	Actor   string
+	Summary string
+	Detail  string
+}
+
+// document is the JSON form of a declared schema in cs_schema. Its field
+// names are part of the on-disk format: never rename them.
+type document struct {
+	Profile    []attribute `json:"profile"`
+	Extensions []extension `json:"extensions"`
+	Keys       []key       `json:"keys"`
+}
+
+type attribute struct {
+	Name      string  `json:"name"`
+	Type      string  `json:"type"`
+	Length    int     `json:"length,omitempty"`
+	Default   *string `json:"default,omitempty"`
+	Mandatory bool    `json:"mandatory,omitempty"`
+	Encrypt   bool    `json:"encrypt,omitempty"`
+}
+
+type extension struct {
+	Name       string      `json:"name"`
+	Type       string      `json:"type"`
+	Attributes []attribute `json:"attributes"`
+	Unique     [][]string  `json:"unique,omitempty"`
+}
+
+type key struct {
+	Name       string   `json:"name"`
+	Source     string   `json:"source"`
+	Attributes []string `json:"attributes"`
+	Unique     bool     `json:"unique,omitempty"`
+}
+
+// Encode renders s as the catalog's JSON document. Positions and rename
+// instructions are not part of the stored state.
+func Encode(s *model.Schema) ([]byte, error) {
+	var d document
+	d.Profile = encodeAttributes(s.Profile)
+	d.Extensions = []extension{}
+	d.Keys = []key{}
+	for _, e := range s.Extensions {
+		d.Extensions = append(d.Extensions, extension{Name: e.Name, Type: string(e.Type), Attributes: encodeAttributes(e.Attributes), Unique: e.Unique})
+	}
+	for _, k := range s.Keys {
+		src := k.Source
+		if src == "" {
+			src = model.ProfileSource
+		}
+		d.Keys = append(d.Keys, key{Name: k.Name, Source: src, Attributes: k.Attributes, Unique: k.Unique})
+	}
+	return json.Marshal(d)
+}
+
+func encodeAttributes(as []model.Attribute) []attribute {
+	out := []attribute{}
+	for _, a := range as {
+		out = append(out, attribute{Name: a.Name, Type: string(a.Type), Length: a.Length, Default: a.Default, Mandatory: a.Mandatory, Encrypt: a.Encrypt})
+	}
+	return out
+}
+
+// Decode parses a catalog JSON document.
+func Decode(b []byte) (*model.Schema, error) {
+	var d document
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("catalog %s holds an unreadable schema: %w", SchemaTable, err)
+	}
+	s := &model.Schema{Profile: decodeAttributes(d.Profile)}
+	for _, e := range d.Extensions {
+		s.Extensions = append(s.Extensions, model.Extension{Name: e.Name, Type: model.ExtensionType(e.Type), Attributes: decodeAttributes(e.Attributes), Unique: e.Unique})
+	}
+	for _, k := range d.Keys {
+		s.Keys = append(s.Keys, model.Key{Name: k.Name, Source: k.Source, Attributes: k.Attributes, Unique: k.Unique})
+	}
+	s.Sort()
+	return s, nil
+}
+
+func decodeAttributes(as []attribute) []model.Attribute {
+	var out []model.Attribute
+	for _, a := range as {
+		out = append(out, model.Attribute{Name: a.Name, Type: model.Type(a.Type), Length: a.Length, Default: a.Default, Mandatory: a.Mandatory, Encrypt: a.Encrypt})
+	}
+	return out
+}
+
+// Read returns the recorded schema and mode. A database whose catalog
+// tables exist but hold no schema yet has an empty schema; a missing mode
+// row means maintenance.
+func Read(ctx context.Context, q sqlx.QueryerContext) (*model.Schema, model.Mode, error) {
+	mode := model.Maintenance
+	var m string
+	err := sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), "mode")
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, "", fmt.Errorf("reading the server mode: %w", err)
+	default:
+		mode = model.Mode(m)
+		if !mode.Valid() {
+			return nil, "", fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
+		}
+	}
+	var def string
+	err = sqlx.GetContext(ctx, q, &def, "SELECT definition FROM "+SchemaTable+" WHERE id = 1")
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return &model.Schema{}, mode, nil
+	case err != nil:
+		return nil, "", fmt.Errorf("reading the catalog schema: %w", err)
+	}
+	s, err := Decode([]byte(def))
+	return s, mode, err
+}
+
+// Write records s as the applied schema.
+func Write(ctx context.Context, q sqlx.ExtContext, s *model.Schema) error {
+	b, err := Encode(s)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	if _, err := q.ExecContext(ctx, "DELETE FROM "+SchemaTable); err != nil {
+		return fmt.Errorf("writing the catalog schema: %w", err)
+	}
+	_, err = q.ExecContext(ctx, q.Rebind("INSERT INTO "+SchemaTable+" (id, definition, updated_at) VALUES (1, ?, ?)"), string(b), now)
+	if err != nil {
+		return fmt.Errorf("writing the catalog schema: %w", err)
+	}
+	return nil
+}
+
+// SetMode records the server mode.
+func SetMode(ctx context.Context, q sqlx.ExtContext, m model.Mode) error {
+	if _, err := q.ExecContext(ctx, q.Rebind("DELETE FROM "+MetaTable+" WHERE key = ?"), "mode"); err != nil {
+		return fmt.Errorf("writing the server mode: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, q.Rebind("INSERT INTO "+MetaTable+" (key, value) VALUES (?, ?)"), "mode", string(m)); err != nil {
+		return fmt.Errorf("writing the server mode: %w", err)
+	}
+	return nil
+}
+
+// Append adds one entry to the history; At defaults to now.
+func Append(ctx context.Context, q sqlx.ExtContext, e Entry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	_, err := q.ExecContext(ctx, q.Rebind("INSERT INTO "+HistoryTable+" (at, kind, actor, summary, detail) VALUES (?, ?, ?, ?, ?)"),
+		e.At.UTC().Format(time.RFC3339Nano), e.Kind, e.Actor, e.Summary, e.Detail)
+	if err != nil {
+		return fmt.Errorf("writing the history: %w", err)
+	}
+	return nil
+}
+
+// History lists the history, oldest first.
+func History(ctx context.Context, q sqlx.QueryerContext) ([]Entry, error) {
+	rows, err := q.QueryxContext(ctx, "SELECT id, at, kind, actor, summary, detail FROM "+HistoryTable+" ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("reading the history: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Summary, &e.Detail); err != nil {
+			return nil, fmt.Errorf("reading the history: %w", err)
+		}
+		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// bindOf returns the bind type of q when it knows its driver.
+func bindOf(q sqlx.QueryerContext) int {
+	if d, ok := q.(interface{ DriverName() string }); ok {
+		return sqlx.BindType(d.DriverName())
+	}
+	return sqlx.QUESTION
+}
