@@ -4,4 +4,7 @@ go 1.26
 
 require github.com/jmoiron/sqlx v1.4.0
 
-require github.com/mattn/go-sqlite3 v1.14.53 // indirect
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/mattn/go-sqlite3 v1.14.53 // indirect
+)

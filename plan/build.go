@@ -1,0 +1,523 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// InputError reports problems of the schema files that only the live
+// database reveals, such as a renamed_from that names nothing. Each problem
+// carries the position of the declaration.
+type InputError struct {
+	Problems []InputProblem
+}
+
+// InputProblem is one problem of an InputError.
+type InputProblem struct {
+	Pos     model.Pos
+	Message string
+}
+
+func (e *InputError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		if pos := p.Pos.String(); pos != "" {
+			lines[i] = pos + ": " + p.Message
+		} else {
+			lines[i] = p.Message
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Build plans the changes that make a database in state st match desired.
+// data answers the data checks; with a nil data (an offline diff) counts are
+// unknown (-1), destructive changes need --allow-destructive and no data
+// check runs. Build orders the steps so that every step can run after the
+// ones before it: keys and unique items are dropped before what they cover
+// and created after it.
+func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*Plan, error) {
+	b := &builder{ctx: ctx, data: data, rows: map[string]int64{}}
+	b.cur = &model.Schema{}
+	if st.Catalog != nil {
+		b.cur = st.Catalog.Stripped()
+	}
+	b.cur.Sort()
+	b.des = desired.Clone()
+	b.des.Sort()
+	if st.New {
+		// The profile table is created with its attributes at once.
+		b.cur.Profile = make([]model.Attribute, len(b.des.Profile))
+		for i, a := range b.des.Profile {
+			b.cur.Profile[i] = strip(a)
+		}
+	}
+	b.match()
+	if len(b.problems) > 0 {
+		return nil, &InputError{Problems: b.problems}
+	}
+
+	var repairs map[string][]Drift
+	var unmanaged []Drift
+	if st.New {
+		b.add(CreateProfile{Table: b.snapshot("")})
+	} else {
+		repairs, unmanaged = driftOf(st.Expected, st.Physical)
+	}
+	b.dropKeys()
+	b.dropUniques()
+	b.dropExtensions()
+	b.repairs(repairs)
+	b.updateExtensions()
+	b.attributes()
+	b.createExtensions()
+	b.addUniques()
+	b.createKeys()
+	b.countTouched()
+	if b.err != nil {
+		return nil, b.err
+	}
+	p := &Plan{
+		Steps:     b.steps,
+		Current:   st.Catalog,
+		Desired:   desired.Stripped(),
+		Mode:      st.Mode,
+		Unmanaged: unmanaged,
+		Rows:      b.rows,
+	}
+	if p.Current == nil {
+		p.Current = &model.Schema{}
+	}
+	p.Desired.Sort()
+	return p, nil
+}
+
+// builder carries the state of one Build. cur starts as the catalog and is
+// changed by every step, so that each step's Before and After tables are
+// exact.
+type builder struct {
+	ctx      context.Context
+	data     Data
+	cur, des *model.Schema
+	steps    []Step
+	problems []InputProblem
+	err      error
+	rows     map[string]int64
+
+	// extFrom maps a desired extension (lower-cased name) to the live
+	// extension it continues, by name or by renamed_from; absent when new.
+	extFrom map[string]string
+	// attrFrom maps, per desired table (lower-cased extension name, "" for
+	// the profile), a desired attribute (lower-cased) to the live attribute
+	// it continues; absent when new.
+	attrFrom map[string]map[string]string
+	// liveTable and liveCol give the physical names in the live database of
+	// objects as the plan currently names them, for data checks.
+	liveTable map[string]string
+	liveCol   map[string]map[string]string
+	// replaced holds the live keys dropped early to be created again.
+	replaced map[string]model.Key
+}
+
+func lower(s string) string { return strings.ToLower(s) }
+
+// match pairs desired objects with live ones, by name or renamed_from.
+func (b *builder) match() {
+	b.extFrom = map[string]string{}
+	b.attrFrom = map[string]map[string]string{}
+	b.liveTable = map[string]string{"": model.ProfileTable}
+	b.liveCol = map[string]map[string]string{"": columnsOf(b.cur.Profile)}
+	for _, e := range b.cur.Extensions {
+		b.liveTable[lower(e.Name)] = e.Table()
+		b.liveCol[lower(e.Name)] = columnsOf(e.Attributes)
+	}
+	fresh := len(b.cur.Extensions) == 0 && len(b.cur.Profile) == 0 && len(b.cur.Keys) == 0
+	claimed := map[string]bool{}
+	for _, d := range b.des.Extensions {
+		if _, ok := b.cur.Extension(d.Name); ok {
+			if d.RenamedFrom != "" {
+				if _, both := b.cur.Extension(d.RenamedFrom); both && !strings.EqualFold(d.RenamedFrom, d.Name) {
+					b.problem(d.Pos, "extension %q is renamed_from %q, but both exist in the database; remove renamed_from or delete one", d.Name, d.RenamedFrom)
+					continue
+				}
+			}
+			b.extFrom[lower(d.Name)] = lower(d.Name)
+			claimed[lower(d.Name)] = true
+			continue
+		}
+		if d.RenamedFrom == "" {
+			continue
+		}
+		old, ok := b.cur.Extension(d.RenamedFrom)
+		switch {
+		case ok && !claimed[lower(old.Name)]:
+			b.extFrom[lower(d.Name)] = lower(old.Name)
+			claimed[lower(old.Name)] = true
+		case ok:
+			b.problem(d.Pos, "extension %q is renamed_from %q, which another extension already continues", d.Name, d.RenamedFrom)
+		case !fresh:
+			b.problem(d.Pos, "extension %q is renamed_from %q, but the database has no extension %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, d.RenamedFrom)
+		}
+	}
+	b.attrFrom[""] = b.matchAttributes("profile", b.cur.Profile, b.des.Profile, fresh)
+	for _, d := range b.des.Extensions {
+		from, ok := b.extFrom[lower(d.Name)]
+		if !ok {
+			continue
+		}
+		live, _ := b.cur.Extension(from)
+		b.attrFrom[lower(d.Name)] = b.matchAttributes(fmt.Sprintf("extension %q", live.Name), live.Attributes, d.Attributes, false)
+	}
+}
+
+func columnsOf(as []model.Attribute) map[string]string {
+	m := map[string]string{}
+	for _, a := range as {
+		m[lower(a.Name)] = a.Column()
+	}
+	return m
+}
+
+func (b *builder) matchAttributes(where string, live, desired []model.Attribute, fresh bool) map[string]string {
+	out := map[string]string{}
+	claimed := map[string]bool{}
+	for _, d := range desired {
+		if _, ok := findAttr(live, d.Name); ok {
+			if d.RenamedFrom != "" && !strings.EqualFold(d.RenamedFrom, d.Name) {
+				if _, both := findAttr(live, d.RenamedFrom); both {
+					b.problem(d.Pos, "attribute %q is renamed_from %q, but both exist in the live %s; remove renamed_from or delete one", d.Name, d.RenamedFrom, where)
+					continue
+				}
+			}
+			out[lower(d.Name)] = lower(d.Name)
+			claimed[lower(d.Name)] = true
+		}
+	}
+	for _, d := range desired {
+		if _, done := out[lower(d.Name)]; done || d.RenamedFrom == "" {
+			continue
+		}
+		if _, ok := findAttr(live, d.Name); ok {
+			continue
+		}
+		old, ok := findAttr(live, d.RenamedFrom)
+		switch {
+		case ok && !claimed[lower(old.Name)]:
+			out[lower(d.Name)] = lower(old.Name)
+			claimed[lower(old.Name)] = true
+		case ok:
+			b.problem(d.Pos, "attribute %q is renamed_from %q, which another attribute already continues", d.Name, d.RenamedFrom)
+		case !fresh:
+			b.problem(d.Pos, "attribute %q is renamed_from %q, but the live %s has no attribute %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, where, d.RenamedFrom)
+		}
+	}
+	return out
+}
+
+func findAttr(as []model.Attribute, name string) (model.Attribute, bool) {
+	for _, a := range as {
+		if strings.EqualFold(a.Name, name) {
+			return a, true
+		}
+	}
+	return model.Attribute{}, false
+}
+
+func (b *builder) problem(pos model.Pos, format string, args ...any) {
+	b.problems = append(b.problems, InputProblem{Pos: pos, Message: fmt.Sprintf(format, args...)})
+}
+
+// add appends a step with its hazards.
+func (b *builder) add(c Change, hs ...Hazard) {
+	b.steps = append(b.steps, Step{Change: c, Hazards: hs})
+}
+
+// snapshot is the current declared state of the table of extension ext
+// ("" for the profile).
+func (b *builder) snapshot(ext string) model.Table {
+	var t model.Table
+	if ext == "" {
+		t = model.Table{Name: model.ProfileTable, Attributes: cloneAttrs(b.cur.Profile)}
+	} else {
+		e, _ := b.cur.Extension(ext)
+		e.Attributes = cloneAttrs(e.Attributes)
+		e.Unique = cloneItems(e.Unique)
+		t = model.Table{Name: e.Table(), Extension: &e, Attributes: e.Attributes}
+	}
+	for _, k := range b.cur.Keys {
+		if model.KeyTable(k) == t.Name {
+			k.Attributes = append([]string(nil), k.Attributes...)
+			t.Keys = append(t.Keys, k)
+		}
+	}
+	return t
+}
+
+func cloneAttrs(as []model.Attribute) []model.Attribute {
+	return (&model.Schema{Profile: as}).Clone().Profile
+}
+
+func cloneItems(items [][]string) [][]string {
+	out := make([][]string, len(items))
+	for i, it := range items {
+		out[i] = append([]string(nil), it...)
+	}
+	return out
+}
+
+// curExt returns a pointer to the current extension called name.
+func (b *builder) curExt(name string) *model.Extension {
+	for i := range b.cur.Extensions {
+		if strings.EqualFold(b.cur.Extensions[i].Name, name) {
+			return &b.cur.Extensions[i]
+		}
+	}
+	return nil
+}
+
+// curAttrs returns a pointer to the current attribute list of ext.
+func (b *builder) curAttrs(ext string) *[]model.Attribute {
+	if ext == "" {
+		return &b.cur.Profile
+	}
+	return &b.curExt(ext).Attributes
+}
+
+func (b *builder) repairs(byTable map[string][]Drift) {
+	names := make([]string, 0, len(byTable))
+	for n := range byTable {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ext := ""
+		if n != model.ProfileTable {
+			e, ok := b.extOfTable(n)
+			if !ok {
+				continue
+			}
+			if _, kept := b.desiredOf(e.Name); !kept {
+				continue // the extension is deleted anyway
+			}
+			ext = e.Name
+		}
+		t := b.snapshot(ext)
+		if ds := relevantDrift(t, byTable[n]); len(ds) > 0 {
+			b.add(RepairTable{Table: t, Drift: ds})
+		}
+	}
+}
+
+func (b *builder) extOfTable(table string) (model.Extension, bool) {
+	for _, e := range b.cur.Extensions {
+		if e.Table() == table {
+			return e, true
+		}
+	}
+	return model.Extension{}, false
+}
+
+// desiredOf returns the desired extension that continues the live extension
+// called live.
+func (b *builder) desiredOf(live string) (model.Extension, bool) {
+	for _, d := range b.des.Extensions {
+		if from, ok := b.extFrom[lower(d.Name)]; ok && from == lower(live) {
+			return d, true
+		}
+	}
+	return model.Extension{}, false
+}
+
+// translateKey names a live key's source and attributes as the desired
+// schema names them, following renames. ok is false when the source or an
+// attribute does not survive.
+func (b *builder) translateKey(k model.Key) (model.Key, bool) {
+	out := k
+	out.Attributes = make([]string, len(k.Attributes))
+	table := ""
+	if !k.OnProfile() {
+		d, ok := b.desiredOf(k.Source)
+		if !ok {
+			return k, false
+		}
+		out.Source = d.Name
+		table = lower(d.Name)
+	}
+	for i, a := range k.Attributes {
+		name, ok := b.desiredAttrName(table, a)
+		if !ok {
+			return k, false
+		}
+		out.Attributes[i] = name
+	}
+	return out, true
+}
+
+// desiredAttrName returns the desired name of live attribute a in the
+// desired table (lower-cased extension name or "").
+func (b *builder) desiredAttrName(table, a string) (string, bool) {
+	for d, from := range b.attrFrom[table] {
+		if from == lower(a) {
+			attrs := b.des.Profile
+			if table != "" {
+				e, _ := b.des.Extension(table)
+				attrs = e.Attributes
+			}
+			if da, ok := findAttr(attrs, d); ok {
+				return da.Name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// keyFate compares a live key with the desired key of the same name.
+type keyFate int
+
+const (
+	keyDelete keyFate = iota
+	keySame
+	keyUpdate
+	keyReplace
+)
+
+func (b *builder) fateOf(live model.Key) (keyFate, model.Key) {
+	d, ok := b.des.Key(live.Name)
+	if !ok {
+		return keyDelete, model.Key{}
+	}
+	t, ok := b.translateKey(live)
+	if !ok || !sameKeyShape(t, d) {
+		return keyReplace, d
+	}
+	if t.Name != d.Name || sourceName(t) != sourceName(d) || strings.Join(t.Attributes, ",") != strings.Join(d.Attributes, ",") {
+		return keyUpdate, d
+	}
+	return keySame, d
+}
+
+func sourceName(k model.Key) string {
+	if k.OnProfile() {
+		return model.ProfileSource
+	}
+	return k.Source
+}
+
+func sameKeyShape(a, b model.Key) bool {
+	return strings.EqualFold(sourceName(a), sourceName(b)) && a.Unique == b.Unique && model.SameItem(a.Attributes, b.Attributes)
+}
+
+func (b *builder) dropKeys() {
+	b.replaced = map[string]model.Key{}
+	var kept []model.Key
+	for _, k := range b.cur.Keys {
+		fate, _ := b.fateOf(k)
+		switch fate {
+		case keyDelete:
+			b.add(DeleteKey{Key: k})
+		case keyReplace:
+			// Dropped here so that the tables changed below no longer carry
+			// it; ReplaceKey creates it again at the end.
+			b.replaced[lower(k.Name)] = k
+		default:
+			kept = append(kept, k)
+		}
+	}
+	b.cur.Keys = kept
+}
+
+// relevantDrift drops the index drift of indexes that the plan removes
+// anyway (keys and unique items deleted or replaced).
+func relevantDrift(t model.Table, ds []Drift) []Drift {
+	want := map[string]bool{}
+	for _, k := range t.Keys {
+		want[k.Index()] = true
+	}
+	for name := range t.UniqueIndexes() {
+		want[name] = true
+	}
+	var out []Drift
+	for _, d := range ds {
+		switch d.Kind {
+		case MissingIndex, ChangedIndex, InvalidIndex:
+			if !want[d.Name] {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// countTouched records the row counts of the live tables that the steps
+// change, under the table names the plan ends with.
+func (b *builder) countTouched() {
+	if b.data == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, s := range b.steps {
+		ext, ok := touches(s.Change)
+		if !ok || seen[lower(ext)] {
+			continue
+		}
+		seen[lower(ext)] = true
+		live, ok := b.liveTable[lower(ext)]
+		if !ok {
+			continue
+		}
+		n, err := b.rowsOf(live)
+		if err != nil {
+			return
+		}
+		name := model.ProfileTable
+		if ext != "" {
+			name = model.ExtensionTable(ext)
+		}
+		b.rows[name] = n
+	}
+}
+
+// touches returns the extension ("" for the profile) whose live table a
+// change alters, as the plan names it at its end.
+func touches(c Change) (string, bool) {
+	switch c := c.(type) {
+	case RenameExtension:
+		return c.To.Name, true
+	case UpdateExtension:
+		return c.To.Name, true
+	case AddAttribute:
+		return c.Extension, true
+	case DeleteAttribute:
+		return c.Extension, true
+	case UpdateAttribute:
+		return c.Extension, true
+	case RenameAttribute:
+		return c.Extension, true
+	case AddUnique:
+		return c.Extension, true
+	case DeleteUnique:
+		return c.Extension, true
+	case CreateKey:
+		return keyExt(c.Key), true
+	case ReplaceKey:
+		return keyExt(c.To), true
+	case RepairTable:
+		if c.Table.Extension == nil {
+			return "", true
+		}
+		return c.Table.Extension.Name, true
+	}
+	return "", false
+}
+
+func keyExt(k model.Key) string {
+	if k.OnProfile() {
+		return ""
+	}
+	return k.Source
+}

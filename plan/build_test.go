@@ -1,0 +1,325 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+func str(s string) *string { return &s }
+
+func attr(name string, t model.Type) model.Attribute {
+	a := model.Attribute{Name: name, Type: t}
+	if t == model.String {
+		a.Length = 255
+	}
+	return a
+}
+
+func base() *model.Schema {
+	return &model.Schema{
+		Profile: []model.Attribute{attr("FirstName", model.String), attr("EmailAddress", model.String)},
+		Extensions: []model.Extension{{
+			Name: "Phone", Type: model.MultiValued,
+			Attributes: []model.Attribute{attr("PhoneType", model.Integer), attr("PhoneNumber", model.String)},
+			Unique:     [][]string{{"PhoneNumber"}},
+		}},
+		Keys: []model.Key{
+			{Name: "idEmail", Source: "profile", Attributes: []string{"EmailAddress"}, Unique: true},
+			{Name: "idPhone", Source: "Phone", Attributes: []string{"PhoneNumber"}},
+		},
+	}
+}
+
+// fakeData answers data checks from fixed numbers and records the calls.
+type fakeData struct {
+	rows    int64
+	finding Finding
+	calls   []string
+}
+
+func (f *fakeData) Rows(_ context.Context, table string) (int64, error) {
+	f.calls = append(f.calls, "rows "+table)
+	return f.rows, nil
+}
+func (f *fakeData) NonNull(_ context.Context, table, column string) (int64, error) {
+	f.calls = append(f.calls, "nonnull "+table+"."+column)
+	return f.rows, nil
+}
+func (f *fakeData) Nulls(_ context.Context, table, column string) (Finding, error) {
+	f.calls = append(f.calls, "nulls "+table+"."+column)
+	return f.finding, nil
+}
+func (f *fakeData) Duplicates(_ context.Context, table string, columns []string, perCustomer bool) (Finding, error) {
+	f.calls = append(f.calls, fmt.Sprintf("dups %s(%s) %t", table, strings.Join(columns, ","), perCustomer))
+	return f.finding, nil
+}
+func (f *fakeData) TooLong(_ context.Context, table, column string, max int) (Finding, error) {
+	f.calls = append(f.calls, fmt.Sprintf("toolong %s.%s %d", table, column, max))
+	return f.finding, nil
+}
+func (f *fakeData) Unconvertible(_ context.Context, table, column string, from, to model.Attribute) (Finding, error) {
+	f.calls = append(f.calls, fmt.Sprintf("unconvertible %s.%s %s->%s", table, column, from.Type, to.Type))
+	return f.finding, nil
+}
+func (f *fakeData) MultiRecord(_ context.Context, table string) (Finding, error) {
+	f.calls = append(f.calls, "multi "+table)
+	return f.finding, nil
+}
+
+func live(s *model.Schema) *State {
+	return &State{Catalog: s, Mode: model.Maintenance}
+}
+
+// lines renders the plan as "symbol kind name" lines.
+func lines(p *Plan) []string {
+	var out []string
+	for _, s := range p.Steps {
+		o := s.Change.Object()
+		line := fmt.Sprintf("%s %s %s", s.Change.Action().Symbol(), o.Kind, o.Name)
+		for _, h := range s.Hazards {
+			line += fmt.Sprintf(" [%s]", h.Kind)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestBuild(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(*model.Schema)
+		data   *fakeData
+		want   []string
+		wantOK func(t *testing.T, p *Plan)
+	}{
+		{name: "no changes", edit: func(*model.Schema) {}},
+		{
+			name: "add profile attribute",
+			edit: func(s *model.Schema) { s.Profile = append(s.Profile, attr("Title", model.String)) },
+			want: []string{"+ profile attribute Title"},
+		},
+		{
+			name: "mandatory attribute without default over rows is a data check",
+			edit: func(s *model.Schema) {
+				a := attr("Title", model.String)
+				a.Mandatory = true
+				s.Profile = append(s.Profile, a)
+			},
+			data: &fakeData{rows: 3},
+			want: []string{"+ profile attribute Title [data-check]"},
+		},
+		{
+			name: "mandatory attribute without default on an empty table passes",
+			edit: func(s *model.Schema) {
+				a := attr("Title", model.String)
+				a.Mandatory = true
+				s.Profile = append(s.Profile, a)
+			},
+			data: &fakeData{},
+			want: []string{"+ profile attribute Title"},
+		},
+		{
+			name: "delete extension drops its key first",
+			edit: func(s *model.Schema) { s.Extensions = nil; s.Keys = s.Keys[:1] },
+			want: []string{"- identification key idPhone", "- extension Phone [destructive]"},
+		},
+		{
+			name: "key replaced when attributes change, after the attribute is added",
+			edit: func(s *model.Schema) {
+				s.Profile = append(s.Profile, attr("LastName", model.String))
+				s.Keys[0].Attributes = []string{"EmailAddress", "LastName"}
+			},
+			want: []string{"+ profile attribute LastName", "-/+ identification key idEmail"},
+		},
+		{
+			name: "key turned unique checks duplicates across customers",
+			edit: func(s *model.Schema) { s.Keys[1].Unique = true },
+			data: &fakeData{rows: 10, finding: Finding{Groups: 2, Customers: 5, CustomerIDs: []string{"a", "b"}}},
+			want: []string{"-/+ identification key idPhone [data-check]"},
+			wantOK: func(t *testing.T, p *Plan) {
+				h := p.Steps[0].Hazards[0]
+				if h.Groups != 2 || h.Customers != 5 || len(p.Blocked()) != 1 {
+					t.Errorf("hazard %+v, blocked %d", h, len(p.Blocked()))
+				}
+			},
+		},
+		{
+			name: "rename attribute keeps keys and items",
+			edit: func(s *model.Schema) {
+				s.Extensions[0].Attributes[1].Name = "Number"
+				s.Extensions[0].Attributes[1].RenamedFrom = "PhoneNumber"
+				s.Extensions[0].Unique = [][]string{{"Number"}}
+				s.Keys[1].Attributes = []string{"Number"}
+			},
+			want: []string{"-> extension attribute Phone.Number"},
+			wantOK: func(t *testing.T, p *Plan) {
+				r := p.Steps[0].Change.(RenameAttribute)
+				if r.After.Keys[0].Attributes[0] != "Number" || r.After.Extension.Unique[0][0] != "Number" {
+					t.Errorf("after rename: %+v", r.After)
+				}
+			},
+		},
+		{
+			name: "rename extension, keys follow",
+			edit: func(s *model.Schema) {
+				s.Extensions[0].Name = "Phones"
+				s.Extensions[0].RenamedFrom = "Phone"
+				s.Keys[1].Source = "Phones"
+			},
+			want: []string{"-> extension Phones"},
+		},
+		{
+			name: "delete attribute reports lost values",
+			edit: func(s *model.Schema) { s.Profile = s.Profile[1:] },
+			data: &fakeData{rows: 7},
+			want: []string{"- profile attribute FirstName [destructive]"},
+			wantOK: func(t *testing.T, p *Plan) {
+				if h := p.Steps[0].Hazards[0]; h.Values != 7 || h.LosesNothing() {
+					t.Errorf("hazard %+v", h)
+				}
+				if len(p.Destructive()) != 1 {
+					t.Errorf("destructive steps %d", len(p.Destructive()))
+				}
+			},
+		},
+		{
+			name: "delete of an all-null attribute loses nothing",
+			edit: func(s *model.Schema) { s.Profile = s.Profile[1:] },
+			data: &fakeData{},
+			want: []string{"- profile attribute FirstName [destructive]"},
+			wantOK: func(t *testing.T, p *Plan) {
+				if len(p.Destructive()) != 0 {
+					t.Errorf("an all-null column needs no flag")
+				}
+			},
+		},
+		{
+			name: "shorter length checks stored values",
+			edit: func(s *model.Schema) { s.Profile[0].Length = 10 },
+			data: &fakeData{rows: 4, finding: Finding{Rows: 1, CustomerIDs: []string{"c1"}}},
+			want: []string{"~ profile attribute FirstName [data-check]"},
+		},
+		{
+			name: "unique item added on multi-valued checks per customer; delete before",
+			edit: func(s *model.Schema) { s.Extensions[0].Unique = [][]string{{"PhoneType", "PhoneNumber"}} },
+			data: &fakeData{rows: 4},
+			want: []string{"- extension unique Phone(PhoneNumber)", "+ extension unique Phone(PhoneType, PhoneNumber)"},
+		},
+		{
+			name: "multi to single checks customers with several records",
+			edit: func(s *model.Schema) { s.Extensions[0].Type = model.SingleValued },
+			data: &fakeData{rows: 4, finding: Finding{Customers: 2}},
+			want: []string{"~ extension Phone [data-check]"},
+		},
+		{
+			name: "name case change is a catalog update",
+			edit: func(s *model.Schema) { s.Profile[0].Name = "firstname" },
+			want: []string{"~ profile attribute firstname"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			desired := base()
+			tt.edit(desired)
+			var data Data
+			if tt.data != nil {
+				data = tt.data
+			}
+			p, err := Build(context.Background(), live(base()), desired, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, lines(p)); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			if tt.wantOK != nil {
+				tt.wantOK(t, p)
+			}
+		})
+	}
+}
+
+func TestBuildNewDatabase(t *testing.T) {
+	p, err := Build(context.Background(), &State{New: true, Catalog: &model.Schema{}, Mode: model.Maintenance}, base(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"+ profile profile", "+ extension Phone", "+ identification key idEmail", "+ identification key idPhone"}
+	if diff := cmp.Diff(want, lines(p)); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	cp := p.Steps[0].Change.(CreateProfile)
+	if len(cp.Table.Attributes) != 2 || len(cp.Table.Keys) != 0 {
+		t.Errorf("profile table created with %+v", cp.Table)
+	}
+	if s := p.Summary(); s.Create != 4 {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+func TestBuildRenamedFromNothing(t *testing.T) {
+	desired := base()
+	desired.Profile[0].Name = "GivenName"
+	desired.Profile[0].RenamedFrom = "Forename"
+	desired.Profile[0].Pos = model.Pos{File: "p.yaml", Line: 3, Col: 7}
+	_, err := Build(context.Background(), live(base()), desired, nil)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), "p.yaml:3:7: attribute \"GivenName\" is renamed_from \"Forename\"") {
+		t.Fatalf("want an InputError at p.yaml:3:7, got %v", err)
+	}
+}
+
+func TestBuildOfflineDestructiveNeedsFlag(t *testing.T) {
+	desired := base()
+	desired.Profile = desired.Profile[1:]
+	p, err := Build(context.Background(), live(base()), desired, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Destructive()) != 1 {
+		t.Fatalf("offline, an unmeasured delete must need --allow-destructive")
+	}
+}
+
+func TestBuildDrift(t *testing.T) {
+	st := live(base())
+	st.Expected = Physical{Tables: []PhysicalTable{{
+		Name:    "profile",
+		Columns: []PhysicalColumn{{Name: "customer_id", Definition: "pk"}, {Name: "firstname", Definition: "TEXT"}},
+		Indexes: []PhysicalIndex{{Name: "ik_idemail", Definition: "UNIQUE (emailaddress)", Valid: true}},
+	}}}
+	st.Physical = Physical{Tables: []PhysicalTable{
+		{Name: "profile", Columns: []PhysicalColumn{{Name: "customer_id", Definition: "pk"}, {Name: "firstname", Definition: "INTEGER"}, {Name: "notes", Definition: "TEXT"}}},
+		{Name: "audit"},
+		{Name: "cs_meta"},
+	}}
+	p, err := Build(context.Background(), st, base(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"! drift profile"}, lines(p)); diff != "" {
+		t.Fatalf("steps (-want +got):\n%s", diff)
+	}
+	r := p.Steps[0].Change.(RepairTable)
+	var kinds []DriftKind
+	for _, d := range r.Drift {
+		kinds = append(kinds, d.Kind)
+	}
+	if diff := cmp.Diff([]DriftKind{ChangedColumn, MissingIndex}, kinds); diff != "" {
+		t.Errorf("drift (-want +got):\n%s", diff)
+	}
+	var un []string
+	for _, d := range p.Unmanaged {
+		un = append(un, d.String())
+	}
+	if diff := cmp.Diff([]string{"unmanaged table audit", "unexpected column profile.notes (want nothing, found TEXT)"}, un); diff != "" {
+		t.Errorf("unmanaged (-want +got):\n%s", diff)
+	}
+}

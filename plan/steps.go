@@ -1,0 +1,536 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// dropUniques removes the unique items that the desired schema no longer
+// has, before the attributes they cover change.
+func (b *builder) dropUniques() {
+	for i := range b.cur.Extensions {
+		e := &b.cur.Extensions[i]
+		d, ok := b.desiredOf(e.Name)
+		if !ok {
+			continue
+		}
+		var kept [][]string
+		var dropped [][]string
+		for _, item := range e.Unique {
+			if b.itemSurvives(lower(d.Name), item, d.Unique) {
+				kept = append(kept, item)
+			} else {
+				dropped = append(dropped, item)
+			}
+		}
+		e.Unique = kept
+		for _, item := range dropped {
+			b.add(DeleteUnique{Extension: e.Name, Item: item, Table: b.snapshot(e.Name)})
+		}
+	}
+}
+
+// itemSurvives reports whether a live unique item, named as the desired
+// schema names its attributes, is among the desired items.
+func (b *builder) itemSurvives(table string, item []string, desired [][]string) bool {
+	names := make([]string, len(item))
+	for i, a := range item {
+		n, ok := b.desiredAttrName(table, a)
+		if !ok {
+			return false
+		}
+		names[i] = n
+	}
+	for _, d := range desired {
+		if model.SameItem(names, d) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) dropExtensions() {
+	var kept []model.Extension
+	for _, e := range b.cur.Extensions {
+		if _, ok := b.desiredOf(e.Name); ok {
+			kept = append(kept, e)
+			continue
+		}
+		table := b.snapshot(e.Name)
+		h := b.lossOfExtension(e)
+		b.add(DeleteExtension{Extension: e, Table: table}, h)
+	}
+	b.cur.Extensions = kept
+}
+
+// updateExtensions renames extensions and changes their type.
+func (b *builder) updateExtensions() {
+	for _, d := range b.des.Extensions {
+		from, ok := b.extFrom[lower(d.Name)]
+		if !ok {
+			continue
+		}
+		e := b.curExt(from)
+		if from != lower(d.Name) {
+			before := b.snapshot(e.Name)
+			old := *e
+			e.Name = d.Name
+			for i := range b.cur.Keys {
+				if !b.cur.Keys[i].OnProfile() && strings.EqualFold(b.cur.Keys[i].Source, old.Name) {
+					b.cur.Keys[i].Source = d.Name
+				}
+			}
+			b.liveTable[lower(d.Name)] = b.liveTable[from]
+			b.liveCol[lower(d.Name)] = b.liveCol[from]
+			delete(b.liveTable, from)
+			delete(b.liveCol, from)
+			b.add(RenameExtension{From: old, To: *e, Before: before, After: b.snapshot(d.Name)})
+		}
+		if e.Type != d.Type || e.Name != d.Name {
+			before := b.snapshot(e.Name)
+			old := *e
+			e.Type, e.Name = d.Type, d.Name
+			var hs []Hazard
+			if old.Type == model.MultiValued && d.Type != model.MultiValued {
+				hs = b.check(d.Name, func(table string) (Finding, error) {
+					return b.data.MultiRecord(b.ctx, table)
+				}, func(f Finding) string {
+					return fmt.Sprintf("%s customers hold more than one %s record; a %s extension allows one", count(f.Customers), d.Name, d.Type)
+				})
+			}
+			b.add(UpdateExtension{From: old, To: *e, Before: before, After: b.snapshot(d.Name)}, hs...)
+		}
+	}
+}
+
+// attributes changes the attributes of the profile and of every extension
+// that stays: renames, deletes, updates, then additions.
+func (b *builder) attributes() {
+	b.tableAttributes("", b.des.Profile)
+	for _, d := range b.des.Extensions {
+		if _, ok := b.extFrom[lower(d.Name)]; ok {
+			b.tableAttributes(d.Name, d.Attributes)
+		}
+	}
+}
+
+func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
+	t := lower(ext)
+	from := b.attrFrom[t]
+	attrs := b.curAttrs(ext)
+	for _, d := range desired {
+		old, ok := from[lower(d.Name)]
+		if !ok || old == lower(d.Name) {
+			continue
+		}
+		i := indexOf(*attrs, old)
+		before := b.snapshot(ext)
+		prev := (*attrs)[i]
+		(*attrs)[i].Name = d.Name
+		b.renameReferences(ext, prev.Name, d.Name)
+		b.liveCol[t][lower(d.Name)] = b.liveCol[t][old]
+		delete(b.liveCol[t], old)
+		b.add(RenameAttribute{Extension: ext, From: prev, To: (*attrs)[i], Before: before, After: b.snapshot(ext)})
+	}
+	for _, a := range append([]model.Attribute(nil), *attrs...) {
+		if _, ok := from[lower(a.Name)]; ok {
+			continue
+		}
+		before := b.snapshot(ext)
+		*attrs = removeAttr(*attrs, a.Name)
+		h := b.lossOfAttribute(ext, a)
+		b.add(DeleteAttribute{Extension: ext, Attribute: a, Before: before, After: b.snapshot(ext)}, h)
+	}
+	for _, d := range desired {
+		if _, ok := from[lower(d.Name)]; !ok {
+			continue
+		}
+		i := indexOf(*attrs, lower(d.Name))
+		want := strip(d)
+		if (*attrs)[i].SameState(want) {
+			continue
+		}
+		before := b.snapshot(ext)
+		prev := (*attrs)[i]
+		(*attrs)[i] = want
+		hs := b.attributeChecks(ext, prev, want)
+		b.add(UpdateAttribute{Extension: ext, From: prev, To: want, Before: before, After: b.snapshot(ext)}, hs...)
+	}
+	for _, d := range desired {
+		if _, ok := from[lower(d.Name)]; ok {
+			continue
+		}
+		before := b.snapshot(ext)
+		want := strip(d)
+		*attrs = append(*attrs, want)
+		var hs []Hazard
+		if want.Mandatory && want.Default == nil {
+			hs = b.check(ext, func(table string) (Finding, error) {
+				n, err := b.data.Rows(b.ctx, table)
+				return Finding{Rows: n}, err
+			}, func(f Finding) string {
+				return fmt.Sprintf("%s rows would have no value for the new mandatory attribute %s; give it a default or add it as optional first", count(f.Rows), d.Name)
+			})
+		}
+		b.add(AddAttribute{Extension: ext, Attribute: want, Before: before, After: b.snapshot(ext)}, hs...)
+	}
+}
+
+func strip(a model.Attribute) model.Attribute {
+	a.Pos, a.RenamedFrom = model.Pos{}, ""
+	return cloneAttrs([]model.Attribute{a})[0]
+}
+
+func indexOf(as []model.Attribute, name string) int {
+	for i, a := range as {
+		if strings.EqualFold(a.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func removeAttr(as []model.Attribute, name string) []model.Attribute {
+	var out []model.Attribute
+	for _, a := range as {
+		if !strings.EqualFold(a.Name, name) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// renameReferences follows an attribute rename in the keys and unique
+// items of the current schema.
+func (b *builder) renameReferences(ext, old, name string) {
+	table := model.ProfileTable
+	if ext != "" {
+		table = model.ExtensionTable(ext)
+		e := b.curExt(ext)
+		for _, item := range e.Unique {
+			renameIn(item, old, name)
+		}
+	}
+	for _, k := range b.cur.Keys {
+		if model.KeyTable(k) == table {
+			renameIn(k.Attributes, old, name)
+		}
+	}
+}
+
+func renameIn(names []string, old, name string) {
+	for i := range names {
+		if strings.EqualFold(names[i], old) {
+			names[i] = name
+		}
+	}
+}
+
+func (b *builder) createExtensions() {
+	for _, d := range b.des.Extensions {
+		if _, ok := b.extFrom[lower(d.Name)]; ok {
+			continue
+		}
+		e := d
+		e.Pos, e.RenamedFrom = model.Pos{}, ""
+		e.Attributes = make([]model.Attribute, len(d.Attributes))
+		for i, a := range d.Attributes {
+			e.Attributes[i] = strip(a)
+		}
+		e.Unique = cloneItems(d.Unique)
+		b.cur.Extensions = append(b.cur.Extensions, e)
+		b.add(CreateExtension{Extension: e, Table: b.snapshot(e.Name)})
+	}
+	b.cur.Sort()
+}
+
+func (b *builder) addUniques() {
+	for _, d := range b.des.Extensions {
+		if _, ok := b.extFrom[lower(d.Name)]; !ok {
+			continue
+		}
+		e := b.curExt(d.Name)
+		for _, item := range d.Unique {
+			if hasItem(e.Unique, item) {
+				continue
+			}
+			e.Unique = append(e.Unique, append([]string(nil), item...))
+			var hs []Hazard
+			if e.Type == model.MultiValued {
+				hs = b.duplicates(d.Name, item, true, fmt.Sprintf("unique %s(%s)", d.Name, strings.Join(item, ", ")))
+			}
+			b.add(AddUnique{Extension: d.Name, Item: item, Table: b.snapshot(d.Name)}, hs...)
+		}
+	}
+}
+
+func hasItem(items [][]string, item []string) bool {
+	for _, it := range items {
+		if model.SameItem(it, item) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) createKeys() {
+	for _, d := range b.des.Keys {
+		d.Pos = model.Pos{}
+		d.Attributes = append([]string(nil), d.Attributes...)
+		if d.Source == "" {
+			d.Source = model.ProfileSource
+		}
+		var check []Hazard
+		if d.Unique {
+			check = b.keyDuplicates(d)
+		}
+		if old, ok := b.replaced[lower(d.Name)]; ok {
+			b.cur.Keys = append(b.cur.Keys, d)
+			if old.Unique && d.Unique && model.SameItem(old.Attributes, d.Attributes) && strings.EqualFold(sourceName(old), sourceName(d)) {
+				check = nil
+			}
+			b.add(ReplaceKey{From: old, To: d}, check...)
+			continue
+		}
+		i := -1
+		for j, k := range b.cur.Keys {
+			if strings.EqualFold(k.Name, d.Name) {
+				i = j
+			}
+		}
+		if i < 0 {
+			b.cur.Keys = append(b.cur.Keys, d)
+			b.add(CreateKey{Key: d}, check...)
+			continue
+		}
+		if old := b.cur.Keys[i]; old.Name != d.Name || sourceName(old) != sourceName(d) || strings.Join(old.Attributes, ",") != strings.Join(d.Attributes, ",") {
+			b.cur.Keys[i] = d
+			b.add(UpdateKey{From: old, To: d})
+		}
+	}
+	b.cur.Sort()
+}
+
+func (b *builder) keyDuplicates(k model.Key) []Hazard {
+	ext := ""
+	if !k.OnProfile() {
+		ext = k.Source
+	}
+	return b.duplicates(ext, k.Attributes, false, "unique key "+k.Name)
+}
+
+// duplicates checks that the live values of attrs in ext's table hold no
+// duplicates (within a customer when perCustomer).
+func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what string) []Hazard {
+	cols, ok := b.liveColumns(ext, attrs)
+	if !ok {
+		return nil
+	}
+	return b.check(ext, func(table string) (Finding, error) {
+		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
+	}, func(f Finding) string {
+		scope := "across customers"
+		if perCustomer {
+			scope = "within a customer's records"
+		}
+		return fmt.Sprintf("%s cannot be built: %s groups of duplicate values %s, held by %s customers", what, count(f.Groups), scope, count(f.Customers))
+	})
+}
+
+// liveColumns maps attribute names as the plan currently knows them to the
+// live columns; ok is false when one of them does not exist yet.
+func (b *builder) liveColumns(ext string, attrs []string) ([]string, bool) {
+	m, ok := b.liveCol[lower(ext)]
+	if !ok {
+		return nil, false
+	}
+	cols := make([]string, len(attrs))
+	for i, a := range attrs {
+		c, ok := m[lower(a)]
+		if !ok {
+			return nil, false
+		}
+		cols[i] = c
+	}
+	return cols, true
+}
+
+// attributeChecks measures whether an attribute change can succeed on the
+// live values.
+func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard {
+	cols, ok := b.liveColumns(ext, []string{to.Name})
+	if !ok {
+		return nil
+	}
+	col := cols[0]
+	name := attrName(ext, to.Name)
+	var hs []Hazard
+	if from.Type != to.Type {
+		if b.data == nil {
+			if narrowing(from, to) {
+				hs = append(hs, unknownLoss(fmt.Sprintf("changes %s from %s to %s; values that do not convert are lost", name, from.Type, to.Type)))
+			}
+		} else {
+			hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+				return b.data.Unconvertible(b.ctx, table, col, from, to)
+			}, func(f Finding) string {
+				return fmt.Sprintf("%s values of %s do not convert from %s to %s", count(f.Rows), name, from.Type, to.Type)
+			})...)
+		}
+	}
+	if to.Type == model.String && from.Type == model.String && to.Length < from.Length {
+		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+			return b.data.TooLong(b.ctx, table, col, to.Length)
+		}, func(f Finding) string {
+			return fmt.Sprintf("%s values of %s are longer than the new length %d", count(f.Rows), name, to.Length)
+		})...)
+	}
+	if to.Mandatory && !from.Mandatory {
+		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+			return b.data.Nulls(b.ctx, table, col)
+		}, func(f Finding) string {
+			return fmt.Sprintf("%s rows have no value for %s, which becomes mandatory; fill them first", count(f.Rows), name)
+		})...)
+	}
+	return hs
+}
+
+// narrowing reports whether a type change can lose values.
+func narrowing(from, to model.Attribute) bool {
+	widen := map[model.Type][]model.Type{
+		model.Integer: {model.Long, model.Double, model.Currency},
+		model.Long:    {model.Double, model.Currency},
+		model.Date:    {model.DateTime},
+	}
+	if to.Type == model.String {
+		return true // the text form may exceed the length
+	}
+	for _, t := range widen[from.Type] {
+		if t == to.Type {
+			return false
+		}
+	}
+	return true
+}
+
+// check runs a data check on ext's live table and turns a non-empty finding
+// into a data-check hazard. It records the table's row count for the plan.
+func (b *builder) check(ext string, query func(table string) (Finding, error), message func(Finding) string) []Hazard {
+	if b.data == nil || b.err != nil {
+		return nil
+	}
+	table, ok := b.liveTable[lower(ext)]
+	if !ok {
+		return nil
+	}
+	if _, err := b.rowsOf(table); err != nil {
+		return nil
+	}
+	f, err := query(table)
+	if err != nil {
+		b.err = fmt.Errorf("data check on %s: %w", table, err)
+		return nil
+	}
+	if f.Rows == 0 && f.Groups == 0 && f.Customers == 0 {
+		return nil
+	}
+	return []Hazard{{Kind: DataCheck, Message: message(f), Rows: f.Rows, Groups: f.Groups, Customers: f.Customers, CustomerIDs: f.CustomerIDs}}
+}
+
+func (b *builder) rowsOf(table string) (int64, error) {
+	if n, ok := b.rows[table]; ok {
+		return n, nil
+	}
+	n, err := b.data.Rows(b.ctx, table)
+	if err != nil {
+		b.err = fmt.Errorf("counting rows of %s: %w", table, err)
+		return 0, err
+	}
+	b.rows[table] = n
+	return n, nil
+}
+
+func unknownLoss(msg string) Hazard {
+	return Hazard{Kind: Destructive, Message: msg, Rows: -1, Values: -1, Groups: -1, Customers: -1}
+}
+
+// lossOfExtension measures what deleting e loses.
+func (b *builder) lossOfExtension(e model.Extension) Hazard {
+	msg := fmt.Sprintf("deletes extension %s and its table", e.Name)
+	if b.data == nil {
+		return unknownLoss(msg + "; every record is lost")
+	}
+	table := b.liveTable[lower(e.Name)]
+	rows, err := b.rowsOf(table)
+	if err != nil {
+		return unknownLoss(msg)
+	}
+	var values int64
+	for _, a := range e.Attributes {
+		if rows == 0 {
+			break
+		}
+		n, err := b.data.NonNull(b.ctx, table, a.Column())
+		if err != nil {
+			b.err = fmt.Errorf("counting values of %s.%s: %w", table, a.Column(), err)
+			return unknownLoss(msg)
+		}
+		values += n
+	}
+	h := Hazard{Kind: Destructive, Rows: rows, Values: values}
+	if rows == 0 {
+		h.Message = msg + "; it holds no records"
+	} else {
+		h.Message = fmt.Sprintf("%s; %s records (%s non-null values) are lost", msg, count(rows), count(values))
+	}
+	return h
+}
+
+// lossOfAttribute measures what deleting attribute a of ext loses.
+func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
+	name := attrName(ext, a.Name)
+	msg := "deletes attribute " + name
+	if b.data == nil {
+		return unknownLoss(msg + "; its values are lost")
+	}
+	table := b.liveTable[lower(ext)]
+	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
+	if !ok {
+		return Hazard{Kind: Destructive, Message: msg + "; it holds no values"}
+	}
+	if _, err := b.rowsOf(table); err != nil {
+		return unknownLoss(msg)
+	}
+	n, err := b.data.NonNull(b.ctx, table, col)
+	if err != nil {
+		b.err = fmt.Errorf("counting values of %s.%s: %w", table, col, err)
+		return unknownLoss(msg)
+	}
+	h := Hazard{Kind: Destructive, Rows: n, Values: n}
+	if n == 0 {
+		h.Message = msg + "; it holds no values"
+	} else {
+		h.Message = fmt.Sprintf("%s; %s non-null values are lost", msg, count(n))
+	}
+	return h
+}
+
+// count writes n with thousands separators.
+func count(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
