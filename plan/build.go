@@ -88,6 +88,8 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		Mode:      st.Mode,
 		Unmanaged: unmanaged,
 		Rows:      b.rows,
+
+		Fingerprint: FingerprintOf(st, desired),
 	}
 	if p.Current == nil {
 		p.Current = &model.Schema{}

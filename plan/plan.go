@@ -91,6 +91,9 @@ type Plan struct {
 	// Rows holds the row counts of the tables the plan touches, by physical
 	// name, as measured when planning; absent when unknown (offline diff).
 	Rows map[string]int64
+	// Fingerprint identifies the live state and desired schema the plan
+	// was made from.
+	Fingerprint Fingerprint
 }
 
 // Empty reports whether the plan changes nothing.

@@ -1,0 +1,389 @@
+// Package apply plans against a live database and runs plans: it takes the
+// apply lock, checks the server mode under it, runs every change together
+// with the catalog and history updates in one transaction, builds online
+// indexes after it, and checks that the database converged.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// Target is an open database and its dialect.
+type Target struct {
+	Dialect dialect.Dialect
+	DB      *sqlx.DB
+	// URL is the database URL as given; it is only passed to the dialect's
+	// Lock and never printed unredacted.
+	URL string
+}
+
+// Prepare inspects the database and plans the changes that make it match
+// desired, with their SQL. It takes no lock and changes nothing.
+func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return nil, err
+	}
+	return buildAndRender(ctx, t.Dialect, t.DB, st, desired)
+}
+
+func buildAndRender(ctx context.Context, d dialect.Dialect, q dialect.Querier, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
+	p, err := plan.Build(ctx, st, desired, d.Data(q))
+	if err != nil {
+		return nil, err
+	}
+	if err := Render(d, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Render fills each step's SQL from the dialect and adds a blocking hazard
+// where the dialect rewrites or locks a table that holds rows.
+func Render(d dialect.Dialect, p *plan.Plan) error {
+	for i := range p.Steps {
+		r, err := d.Render(p, p.Steps[i])
+		if err != nil {
+			o := p.Steps[i].Change.Object()
+			return fmt.Errorf("rendering %s %q: %w", o.Kind, o.Name, err)
+		}
+		p.Steps[i].SQL, p.Steps[i].After = r.SQL, r.After
+		if r.Blocking {
+			p.Steps[i].Hazards = append(p.Steps[i].Hazards, blocking(p, p.Steps[i]))
+		}
+	}
+	return nil
+}
+
+func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
+	h := plan.Hazard{Kind: plan.Blocking, Rows: -1}
+	table := tableOf(s.Change)
+	if n, ok := p.Rows[table]; ok {
+		h.Rows = n
+		h.Message = fmt.Sprintf("locks table %s (%s rows) while it is rewritten or indexed", table, thousands(n))
+	} else {
+		h.Message = fmt.Sprintf("locks table %s while it is rewritten or indexed", table)
+	}
+	return h
+}
+
+// tableOf names the physical table a change works on, as the plan ends.
+func tableOf(c plan.Change) string {
+	switch c := c.(type) {
+	case plan.CreateExtension:
+		return c.Table.Name
+	case plan.DeleteExtension:
+		return c.Table.Name
+	case plan.RenameExtension:
+		return c.After.Name
+	case plan.UpdateExtension:
+		return c.After.Name
+	case plan.AddAttribute:
+		return c.After.Name
+	case plan.DeleteAttribute:
+		return c.After.Name
+	case plan.UpdateAttribute:
+		return c.After.Name
+	case plan.RenameAttribute:
+		return c.After.Name
+	case plan.AddUnique:
+		return c.Table.Name
+	case plan.DeleteUnique:
+		return c.Table.Name
+	case plan.CreateKey:
+		return model.KeyTable(c.Key)
+	case plan.DeleteKey:
+		return model.KeyTable(c.Key)
+	case plan.ReplaceKey:
+		return model.KeyTable(c.To)
+	case plan.UpdateKey:
+		return model.KeyTable(c.To)
+	case plan.RepairTable:
+		return c.Table.Name
+	}
+	return model.ProfileTable
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Options tune Run.
+type Options struct {
+	// AllowDestructive lets changes that lose data run.
+	AllowDestructive bool
+	// LockTimeout bounds the wait for another apply's lock.
+	LockTimeout time.Duration
+	// Expect, when set, is the fingerprint of the plan the user approved or
+	// saved: Run refuses with a *StaleError when the plan it makes under
+	// the lock has another.
+	Expect *plan.Fingerprint
+	// Progress receives progress lines (online index builds); nil for none.
+	Progress func(format string, args ...any)
+}
+
+// Result is what Run did.
+type Result struct {
+	Plan *plan.Plan
+	// Deferred counts the online index builds that ran after the
+	// transaction.
+	Deferred int
+}
+
+// Run applies the changes that make the database match desired. It refuses
+// in production mode (*ModeError), refuses changes that fail a data check or
+// lose data without opts.AllowDestructive (*UnsafeError), and reports a
+// database that did not converge (*NotConvergedError).
+func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
+	d := t.Dialect
+	// Refuse before touching anything: not even the lock or the catalog.
+	if mode, err := readMode(ctx, d, t.DB); err != nil {
+		return nil, err
+	} else if mode == model.Production {
+		return nil, &ModeError{}
+	}
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+
+	tx, err := d.Begin(ctx, t.DB)
+	if err != nil {
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := d.EnsureCatalog(ctx, tx); err != nil {
+		return nil, err
+	}
+	st, err := d.Inspect(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	// The mode again, under the lock: a switch since the first look is
+	// caught here.
+	if st.Mode == model.Production {
+		return nil, &ModeError{}
+	}
+	p, err := buildAndRender(ctx, d, tx, st, desired)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Expect != nil {
+		if what := opts.Expect.Diff(p.Fingerprint); what != "" {
+			return nil, &StaleError{What: what}
+		}
+	}
+	if err := Check(p, opts.AllowDestructive); err != nil {
+		return nil, err
+	}
+	res := &Result{Plan: p}
+	if p.Empty() {
+		return res, nil
+	}
+	var deferred []string
+	var pending []string // keys whose index is built after the transaction
+	for _, s := range p.Steps {
+		for _, stmt := range s.SQL {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return nil, &StepError{Step: s, Statement: stmt, Err: err}
+			}
+		}
+		if len(s.After) > 0 {
+			deferred = append(deferred, s.After...)
+			if k, ok := keyOf(s.Change); ok {
+				pending = append(pending, k)
+			}
+		}
+	}
+	if st.New {
+		if err := catalog.SetMode(ctx, tx, model.Maintenance); err != nil {
+			return nil, err
+		}
+	}
+	if err := catalog.Write(ctx, tx, withoutKeys(p.Desired, pending)); err != nil {
+		return nil, err
+	}
+	if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("committing the apply: %w", err)
+	}
+	if len(deferred) > 0 {
+		res.Deferred = len(deferred)
+		if err := runDeferred(ctx, t, deferred, opts); err != nil {
+			return res, err
+		}
+		if err := catalog.Write(ctx, t.DB, p.Desired); err != nil {
+			return res, err
+		}
+	}
+	return res, Converged(ctx, t, desired)
+}
+
+// Check refuses a plan that cannot or may not be applied: data checks that
+// fail, and changes that lose data without allowDestructive.
+func Check(p *plan.Plan, allowDestructive bool) error {
+	if b := p.Blocked(); len(b) > 0 {
+		return &UnsafeError{Reason: DataCheckFailed, Steps: b}
+	}
+	if d := p.Destructive(); len(d) > 0 && !allowDestructive {
+		return &UnsafeError{Reason: NeedsAllowDestructive, Steps: d}
+	}
+	return nil
+}
+
+// Converged plans again and reports a *NotConvergedError unless the plan is
+// empty.
+func Converged(ctx context.Context, t Target, desired *model.Schema) error {
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return fmt.Errorf("re-inspecting after apply: %w", err)
+	}
+	p, err := plan.Build(ctx, st, desired, nil)
+	if err != nil {
+		return err
+	}
+	if !p.Empty() {
+		return &NotConvergedError{Plan: p}
+	}
+	return nil
+}
+
+// runDeferred runs the online index builds one at a time. A failed build
+// leaves no invalid index behind when the dialect can clean up.
+func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) error {
+	for _, stmt := range stmts {
+		if opts.Progress != nil {
+			opts.Progress("running %s", stmt)
+		}
+		if _, err := t.DB.ExecContext(ctx, stmt); err != nil {
+			if c, ok := t.Dialect.(IndexCleaner); ok {
+				if cerr := c.DropInvalidIndexes(context.WithoutCancel(ctx), t.DB); cerr != nil {
+					err = errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))
+				}
+			}
+			return &DeferredError{Statement: stmt, Err: err}
+		}
+	}
+	return nil
+}
+
+// IndexCleaner is implemented by dialects whose online index builds can
+// leave an invalid index behind when they fail.
+type IndexCleaner interface {
+	// DropInvalidIndexes drops every invalid ik_ or ux_ index.
+	DropInvalidIndexes(ctx context.Context, q dialect.Querier) error
+}
+
+func keyOf(c plan.Change) (string, bool) {
+	switch c := c.(type) {
+	case plan.CreateKey:
+		return c.Key.Name, true
+	case plan.ReplaceKey:
+		return c.To.Name, true
+	}
+	return "", false
+}
+
+func withoutKeys(s *model.Schema, names []string) *model.Schema {
+	if len(names) == 0 {
+		return s
+	}
+	out := s.Clone()
+	out.Keys = nil
+	for _, k := range s.Keys {
+		skip := false
+		for _, n := range names {
+			skip = skip || strings.EqualFold(n, k.Name)
+		}
+		if !skip {
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	return out
+}
+
+func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, error) {
+	st, err := d.Inspect(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	return st.Mode, nil
+}
+
+func historyOf(p *plan.Plan) catalog.Entry {
+	s := p.Summary()
+	var detail []string
+	for _, st := range p.Steps {
+		o := st.Change.Object()
+		detail = append(detail, fmt.Sprintf("%s %s %s", st.Change.Action().Symbol(), o.Kind, o.Name))
+	}
+	return catalog.Entry{
+		Kind:    "apply",
+		Actor:   Actor(),
+		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
+		Detail:  strings.Join(detail, "\n"),
+	}
+}
+
+// Actor names the process for the history: user@host (pid N).
+func Actor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s@%s (pid %d)", name, host, os.Getpid())
+}
+
+// SetMode switches the server mode and records the switch in the history,
+// in one transaction. It returns the previous mode.
+func SetMode(ctx context.Context, t Target, m model.Mode) (model.Mode, error) {
+	d := t.Dialect
+	tx, err := d.Begin(ctx, t.DB)
+	if err != nil {
+		return "", fmt.Errorf("starting the mode switch: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := d.EnsureCatalog(ctx, tx); err != nil {
+		return "", err
+	}
+	_, old, err := catalog.Read(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	if old == m {
+		return old, nil
+	}
+	if err := catalog.SetMode(ctx, tx, m); err != nil {
+		return "", err
+	}
+	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	if err := catalog.Append(ctx, tx, e); err != nil {
+		return "", err
+	}
+	return old, tx.Commit()
+}
