@@ -1,0 +1,190 @@
+// Package dialecttest is the conformance suite every dialect passes: for
+// each kind of change it applies a schema to a real database holding rows,
+// applies the change, re-inspects, compares the catalog and the physical
+// layout with what was declared, checks that the rows survived, and demands
+// that the next plan is empty.
+package dialecttest
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// Harness tells the suite how to get a database of the dialect under test.
+type Harness struct {
+	Dialect dialect.Dialect
+	// NewURL returns the URL of a new, empty database that lives as long as
+	// the test (the harness drops it in t.Cleanup).
+	NewURL func(t *testing.T) string
+}
+
+// Open connects to a new database of the harness.
+func (h Harness) Open(t *testing.T) apply.Target {
+	t.Helper()
+	url := h.NewURL(t)
+	db, err := h.Dialect.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return apply.Target{Dialect: h.Dialect, DB: db, URL: url}
+}
+
+// Case is one conformance case: apply From, seed rows, apply To.
+type Case struct {
+	Name string
+	From *model.Schema
+	// Seed inserts rows after From is applied.
+	Seed []string
+	To   *model.Schema
+	// AllowDestructive is passed to the second apply.
+	AllowDestructive bool
+	// Want lists the symbols and objects the second plan must hold, in
+	// order ("+ extension Phone").
+	Want []string
+	// Rows gives the row count each table must hold after the change.
+	Rows map[string]int
+	// Query, when set, must return Result (one row, one column as text).
+	Query, Result string
+	// Break, when set, runs after From is applied: it damages the database
+	// by hand, and the second apply (with To == From) must repair it.
+	Break []string
+}
+
+// Run runs every case of Cases against the harness.
+func Run(t *testing.T, h Harness) {
+	for _, c := range Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			t.Parallel()
+			RunCase(t, h, c)
+		})
+	}
+}
+
+// RunCase runs one case.
+func RunCase(t *testing.T, h Harness, c Case) {
+	ctx := context.Background()
+	tg := h.Open(t)
+	opts := apply.Options{LockTimeout: 10 * time.Second}
+	if _, err := apply.Run(ctx, tg, c.From, opts); err != nil {
+		t.Fatalf("first apply: %v", err)
+	}
+	Verify(t, tg, c.From)
+	for _, stmt := range c.Seed {
+		if _, err := tg.DB.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("seed %q: %v", stmt, err)
+		}
+	}
+	for _, stmt := range c.Break {
+		if _, err := tg.DB.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("break %q: %v", stmt, err)
+		}
+	}
+	p, err := apply.Prepare(ctx, tg, c.To)
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	if diff := cmp.Diff(c.Want, Lines(p)); diff != "" {
+		t.Errorf("second plan (-want +got):\n%s", diff)
+	}
+	opts.AllowDestructive = c.AllowDestructive
+	if _, err := apply.Run(ctx, tg, c.To, opts); err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	Verify(t, tg, c.To)
+	for table, want := range c.Rows {
+		var got int
+		if err := tg.DB.GetContext(ctx, &got, `SELECT count(*) FROM "`+table+`"`); err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		if got != want {
+			t.Errorf("table %s holds %d rows after the change, want %d", table, got, want)
+		}
+	}
+	if c.Query != "" {
+		var got string
+		if err := tg.DB.GetContext(ctx, &got, c.Query); err != nil {
+			t.Fatalf("query %q: %v", c.Query, err)
+		}
+		if got != c.Result {
+			t.Errorf("%s = %q, want %q", c.Query, got, c.Result)
+		}
+	}
+}
+
+// Verify re-inspects the database and demands that it holds exactly the
+// declared schema: the catalog equals want, the physical layout equals what
+// the catalog expects, and a new plan is empty.
+func Verify(t *testing.T, tg apply.Target, want *model.Schema) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := tg.Dialect.Inspect(ctx, tg.DB)
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	w := want.Stripped()
+	w.Sort()
+	if diff := cmp.Diff(w, st.Catalog); diff != "" {
+		t.Errorf("catalog (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(managed(tg.Dialect.Expected(st.Catalog)), managed(st.Physical)); diff != "" {
+		t.Errorf("physical layout (-expected +inspected):\n%s", diff)
+	}
+	p, err := plan.Build(ctx, st, want, tg.Dialect.Data(tg.DB))
+	if err != nil {
+		t.Fatalf("plan again: %v", err)
+	}
+	if !p.Empty() {
+		t.Errorf("the plan after apply is not empty: %v", Lines(p))
+	}
+}
+
+// managed keeps the tables ctxschema manages (not the cs_ catalog), with
+// columns and indexes sorted by name: column order is not part of the
+// contract (added columns go last).
+func managed(p plan.Physical) []plan.PhysicalTable {
+	var out []plan.PhysicalTable
+	for _, t := range p.Tables {
+		if strings.HasPrefix(t.Name, "cs_") {
+			continue
+		}
+		t.Columns = append([]plan.PhysicalColumn(nil), t.Columns...)
+		t.Indexes = append([]plan.PhysicalIndex(nil), t.Indexes...)
+		sort.Slice(t.Columns, func(i, j int) bool { return t.Columns[i].Name < t.Columns[j].Name })
+		sort.Slice(t.Indexes, func(i, j int) bool { return t.Indexes[i].Name < t.Indexes[j].Name })
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Lines renders a plan's steps as "symbol kind name".
+func Lines(p *plan.Plan) []string {
+	var out []string
+	for _, s := range p.Steps {
+		o := s.Change.Object()
+		out = append(out, s.Change.Action().Symbol()+" "+string(o.Kind)+" "+o.Name)
+	}
+	return out
+}
+
+// Exec runs statements on a target, failing the test on error.
+func Exec(t *testing.T, db *sqlx.DB, stmts ...string) {
+	t.Helper()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
