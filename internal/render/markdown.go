@@ -70,22 +70,41 @@ func writeMarkdown(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 		}
 	}
 
-	writeMarkdownSQL(buf, p)
+	var sql, refusal bytes.Buffer
+	n := writeMarkdownSQL(&sql, p)
+	writeMarkdownRefusal(&refusal, p, o)
+	if n > 0 && buf.Len()+sql.Len()+refusal.Len() > markdownSQLBudget {
+		sql.Reset()
+		fmt.Fprintf(&sql, "\nThe SQL (%s) is left out to keep this under the size of a comment: see `ctxschema plan --format sql`.\n",
+			plural(int64(n), "statement", "statements"))
+	}
+	buf.Write(sql.Bytes())
+	buf.Write(refusal.Bytes())
+	return nil
+}
 
-	if r := o.Refusal; r != nil {
-		fmt.Fprintf(buf, "\n> **%s:** %s\n", refusalHeading(r), escapeMarkdown(r.Message, false))
-		if steps := refusalSteps(p, r); len(steps) > 0 {
-			buf.WriteString(">\n")
-			for _, s := range steps {
-				obj := s.Change.Object()
-				fmt.Fprintf(buf, "> - %s %s %s\n", codeSpan(s.Change.Action().Symbol()), escapeMarkdown(string(obj.Kind), false), codeSpan(obj.Name))
-			}
-		}
-		if way := refusalWayOut(r, codeSpan(r.Flag)); way != "" {
-			fmt.Fprintf(buf, ">\n> %s\n", way)
+// markdownSQLBudget is the size above which the markdown view leaves the
+// SQL out: a GitHub comment holds at most 65,536 characters.
+const markdownSQLBudget = 60000
+
+// writeMarkdownRefusal writes the refusal as a quote, with the changes it
+// is about and the flag that allows them.
+func writeMarkdownRefusal(buf *bytes.Buffer, p *plan.Plan, o Options) {
+	r := o.Refusal
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(buf, "\n> **%s:** %s\n", refusalHeading(r), escapeMarkdown(r.Message, false))
+	if steps := refusalSteps(p, r); len(steps) > 0 {
+		buf.WriteString(">\n")
+		for _, s := range steps {
+			obj := s.Change.Object()
+			fmt.Fprintf(buf, "> - %s %s %s\n", codeSpan(s.Change.Action().Symbol()), escapeMarkdown(string(obj.Kind), false), codeSpan(obj.Name))
 		}
 	}
-	return nil
+	if way := refusalWayOut(r, codeSpan(r.Flag)); way != "" {
+		fmt.Fprintf(buf, ">\n> %s\n", way)
+	}
 }
 
 // markdownWhere names the database, dialect and mode, or "" for an offline
@@ -116,8 +135,9 @@ func markdownWhere(p *plan.Plan, o Options) string {
 
 // writeMarkdownSQL writes every step's SQL in one collapsed block, each
 // step introduced by a comment naming it, the statements that run after the
-// transaction last. Nothing is written when no step has SQL.
-func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) {
+// transaction last. Nothing is written when no step has SQL. It returns
+// the number of statements.
+func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 	var body strings.Builder
 	n := 0
 	for _, s := range p.Steps {
@@ -148,11 +168,12 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) {
 		}
 	}
 	if n+after == 0 {
-		return
+		return 0
 	}
 	fence := strings.Repeat("`", max(3, longestRun(body.String(), '`')+1))
 	fmt.Fprintf(buf, "\n<details>\n<summary>SQL (%s)</summary>\n\n%ssql\n%s%s\n\n</details>\n",
 		plural(int64(n+after), "statement", "statements"), fence, body.String(), fence)
+	return n + after
 }
 
 // escapeMarkdown makes s literal text in GitHub-flavoured markdown: the

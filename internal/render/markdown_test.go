@@ -141,3 +141,21 @@ func TestMarkdownEmpty(t *testing.T) {
 		t.Errorf("empty plan: %q", md)
 	}
 }
+
+// TestMarkdownLongSQL checks that SQL too long for a pull-request comment
+// is left out with a note, and the tables kept.
+func TestMarkdownLongSQL(t *testing.T) {
+	p := createPlan()
+	long := "-- " + strings.Repeat("x", markdownSQLBudget) + "\nSELECT 1"
+	p.Steps[0].SQL = append(p.Steps[0].SQL, long)
+	md := markdownOf(t, p, Options{Dialect: "sqlite"})
+	if len(md) > markdownSQLBudget {
+		t.Errorf("markdown is %d bytes, over %d", len(md), markdownSQLBudget)
+	}
+	if !strings.Contains(md, "The SQL (6 statements) is left out") || strings.Contains(md, "<details>") {
+		t.Errorf("long SQL not left out:\n%s", md)
+	}
+	if len(htmlTables(t, md)) != 1 {
+		t.Errorf("tables lost")
+	}
+}

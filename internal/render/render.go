@@ -347,21 +347,21 @@ func refusalSteps(p *plan.Plan, r *Refusal) []plan.Step {
 	return nil
 }
 
-// refusalHeading names the refusal: "Refused (destructive)".
+// refusalHeading names the refusal for people: "Refused (stale plan)".
 func refusalHeading(r *Refusal) string {
 	if r.Reason == "" {
 		return "Refused"
 	}
-	return "Refused (" + string(r.Reason) + ")"
+	return "Refused (" + strings.ReplaceAll(string(r.Reason), "-", " ") + ")"
 }
 
-// refusalWayOut says how to allow the refused changes, or "" when no flag
-// does.
+// refusalWayOut says how to allow the refused changes, with flag as the
+// view writes r.Flag, or "" when no flag does.
 func refusalWayOut(r *Refusal, flag string) string {
 	if r.Flag == "" {
 		return ""
 	}
-	return "To allow it, run again with " + flag + "."
+	return "To allow it, apply with " + flag + "."
 }
 
 // modeText names the plan's mode for people, or "" when unknown.

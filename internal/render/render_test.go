@@ -31,6 +31,11 @@ type goldenCase struct {
 
 var goldenCases = []goldenCase{
 	{name: "empty", plan: emptyPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite"}},
+	{name: "empty-unmanaged", plan: func() *plan.Plan {
+		p := emptyPlan()
+		p.Unmanaged = mixedPlan().Unmanaged
+		return p
+	}, opts: Options{Database: sqliteURL, Dialect: "sqlite"}, formats: []Format{Text, Markdown}},
 	{name: "create", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite"}},
 	{name: "mixed", plan: mixedPlan, opts: Options{Database: postgresURL, Dialect: "postgres"}},
 	{name: "mixed-verbose", plan: mixedPlan, opts: Options{Database: postgresURL, Dialect: "postgres", Verbose: true}, formats: []Format{Text}},
