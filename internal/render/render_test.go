@@ -220,8 +220,9 @@ func TestHostileData(t *testing.T) {
 		}},
 		Unmanaged: []plan.Drift{{Kind: plan.UnmanagedTable, Table: "evil\x1b]0;title\x07"}},
 	}
+	p.Steps[0].SQL = []string{"ALTER TABLE \"profile\" ALTER COLUMN \"x\" SET DEFAULT 'a\x1b[2Jb'"}
 	var buf bytes.Buffer
-	if err := Plan(&buf, p, Options{}); err != nil {
+	if err := Plan(&buf, p, Options{Verbose: true}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -231,6 +232,7 @@ func TestHostileData(t *testing.T) {
 	for _, want := range []string{
 		`two\nlines (7 customers, e.g. ok1, "with space", "esc\x1b[31m", "a,b", "", …)`,
 		`unmanaged (never touched): table evil\x1b]0;title\a`,
+		`SET DEFAULT 'a\x1b[2Jb';`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -165,15 +165,17 @@ func noChanges(o Options) string {
 	return "No changes. The database matches the schema files."
 }
 
-// block writes a multi-line text, each line indented; empty lines stay
-// empty.
+// block writes a multi-line text, each line indented and cleaned (a
+// declared default can put any character into a SQL literal); empty lines
+// stay empty.
 func (t textWriter) block(indent, s string) {
 	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimRight(l, " \t\r")
 		if strings.TrimSpace(l) == "" {
 			t.line("")
 			continue
 		}
-		t.line(indent + strings.TrimRight(l, " \t\r"))
+		t.line(indent + clean(l))
 	}
 }
 
