@@ -2,7 +2,11 @@ module github.com/ctxschema/ctxschema
 
 go 1.26
 
-require github.com/jmoiron/sqlx v1.4.0
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/jmoiron/sqlx v1.4.0
+	github.com/yuin/goldmark v1.8.7
+)
 
 require (
 	github.com/google/go-cmp v0.7.0 // indirect

@@ -1,0 +1,2 @@
+-- ctxschema plan, dialect sqlite
+-- no changes

@@ -1,0 +1,2 @@
+-- ctxschema plan, dialect none (offline diff)
+-- no changes

@@ -1,0 +1,2 @@
+-- ctxschema plan, dialect none (offline diff)
+-- no SQL: the plan was not rendered for a database
