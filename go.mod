@@ -8,7 +8,4 @@ require (
 	github.com/yuin/goldmark v1.8.7
 )
 
-require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/mattn/go-sqlite3 v1.14.53 // indirect
-)
+require github.com/mattn/go-sqlite3 v1.14.53 // indirect

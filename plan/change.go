@@ -424,7 +424,11 @@ func (c UpdateKey) Object() Object { return Object{KeyObject, c.To.Name} }
 
 // Describe implements Change.
 func (c UpdateKey) Describe() string {
-	return DescribeKey(c.From) + " => " + DescribeKey(c.To)
+	s := DescribeKey(c.From) + " => " + DescribeKey(c.To)
+	if c.From.Name != c.To.Name {
+		s = fmt.Sprintf("name %s => %s, ", c.From.Name, c.To.Name) + s
+	}
+	return s
 }
 
 // Action implements Change.

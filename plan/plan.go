@@ -22,7 +22,9 @@ const (
 )
 
 // Hazard is one risk of one change, measured on the live data where it can
-// be. Counts are -1 when unknown (no database, as in an offline diff).
+// be. Message says what is at risk without numbers (renderers add the
+// counts). Counts are -1 when unknown (no database, as in an offline diff)
+// or when they do not apply to the hazard.
 type Hazard struct {
 	Kind    HazardKind
 	Message string
@@ -39,9 +41,10 @@ type Hazard struct {
 }
 
 // LosesNothing reports whether a destructive hazard was measured and loses
-// no data, so that it needs no --allow-destructive.
+// no data, so that it needs no --allow-destructive. Rows is -1 where no rows
+// are lost (an attribute deletion keeps its rows).
 func (h Hazard) LosesNothing() bool {
-	return h.Kind == Destructive && h.Rows == 0 && h.Values == 0
+	return h.Kind == Destructive && h.Rows <= 0 && h.Values == 0
 }
 
 // Step is one change of a plan with its hazards and, once a dialect rendered

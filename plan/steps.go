@@ -96,8 +96,8 @@ func (b *builder) updateExtensions() {
 			if old.Type == model.MultiValued && d.Type != model.MultiValued {
 				hs = b.check(d.Name, func(table string) (Finding, error) {
 					return b.data.MultiRecord(b.ctx, table)
-				}, func(f Finding) string {
-					return fmt.Sprintf("%s customers hold more than one %s record; a %s extension allows one", count(f.Customers), d.Name, d.Type)
+				}, func(Finding) string {
+					return fmt.Sprintf("customers hold more than one %s record, and a %s extension allows one", d.Name, d.Type)
 				})
 			}
 			b.add(UpdateExtension{From: old, To: *e, Before: before, After: b.snapshot(d.Name)}, hs...)
@@ -170,8 +170,8 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 			hs = b.check(ext, func(table string) (Finding, error) {
 				n, err := b.data.Rows(b.ctx, table)
 				return Finding{Rows: n}, err
-			}, func(f Finding) string {
-				return fmt.Sprintf("%s rows would have no value for the new mandatory attribute %s; give it a default or add it as optional first", count(f.Rows), d.Name)
+			}, func(Finding) string {
+				return fmt.Sprintf("rows would have no value for the new mandatory attribute %s; give it a default or add it as optional first", d.Name)
 			})
 		}
 		b.add(AddAttribute{Extension: ext, Attribute: want, Before: before, After: b.snapshot(ext)}, hs...)
@@ -330,12 +330,12 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 	}
 	return b.check(ext, func(table string) (Finding, error) {
 		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
-	}, func(f Finding) string {
+	}, func(Finding) string {
 		scope := "across customers"
 		if perCustomer {
 			scope = "within a customer's records"
 		}
-		return fmt.Sprintf("%s cannot be built: %s groups of duplicate values %s, held by %s customers", what, count(f.Groups), scope, count(f.Customers))
+		return fmt.Sprintf("%s over values duplicated %s", what, scope)
 	})
 }
 
@@ -375,23 +375,23 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 		} else {
 			hs = append(hs, b.check(ext, func(table string) (Finding, error) {
 				return b.data.Unconvertible(b.ctx, table, col, from, to)
-			}, func(f Finding) string {
-				return fmt.Sprintf("%s values of %s do not convert from %s to %s", count(f.Rows), name, from.Type, to.Type)
+			}, func(Finding) string {
+				return fmt.Sprintf("values of %s do not convert from %s to %s", name, from.Type, to.Type)
 			})...)
 		}
 	}
 	if to.Type == model.String && from.Type == model.String && to.Length < from.Length {
 		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
 			return b.data.TooLong(b.ctx, table, col, to.Length)
-		}, func(f Finding) string {
-			return fmt.Sprintf("%s values of %s are longer than the new length %d", count(f.Rows), name, to.Length)
+		}, func(Finding) string {
+			return fmt.Sprintf("values of %s are longer than the new length %d", name, to.Length)
 		})...)
 	}
 	if to.Mandatory && !from.Mandatory {
 		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
 			return b.data.Nulls(b.ctx, table, col)
-		}, func(f Finding) string {
-			return fmt.Sprintf("%s rows have no value for %s, which becomes mandatory; fill them first", count(f.Rows), name)
+		}, func(Finding) string {
+			return fmt.Sprintf("rows have no value for %s, which becomes mandatory; fill them first", name)
 		})...)
 	}
 	return hs
@@ -436,7 +436,7 @@ func (b *builder) check(ext string, query func(table string) (Finding, error), m
 	if f.Rows == 0 && f.Groups == 0 && f.Customers == 0 {
 		return nil
 	}
-	return []Hazard{{Kind: DataCheck, Message: message(f), Rows: f.Rows, Groups: f.Groups, Customers: f.Customers, CustomerIDs: f.CustomerIDs}}
+	return []Hazard{{Kind: DataCheck, Message: message(f), Rows: f.Rows, Values: -1, Groups: f.Groups, Customers: f.Customers, CustomerIDs: f.CustomerIDs}}
 }
 
 func (b *builder) rowsOf(table string) (int64, error) {
@@ -456,81 +456,53 @@ func unknownLoss(msg string) Hazard {
 	return Hazard{Kind: Destructive, Message: msg, Rows: -1, Values: -1, Groups: -1, Customers: -1}
 }
 
-// lossOfExtension measures what deleting e loses.
+// lossOfExtension measures what deleting e loses: its records and their
+// non-null values.
 func (b *builder) lossOfExtension(e model.Extension) Hazard {
-	msg := fmt.Sprintf("deletes extension %s and its table", e.Name)
+	h := unknownLoss(fmt.Sprintf("deletes extension %s and its records", e.Name))
 	if b.data == nil {
-		return unknownLoss(msg + "; every record is lost")
+		return h
 	}
 	table := b.liveTable[lower(e.Name)]
 	rows, err := b.rowsOf(table)
 	if err != nil {
-		return unknownLoss(msg)
+		return h
 	}
 	var values int64
 	for _, a := range e.Attributes {
 		if rows == 0 {
 			break
 		}
-		n, err := b.data.NonNull(b.ctx, table, a.Column())
+		n, err := b.data.NonNull(b.ctx, table, b.liveCol[lower(e.Name)][lower(a.Name)])
 		if err != nil {
 			b.err = fmt.Errorf("counting values of %s.%s: %w", table, a.Column(), err)
-			return unknownLoss(msg)
+			return h
 		}
 		values += n
 	}
-	h := Hazard{Kind: Destructive, Rows: rows, Values: values}
-	if rows == 0 {
-		h.Message = msg + "; it holds no records"
-	} else {
-		h.Message = fmt.Sprintf("%s; %s records (%s non-null values) are lost", msg, count(rows), count(values))
-	}
+	h.Rows, h.Values = rows, values
 	return h
 }
 
-// lossOfAttribute measures what deleting attribute a of ext loses.
+// lossOfAttribute measures what deleting attribute a of ext loses: its
+// non-null values (the rows stay, so Rows does not apply).
 func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
-	name := attrName(ext, a.Name)
-	msg := "deletes attribute " + name
+	h := unknownLoss(fmt.Sprintf("deletes attribute %s and its values", attrName(ext, a.Name)))
 	if b.data == nil {
-		return unknownLoss(msg + "; its values are lost")
+		return h
 	}
+	h.Rows = -1
 	table := b.liveTable[lower(ext)]
 	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
 	if !ok {
-		return Hazard{Kind: Destructive, Message: msg + "; it holds no values"}
-	}
-	if _, err := b.rowsOf(table); err != nil {
-		return unknownLoss(msg)
+		h.Values = 0
+		return h
 	}
 	n, err := b.data.NonNull(b.ctx, table, col)
 	if err != nil {
 		b.err = fmt.Errorf("counting values of %s.%s: %w", table, col, err)
-		return unknownLoss(msg)
+		return h
 	}
-	h := Hazard{Kind: Destructive, Rows: n, Values: n}
-	if n == 0 {
-		h.Message = msg + "; it holds no values"
-	} else {
-		h.Message = fmt.Sprintf("%s; %s non-null values are lost", msg, count(n))
-	}
+	h.Values = n
 	return h
-}
-
-// count writes n with thousands separators.
-func count(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
 }
