@@ -1,0 +1,114 @@
+// Package planfile saves plans for a later `apply FILE` and reads them back.
+// A saved plan holds the rendered plan for people and tools, the desired
+// schema it reaches, the fingerprint of the live state it was made against,
+// and a checksum over all of it, so that an edited file is refused.
+package planfile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// Kind marks a ctxschema plan file.
+const Kind = "ctxschema-plan"
+
+// FormatVersion is the version of the plan file format.
+const FormatVersion = "1"
+
+// File is a saved plan. Its JSON field names are the file format.
+type File struct {
+	FormatVersion string           `json:"format_version"`
+	Kind          string           `json:"kind"`
+	CreatedAt     string           `json:"created_at"`
+	Fingerprint   plan.Fingerprint `json:"fingerprint"`
+	// Desired is the schema the plan reaches, in the catalog's encoding.
+	Desired json.RawMessage `json:"desired"`
+	Plan    render.Document `json:"plan"`
+	// Checksum is the SHA-256 of the file written with an empty checksum.
+	Checksum string `json:"checksum"`
+}
+
+// ErrNotPlan is returned by Read for a file that is not a plan file, or
+// whose content was edited after it was saved.
+var ErrNotPlan = errors.New("not a usable ctxschema plan file")
+
+// Write saves p, rendered as doc, to w.
+func Write(w io.Writer, p *plan.Plan, doc render.Document, now time.Time) error {
+	desired, err := catalog.Encode(p.Desired)
+	if err != nil {
+		return err
+	}
+	f := File{
+		FormatVersion: FormatVersion,
+		Kind:          Kind,
+		CreatedAt:     now.UTC().Format(time.RFC3339),
+		Fingerprint:   p.Fingerprint,
+		Desired:       desired,
+		Plan:          doc,
+	}
+	f.Checksum, err = f.sum()
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+func (f File) sum() (string, error) {
+	f.Checksum = ""
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:]), nil
+}
+
+// Read loads a plan file and returns it with the desired schema it
+// reaches. It returns an error wrapping ErrNotPlan when the file is not a
+// plan file of this version or its checksum does not match.
+func Read(r io.Reader) (*File, *model.Schema, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNotPlan, err)
+	}
+	if f.Kind != Kind {
+		return nil, nil, fmt.Errorf("%w: it has no \"kind\": %q", ErrNotPlan, Kind)
+	}
+	if f.FormatVersion != FormatVersion {
+		return nil, nil, fmt.Errorf("%w: format_version %q is not %q; plan again with this version of ctxschema", ErrNotPlan, f.FormatVersion, FormatVersion)
+	}
+	sum, err := f.sum()
+	if err != nil {
+		return nil, nil, err
+	}
+	if sum != f.Checksum {
+		return nil, nil, fmt.Errorf("%w: its checksum does not match its content, so it was edited after it was saved; plan again", ErrNotPlan)
+	}
+	s, err := catalog.Decode(f.Desired)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNotPlan, err)
+	}
+	return &f, s, nil
+}
