@@ -24,13 +24,13 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		}
 		return raw, nil
 	case Integer, Long:
-		bits := 64
+		bits, what := 64, "a long"
 		if t == Integer {
-			bits = 32
+			bits, what = 32, "an integer"
 		}
 		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, bits)
 		if err != nil {
-			return "", fmt.Errorf("default %q is not a %s (a whole number of %d bits)", raw, t, bits)
+			return "", fmt.Errorf("default %q is not %s (a whole number of %d bits)", raw, what, bits)
 		}
 		return strconv.FormatInt(n, 10), nil
 	case Double:

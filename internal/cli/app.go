@@ -1,0 +1,125 @@
+// Package cli is the command-line interface of ctxschema: the urfave/cli
+// application, its shared flags, and one file per command (cmd_*.go). It
+// parses flags into options and calls the library packages; it never exits
+// the process: errors are returned to main, which prints them once and maps
+// them to the exit codes.
+package cli
+
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// env is what every command writes to and reads from; commands never touch
+// os.Stdout or os.Stderr directly, so that tests run them in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// exitCodes is the exit-code table of SPEC section 4, shown by --help. Keep
+// it in step with exitCode in main.go and the README.
+const exitCodes = `EXIT CODES:
+   0  success; for plan, no changes unless --detailed-exitcode says otherwise
+   1  error: database unreachable, I/O, a failed apply (rolled back), lock timeout
+   2  plan --detailed-exitcode: there are changes
+   3  refused: the database is in production mode (the 403 rule)
+   4  invalid schema files (the 400 rule)
+   5  refused as unsafe: a destructive change without --allow-destructive,
+      a failing data check, or a stale saved plan
+`
+
+// NewApp builds the ctxschema application. It reads from stdin and writes
+// results to stdout and errors and progress to stderr. Running it returns
+// the command's error without printing it and without exiting: the caller
+// prints it and maps it to an exit code.
+func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	app := &ucli.App{
+		Name:  "ctxschema",
+		Usage: "schema-as-code for Genesys Context Services customer profiles",
+		Description: "YAML files declare the profile schema, the profile extensions and the\n" +
+			"identification keys; plan shows what apply would change in the database;\n" +
+			"apply makes the database match, safely.",
+		Version:   version(),
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Commands: []*ucli.Command{
+			validateCommand(e),
+			// The lead adds plan, apply, mode, inspect, diff and history
+			// here, one cmd_<name>.go file each.
+		},
+		HideHelpCommand:       true,
+		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitCodes,
+		// urfave/cli would call os.Exit for errors that carry an exit code;
+		// main maps errors to exit codes itself.
+		ExitErrHandler: func(*ucli.Context, error) {},
+		OnUsageError:   usageError,
+		// An argument that names no command is an error, not a help topic
+		// (urfave/cli's default answers it with its own exit code 3).
+		Action: func(c *ucli.Context) error {
+			if c.Args().Present() {
+				return fmt.Errorf("unknown command %q; run 'ctxschema --help' for the list of commands", c.Args().First())
+			}
+			return ucli.ShowAppHelp(c)
+		},
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = usageError
+	}
+	return app
+}
+
+// usageError replaces urfave/cli's "Incorrect Usage" printout (help text on
+// stdout) with one error line, which main prints on stderr.
+func usageError(c *ucli.Context, err error, isSubcommand bool) error {
+	name := "ctxschema"
+	if isSubcommand && c.Command != nil && c.Command.Name != "" {
+		name += " " + c.Command.Name
+	}
+	return fmt.Errorf("%w; run '%s --help' for usage", err, name)
+}
+
+// version is the module version the binary was built from, or "devel".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// dirFlag is the --dir flag of every command that reads schema files.
+func dirFlag() *ucli.StringFlag {
+	return &ucli.StringFlag{
+		Name:    "dir",
+		Usage:   "directory of schema files (every *.yaml and *.yml below it, recursively)",
+		EnvVars: []string{"CTXSCHEMA_DIR"},
+		Value:   "./schemas",
+	}
+}
+
+// dbFlag is the --db flag of every command that uses a database.
+func dbFlag() *ucli.StringFlag {
+	const def = "sqlite://ctxschema.db"
+	return &ucli.StringFlag{
+		Name:    "db",
+		Usage:   "database URL: sqlite://path.db, sqlite:///abs/path.db or postgres://user:pass@host:port/db?sslmode=disable",
+		EnvVars: []string{"CTXSCHEMA_DB"},
+		Value:   def,
+		// Help shows the built-in default, never the URL from the
+		// environment, which may hold a password.
+		DefaultText: def,
+	}
+}
+
+// noArgs refuses positional arguments for commands that take none.
+func noArgs(c *ucli.Context) error {
+	if c.Args().Present() {
+		return fmt.Errorf("%s takes no arguments, got %q; run 'ctxschema %s --help' for usage", c.Command.Name, c.Args().First(), c.Command.Name)
+	}
+	return nil
+}

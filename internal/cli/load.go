@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/schemas"
+)
+
+// loadSchemas loads the schema files of dir and prints their warnings to
+// stderr. Every command that reads schema files goes through it. Invalid
+// files give a *schemas.Problems (its warnings included), which main prints.
+func loadSchemas(e *env, dir string) (*schemas.Result, error) {
+	res, err := schemas.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(e.stderr, w.String())
+	}
+	return res, nil
+}
+
+// summary describes a loaded schema in one line, like
+// "ok: 5 profile attributes, 3 extensions (14 attributes), 3 identification
+// keys in 2 files".
+func summary(res *schemas.Result) string {
+	s := res.Schema
+	extAttrs := 0
+	for _, e := range s.Extensions {
+		extAttrs += len(e.Attributes)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "ok: %s, %s (%s), %s in %s",
+		plural(len(s.Profile), "profile attribute"),
+		plural(len(s.Extensions), "extension"),
+		plural(extAttrs, "attribute"),
+		plural(len(s.Keys), "identification key"),
+		plural(len(res.Files), "file"))
+	if n := len(res.Warnings); n > 0 {
+		fmt.Fprintf(&b, ", %s", plural(n, "warning"))
+	}
+	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

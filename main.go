@@ -1,0 +1,83 @@
+// Command ctxschema is schema-as-code for Genesys Context Services customer
+// profiles: YAML files declare the profile schema, the extensions and the
+// identification keys; plan diffs them against a live database and apply
+// makes the database match. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ctxschema/ctxschema/internal/cli"
+	"github.com/ctxschema/ctxschema/schemas"
+)
+
+func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
+
+// run runs the command line args and returns the process exit code. It is
+// the whole program but for os.Exit, so that tests run it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal, a second one kills the process as usual.
+		<-ctx.Done()
+		stop()
+	}()
+
+	err := cli.NewApp(stdin, stdout, stderr).RunContext(ctx, args)
+	report(stderr, err)
+	return exitCode(err)
+}
+
+// The exit codes of SPEC section 4 (listed in --help and the README).
+const (
+	exitOK      = 0 // success
+	exitError   = 1 // I/O, database, failed apply, lock timeout, usage
+	exitChanges = 2 // plan --detailed-exitcode: there are changes
+	exitRefused = 3 // the database is in production mode
+	exitInvalid = 4 // invalid schema files
+	exitUnsafe  = 5 // destructive without --allow-destructive, data check, stale plan
+)
+
+// exitCode maps the error of a command to the exit code. It is the only
+// place that does.
+func exitCode(err error) int {
+	var problems *schemas.Problems
+	switch {
+	case err == nil:
+		return exitOK
+	// Room for the lead: exitChanges (plan --detailed-exitcode), exitRefused
+	// (production mode) and exitUnsafe (destructive, data check, stale plan)
+	// map here, from the error types of plan and apply, with errors.As.
+	case errors.As(err, &problems):
+		return exitInvalid
+	default:
+		return exitError
+	}
+}
+
+// report prints a command's error once on stderr: schema problems as their
+// file:line:col lines, anything else as "ctxschema: <message>".
+func report(stderr io.Writer, err error) {
+	if err == nil {
+		return
+	}
+	var problems *schemas.Problems
+	if errors.As(err, &problems) {
+		for _, p := range problems.List {
+			if p.Pos.File == "" {
+				fmt.Fprintln(stderr, "ctxschema: "+p.String())
+			} else {
+				fmt.Fprintln(stderr, p.String())
+			}
+		}
+		return
+	}
+	fmt.Fprintf(stderr, "ctxschema: %v\n", err)
+}

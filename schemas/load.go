@@ -1,0 +1,77 @@
+// Package schemas reads the YAML schema files of a directory and turns them
+// into the domain model (internal/model) that the planner consumes,
+// enforcing every rule of the schema file format (SPEC section 2). Every
+// problem is reported at once, each at its file, line and column.
+package schemas
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// Result is a valid declared schema and what was learnt reading it.
+type Result struct {
+	// Schema is the merged, validated schema, sorted (model.Schema.Sort).
+	Schema *model.Schema
+	// Warnings are problems that do not make the files invalid, sorted.
+	Warnings []Problem
+	// Files are the schema files read, in the order they were merged, as
+	// they appear in positions.
+	Files []string
+}
+
+// Load reads every *.yaml and *.yml file below dir (recursively, in path
+// order), merges and validates them. Invalid files, and a directory that
+// is missing or holds no schema file, give a *Problems; other errors (I/O)
+// are wrapped. Positions name the files relative to the working directory
+// when they are below it.
+func Load(dir string) (*Result, error) {
+	paths, err := discover(dir)
+	if err != nil {
+		return nil, err
+	}
+	cwd, _ := os.Getwd()
+	names := make([]string, len(paths))
+	data := make([][]byte, len(paths))
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read schema file: %w", err)
+		}
+		names[i], data[i] = displayPath(p, cwd), b
+	}
+	return parse(names, data)
+}
+
+// Parse validates schema files given in memory, keyed by the name to use
+// in positions, merged in name order. It returns a *Problems for invalid
+// files; no files give an empty schema.
+func Parse(files map[string][]byte) (*Result, error) {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	data := make([][]byte, len(names))
+	for i, n := range names {
+		data[i] = files[n]
+	}
+	return parse(names, data)
+}
+
+func parse(names []string, data [][]byte) (*Result, error) {
+	r := &reporter{}
+	decls := make([]fileDecl, len(names))
+	for i := range names {
+		decls[i] = decodeFile(names[i], data[i], r)
+	}
+	s := build(decls, r)
+	sortProblems(r.list)
+	if r.failed() {
+		return nil, &Problems{List: r.list}
+	}
+	return &Result{Schema: s, Warnings: r.list, Files: names}, nil
+}

@@ -1,0 +1,547 @@
+package schemas
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// This file checks the meaning of the declarations (SPEC section 2) and
+// builds the model. Every declaration that has a name goes into the model
+// even when it has problems, so that later checks (a key naming an
+// attribute) do not report the same mistake twice; the model is only
+// returned when there is no error.
+
+// validator checks declarations and reports to r.
+type validator struct {
+	r *reporter
+}
+
+// build validates the declarations of every file, in path order, and
+// returns the schema they declare.
+func build(files []fileDecl, r *reporter) *model.Schema {
+	v := &validator{r: r}
+	s := &model.Schema{}
+
+	var profile []attrDecl
+	var exts []extDecl
+	var keys []keyDecl
+	for _, f := range files {
+		profile = append(profile, f.Profile...)
+		exts = append(exts, f.Extensions...)
+		keys = append(keys, f.Keys...)
+	}
+
+	s.Profile = v.attributes(profile, "the profile", false)
+
+	extScope := newScope("extension", "")
+	var renames []rename
+	for _, e := range exts {
+		ext, ok := v.extension(e)
+		if !ok || !extScope.declare(r, ext.Name, ext.Pos) {
+			continue
+		}
+		s.Extensions = append(s.Extensions, ext)
+		// Items that were written but failed their checks were reported.
+		triedItems := e.Unique.Set && (!e.Unique.OK || len(e.Unique.Val) > 0)
+		if ext.Type == model.MultiValued && len(ext.Unique) == 0 && !triedItems {
+			r.warnf(ext.Pos, "multi-valued extension %q has no unique item, so its records cannot be addressed by unique values; add unique: [<Attribute>]", ext.Name)
+		}
+		renames = append(renames, rename{Name: ext.Name, From: e.RenamedFrom})
+	}
+	v.renames(extScope, renames)
+
+	keyScope := newScope("identification key", "")
+	for _, k := range keys {
+		key, ok := v.key(k, s)
+		if ok && keyScope.declare(r, key.Name, key.Pos) {
+			s.Keys = append(s.Keys, key)
+		}
+	}
+
+	s.Sort()
+	return s
+}
+
+// scope holds the names declared in one namespace: the extensions, the
+// keys, the profile's attributes or one extension's attributes. Names are
+// case-insensitive.
+type scope struct {
+	kind  string // "extension", "attribute"
+	where string // "" or ` in extension "Phone"`
+	first map[string]model.Pos
+	names map[string]string // lower-cased → as first declared
+}
+
+func newScope(kind, where string) *scope {
+	return &scope{kind: kind, where: where, first: map[string]model.Pos{}, names: map[string]string{}}
+}
+
+// declare records name at pos, or reports it as a duplicate (citing the
+// first declaration) and returns false.
+func (s *scope) declare(r *reporter, name string, pos model.Pos) bool {
+	low := strings.ToLower(name)
+	if first, dup := s.first[low]; dup {
+		if prev := s.names[low]; prev != name {
+			r.errorf(pos, "duplicate %s %q%s (first defined as %q at %s; names are case-insensitive)", s.kind, name, s.where, prev, first)
+		} else {
+			r.errorf(pos, "duplicate %s %q%s (first defined at %s)", s.kind, name, s.where, first)
+		}
+		return false
+	}
+	s.first[low], s.names[low] = pos, name
+	return true
+}
+
+// lookup returns the declared spelling of name, case-insensitively.
+func (s *scope) lookup(name string) (string, bool) {
+	n, ok := s.names[strings.ToLower(name)]
+	return n, ok
+}
+
+// list returns the declared names, sorted, for "one of: …" messages.
+func (s *scope) list() []string {
+	out := make([]string, 0, len(s.names))
+	for _, n := range s.names {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rename is a declaration's renamed_from, checked against its scope.
+type rename struct {
+	Name string
+	From field[string]
+}
+
+// renames checks the renamed_from fields of one scope: each is a valid name,
+// not the declaration's own name, not a name still declared in the scope,
+// and not claimed by two declarations.
+func (v *validator) renames(sc *scope, list []rename) {
+	claimed := map[string]rename{}
+	for _, rn := range list {
+		if !rn.From.valid() {
+			continue
+		}
+		from, what := rn.From.Val, fmt.Sprintf("%s %q%s", sc.kind, rn.Name, sc.where)
+		if msg := nameProblem("renamed_from:", from); msg != "" {
+			v.r.errorf(rn.From.Pos, "%s", msg)
+			continue
+		}
+		if from == rn.Name {
+			v.r.errorf(rn.From.Pos, "%s is renamed from itself; remove renamed_from", what)
+			continue
+		}
+		if other, ok := sc.lookup(from); ok && !strings.EqualFold(from, rn.Name) {
+			v.r.errorf(rn.From.Pos, "%s is renamed from %q, but %s %q is still declared (at %s); remove renamed_from or the old declaration",
+				what, from, sc.kind, other, sc.first[strings.ToLower(from)])
+			continue
+		}
+		low := strings.ToLower(from)
+		if prev, dup := claimed[low]; dup {
+			v.r.errorf(rn.From.Pos, "%s is renamed from %q, like %s %q (at %s); only one of them can keep its data",
+				what, from, sc.kind, prev.Name, prev.From.Pos)
+			continue
+		}
+		claimed[low] = rn
+	}
+}
+
+// nameProblem checks the name of an extension, key or attribute and words
+// the problem, or returns "".
+func nameProblem(what, name string) string {
+	err := model.CheckName(name)
+	if err == nil {
+		return ""
+	}
+	msg := what + " " + err.Error()
+	switch {
+	case model.Reserved(name):
+		msg += "; choose another name"
+	case len(name) > model.MaxNameLength && !strings.Contains(err.Error(), "must start"):
+		msg += "; shorten it"
+	}
+	return msg
+}
+
+// name checks a declaration's name field. It returns the name and whether
+// the declaration has one (a malformed name is reported and still returned,
+// so that references to it are not reported again).
+func (v *validator) name(f field[string], objPos model.Pos, what, owner string) (string, bool) {
+	if !f.Set {
+		v.r.errorf(objPos, "%s%s has no name; add name: <Name>", article(what), owner)
+		return "", false
+	}
+	if !f.OK {
+		return "", false
+	}
+	if msg := nameProblem(what, f.Val); msg != "" {
+		v.r.errorf(f.Pos, "%s", msg)
+	}
+	return f.Val, true
+}
+
+// typeHints are words that users reach for, and the Context Services type
+// that means it.
+var typeHints = map[string]model.Type{
+	"float": model.Double, "real": model.Double, "int": model.Integer, "bigint": model.Long,
+	"bool": model.Boolean, "text": model.String, "varchar": model.String,
+	"timestamp": model.DateTime, "decimal": model.Currency, "money": model.Currency, "numeric": model.Currency,
+}
+
+func typeNames() []string {
+	out := make([]string, len(model.Types))
+	for i, t := range model.Types {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// attributes checks the attributes of the profile (owner "the profile") or
+// of an extension, with their names in one scope.
+func (v *validator) attributes(decls []attrDecl, owner string, inExtension bool) []model.Attribute {
+	where := ""
+	if inExtension {
+		where = " in " + owner
+	}
+	kind := "attribute"
+	if !inExtension {
+		kind = "profile attribute"
+	}
+	sc := newScope(kind, where)
+	var out []model.Attribute
+	var renames []rename
+	for _, d := range decls {
+		a, ok := v.attribute(d, owner, inExtension)
+		if !ok || !sc.declare(v.r, a.Name, a.Pos) {
+			continue
+		}
+		out = append(out, a)
+		renames = append(renames, rename{Name: a.Name, From: d.RenamedFrom})
+	}
+	v.renames(sc, renames)
+	return out
+}
+
+// attribute checks one attribute. It returns false when the attribute has
+// no name.
+func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model.Attribute, bool) {
+	name, ok := v.name(d.Name, d.Pos, "attribute", " of "+owner)
+	if !ok {
+		return model.Attribute{}, false
+	}
+	a := model.Attribute{Name: name, Pos: d.Pos}
+
+	typeOK := false
+	switch {
+	case !d.Type.Set:
+		v.r.errorf(d.Pos, "attribute %q has no type; add type: one of %s", name, strings.Join(typeNames(), ", "))
+	case d.Type.OK:
+		a.Type = model.Type(d.Type.Val)
+		typeOK = a.Type.Valid()
+		if !typeOK {
+			v.r.errorf(d.Type.Pos, "unknown type %q for attribute %q; types: %s%s", d.Type.Val, name, strings.Join(typeNames(), ", "), typeHint(d.Type.Val))
+		}
+	}
+
+	lengthOK := true
+	if d.Length.Set {
+		lengthOK = false
+		switch {
+		case !d.Length.OK:
+		case typeOK && a.Type != model.String:
+			v.r.errorf(d.Length.Pos, "length applies only to string attributes; remove it from %s attribute %q", a.Type, name)
+		case d.Length.Val < 1:
+			v.r.errorf(d.Length.Pos, "length %d of attribute %q must be at least 1", d.Length.Val, name)
+		case d.Length.Val > model.MaxStringLength:
+			v.r.errorf(d.Length.Pos, "length %d of attribute %q is more than the maximum %d", d.Length.Val, name, model.MaxStringLength)
+		default:
+			a.Length, lengthOK = d.Length.Val, true
+		}
+	}
+	if a.Type == model.String && a.Length == 0 {
+		a.Length = model.DefaultStringLength
+	}
+
+	if d.Default.valid() && typeOK && lengthOK {
+		canon, err := model.CanonicalDefault(a.Type, a.Length, d.Default.Val)
+		if err != nil {
+			v.r.errorf(d.Default.Pos, "attribute %q: %v", name, err)
+		} else {
+			a.Default = &canon
+		}
+	}
+
+	a.Mandatory = d.Mandatory.Val
+	a.Encrypt = d.Encrypt.Val
+	if d.Unique.valid() && d.Unique.Val && !inExtension {
+		v.r.errorf(d.Unique.Pos, "unique: true is allowed on extension attributes only; to keep profile values unique, declare an identification key with unique: true over %q", name)
+	}
+	if d.RenamedFrom.valid() {
+		a.RenamedFrom = d.RenamedFrom.Val
+	}
+	return a, true
+}
+
+func typeHint(t string) string {
+	if want, ok := typeHints[strings.ToLower(t)]; ok {
+		return fmt.Sprintf("; use %q", want)
+	}
+	if c := closest(t, typeNames()); c != "" {
+		return fmt.Sprintf("; did you mean %q?", c)
+	}
+	return ""
+}
+
+var extensionTypes = []string{string(model.SingleValued), string(model.MultiValued), string(model.Classifier)}
+
+// extension checks one extension and its attributes and unique items. It
+// returns false when the extension has no name.
+func (v *validator) extension(d extDecl) (model.Extension, bool) {
+	name, ok := v.name(d.Name, d.Pos, "extension", "")
+	if !ok {
+		return model.Extension{}, false
+	}
+	e := model.Extension{Name: name, Pos: d.Pos}
+	owner := fmt.Sprintf("extension %q", name)
+
+	typeOK := false
+	switch {
+	case !d.Type.Set:
+		v.r.errorf(d.Pos, "extension %q has no type; add type: one of %s", name, strings.Join(extensionTypes, ", "))
+	case d.Type.OK:
+		e.Type = model.ExtensionType(d.Type.Val)
+		typeOK = e.Type.Valid()
+		if !typeOK {
+			hint := ""
+			if c := closest(d.Type.Val, extensionTypes); c != "" {
+				hint = fmt.Sprintf("; did you mean %q?", c)
+			}
+			v.r.errorf(d.Type.Pos, "unknown type %q for extension %q; types: %s%s", d.Type.Val, name, strings.Join(extensionTypes, ", "), hint)
+		}
+	}
+
+	e.Attributes = v.attributes(d.Attributes.Val, owner, true)
+	if typeOK && e.Type == model.Classifier && len(d.Attributes.Val) > 0 {
+		v.r.errorf(d.Attributes.Pos, "classifier extension %q has no attributes; remove them or make it single-valued", name)
+	}
+
+	e.Unique = v.uniqueItems(d, e)
+	if d.RenamedFrom.valid() {
+		e.RenamedFrom = d.RenamedFrom.Val
+	}
+	return e, true
+}
+
+// uniqueItems checks the unique items of an extension, folds in the
+// attributes marked unique: true, and returns the items in declared order
+// with the attributes' declared spelling.
+func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
+	type item struct {
+		pos   model.Pos
+		names []string
+	}
+	var items []item
+	// find returns the item that covers the same attributes as names, in
+	// any order: (A, B) and (B, A) are one constraint.
+	find := func(names []string) (item, bool) {
+		for _, it := range items {
+			if sameSet(it.names, names) {
+				return it, true
+			}
+		}
+		return item{}, false
+	}
+	var attrNames []string
+	for _, a := range e.Attributes {
+		attrNames = append(attrNames, a.Name)
+	}
+
+	for _, it := range d.Unique.Val {
+		if it.Composite && len(it.Names) < 2 {
+			v.r.errorf(it.Pos, "a composite unique item needs 2 or more attributes; write a single attribute without brackets")
+			continue
+		}
+		var names []string
+		ok := true
+		for _, ref := range it.Names {
+			a, found := e.Attribute(ref.Name)
+			if !found {
+				v.r.errorf(ref.Pos, "unique item names %q, which is not an attribute of extension %q%s", ref.Name, e.Name, suggest(ref.Name, attrNames))
+				ok = false
+				continue
+			}
+			for _, n := range names {
+				if n == a.Name {
+					v.r.errorf(ref.Pos, "attribute %q appears twice in a unique item; list it once", ref.Name)
+					ok = false
+				}
+			}
+			names = append(names, a.Name)
+		}
+		if !ok {
+			continue
+		}
+		if first, dup := find(names); dup {
+			v.r.errorf(it.Pos, "unique item [%s] is listed twice in extension %q (first at %s); keep one", strings.Join(names, ", "), e.Name, first.pos)
+			continue
+		}
+		items = append(items, item{it.Pos, names})
+	}
+
+	for _, a := range d.Attributes.Val {
+		if !a.Unique.valid() || !a.Unique.Val || !a.Name.valid() {
+			continue
+		}
+		attr, found := e.Attribute(a.Name.Val)
+		if !found {
+			continue // a duplicate or unnamed attribute, already reported
+		}
+		names := []string{attr.Name}
+		if first, dup := find(names); dup {
+			v.r.warnf(a.Unique.Pos, "attribute %q is marked unique: true and is also a unique item of extension %q (at %s); remove one", attr.Name, e.Name, first.pos)
+			continue
+		}
+		items = append(items, item{a.Unique.Pos, names})
+	}
+
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].pos.Line != items[j].pos.Line {
+			return items[i].pos.Line < items[j].pos.Line
+		}
+		return items[i].pos.Col < items[j].pos.Col
+	})
+	var out [][]string
+	for _, it := range items {
+		out = append(out, it.names)
+	}
+	return out
+}
+
+// sameSet reports whether a and b hold the same names, in any order (the
+// names are distinct and spelled as declared).
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func suggest(name string, candidates []string) string {
+	if c := closest(name, candidates); c != "" {
+		return fmt.Sprintf("; did you mean %q?", c)
+	}
+	return ""
+}
+
+// key checks one identification key against the declared schema s. It
+// returns false when the key has no name.
+func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
+	name, ok := v.name(d.Name, d.Pos, "identification key", "")
+	if !ok {
+		return model.Key{}, false
+	}
+	k := model.Key{Name: name, Source: model.ProfileSource, Pos: d.Pos}
+	if d.Unique.valid() {
+		k.Unique = d.Unique.Val
+	}
+
+	// The key's source: the profile (the default) or one extension.
+	attrs, sourceOK, sourceDesc := s.Profile, true, "the profile"
+	var extNames []string
+	for _, e := range s.Extensions {
+		extNames = append(extNames, e.Name)
+	}
+	if d.Source.Set {
+		src := d.Source.Val
+		switch {
+		case !d.Source.OK:
+			sourceOK = false
+		case strings.EqualFold(src, "none"):
+			v.r.errorf(d.Source.Pos, "source %q of identification key %q is refused: manual identification tables cannot be managed declaratively; use source: profile or the name of an extension", src, name)
+			sourceOK = false
+		case strings.EqualFold(src, model.ProfileSource):
+		default:
+			e, found := s.Extension(src)
+			if !found {
+				v.r.errorf(d.Source.Pos, "source %q of identification key %q is neither profile nor a declared extension%s", src, name, suggest(src, extNames))
+				sourceOK = false
+				break
+			}
+			k.Source, attrs, sourceDesc = e.Name, e.Attributes, fmt.Sprintf("extension %q", e.Name)
+		}
+	}
+
+	if !d.Attributes.Set || (d.Attributes.OK && len(d.Attributes.Val) == 0) {
+		pos := d.Pos
+		if d.Attributes.Set {
+			pos = d.Attributes.Pos
+		}
+		v.r.errorf(pos, "identification key %q has no attributes; list at least one, in lookup order", name)
+	}
+	var attrNames []string
+	for _, a := range attrs {
+		attrNames = append(attrNames, a.Name)
+	}
+	for _, ref := range d.Attributes.Val {
+		if ext, attr, dotted := strings.Cut(ref.Name, "."); dotted {
+			v.r.errorf(ref.Pos, "attribute %q of identification key %q: write source: %s and the attribute alone (%s); a key's attributes all come from its one source", ref.Name, name, ext, attr)
+			continue
+		}
+		if !sourceOK {
+			continue
+		}
+		a, found := findAttribute(attrs, ref.Name)
+		if !found {
+			v.r.errorf(ref.Pos, "attribute %q of identification key %q is not an attribute of %s%s", ref.Name, name, sourceDesc, v.elsewhere(s, k, ref.Name, attrNames))
+			continue
+		}
+		if containsFold(k.Attributes, a.Name) {
+			v.r.errorf(ref.Pos, "attribute %q appears twice in identification key %q; list each attribute once", ref.Name, name)
+			continue
+		}
+		k.Attributes = append(k.Attributes, a.Name)
+	}
+	return k, true
+}
+
+// elsewhere explains a key attribute missing from the key's source: it may
+// belong to another source (a key never mixes sources), or be a typo.
+func (v *validator) elsewhere(s *model.Schema, k model.Key, attr string, candidates []string) string {
+	if k.OnProfile() {
+		for _, e := range s.Extensions {
+			if _, ok := e.Attribute(attr); ok {
+				return fmt.Sprintf("; it is in extension %q: set source: %s (a key's attributes all come from its one source)", e.Name, e.Name)
+			}
+		}
+	} else if _, ok := s.ProfileAttribute(attr); ok {
+		return "; it is a profile attribute, and a key never mixes profile and extension attributes"
+	}
+	return suggest(attr, candidates)
+}
+
+func findAttribute(as []model.Attribute, name string) (model.Attribute, bool) {
+	for _, a := range as {
+		if strings.EqualFold(a.Name, name) {
+			return a, true
+		}
+	}
+	return model.Attribute{}, false
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
