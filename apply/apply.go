@@ -228,6 +228,11 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
 		return nil, err
 	}
+	if c, ok := d.(ForeignKeyChecker); ok {
+		if err := c.CheckForeignKeys(ctx, tx); err != nil {
+			return nil, fmt.Errorf("apply rolled back, nothing changed: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
@@ -296,6 +301,13 @@ func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) er
 type IndexCleaner interface {
 	// DropInvalidIndexes drops every invalid ik_ or ux_ index.
 	DropInvalidIndexes(ctx context.Context, q dialect.Querier) error
+}
+
+// ForeignKeyChecker is implemented by dialects that can verify, inside the
+// apply's transaction, that every extension record still references a
+// profile (SQLite, whose table rebuilds run with enforcement off).
+type ForeignKeyChecker interface {
+	CheckForeignKeys(ctx context.Context, q dialect.Querier) error
 }
 
 func keyOf(c plan.Change) (string, bool) {

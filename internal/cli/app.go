@@ -50,8 +50,10 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		ErrWriter: stderr,
 		Commands: []*ucli.Command{
 			validateCommand(e),
-			// The lead adds plan, apply, mode, inspect, diff and history
-			// here, one cmd_<name>.go file each.
+			planCommand(e),
+			applyCommand(e),
+			modeCommand(e),
+			historyCommand(e),
 		},
 		HideHelpCommand:       true,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitCodes,
