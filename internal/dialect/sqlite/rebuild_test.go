@@ -150,4 +150,3 @@ func extension(s *model.Schema, name string) *model.Extension {
 	}
 	panic("no extension " + name)
 }
-
