@@ -251,7 +251,7 @@ func (r *renderer) block(table string) {
 //  2. INSERT INTO it SELECT the columns before and after share (record_id
 //     included, so records keep their ids), converted where conv says;
 //  3. DROP TABLE "t", which drops its indexes;
-//  4. ALTER TABLE "t__ctxschema_new" RENAME TO "t";
+//  4. ALTER TABLE "t__ctxschema_new" RENAME TO "t", in legacy mode;
 //  5. CREATE every index of after.
 //
 // The order matters: renaming the new table onto the old name, after the
@@ -263,6 +263,8 @@ func (r *renderer) block(table string) {
 //
 // Columns and indexes that ctxschema did not create (p.Unmanaged) are
 // carried over from their inspected definitions, which are valid SQL.
+// Triggers on the table are lost with it (the plan does not record them);
+// views on it keep working.
 func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 	name := after.Name
 	tmp := name + rebuildSuffix
@@ -288,7 +290,14 @@ func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 		r.add("INSERT INTO " + quoteIdent(tmp) + " (" + strings.Join(into, ", ") + ") SELECT " + strings.Join(from, ", ") + " FROM " + quoteIdent(name))
 	}
 	r.add("DROP TABLE " + quoteIdent(name))
+	// Since SQLite 3.26, RENAME TO re-checks every view and trigger of the
+	// schema, and fails on a view that selects from the table just
+	// dropped. The legacy mode renames the table alone, which is what the
+	// procedure needs: the views name "t" and find it again once renamed.
+	// Begin switches the mode off again should this statement fail.
+	r.add("PRAGMA legacy_alter_table = ON")
 	r.add("ALTER TABLE " + quoteIdent(tmp) + " RENAME TO " + quoteIdent(name))
+	r.add("PRAGMA legacy_alter_table = OFF")
 	for _, ix := range indexesOf(after) {
 		r.add(ix.create(false))
 	}

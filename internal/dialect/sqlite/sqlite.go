@@ -167,6 +167,12 @@ func (d *Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("starting the apply transaction: reading PRAGMA foreign_keys: %w", err)
 	}
+	// A failed rebuild may leave legacy_alter_table on for this pooled
+	// connection (see rebuild); it is a connection flag, so reset it here.
+	if _, err := tx.ExecContext(ctx, "PRAGMA legacy_alter_table = OFF"); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
 	if fk != 0 {
 		tx.Rollback()
 		return nil, errors.New("starting the apply transaction: foreign key enforcement is on, so a table rebuild could cascade deletes; open the database with the sqlite dialect's Open")
