@@ -43,11 +43,17 @@ type renderer struct {
 	p        *plan.Plan
 	sql      []string
 	blocking bool
+	// extra holds the unexpected columns and indexes a RepairTable lists,
+	// which a rebuild carries over like those of p.Unmanaged.
+	extra []plan.Drift
 }
 
 func (r *renderer) add(stmts ...string) { r.sql = append(r.sql, stmts...) }
 
 func (r *renderer) render(ch plan.Change) error {
+	if err := checkTables(ch); err != nil {
+		return err
+	}
 	switch c := ch.(type) {
 	case plan.CreateProfile:
 		t := c.Table
@@ -126,6 +132,38 @@ func (r *renderer) render(ch plan.Change) error {
 		r.repair(c.Table, c.Drift)
 	default:
 		return fmt.Errorf("sqlite: cannot render a change of type %T", ch)
+	}
+	return nil
+}
+
+// checkTables refuses a change that lacks the table state it must carry:
+// rendering it would name no table.
+func checkTables(ch plan.Change) error {
+	var tables []model.Table
+	switch c := ch.(type) {
+	case plan.AddAttribute:
+		tables = []model.Table{c.Before, c.After}
+	case plan.DeleteAttribute:
+		tables = []model.Table{c.Before, c.After}
+	case plan.UpdateAttribute:
+		tables = []model.Table{c.Before, c.After}
+	case plan.RenameAttribute:
+		tables = []model.Table{c.Before, c.After}
+	case plan.RepairTable:
+		tables = []model.Table{c.Table}
+	case plan.AddUnique:
+		if c.Table.Extension == nil {
+			tables = []model.Table{{}}
+		}
+	case plan.DeleteUnique:
+		if c.Table.Extension == nil {
+			tables = []model.Table{{}}
+		}
+	}
+	for _, t := range tables {
+		if t.Name == "" {
+			return fmt.Errorf("sqlite: cannot render %s %q: the change carries no table state", ch.Object().Kind, ch.Object().Name)
+		}
 	}
 	return nil
 }
@@ -315,13 +353,16 @@ func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 // unmanaged returns the columns and indexes of table that the plan lists as
 // not created by ctxschema, in name order.
 func (r *renderer) unmanaged(table string) (cols, idx []plan.Drift) {
-	if r.p == nil {
-		return nil, nil
+	all := r.extra
+	if r.p != nil {
+		all = append(all, r.p.Unmanaged...)
 	}
-	for _, d := range r.p.Unmanaged {
-		if d.Table != table || d.Got == "" || d.Name == "" {
+	seen := map[plan.DriftKind]map[string]bool{plan.ExtraColumn: {}, plan.ExtraIndex: {}}
+	for _, d := range all {
+		if d.Table != table || d.Got == "" || d.Name == "" || seen[d.Kind] == nil || seen[d.Kind][d.Name] {
 			continue
 		}
+		seen[d.Kind][d.Name] = true
 		switch d.Kind {
 		case plan.ExtraColumn:
 			cols = append(cols, d)
@@ -353,6 +394,8 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 			rebuild = true
 		case plan.MissingIndex, plan.ChangedIndex, plan.InvalidIndex:
 			indexes[d.Name] = true
+		case plan.ExtraColumn, plan.ExtraIndex:
+			r.extra = append(r.extra, d)
 		}
 	}
 	cols := columnsOf(t)
@@ -369,7 +412,7 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 				before.Attributes = append(before.Attributes, a)
 			}
 		}
-		r.rebuildRepair(before, t)
+		r.rebuild(before, t, nil)
 		return
 	}
 	for _, c := range cols {
@@ -382,12 +425,4 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 			r.add(dropIndex(ix.name), ix.create(false))
 		}
 	}
-}
-
-// rebuildRepair rebuilds a drifted table. customer_id and record_id are
-// copied only when they are there, which the catalog cannot tell, so a
-// repair assumes they are (a table without them cannot be repaired without
-// losing its rows, and the INSERT fails instead).
-func (r *renderer) rebuildRepair(before, after model.Table) {
-	r.rebuild(before, after, nil)
 }
