@@ -58,7 +58,7 @@ func (d data) TooLong(ctx context.Context, table, column string, max int) (plan.
 // converts by (see convertible for what it cannot tell).
 func (d data) Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (plan.Finding, error) {
 	c := quoteIdent(column)
-	return d.find(ctx, table, c+" IS NOT NULL AND NOT "+convertible(c, from, to), "finding values of %q that are no "+string(to.Type), table+"."+column)
+	return d.find(ctx, table, c+" IS NOT NULL AND NOT "+convertible(c, from, to), "finding values of %q that do not convert to "+string(to.Type), table+"."+column)
 }
 
 // MultiRecord implements plan.Data. Groups counts the customers.

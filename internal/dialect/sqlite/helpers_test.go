@@ -80,7 +80,7 @@ func createSteps(s *model.Schema) []plan.Step {
 }
 
 // openTemp opens a new database file in a temporary directory.
-func openTemp(t *testing.T) (*sqlx.DB, string) {
+func openTemp(t testing.TB) (*sqlx.DB, string) {
 	t.Helper()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "test.db")
 	db, err := New().Open(context.Background(), url)
@@ -93,7 +93,7 @@ func openTemp(t *testing.T) (*sqlx.DB, string) {
 
 // apply renders and runs steps in one transaction, as apply would, and
 // records s in the catalog when it is not nil.
-func apply(t *testing.T, db *sqlx.DB, p *plan.Plan, s *model.Schema, steps ...plan.Step) {
+func apply(t testing.TB, db *sqlx.DB, p *plan.Plan, s *model.Schema, steps ...plan.Step) {
 	t.Helper()
 	ctx := context.Background()
 	d := New()
@@ -129,7 +129,7 @@ func apply(t *testing.T, db *sqlx.DB, p *plan.Plan, s *model.Schema, steps ...pl
 	}
 }
 
-func mustExec(t *testing.T, db *sqlx.DB, q string, args ...any) {
+func mustExec(t testing.TB, db *sqlx.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)

@@ -38,6 +38,7 @@ type Holder struct {
 	Since time.Time `json:"since"`
 }
 
+// String names the holder as a lock timeout reports it.
 func (h Holder) String() string {
 	return fmt.Sprintf("pid %d on %s since %s", h.PID, h.Host, h.Since.UTC().Format(time.RFC3339))
 }
