@@ -69,13 +69,11 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 }
 
 func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
-	h := plan.Hazard{Kind: plan.Blocking, Rows: -1}
 	table := tableOf(s.Change)
+	h := plan.Hazard{Kind: plan.Blocking, Rows: -1, Values: -1, Groups: -1, Customers: -1,
+		Message: fmt.Sprintf("locks table %s while it is rewritten or indexed", table)}
 	if n, ok := p.Rows[table]; ok {
 		h.Rows = n
-		h.Message = fmt.Sprintf("locks table %s (%s rows) while it is rewritten or indexed", table, thousands(n))
-	} else {
-		h.Message = fmt.Sprintf("locks table %s while it is rewritten or indexed", table)
 	}
 	return h
 }
@@ -115,18 +113,6 @@ func tableOf(c plan.Change) string {
 		return c.Table.Name
 	}
 	return model.ProfileTable
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // Options tune Run.

@@ -64,10 +64,10 @@ func refusalFor(p *plan.Plan, allowDestructive bool) *render.Refusal {
 			Message: "the database is in production mode, which refuses every schema change; switch it with `ctxschema mode maintenance` first"}
 	case len(p.Blocked()) > 0:
 		return &render.Refusal{Reason: render.RefusedDataCheck,
-			Message: fmt.Sprintf("%s cannot succeed on the data in the database; fix the data or the schema files and plan again", changes(len(p.Blocked())))}
+			Message: fmt.Sprintf("%s on the data in the database; fix the data or the schema files and plan again", changes(len(p.Blocked()), "cannot succeed", "cannot succeed"))}
 	case len(p.Destructive()) > 0 && !allowDestructive:
 		return &render.Refusal{Reason: render.RefusedDestructive,
-			Message: fmt.Sprintf("%s lose data", changes(len(p.Destructive()))), Flag: "--allow-destructive"}
+			Message: changes(len(p.Destructive()), "loses data", "lose data"), Flag: "--allow-destructive"}
 	}
 	return nil
 }
@@ -85,11 +85,12 @@ func refusalError(p *plan.Plan, r *render.Refusal) error {
 	return errors.New(r.Message)
 }
 
-func changes(n int) string {
+// changes phrases "1 change loses data" / "2 changes lose data".
+func changes(n int, one, many string) string {
 	if n == 1 {
-		return "1 change"
+		return "1 change " + one
 	}
-	return fmt.Sprintf("%d changes", n)
+	return fmt.Sprintf("%d changes %s", n, many)
 }
 
 // renderOptions are the view options for a plan of target t.
