@@ -43,8 +43,8 @@ type extDoc struct {
 }
 
 type keyDoc struct {
-	Name       string   `yaml:"name"`
-	Source     string   `yaml:"source,omitempty"`
+	Name       string     `yaml:"name"`
+	Source     string     `yaml:"source,omitempty"`
 	Attributes *yaml.Node `yaml:"attributes"`
 	Unique     bool       `yaml:"unique,omitempty"`
 }
