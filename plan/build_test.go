@@ -323,3 +323,17 @@ func TestBuildDrift(t *testing.T) {
 		t.Errorf("unmanaged (-want +got):\n%s", diff)
 	}
 }
+
+// TestBuildNoChangeRunsNoDataCheck: planning a schema against itself sends
+// no query, even with unique keys (a duplicate check is a full scan of the
+// table, which a no-op plan must not pay for).
+func TestBuildNoChangeRunsNoDataCheck(t *testing.T) {
+	data := &fakeData{rows: 1000}
+	p, err := Build(context.Background(), live(base()), base(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Empty() || len(data.calls) != 0 {
+		t.Fatalf("no-op plan: %d steps, data calls %v", len(p.Steps), data.calls)
+	}
+}

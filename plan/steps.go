@@ -284,15 +284,14 @@ func (b *builder) createKeys() {
 		if d.Source == "" {
 			d.Source = model.ProfileSource
 		}
-		var check []Hazard
-		if d.Unique {
-			check = b.keyDuplicates(d)
-		}
+		// The duplicate check runs only for a unique index that is built:
+		// a key that stays as it is, or is only renamed, costs no query.
 		if old, ok := b.replaced[lower(d.Name)]; ok {
-			b.cur.Keys = append(removeKey(b.cur.Keys, d.Name), d)
-			if old.Unique && d.Unique && model.SameItem(old.Attributes, d.Attributes) && strings.EqualFold(sourceName(old), sourceName(d)) {
-				check = nil
+			var check []Hazard
+			if d.Unique && !(old.Unique && model.SameItem(old.Attributes, d.Attributes) && strings.EqualFold(sourceName(old), sourceName(d))) {
+				check = b.keyDuplicates(d)
 			}
+			b.cur.Keys = append(removeKey(b.cur.Keys, d.Name), d)
 			b.add(ReplaceKey{From: old, To: d}, check...)
 			continue
 		}
@@ -303,6 +302,10 @@ func (b *builder) createKeys() {
 			}
 		}
 		if i < 0 {
+			var check []Hazard
+			if d.Unique {
+				check = b.keyDuplicates(d)
+			}
 			b.cur.Keys = append(b.cur.Keys, d)
 			b.add(CreateKey{Key: d}, check...)
 			continue
