@@ -394,16 +394,18 @@ func (t Table) UniqueIndexes() map[string][]string {
 func (s *Schema) Tables() []Table {
 	c := s.Clone()
 	c.Sort()
-	out := []Table{{Name: ProfileTable, Attributes: c.Profile}}
+	out := make([]Table, 1, 1+len(c.Extensions))
+	out[0] = Table{Name: ProfileTable, Attributes: c.Profile}
+	byName := make(map[string]int, 1+len(c.Extensions))
+	byName[ProfileTable] = 0
 	for i := range c.Extensions {
-		e := c.Extensions[i]
-		out = append(out, Table{Name: e.Table(), Extension: &e, Attributes: e.Attributes})
+		e := &c.Extensions[i]
+		byName[e.Table()] = len(out)
+		out = append(out, Table{Name: e.Table(), Extension: e, Attributes: e.Attributes})
 	}
 	for _, k := range c.Keys {
-		for i := range out {
-			if out[i].Name == KeyTable(k) {
-				out[i].Keys = append(out[i].Keys, k)
-			}
+		if i, ok := byName[KeyTable(k)]; ok {
+			out[i].Keys = append(out[i].Keys, k)
 		}
 	}
 	return out
