@@ -120,6 +120,10 @@ type builder struct {
 	// the profile), a desired attribute (lower-cased) to the live attribute
 	// it continues; absent when new.
 	attrFrom map[string]map[string]string
+	// desOf maps a live extension (lower-cased name) to the index in
+	// des.Extensions of the desired extension that continues it: extFrom
+	// reversed, so that desiredOf costs no scan.
+	desOf map[string]int
 	// liveTable and liveCol give the physical names in the live database of
 	// objects as the plan currently names them, for data checks.
 	liveTable map[string]string
@@ -166,6 +170,12 @@ func (b *builder) match() {
 			b.problem(d.Pos, "extension %q is renamed_from %q, which another extension already continues", d.Name, d.RenamedFrom)
 		case !fresh:
 			b.problem(d.Pos, "extension %q is renamed_from %q, but the database has no extension %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, d.RenamedFrom)
+		}
+	}
+	b.desOf = map[string]int{}
+	for i, d := range b.des.Extensions {
+		if from, ok := b.extFrom[lower(d.Name)]; ok {
+			b.desOf[from] = i
 		}
 	}
 	b.attrFrom[""] = b.matchAttributes("profile", b.cur.Profile, b.des.Profile, fresh)
@@ -336,10 +346,8 @@ func (b *builder) extOfTable(table string) (model.Extension, bool) {
 // desiredOf returns the desired extension that continues the live extension
 // called live.
 func (b *builder) desiredOf(live string) (model.Extension, bool) {
-	for _, d := range b.des.Extensions {
-		if from, ok := b.extFrom[lower(d.Name)]; ok && from == lower(live) {
-			return d, true
-		}
+	if i, ok := b.desOf[lower(live)]; ok {
+		return b.des.Extensions[i], true
 	}
 	return model.Extension{}, false
 }
