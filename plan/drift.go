@@ -14,8 +14,20 @@ const catalogPrefix = "cs_"
 // are compared by name, so column order never counts as drift.
 func driftOf(expected, physical Physical) (byTable map[string][]Drift, unmanaged []Drift) {
 	byTable = map[string][]Drift{}
+	gotTables := make(map[string]int, len(physical.Tables))
+	for i, t := range physical.Tables {
+		if _, dup := gotTables[t.Name]; !dup {
+			gotTables[t.Name] = i
+		}
+	}
+	wantTables := make(map[string]bool, len(expected.Tables))
 	for _, want := range expected.Tables {
-		got, ok := physical.Table(want.Name)
+		wantTables[want.Name] = true
+		i, ok := gotTables[want.Name]
+		var got PhysicalTable
+		if ok {
+			got = physical.Tables[i]
+		}
 		if !ok {
 			byTable[want.Name] = append(byTable[want.Name], Drift{Kind: MissingTable, Table: want.Name})
 			continue
@@ -68,7 +80,7 @@ func driftOf(expected, physical Physical) (byTable map[string][]Drift, unmanaged
 		}
 	}
 	for _, t := range physical.Tables {
-		if _, ok := expected.Table(t.Name); !ok && !strings.HasPrefix(t.Name, catalogPrefix) {
+		if !wantTables[t.Name] && !strings.HasPrefix(t.Name, catalogPrefix) {
 			unmanaged = append(unmanaged, Drift{Kind: UnmanagedTable, Table: t.Name})
 		}
 	}
