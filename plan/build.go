@@ -124,6 +124,13 @@ type builder struct {
 	// des.Extensions of the desired extension that continues it: extFrom
 	// reversed, so that desiredOf costs no scan.
 	desOf map[string]int
+	// desIdx maps a desired extension (lower-cased name) to its index in
+	// des.Extensions, which Build never changes.
+	desIdx map[string]int
+	// curIdx maps a current extension (lower-cased name) to its index in
+	// cur.Extensions; nil when the list changed and it must be rebuilt
+	// (see curExt).
+	curIdx map[string]int
 	// liveTable and liveCol give the physical names in the live database of
 	// objects as the plan currently names them, for data checks.
 	liveTable map[string]string
@@ -137,6 +144,7 @@ func lower(s string) string { return strings.ToLower(s) }
 // match pairs desired objects with live ones, by name or renamed_from.
 func (b *builder) match() {
 	b.extFrom = map[string]string{}
+	b.desIdx = map[string]int{}
 	b.attrFrom = map[string]map[string]string{}
 	b.liveTable = map[string]string{"": model.ProfileTable}
 	b.liveCol = map[string]map[string]string{"": columnsOf(b.cur.Profile)}
@@ -147,9 +155,9 @@ func (b *builder) match() {
 	fresh := len(b.cur.Extensions) == 0 && len(b.cur.Profile) == 0 && len(b.cur.Keys) == 0
 	claimed := map[string]bool{}
 	for _, d := range b.des.Extensions {
-		if _, ok := b.cur.Extension(d.Name); ok {
+		if b.curExt(d.Name) != nil {
 			if d.RenamedFrom != "" {
-				if _, both := b.cur.Extension(d.RenamedFrom); both && !strings.EqualFold(d.RenamedFrom, d.Name) {
+				if both := b.curExt(d.RenamedFrom) != nil; both && !strings.EqualFold(d.RenamedFrom, d.Name) {
 					b.problem(d.Pos, "extension %q is renamed_from %q, but both exist in the database; remove renamed_from or delete one", d.Name, d.RenamedFrom)
 					continue
 				}
@@ -161,7 +169,12 @@ func (b *builder) match() {
 		if d.RenamedFrom == "" {
 			continue
 		}
-		old, ok := b.cur.Extension(d.RenamedFrom)
+		oldp := b.curExt(d.RenamedFrom)
+		ok := oldp != nil
+		var old model.Extension
+		if ok {
+			old = *oldp
+		}
 		switch {
 		case ok && !claimed[lower(old.Name)]:
 			b.extFrom[lower(d.Name)] = lower(old.Name)
@@ -174,6 +187,7 @@ func (b *builder) match() {
 	}
 	b.desOf = map[string]int{}
 	for i, d := range b.des.Extensions {
+		b.desIdx[lower(d.Name)] = i
 		if from, ok := b.extFrom[lower(d.Name)]; ok {
 			b.desOf[from] = i
 		}
@@ -184,7 +198,7 @@ func (b *builder) match() {
 		if !ok {
 			continue
 		}
-		live, _ := b.cur.Extension(from)
+		live := *b.curExt(from)
 		b.attrFrom[lower(d.Name)] = b.matchAttributes(fmt.Sprintf("extension %q", live.Name), live.Attributes, d.Attributes, false)
 	}
 }
@@ -258,13 +272,18 @@ func (b *builder) snapshot(ext string) model.Table {
 	if ext == "" {
 		t = model.Table{Name: model.ProfileTable, Attributes: cloneAttrs(b.cur.Profile)}
 	} else {
-		e, _ := b.cur.Extension(ext)
+		var e model.Extension
+		if p := b.curExt(ext); p != nil {
+			e = *p
+		}
 		e.Attributes = cloneAttrs(e.Attributes)
 		e.Unique = cloneItems(e.Unique)
 		t = model.Table{Name: e.Table(), Extension: &e, Attributes: e.Attributes}
 	}
 	for _, k := range b.cur.Keys {
-		if model.KeyTable(k) == t.Name {
+		// model.KeyTable(k) == t.Name, without building the name: this
+		// runs for every key at every step.
+		if k.OnProfile() == (t.Extension == nil) && (t.Extension == nil || strings.EqualFold(k.Source, t.Extension.Name)) {
 			k.Attributes = append([]string(nil), k.Attributes...)
 			t.Keys = append(t.Keys, k)
 		}
@@ -284,14 +303,38 @@ func cloneItems(items [][]string) [][]string {
 	return out
 }
 
-// curExt returns a pointer to the current extension called name.
+// curExt returns a pointer to the current extension called name, or nil.
+// It looks the name up in curIdx, which it builds when nil: code that
+// changes cur.Extensions (drops, renames, creations) resets or updates it.
 func (b *builder) curExt(name string) *model.Extension {
+	if b.curIdx == nil {
+		b.curIdx = make(map[string]int, len(b.cur.Extensions))
+		for i, e := range b.cur.Extensions {
+			b.curIdx[lower(e.Name)] = i
+		}
+	}
+	i, ok := b.curIdx[lower(name)]
+	if !ok {
+		return nil
+	}
+	if i < len(b.cur.Extensions) && strings.EqualFold(b.cur.Extensions[i].Name, name) {
+		return &b.cur.Extensions[i]
+	}
+	// A stale index: a change to cur.Extensions forgot to reset it.
 	for i := range b.cur.Extensions {
 		if strings.EqualFold(b.cur.Extensions[i].Name, name) {
 			return &b.cur.Extensions[i]
 		}
 	}
 	return nil
+}
+
+// desExt returns the desired extension called name.
+func (b *builder) desExt(name string) (model.Extension, bool) {
+	if i, ok := b.desIdx[lower(name)]; ok {
+		return b.des.Extensions[i], true
+	}
+	return model.Extension{}, false
 }
 
 // curAttrs returns a pointer to the current attribute list of ext.
@@ -384,7 +427,7 @@ func (b *builder) desiredAttrName(table, a string) (string, bool) {
 		if from == lower(a) {
 			attrs := b.des.Profile
 			if table != "" {
-				e, _ := b.des.Extension(table)
+				e, _ := b.desExt(table)
 				attrs = e.Attributes
 			}
 			if da, ok := findAttr(attrs, d); ok {

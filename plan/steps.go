@@ -64,6 +64,7 @@ func (b *builder) dropExtensions() {
 		b.add(DeleteExtension{Extension: e, Table: table}, h)
 	}
 	b.cur.Extensions = kept
+	b.curIdx = nil
 }
 
 // updateExtensions renames extensions and changes their type.
@@ -78,6 +79,7 @@ func (b *builder) updateExtensions() {
 			before := b.snapshot(e.Name)
 			old := *e
 			e.Name = d.Name
+			b.curIdx = nil
 			for i := range b.cur.Keys {
 				if !b.cur.Keys[i].OnProfile() && strings.EqualFold(b.cur.Keys[i].Source, old.Name) {
 					b.cur.Keys[i].Source = d.Name
@@ -243,9 +245,13 @@ func (b *builder) createExtensions() {
 		}
 		e.Unique = cloneItems(d.Unique)
 		b.cur.Extensions = append(b.cur.Extensions, e)
+		if b.curIdx != nil {
+			b.curIdx[lower(e.Name)] = len(b.cur.Extensions) - 1
+		}
 		b.add(CreateExtension{Extension: e, Table: b.snapshot(e.Name)})
 	}
 	b.cur.Sort()
+	b.curIdx = nil
 }
 
 func (b *builder) addUniques() {
@@ -316,6 +322,7 @@ func (b *builder) createKeys() {
 		}
 	}
 	b.cur.Sort()
+	b.curIdx = nil
 }
 
 // dropKeysOn removes from the current schema the keys (replaced later)
