@@ -2,8 +2,10 @@ package plan
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
+	"hash"
+	"sort"
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -45,7 +47,7 @@ func FingerprintOf(st *State, desired *model.Schema) Fingerprint {
 	}
 	return Fingerprint{
 		Catalog:  SchemaHash(cat),
-		Physical: hash(st.Physical),
+		Physical: physicalHash(st.Physical),
 		Mode:     string(st.Mode),
 		Desired:  SchemaHash(desired),
 	}
@@ -53,16 +55,119 @@ func FingerprintOf(st *State, desired *model.Schema) Fingerprint {
 
 // SchemaHash is a hash of the state a schema declares (positions and
 // renamed_from instructions left out, extensions and keys sorted).
+//
+// The hashes are written field by field, each string length-prefixed,
+// rather than through encoding/json on a stripped, sorted clone: a plan at
+// 1000 extensions spent a tenth of its time there.
 func SchemaHash(s *model.Schema) string {
-	c := s.Stripped()
-	c.Sort()
-	return hash(c)
+	h := newHasher()
+	h.attributes(s.Profile)
+	exts := append([]model.Extension(nil), s.Extensions...)
+	sort.SliceStable(exts, func(i, j int) bool { return strings.ToLower(exts[i].Name) < strings.ToLower(exts[j].Name) })
+	h.int(len(exts))
+	for _, e := range exts {
+		h.str(e.Name)
+		h.str(string(e.Type))
+		h.attributes(e.Attributes)
+		h.int(len(e.Unique))
+		for _, item := range e.Unique {
+			h.strs(item)
+		}
+	}
+	keys := append([]model.Key(nil), s.Keys...)
+	sort.SliceStable(keys, func(i, j int) bool { return strings.ToLower(keys[i].Name) < strings.ToLower(keys[j].Name) })
+	h.int(len(keys))
+	for _, k := range keys {
+		h.str(k.Name)
+		h.str(k.Source)
+		h.strs(k.Attributes)
+		h.bool(k.Unique)
+	}
+	return h.sum()
 }
 
-func hash(v any) string {
-	// The model holds only strings, numbers, bools and slices, which
-	// always marshal.
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+func physicalHash(p Physical) string {
+	h := newHasher()
+	h.int(len(p.Tables))
+	for _, t := range p.Tables {
+		h.str(t.Name)
+		h.int(len(t.Columns))
+		for _, c := range t.Columns {
+			h.str(c.Name)
+			h.str(c.Definition)
+		}
+		h.int(len(t.Indexes))
+		for _, ix := range t.Indexes {
+			h.str(ix.Name)
+			h.str(ix.Definition)
+			h.bool(ix.Valid)
+		}
+	}
+	return h.sum()
+}
+
+// hasher writes values into a SHA-256 unambiguously: every string and
+// list is preceded by its length.
+type hasher struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newHasher() *hasher { return &hasher{h: sha256.New(), buf: make([]byte, 0, 4096)} }
+
+func (h *hasher) flush() {
+	h.h.Write(h.buf)
+	h.buf = h.buf[:0]
+}
+
+func (h *hasher) int(n int) {
+	if len(h.buf) > 3072 {
+		h.flush()
+	}
+	h.buf = binary.AppendUvarint(h.buf, uint64(n))
+}
+
+func (h *hasher) str(s string) {
+	h.int(len(s))
+	if len(s) > 1024 {
+		h.flush()
+		h.h.Write([]byte(s))
+		return
+	}
+	h.buf = append(h.buf, s...)
+}
+
+func (h *hasher) strs(ss []string) {
+	h.int(len(ss))
+	for _, s := range ss {
+		h.str(s)
+	}
+}
+
+func (h *hasher) bool(b bool) {
+	if b {
+		h.int(1)
+	} else {
+		h.int(0)
+	}
+}
+
+func (h *hasher) attributes(as []model.Attribute) {
+	h.int(len(as))
+	for _, a := range as {
+		h.str(a.Name)
+		h.str(string(a.Type))
+		h.int(a.Length)
+		h.bool(a.Default != nil)
+		if a.Default != nil {
+			h.str(*a.Default)
+		}
+		h.bool(a.Mandatory)
+		h.bool(a.Encrypt)
+	}
+}
+
+func (h *hasher) sum() string {
+	h.flush()
+	return hex.EncodeToString(h.h.Sum(nil))
 }
