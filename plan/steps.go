@@ -182,9 +182,15 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 	}
 }
 
+// strip returns a without position and rename instruction, with its own
+// copy of the default.
 func strip(a model.Attribute) model.Attribute {
 	a.Pos, a.RenamedFrom = model.Pos{}, ""
-	return cloneAttrs([]model.Attribute{a})[0]
+	if a.Default != nil {
+		d := *a.Default
+		a.Default = &d
+	}
+	return a
 }
 
 func indexOf(as []model.Attribute, name string) int {
