@@ -252,8 +252,9 @@ func readForeignKeys(ctx context.Context, q dialect.Querier, tables map[string]*
 // position of a column says nothing about drift.
 func (d *Dialect) Expected(s *model.Schema) plan.Physical {
 	var p plan.Physical
+	canon := memoCanon()
 	for _, t := range s.Tables() {
-		p.Tables = append(p.Tables, expectedTable(t))
+		p.Tables = append(p.Tables, expectedTable(t, canon))
 	}
 	sort.Slice(p.Tables, func(i, j int) bool { return p.Tables[i].Name < p.Tables[j].Name })
 	return p

@@ -31,7 +31,7 @@ type token struct {
 // It is lenient: it never fails, and text it does not understand becomes
 // punctuation tokens, which still compare as text.
 func tokenize(s string) []token {
-	var out []token
+	out := make([]token, 0, len(s)/4)
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {

@@ -121,11 +121,12 @@ func (c column) sql() string {
 	return b.String()
 }
 
-// info is the column as Inspect would read it back.
-func (c column) info() columnInfo {
+// info is the column as Inspect would read it back; canon is
+// canonCheck, or a memo of it.
+func (c column) info(canon func(string) string) columnInfo {
 	ci := columnInfo{Type: c.typ, PK: c.pk, NotNull: c.notNull, Default: normDefault(c.dflt)}
 	for _, chk := range c.checks {
-		ci.Checks = append(ci.Checks, canonExpr(tokenize(chk)))
+		ci.Checks = append(ci.Checks, canon(chk))
 	}
 	if c.refTable != "" {
 		ci.Refs = []string{refDefinition(c.refTable, c.refColumn, "CASCADE", "NO ACTION")}
@@ -271,11 +272,30 @@ func indexDefinition(unique bool, cols []string, where string) string {
 	return s
 }
 
-// expectedTable is the physical table that a declared table should be.
-func expectedTable(t model.Table) plan.PhysicalTable {
+// canonCheck is the canonical text of a CHECK expression, as Inspect
+// reads it back.
+func canonCheck(expr string) string { return canonExpr(tokenize(expr)) }
+
+// memoCanon returns canonCheck memoised: the same checks (customer_id's
+// length, a boolean's values, common lengths) recur in every table.
+func memoCanon() func(string) string {
+	memo := map[string]string{}
+	return func(expr string) string {
+		c, ok := memo[expr]
+		if !ok {
+			c = canonCheck(expr)
+			memo[expr] = c
+		}
+		return c
+	}
+}
+
+// expectedTable is the physical table that a declared table should be;
+// canon canonicalises CHECK expressions (canonCheck or memoCanon).
+func expectedTable(t model.Table, canon func(string) string) plan.PhysicalTable {
 	pt := plan.PhysicalTable{Name: t.Name}
 	for _, c := range columnsOf(t) {
-		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c.name, Definition: c.info().definition()})
+		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c.name, Definition: c.info(canon).definition()})
 	}
 	sort.Slice(pt.Columns, func(i, j int) bool { return pt.Columns[i].Name < pt.Columns[j].Name })
 	for _, ix := range indexesOf(t) {
