@@ -41,7 +41,11 @@ func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, 
 }
 
 func buildAndRender(ctx context.Context, d dialect.Dialect, q dialect.Querier, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
-	p, err := plan.Build(ctx, st, desired, d.Data(q))
+	return buildAndRenderData(ctx, d, d.Data(q), st, desired)
+}
+
+func buildAndRenderData(ctx context.Context, d dialect.Dialect, data plan.Data, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
+	p, err := plan.Build(ctx, st, desired, data)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +144,9 @@ type Result struct {
 // Run applies the changes that make the database match desired. It refuses
 // in production mode (*ModeError), refuses changes that fail a data check or
 // lose data without opts.AllowDestructive (*UnsafeError), and reports a
-// database that did not converge (*NotConvergedError).
+// database that did not converge (*NotConvergedError). A new unique index
+// over duplicated values is refused with the same *UnsafeError, after its
+// build failed and the transaction rolled back.
 func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
 	d := t.Dialect
 	// Refuse before touching anything: not even the lock or the catalog.
@@ -172,9 +178,23 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
 	}
-	p, err := buildAndRender(ctx, d, tx, st, desired)
+	// The duplicate checks of new unique indexes are left to the indexes
+	// themselves: CREATE UNIQUE INDEX fails on duplicated values, and the
+	// check would read the whole table once more before the build reads
+	// it (on a large table, nearly doubling the apply). Should a step
+	// fail, the checks run then and explain the refusal (refuseDuplicates).
+	// An index built after the transaction is not undone with it, so a
+	// plan that defers statements is checked up front after all.
+	data := &uncheckedDuplicates{Data: d.Data(tx)}
+	p, err := buildAndRenderData(ctx, d, data, st, desired)
 	if err != nil {
 		return nil, err
+	}
+	if data.skipped > 0 && deferred(p) {
+		data.skipped = 0
+		if p, err = buildAndRender(ctx, d, tx, st, desired); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Expect != nil {
 		if what := opts.Expect.Diff(p.Fingerprint); what != "" {
@@ -193,7 +213,12 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	for _, s := range p.Steps {
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return nil, &StepError{Step: s, Statement: stmt, Err: err}
+				serr := &StepError{Step: s, Statement: stmt, Err: err}
+				if data.skipped > 0 {
+					tx.Rollback() //nolint:errcheck // the error at hand says more
+					return nil, refuseDuplicates(ctx, t, desired, serr)
+				}
+				return nil, serr
 			}
 		}
 		if len(s.After) > 0 {
@@ -232,6 +257,49 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		}
 	}
 	return res, Converged(ctx, t, desired)
+}
+
+// uncheckedDuplicates answers every duplicate check with "none" and counts
+// the checks it skipped; the other data checks run.
+type uncheckedDuplicates struct {
+	plan.Data
+	skipped int
+}
+
+func (u *uncheckedDuplicates) Duplicates(context.Context, string, []string, bool) (plan.Finding, error) {
+	u.skipped++
+	return plan.Finding{}, nil
+}
+
+// deferred reports whether a step of p runs statements after the
+// transaction.
+func deferred(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if len(s.After) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// refuseDuplicates runs, after a failed step of an apply that skipped its
+// duplicate checks and was rolled back, the plan again with every data
+// check (still under the apply lock). When a check fails, the refusal is
+// the *UnsafeError a check up front would have given; otherwise the step's
+// own error stands.
+func refuseDuplicates(ctx context.Context, t Target, desired *model.Schema, stepErr *StepError) error {
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return errors.Join(stepErr, fmt.Errorf("re-inspecting after the failed step: %w", err))
+	}
+	p, err := plan.Build(ctx, st, desired, t.Dialect.Data(t.DB))
+	if err != nil {
+		return errors.Join(stepErr, fmt.Errorf("checking the data after the failed step: %w", err))
+	}
+	if b := p.Blocked(); len(b) > 0 {
+		return &UnsafeError{Reason: DataCheckFailed, Steps: b}
+	}
+	return stepErr
 }
 
 // Check refuses a plan that cannot or may not be applied: data checks that
