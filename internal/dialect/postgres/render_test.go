@@ -80,7 +80,7 @@ func TestRender(t *testing.T) {
 		{
 			name:   "create profile",
 			change: plan.CreateProfile{Table: model.Table{Name: "profile", Attributes: []model.Attribute{str("FirstName", 64), mandatory(withDefault(typed("VIP", model.Boolean), "true"))}}},
-			want: dialect.Rendered{SQL: []string{"CREATE TABLE \"profile\" (\n  \"customer_id\" varchar(16) NOT NULL PRIMARY KEY,\n  \"firstname\" varchar(64),\n  \"vip\" boolean DEFAULT true NOT NULL\n)"}},
+			want:   dialect.Rendered{SQL: []string{"CREATE TABLE \"profile\" (\n  \"customer_id\" varchar(16) NOT NULL PRIMARY KEY,\n  \"firstname\" varchar(64),\n  \"vip\" boolean DEFAULT true NOT NULL\n)"}},
 		},
 		{
 			name:   "create multi-valued extension with its unique indexes",
