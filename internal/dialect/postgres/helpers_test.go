@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -234,4 +235,10 @@ func richSchema() *model.Schema {
 	}
 	s.Sort()
 	return s
+}
+
+// isSQLState reports whether err is a server error with the given code.
+func isSQLState(err error, code string) bool {
+	var s interface{ SQLState() string }
+	return errors.As(err, &s) && s.SQLState() == code
 }
