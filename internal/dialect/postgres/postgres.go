@@ -159,23 +159,30 @@ func redact(rawURL string) string {
 }
 
 // scrubbedError carries a message with the URL's passwords removed and
-// unwraps to the original error for errors.Is and errors.As.
+// unwraps to the original error (and to kind, when set) for errors.Is and
+// errors.As.
 type scrubbedError struct {
-	msg string
-	err error
+	msg  string
+	kind error
+	err  error
 }
 
 func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
+func (e *scrubbedError) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.err}
+	}
+	return []error{e.kind, e.err}
+}
 
 // connectError wraps err, naming the redacted URL; any password the driver
 // echoed is scrubbed from the text.
-func (c config) connectError(rawURL, what string, err error) error {
+func (c config) connectError(rawURL string, kind error, what string, err error) error {
 	msg := fmt.Sprintf("%s %q: %v", what, redact(rawURL), err)
 	for _, s := range c.secrets {
 		msg = strings.ReplaceAll(msg, s, "xxxxx")
 	}
-	return &scrubbedError{msg: msg, err: err}
+	return &scrubbedError{msg: msg, kind: kind, err: err}
 }
 
 // applicationName identifies this process to the server, so that a waiting
@@ -201,7 +208,7 @@ func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 	}
 	pc, err := pgx.ParseConfig(c.pgURL)
 	if err != nil {
-		return nil, c.connectError(rawURL, "bad database URL", err)
+		return nil, c.connectError(rawURL, dialect.ErrBadURL, dialect.ErrBadURL.Error(), err)
 	}
 	params := pc.RuntimeParams
 	setDefault := func(k, v string) {
@@ -220,12 +227,12 @@ func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 	db := sqlx.NewDb(stdlib.OpenDB(*pc), DriverName)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, c.connectError(rawURL, "cannot connect to", err)
+		return nil, c.connectError(rawURL, nil, "cannot connect to", err)
 	}
 	var schema sql.NullString
 	if err := db.GetContext(ctx, &schema, "SELECT current_schema()"); err != nil {
 		db.Close()
-		return nil, c.connectError(rawURL, "cannot query", err)
+		return nil, c.connectError(rawURL, nil, "cannot query", err)
 	}
 	if !schema.Valid {
 		db.Close()
