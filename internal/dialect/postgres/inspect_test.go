@@ -11,7 +11,6 @@ import (
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/plan"
 )
 
 func TestInspectNewDatabase(t *testing.T) {
@@ -242,5 +241,3 @@ func TestInspectQueryCount(t *testing.T) {
 	}
 	t.Logf("Inspect ran %d queries", counts[1])
 }
-
-var _ plan.Data = data{}

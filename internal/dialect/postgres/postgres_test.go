@@ -101,16 +101,10 @@ func TestOpenServerErrors(t *testing.T) {
 func TestSchemaParameter(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	pgtest.Exec(t, dbURL, `CREATE SCHEMA "Tenant"`, `CREATE TABLE public.profile (customer_id text)`)
-	u, _ := url.Parse(dbURL)
-	q := u.Query()
-	q.Set("schema", "nope")
-	u.RawQuery = q.Encode()
-	if _, err := New().Open(context.Background(), u.String()); err == nil || !strings.Contains(err.Error(), `schema "nope" does not exist`) {
+	if _, err := New().Open(context.Background(), withParam(dbURL, "schema", "nope")); err == nil || !strings.Contains(err.Error(), `schema "nope" does not exist`) {
 		t.Errorf("missing schema: got %v", err)
 	}
-	q.Set("schema", "Tenant")
-	u.RawQuery = q.Encode()
-	e := openEnv(t, u.String())
+	e := openEnv(t, withParam(dbURL, "schema", "Tenant"))
 	if st := e.inspect(); len(st.Physical.Tables) != 0 {
 		t.Fatalf("the public schema's tables leak into Tenant: %+v", st.Physical)
 	}
@@ -144,7 +138,7 @@ func TestApplicationName(t *testing.T) {
 // most lock_timeout for a lock, and that the bound ends with it.
 func TestBeginLockTimeout(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
-	e := openEnv(t, dbURL+"&lock_timeout=300ms")
+	e := openEnv(t, withParam(dbURL, "lock_timeout", "300ms"))
 	e.bootstrap(&model.Schema{})
 	holder, err := e.db.BeginTxx(e.ctx, nil)
 	if err != nil {
@@ -194,7 +188,7 @@ func TestLock(t *testing.T) {
 	}
 	// Another schema has a lock of its own.
 	pgtest.Exec(t, dbURL, `CREATE SCHEMA other`)
-	c := openEnv(t, dbURL+"&schema=other")
+	c := openEnv(t, withParam(dbURL, "schema", "other"))
 	other, err := c.d.Lock(c.ctx, c.db, dbURL, time.Second)
 	if err != nil {
 		t.Fatalf("lock of another schema: %v", err)
@@ -221,4 +215,16 @@ func TestLock(t *testing.T) {
 		t.Fatalf("lock after Release: %v", err)
 	}
 	third.Release() //nolint:errcheck
+}
+
+// withParam sets a query parameter of a URL.
+func withParam(rawURL, key, value string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
