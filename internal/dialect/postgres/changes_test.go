@@ -14,7 +14,7 @@ import (
 // would: the change is built from cur and next (the schema after it), its
 // SQL runs with the row counts of the live tables, and the catalog records
 // next. It then checks that the layout is exactly what next expects.
-func (e *env) evolve(cur *model.Schema, mutate func(next *model.Schema), change func(cur, next *model.Schema) plan.Change) (*model.Schema, Rendered) {
+func (e *env) evolve(cur *model.Schema, mutate func(next *model.Schema), change func(cur, next *model.Schema) plan.Change) (*model.Schema, stepSQL) {
 	e.t.Helper()
 	next := cur.Clone()
 	mutate(next)

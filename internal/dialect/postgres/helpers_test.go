@@ -64,7 +64,7 @@ func (e *env) count(query string, args ...any) int64 {
 // apply renders every step of p and runs it as the apply does: SQL in one
 // transaction with the catalog write of desired, After statements once it
 // committed. It returns the rendered steps.
-func (e *env) apply(p *plan.Plan, desired *model.Schema) []Rendered {
+func (e *env) apply(p *plan.Plan, desired *model.Schema) []stepSQL {
 	e.t.Helper()
 	out, err := e.tryApply(p, desired)
 	if err != nil {
@@ -73,15 +73,15 @@ func (e *env) apply(p *plan.Plan, desired *model.Schema) []Rendered {
 	return out
 }
 
-// Rendered pairs a step with its SQL, for test failure messages.
-type Rendered struct {
+// stepSQL is the SQL rendered for one step.
+type stepSQL struct {
 	SQL, After []string
 	Blocking   bool
 }
 
-func (e *env) tryApply(p *plan.Plan, desired *model.Schema) ([]Rendered, error) {
+func (e *env) tryApply(p *plan.Plan, desired *model.Schema) ([]stepSQL, error) {
 	e.t.Helper()
-	var out []Rendered
+	var out []stepSQL
 	tx, err := e.d.Begin(e.ctx, e.db)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func (e *env) tryApply(p *plan.Plan, desired *model.Schema) ([]Rendered, error) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Rendered{r.SQL, r.After, r.Blocking})
+		out = append(out, stepSQL{r.SQL, r.After, r.Blocking})
 		for _, stmt := range r.SQL {
 			if _, err := tx.ExecContext(e.ctx, stmt); err != nil {
 				e.t.Logf("failing statement:\n%s", stmt)

@@ -212,9 +212,12 @@ func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 	}
 	params := pc.RuntimeParams
 	setDefault := func(k, v string) {
-		if _, ok := params[k]; !ok {
-			params[k] = v
+		for have := range params {
+			if strings.EqualFold(have, k) { // server settings ignore case
+				return
+			}
 		}
+		params[k] = v
 	}
 	setDefault("application_name", applicationName())
 	setDefault("TimeZone", "UTC")
