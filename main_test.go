@@ -14,7 +14,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/internal/pgtest"
 	"github.com/ctxschema/ctxschema/schemas"
 )
 
@@ -27,12 +29,13 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the CLI scripts. $EXAMPLES is the examples directory.
-// Besides the standard commands, scripts have
+// TestScripts runs the CLI scripts against a SQLite file of their own
+// ($CTXSCHEMA_DB). $EXAMPLES is the examples directory. Besides the standard
+// commands, scripts have
 //
 //	exits N program [args...]
 //
-// which runs program like exec and checks that it exits with code N, and
+// which runs program like exec and checks that it exits with code N,
 //
 //	sql URL statement...
 //
@@ -43,6 +46,19 @@ func TestMain(m *testing.M) {
 //
 // which replaces every OLD in FILE with NEW (to edit a saved plan).
 func TestScripts(t *testing.T) {
+	runScripts(t, func(env *testscript.Env) string {
+		return "sqlite://" + filepath.Join(env.WorkDir, "test.db")
+	})
+}
+
+// TestScriptsPostgres runs the same scripts, each against a PostgreSQL
+// database of its own, when CTXSCHEMA_TEST_POSTGRES names a server.
+func TestScriptsPostgres(t *testing.T) {
+	pgtest.ServerURL(t)
+	runScripts(t, func(*testscript.Env) string { return pgtest.NewDatabase(t) })
+}
+
+func runScripts(t *testing.T, database func(*testscript.Env) string) {
 	examples, err := filepath.Abs("examples")
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +67,7 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
+			env.Setenv("CTXSCHEMA_DB", database(env))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -86,7 +103,7 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: sql URL statement...")
 	}
 	ctx := context.Background()
-	d, err := dialect.NewRegistry(sqlite.New()).Lookup(args[0])
+	d, err := dialect.NewRegistry(sqlite.New(), postgres.New()).Lookup(args[0])
 	ts.Check(err)
 	db, err := d.Open(ctx, args[0])
 	ts.Check(err)
