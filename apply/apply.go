@@ -127,6 +127,8 @@ type Options struct {
 	Expect *plan.Fingerprint
 	// Progress receives progress lines (online index builds); nil for none.
 	Progress func(format string, args ...any)
+	// ProgressEvery is how often progress is reported; default one second.
+	ProgressEvery time.Duration
 }
 
 // Result is what Run did.
@@ -263,14 +265,18 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-// runDeferred runs the online index builds one at a time. A failed build
-// leaves no invalid index behind when the dialect can clean up.
+// runDeferred runs the online index builds one at a time, reporting their
+// progress when asked. A failed build leaves no invalid index behind when
+// the dialect can clean up.
 func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) error {
 	for _, stmt := range stmts {
 		if opts.Progress != nil {
-			opts.Progress("running %s", stmt)
+			opts.Progress("building: %s", stmt)
 		}
-		if _, err := t.DB.ExecContext(ctx, stmt); err != nil {
+		stop := watchProgress(ctx, t, opts)
+		_, err := t.DB.ExecContext(ctx, stmt)
+		stop()
+		if err != nil {
 			if c, ok := t.Dialect.(IndexCleaner); ok {
 				if cerr := c.DropInvalidIndexes(context.WithoutCancel(ctx), t.DB); cerr != nil {
 					err = errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))
@@ -280,6 +286,55 @@ func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) er
 		}
 	}
 	return nil
+}
+
+// watchProgress reports, every opts.ProgressEvery, how far the running index
+// build has come, until the returned stop is called.
+func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
+	r, ok := t.Dialect.(ProgressReporter)
+	if opts.Progress == nil || !ok {
+		return func() {}
+	}
+	every := opts.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		last := ""
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			phase, n, total, err := r.Progress(ctx, t.DB, "")
+			if err != nil || phase == "" {
+				continue
+			}
+			line := fmt.Sprintf("  %s: %d of %d", phase, n, total)
+			if total > 0 && !strings.HasPrefix(phase, "waiting") {
+				line = fmt.Sprintf("  %s: %d%%", phase, n*100/total)
+			}
+			if line != last {
+				opts.Progress("%s", line)
+				last = line
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// ProgressReporter is implemented by dialects that can tell how far a
+// running index build has come (PostgreSQL's pg_stat_progress_create_index).
+type ProgressReporter interface {
+	// Progress returns the phase of the running build ("" when none) and
+	// done out of total units of that phase.
+	Progress(ctx context.Context, q dialect.Querier, index string) (phase string, done, total int64, err error)
 }
 
 // IndexCleaner is implemented by dialects whose online index builds can
