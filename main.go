@@ -52,6 +52,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, cli.ErrChanges):
+		return exitChanges
 	// Room for the lead: exitChanges (plan --detailed-exitcode), exitRefused
 	// (production mode) and exitUnsafe (destructive, data check, stale plan)
 	// map here, from the error types of plan and apply, with errors.As.
@@ -63,9 +65,12 @@ func exitCode(err error) int {
 }
 
 // report prints a command's error once on stderr: schema problems as their
-// file:line:col lines, anything else as "ctxschema: <message>".
+// file:line:col lines, anything else as "ctxschema: <message>". Changes
+// found with --detailed-exitcode and errors the command already reported
+// print nothing.
 func report(stderr io.Writer, err error) {
-	if err == nil {
+	var reported *cli.ReportedError
+	if err == nil || errors.Is(err, cli.ErrChanges) || errors.As(err, &reported) {
 		return
 	}
 	var problems *schemas.Problems

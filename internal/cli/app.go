@@ -50,6 +50,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		ErrWriter: stderr,
 		Commands: []*ucli.Command{
 			validateCommand(e),
+			diffCommand(e),
 			// The lead adds plan, apply, mode, inspect, diff and history
 			// here, one cmd_<name>.go file each.
 		},
