@@ -51,10 +51,13 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		Commands: []*ucli.Command{
 			validateCommand(e),
 			diffCommand(e),
+			versionCommand(e),
+			completionCommand(e),
 			// The lead adds plan, apply, mode, inspect, diff and history
 			// here, one cmd_<name>.go file each.
 		},
 		HideHelpCommand:       true,
+		EnableBashCompletion:  true,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitCodes,
 		// urfave/cli would call os.Exit for errors that carry an exit code;
 		// main maps errors to exit codes itself.
@@ -69,8 +72,12 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			return ucli.ShowAppHelp(c)
 		},
 	}
+	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		if cmd.BashComplete == nil {
+			cmd.BashComplete = completeFlags(cmd)
+		}
 	}
 	return app
 }
