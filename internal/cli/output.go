@@ -6,10 +6,10 @@ import (
 )
 
 // colorOutput reports whether w should get ANSI colours: only when it is a
-// terminal and NO_COLOR is not set (https://no-color.org), whatever its
-// value.
+// terminal and NO_COLOR is not set to a non-empty value, whatever the value
+// (https://no-color.org).
 func colorOutput(w io.Writer) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	if os.Getenv("NO_COLOR") != "" {
 		return false
 	}
 	f, ok := w.(*os.File)
