@@ -13,7 +13,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
+	"github.com/ctxschema/ctxschema/plan"
 	"github.com/ctxschema/ctxschema/schemas"
 )
 
@@ -48,17 +50,24 @@ const (
 // exitCode maps the error of a command to the exit code. It is the only
 // place that does.
 func exitCode(err error) int {
-	var problems *schemas.Problems
+	var (
+		problems *schemas.Problems
+		input    *plan.InputError
+		mode     *apply.ModeError
+		unsafe   *apply.UnsafeError
+		stale    *apply.StaleError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, cli.ErrChanges):
 		return exitChanges
-	// Room for the lead: exitChanges (plan --detailed-exitcode), exitRefused
-	// (production mode) and exitUnsafe (destructive, data check, stale plan)
-	// map here, from the error types of plan and apply, with errors.As.
-	case errors.As(err, &problems):
+	case errors.As(err, &mode):
+		return exitRefused
+	case errors.As(err, &problems), errors.As(err, &input):
 		return exitInvalid
+	case errors.As(err, &unsafe), errors.As(err, &stale):
+		return exitUnsafe
 	default:
 		return exitError
 	}
@@ -82,6 +91,11 @@ func report(stderr io.Writer, err error) {
 				fmt.Fprintln(stderr, p.String())
 			}
 		}
+		return
+	}
+	var input *plan.InputError
+	if errors.As(err, &input) {
+		fmt.Fprintln(stderr, input.Error())
 		return
 	}
 	fmt.Fprintf(stderr, "ctxschema: %v\n", err)

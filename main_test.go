@@ -1,56 +1,114 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ctxschema/ctxschema/internal/cli"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/schemas"
 )
 
-// TestMain lets the scripts run ctxschema as a command: the test binary
-// runs main's run when it is invoked as ctxschema.
+// TestMain lets the test binary act as the ctxschema command in the
+// scripts of testdata/script: testscript runs it as "ctxschema", which
+// calls run, the whole program but for os.Exit.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ctxschema": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
-// TestScripts runs the CLI scripts of testdata/script (testscript .txtar
-// files; `!` marks an expected failure, exitcode N an exact exit code).
+// TestScripts runs the CLI scripts. $EXAMPLES is the examples directory.
+// Besides the standard commands, scripts have
+//
+//	exits N program [args...]
+//
+// which runs program like exec and checks that it exits with code N, and
+//
+//	sql URL statement...
+//
+// which runs SQL statements on the database at URL (to fill tables with
+// rows or damage them by hand).
 func TestScripts(t *testing.T) {
+	examples, err := filepath.Abs("examples")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": exitcodeCmd,
+			"exits": cmdExits,
+			"sql":   cmdSQL,
 		},
 	})
 }
 
-// exitcodeCmd is the script command "exitcode N command [args...]": it runs
-// the command like exec and fails unless it exits with code N.
-func exitcodeCmd(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
-		ts.Fatalf("usage: exitcode N command [args...] (no !)")
-	}
-	if len(args) < 2 {
-		ts.Fatalf("usage: exitcode N command [args...]")
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N program [args...]")
 	}
 	want, err := strconv.Atoi(args[0])
-	if err != nil {
-		ts.Fatalf("exitcode: %q is not a number", args[0])
-	}
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
 	got := 0
-	if err := ts.Exec(args[1], args[2:]...); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			ts.Fatalf("exitcode: %v", err)
-		}
-		got = ee.ExitCode()
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		got = exitErr.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
 	}
 	if got != want {
 		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
+	}
+}
+
+func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: sql URL statement...")
+	}
+	ctx := context.Background()
+	d, err := dialect.NewRegistry(sqlite.New()).Lookup(args[0])
+	ts.Check(err)
+	db, err := d.Open(ctx, args[0])
+	ts.Check(err)
+	defer db.Close()
+	for _, stmt := range args[1:] {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			ts.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	problems := &schemas.Problems{List: []schemas.Problem{{Message: "bad"}}}
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("disk on fire"), 1},
+		{problems, 4},
+		{fmt.Errorf("plan: %w", problems), 4},
+		{&cli.ReportedError{Err: problems}, 4},
+		{cli.ErrChanges, 2},
+	}
+	for _, tc := range tests {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }

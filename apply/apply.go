@@ -69,13 +69,11 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 }
 
 func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
-	h := plan.Hazard{Kind: plan.Blocking, Rows: -1}
 	table := tableOf(s.Change)
+	h := plan.Hazard{Kind: plan.Blocking, Rows: -1, Values: -1, Groups: -1, Customers: -1,
+		Message: fmt.Sprintf("locks table %s while it is rewritten or indexed", table)}
 	if n, ok := p.Rows[table]; ok {
 		h.Rows = n
-		h.Message = fmt.Sprintf("locks table %s (%s rows) while it is rewritten or indexed", table, thousands(n))
-	} else {
-		h.Message = fmt.Sprintf("locks table %s while it is rewritten or indexed", table)
 	}
 	return h
 }
@@ -115,18 +113,6 @@ func tableOf(c plan.Change) string {
 		return c.Table.Name
 	}
 	return model.ProfileTable
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // Options tune Run.
@@ -228,6 +214,11 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
 		return nil, err
 	}
+	if c, ok := d.(ForeignKeyChecker); ok {
+		if err := c.CheckForeignKeys(ctx, tx); err != nil {
+			return nil, fmt.Errorf("apply rolled back, nothing changed: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
@@ -296,6 +287,13 @@ func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) er
 type IndexCleaner interface {
 	// DropInvalidIndexes drops every invalid ik_ or ux_ index.
 	DropInvalidIndexes(ctx context.Context, q dialect.Querier) error
+}
+
+// ForeignKeyChecker is implemented by dialects that can verify, inside the
+// apply's transaction, that every extension record still references a
+// profile (SQLite, whose table rebuilds run with enforcement off).
+type ForeignKeyChecker interface {
+	CheckForeignKeys(ctx context.Context, q dialect.Querier) error
 }
 
 func keyOf(c plan.Change) (string, bool) {

@@ -57,6 +57,9 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		}
 	}
 	b.match()
+	if st.New {
+		delete(b.liveTable, "") // the profile table does not exist yet
+	}
 	if len(b.problems) > 0 {
 		return nil, &InputError{Problems: b.problems}
 	}
@@ -308,6 +311,13 @@ func (b *builder) repairs(byTable map[string][]Drift) {
 			ext = e.Name
 		}
 		t := b.snapshot(ext)
+		for _, d := range byTable[n] {
+			if d.Kind == MissingTable {
+				// Nothing to count in a table that is not there.
+				delete(b.liveTable, lower(ext))
+				delete(b.liveCol, lower(ext))
+			}
+		}
 		if ds := relevantDrift(t, byTable[n]); len(ds) > 0 {
 			b.add(RepairTable{Table: t, Drift: ds})
 		}
@@ -422,9 +432,11 @@ func (b *builder) dropKeys() {
 		case keyDelete:
 			b.add(DeleteKey{Key: k})
 		case keyReplace:
-			// Dropped here so that the tables changed below no longer carry
-			// it; ReplaceKey creates it again at the end.
+			// It stays in the current schema, so that the table changes
+			// below know its index exists (a dialect drops it before a
+			// column it covers); ReplaceKey drops and creates it at the end.
 			b.replaced[lower(k.Name)] = k
+			kept = append(kept, k)
 		default:
 			kept = append(kept, k)
 		}

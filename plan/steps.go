@@ -59,6 +59,7 @@ func (b *builder) dropExtensions() {
 			continue
 		}
 		table := b.snapshot(e.Name)
+		b.dropKeysOn(table.Name, "")
 		h := b.lossOfExtension(e)
 		b.add(DeleteExtension{Extension: e, Table: table}, h)
 	}
@@ -140,6 +141,7 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 		}
 		before := b.snapshot(ext)
 		*attrs = removeAttr(*attrs, a.Name)
+		b.dropKeysOn(before.Name, a.Name)
 		h := b.lossOfAttribute(ext, a)
 		b.add(DeleteAttribute{Extension: ext, Attribute: a, Before: before, After: b.snapshot(ext)}, h)
 	}
@@ -287,7 +289,7 @@ func (b *builder) createKeys() {
 			check = b.keyDuplicates(d)
 		}
 		if old, ok := b.replaced[lower(d.Name)]; ok {
-			b.cur.Keys = append(b.cur.Keys, d)
+			b.cur.Keys = append(removeKey(b.cur.Keys, d.Name), d)
 			if old.Unique && d.Unique && model.SameItem(old.Attributes, d.Attributes) && strings.EqualFold(sourceName(old), sourceName(d)) {
 				check = nil
 			}
@@ -311,6 +313,39 @@ func (b *builder) createKeys() {
 		}
 	}
 	b.cur.Sort()
+}
+
+// dropKeysOn removes from the current schema the keys (replaced later)
+// whose index lives on table and, when attr is not "", covers attr: their
+// index goes with the table or the column.
+func (b *builder) dropKeysOn(table, attr string) {
+	var kept []model.Key
+	for _, k := range b.cur.Keys {
+		if model.KeyTable(k) == table && (attr == "" || containsFold(k.Attributes, attr)) {
+			continue
+		}
+		kept = append(kept, k)
+	}
+	b.cur.Keys = kept
+}
+
+func containsFold(names []string, name string) bool {
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func removeKey(keys []model.Key, name string) []model.Key {
+	var out []model.Key
+	for _, k := range keys {
+		if !strings.EqualFold(k.Name, name) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func (b *builder) keyDuplicates(k model.Key) []Hazard {

@@ -42,7 +42,9 @@ type nameRef struct {
 
 // attrDecl is one declared attribute.
 type attrDecl struct {
-	Pos         model.Pos
+	Pos model.Pos
+	// Bad is set when the declaration is not a mapping (reported).
+	Bad         bool
 	Name        field[string]
 	Type        field[string]
 	Length      field[int]
@@ -64,6 +66,7 @@ type itemDecl struct {
 // extDecl is one declared extension.
 type extDecl struct {
 	Pos         model.Pos
+	Bad         bool
 	Name        field[string]
 	Type        field[string]
 	Attributes  field[[]attrDecl]
@@ -74,6 +77,7 @@ type extDecl struct {
 // keyDecl is one declared identification key.
 type keyDecl struct {
 	Pos        model.Pos
+	Bad        bool
 	Name       field[string]
 	Source     field[string]
 	Attributes field[[]nameRef]
@@ -184,6 +188,7 @@ func (d *decoder) attribute(n *yaml.Node, owner string) attrDecl {
 	a := attrDecl{Pos: d.pos(n)}
 	if n.Kind != yaml.MappingNode {
 		d.r.errorf(d.pos(n), "an attribute of %s must be a mapping with name and type, not %s", owner, describe(n))
+		a.Bad = true
 		return a
 	}
 	d.mapping(n, "attribute", attributeFields, func(key string, v *yaml.Node) {
@@ -213,6 +218,7 @@ func (d *decoder) extension(n *yaml.Node) extDecl {
 	e := extDecl{Pos: d.pos(n)}
 	if n.Kind != yaml.MappingNode {
 		d.r.errorf(d.pos(n), "an extension must be a mapping with name, type and attributes, not %s", describe(n))
+		e.Bad = true
 		return e
 	}
 	d.mapping(n, "extension", extensionFields, func(key string, v *yaml.Node) {
@@ -269,6 +275,7 @@ func (d *decoder) key(n *yaml.Node) keyDecl {
 	k := keyDecl{Pos: d.pos(n)}
 	if n.Kind != yaml.MappingNode {
 		d.r.errorf(d.pos(n), "an identification key must be a mapping with name and attributes, not %s", describe(n))
+		k.Bad = true
 		return k
 	}
 	d.mapping(n, "identification key", keyFields, func(key string, v *yaml.Node) {
@@ -389,7 +396,7 @@ func (d *decoder) boolean(n *yaml.Node, name string) field[bool] {
 // ("3") as the Context Services documents write lengths.
 func (d *decoder) integer(n *yaml.Node, name string) field[int] {
 	f := field[int]{Pos: d.pos(n), Set: true}
-	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!str") {
+	if tag := n.ShortTag(); n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float" || tag == "!!str") {
 		v, err := strconv.Atoi(strings.TrimSpace(n.Value))
 		if err == nil {
 			f.Val, f.OK = v, true

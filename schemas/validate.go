@@ -229,6 +229,9 @@ func (v *validator) attributes(decls []attrDecl, owner string, inExtension bool)
 // attribute checks one attribute. It returns false when the attribute has
 // no name.
 func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model.Attribute, bool) {
+	if d.Bad {
+		return model.Attribute{}, false
+	}
 	name, ok := v.name(d.Name, d.Pos, "attribute", " of "+owner)
 	if !ok {
 		return model.Attribute{}, false
@@ -301,6 +304,9 @@ var extensionTypes = []string{string(model.SingleValued), string(model.MultiValu
 // extension checks one extension and its attributes and unique items. It
 // returns false when the extension has no name.
 func (v *validator) extension(d extDecl) (model.Extension, bool) {
+	if d.Bad {
+		return model.Extension{}, false
+	}
 	name, ok := v.name(d.Name, d.Pos, "extension", "")
 	if !ok {
 		return model.Extension{}, false
@@ -445,6 +451,9 @@ func suggest(name string, candidates []string) string {
 // key checks one identification key against the declared schema s. It
 // returns false when the key has no name.
 func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
+	if d.Bad {
+		return model.Key{}, false
+	}
 	name, ok := v.name(d.Name, d.Pos, "identification key", "")
 	if !ok {
 		return model.Key{}, false

@@ -93,17 +93,17 @@ func writeExtensions(b *bytes.Buffer, exts []model.Extension) {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(b, "  - name: %s\n", str(e.Name))
-		fmt.Fprintf(b, "    type: %s\n", str(string(e.Type)))
+		fmt.Fprintf(b, "  - name: %s\n", scalar(e.Name))
+		fmt.Fprintf(b, "    type: %s\n", scalar(string(e.Type)))
 		if e.RenamedFrom != "" {
-			fmt.Fprintf(b, "    renamed_from: %s\n", str(e.RenamedFrom))
+			fmt.Fprintf(b, "    renamed_from: %s\n", scalar(e.RenamedFrom))
 		}
 		writeAttributes(b, "    ", e.Attributes)
 		if len(e.Unique) > 0 {
 			items := make([]string, len(e.Unique))
 			for j, it := range e.Unique {
 				if len(it) == 1 {
-					items[j] = str(it[0])
+					items[j] = scalar(it[0])
 				} else {
 					items[j] = flowList(it)
 				}
@@ -116,9 +116,9 @@ func writeExtensions(b *bytes.Buffer, exts []model.Extension) {
 func writeKeys(b *bytes.Buffer, keys []model.Key) {
 	b.WriteString("identification_keys:\n")
 	for _, k := range keys {
-		fmt.Fprintf(b, "  - name: %s\n", str(k.Name))
+		fmt.Fprintf(b, "  - name: %s\n", scalar(k.Name))
 		if !k.OnProfile() {
-			fmt.Fprintf(b, "    source: %s\n", str(k.Source))
+			fmt.Fprintf(b, "    source: %s\n", scalar(k.Source))
 		}
 		fmt.Fprintf(b, "    attributes: %s\n", flowList(k.Attributes))
 		if k.Unique {
@@ -134,7 +134,7 @@ type pair struct{ key, value string }
 // attributePairs lists the fields of a that differ from the implicit
 // values, in documentation order.
 func attributePairs(a model.Attribute) []pair {
-	fs := []pair{{"name", str(a.Name)}, {"type", str(string(a.Type))}}
+	fs := []pair{{"name", scalar(a.Name)}, {"type", scalar(string(a.Type))}}
 	if a.Type == model.String && a.Length != 0 && a.Length != model.DefaultStringLength {
 		fs = append(fs, pair{"length", strconv.Itoa(a.Length)})
 	}
@@ -148,7 +148,7 @@ func attributePairs(a model.Attribute) []pair {
 		fs = append(fs, pair{"encrypt", "true"})
 	}
 	if a.RenamedFrom != "" {
-		fs = append(fs, pair{"renamed_from", str(a.RenamedFrom)})
+		fs = append(fs, pair{"renamed_from", scalar(a.RenamedFrom)})
 	}
 	return fs
 }
@@ -218,7 +218,7 @@ func padRight(s string, w int) string {
 func flowList(names []string) string {
 	out := make([]string, len(names))
 	for i, n := range names {
-		out[i] = str(n)
+		out[i] = scalar(n)
 	}
 	return "[" + strings.Join(out, ", ") + "]"
 }
@@ -234,7 +234,7 @@ func defaultValue(t model.Type, canon string) string {
 			return canon
 		}
 	}
-	return str(canon)
+	return scalar(canon)
 }
 
 // safePlain matches text that can be written without quotes in both block
@@ -248,10 +248,10 @@ var yaml11Bools = map[string]bool{
 	"y": true, "yes": true, "n": true, "no": true, "on": true, "off": true,
 }
 
-// str writes s as a YAML scalar that reads back as the string s: plain when
+// scalar writes s as a YAML scalar that reads back as the string s: plain when
 // that is safe and YAML would not resolve it to another type (true, null,
 // 12, 2024-01-31, and YAML 1.1's yes and no), double-quoted otherwise.
-func str(s string) string {
+func scalar(s string) string {
 	if safePlain.MatchString(s) && resolvesToString(s) && !yaml11Bools[strings.ToLower(s)] {
 		return s
 	}

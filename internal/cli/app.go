@@ -50,11 +50,13 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		ErrWriter: stderr,
 		Commands: []*ucli.Command{
 			validateCommand(e),
+			planCommand(e),
+			applyCommand(e),
+			modeCommand(e),
+			historyCommand(e),
 			diffCommand(e),
 			versionCommand(e),
 			completionCommand(e),
-			// The lead adds plan, apply, mode, inspect, diff and history
-			// here, one cmd_<name>.go file each.
 		},
 		HideHelpCommand:       true,
 		EnableBashCompletion:  true,

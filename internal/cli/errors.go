@@ -1,12 +1,5 @@
 package cli
 
-import "errors"
-
-// ErrChanges is returned by diff (and plan) with --detailed-exitcode when
-// there are changes, after the changes were printed. main maps it to exit
-// code 2 and prints nothing more: it is a result, not a failure.
-var ErrChanges = errors.New("there are changes")
-
 // ReportedError is returned by a command that already wrote the details of
 // its error where its caller asked (validate --format json writes the
 // problems as JSON on stdout). main maps it to the exit code of Err and

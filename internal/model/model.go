@@ -257,10 +257,12 @@ func (s *Schema) Sort() {
 
 // Clone returns a deep copy of s.
 func (s *Schema) Clone() *Schema {
-	c := &Schema{
-		Profile:    cloneAttributes(s.Profile),
-		Extensions: make([]Extension, len(s.Extensions)),
-		Keys:       make([]Key, len(s.Keys)),
+	c := &Schema{Profile: cloneAttributes(s.Profile)}
+	if s.Extensions != nil {
+		c.Extensions = make([]Extension, len(s.Extensions))
+	}
+	if s.Keys != nil {
+		c.Keys = make([]Key, len(s.Keys))
 	}
 	for i, e := range s.Extensions {
 		e.Attributes = cloneAttributes(e.Attributes)

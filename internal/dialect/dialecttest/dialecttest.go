@@ -138,7 +138,8 @@ func Verify(t *testing.T, tg apply.Target, want *model.Schema) {
 	if diff := cmp.Diff(w, st.Catalog); diff != "" {
 		t.Errorf("catalog (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(managed(tg.Dialect.Expected(st.Catalog)), managed(st.Physical)); diff != "" {
+	expected := tg.Dialect.Expected(st.Catalog)
+	if diff := cmp.Diff(managed(expected, expected), managed(st.Physical, expected)); diff != "" {
 		t.Errorf("physical layout (-expected +inspected):\n%s", diff)
 	}
 	p, err := plan.Build(ctx, st, want, tg.Dialect.Data(tg.DB))
@@ -150,20 +151,39 @@ func Verify(t *testing.T, tg apply.Target, want *model.Schema) {
 	}
 }
 
-// managed keeps the tables ctxschema manages (not the cs_ catalog), with
-// columns and indexes sorted by name: column order is not part of the
-// contract (added columns go last).
-func managed(p plan.Physical) []plan.PhysicalTable {
+// managed keeps what ctxschema manages: the tables, columns and indexes of
+// expected (not the cs_ catalog, nor objects made by hand, which the tool
+// leaves alone), sorted by name: column order is not part of the contract
+// (added columns go last).
+func managed(p, expected plan.Physical) []plan.PhysicalTable {
 	var out []plan.PhysicalTable
 	for _, t := range p.Tables {
-		if strings.HasPrefix(t.Name, "cs_") {
+		want, ok := expected.Table(t.Name)
+		if !ok || strings.HasPrefix(t.Name, "cs_") {
 			continue
 		}
-		t.Columns = append([]plan.PhysicalColumn(nil), t.Columns...)
-		t.Indexes = append([]plan.PhysicalIndex(nil), t.Indexes...)
-		sort.Slice(t.Columns, func(i, j int) bool { return t.Columns[i].Name < t.Columns[j].Name })
-		sort.Slice(t.Indexes, func(i, j int) bool { return t.Indexes[i].Name < t.Indexes[j].Name })
-		out = append(out, t)
+		cols, idx := map[string]bool{}, map[string]bool{}
+		for _, c := range want.Columns {
+			cols[c.Name] = true
+		}
+		for _, i := range want.Indexes {
+			idx[i.Name] = true
+		}
+		var keep plan.PhysicalTable
+		keep.Name = t.Name
+		for _, c := range t.Columns {
+			if cols[c.Name] {
+				keep.Columns = append(keep.Columns, c)
+			}
+		}
+		for _, i := range t.Indexes {
+			if idx[i.Name] {
+				keep.Indexes = append(keep.Indexes, i)
+			}
+		}
+		sort.Slice(keep.Columns, func(i, j int) bool { return keep.Columns[i].Name < keep.Columns[j].Name })
+		sort.Slice(keep.Indexes, func(i, j int) bool { return keep.Indexes[i].Name < keep.Indexes[j].Name })
+		out = append(out, keep)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+)
+
+func historyCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:  "history",
+		Usage: "list past applies and mode switches",
+		Flags: []ucli.Flag{dbFlag(),
+			&ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"},
+			verboseFlag(),
+		},
+		Action: func(c *ucli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			return runHistory(c.Context, e, c.String("db"), c.String("format"), c.Bool("verbose"))
+		},
+	}
+}
+
+// historyEntry is the JSON form of a history row.
+type historyEntry struct {
+	ID      int64  `json:"id"`
+	At      string `json:"at"`
+	Kind    string `json:"kind"`
+	Actor   string `json:"actor"`
+	Summary string `json:"summary"`
+	Detail  string `json:"detail"`
+}
+
+func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
+	if format != "text" && format != "json" {
+		return fmt.Errorf("unknown format %q: use text or json", format)
+	}
+	t, closeDB, err := openTarget(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return err
+	}
+	var entries []catalog.Entry
+	if !st.New {
+		if entries, err = catalog.History(ctx, t.DB); err != nil {
+			return err
+		}
+	}
+	if format == "json" {
+		out := []historyEntry{}
+		for _, h := range entries {
+			out = append(out, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail})
+		}
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		return err
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(e.stdout, "No history yet.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tSUMMARY")
+	for _, h := range entries {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary)
+		if verbose && h.Detail != "" {
+			for _, line := range strings.Split(h.Detail, "\n") {
+				fmt.Fprintf(tw, "\t\t\t\t  %s\n", line)
+			}
+		}
+	}
+	return tw.Flush()
+}

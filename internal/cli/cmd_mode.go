@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+func modeCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "mode",
+		Usage:     "show or switch the server mode (production refuses every schema change)",
+		ArgsUsage: "[production|maintenance]",
+		Description: "Without an argument, prints the database's server mode. With one, switches\n" +
+			"it and records the switch in the history. A new database is in maintenance.",
+		Flags: []ucli.Flag{dbFlag()},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 1 {
+				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
+			}
+			return runMode(c.Context, e, c.String("db"), c.Args().First())
+		},
+	}
+}
+
+func runMode(ctx context.Context, e *env, db, arg string) error {
+	want := model.Mode(arg)
+	if arg != "" && !want.Valid() {
+		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
+	}
+	t, closeDB, err := openTarget(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if arg == "" {
+		st, err := t.Dialect.Inspect(ctx, t.DB)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, st.Mode)
+		return nil
+	}
+	old, err := apply.SetMode(ctx, t, want)
+	if err != nil {
+		return err
+	}
+	if old == want {
+		fmt.Fprintf(e.stdout, "%s (unchanged)\n", want)
+	} else {
+		fmt.Fprintf(e.stdout, "%s (was %s)\n", want, old)
+	}
+	return nil
+}

@@ -1,0 +1,18 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/ctxschema/ctxschema/internal/dialect/dialecttest"
+	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+)
+
+func TestConformance(t *testing.T) {
+	dialecttest.Run(t, dialecttest.Harness{
+		Dialect: sqlite.New(),
+		NewURL: func(t *testing.T) string {
+			return "sqlite://" + filepath.Join(t.TempDir(), "conformance.db")
+		},
+	})
+}

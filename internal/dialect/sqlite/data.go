@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// maxCustomerIDs is how many offending customer ids a finding names.
+const maxCustomerIDs = 5
+
+// Data implements dialect.Dialect.
+func (d *Dialect) Data(q dialect.Querier) plan.Data { return data{q} }
+
+// data answers the planner's data checks, one query per call. Findings
+// carry counts and customer ids, never stored values.
+type data struct{ q dialect.Querier }
+
+var _ plan.Data = data{}
+
+// Rows implements plan.Data.
+func (d data) Rows(ctx context.Context, table string) (int64, error) {
+	return d.count(ctx, "SELECT count(*) FROM "+quoteIdent(table), "counting the rows of %q", table)
+}
+
+// NonNull implements plan.Data.
+func (d data) NonNull(ctx context.Context, table, column string) (int64, error) {
+	return d.count(ctx, "SELECT count("+quoteIdent(column)+") FROM "+quoteIdent(table), "counting the values of %q", table+"."+column)
+}
+
+func (d data) count(ctx context.Context, query, what, name string) (int64, error) {
+	var n int64
+	if err := d.q.QueryRowxContext(ctx, query).Scan(&n); err != nil {
+		return 0, fmt.Errorf(what+": %w", name, err)
+	}
+	return n, nil
+}
+
+// Nulls implements plan.Data.
+func (d data) Nulls(ctx context.Context, table, column string) (plan.Finding, error) {
+	return d.find(ctx, table, quoteIdent(column)+" IS NULL", "finding NULLs in %q", table+"."+column)
+}
+
+// TooLong implements plan.Data. length() counts characters, as the CHECK
+// constraint that enforces a string's length does.
+func (d data) TooLong(ctx context.Context, table, column string, max int) (plan.Finding, error) {
+	return d.find(ctx, table, "length("+quoteIdent(column)+") > "+strconv.Itoa(max), "finding values longer than "+strconv.Itoa(max)+" in %q", table+"."+column)
+}
+
+// Unconvertible implements plan.Data with the same predicate the rebuild
+// converts by (see convertible for what it cannot tell).
+func (d data) Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (plan.Finding, error) {
+	c := quoteIdent(column)
+	return d.find(ctx, table, c+" IS NOT NULL AND NOT "+convertible(c, from, to), "finding values of %q that do not convert to "+string(to.Type), table+"."+column)
+}
+
+// MultiRecord implements plan.Data. Groups counts the customers.
+func (d data) MultiRecord(ctx context.Context, table string) (plan.Finding, error) {
+	cid := quoteIdent(model.CustomerIDColumn)
+	f, err := d.find(ctx, table, cid+" IN (SELECT "+cid+" FROM "+quoteIdent(table)+" GROUP BY "+cid+" HAVING count(*) > 1)", "finding customers with several records in %q", table)
+	f.Groups = f.Customers
+	return f, err
+}
+
+// Duplicates implements plan.Data. Rows whose columns include a NULL never
+// collide, as in a unique index.
+func (d data) Duplicates(ctx context.Context, table string, columns []string, perCustomer bool) (plan.Finding, error) {
+	keys := append([]string(nil), columns...)
+	if perCustomer {
+		keys = append(keys, model.CustomerIDColumn)
+	}
+	var sel, notNull, join []string
+	for i, k := range keys {
+		alias := "k" + strconv.Itoa(i)
+		sel = append(sel, quoteIdent(k)+" AS "+alias)
+		notNull = append(notNull, quoteIdent(k)+" IS NOT NULL")
+		join = append(join, "t."+quoteIdent(k)+" = g."+alias)
+	}
+	group := make([]string, len(keys))
+	for i := range keys {
+		group[i] = "k" + strconv.Itoa(i)
+	}
+	query := "WITH g AS (SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(table) +
+		" WHERE " + strings.Join(notNull, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " HAVING count(*) > 1)," +
+		" bad AS (SELECT t." + quoteIdent(model.CustomerIDColumn) + " AS c FROM " + quoteIdent(table) + " AS t JOIN g ON " + strings.Join(join, " AND ") + ")" +
+		" SELECT (SELECT count(*) FROM g), " + summary
+	f, err := d.scan(ctx, query, true)
+	if err != nil {
+		return f, fmt.Errorf("finding duplicates of (%s) in %q: %w", strings.Join(columns, ", "), table, err)
+	}
+	return f, nil
+}
+
+// summary selects, from the customer ids of the offending rows in bad(c),
+// the row count, the customer count and the first customer ids.
+const summary = `(SELECT count(*) FROM bad), (SELECT count(DISTINCT c) FROM bad),
+ (SELECT json_group_array(c) FROM (SELECT DISTINCT CAST(c AS TEXT) AS c FROM bad ORDER BY 1 LIMIT 5))`
+
+func (d data) find(ctx context.Context, table, where, what, name string) (plan.Finding, error) {
+	query := "WITH bad AS (SELECT " + quoteIdent(model.CustomerIDColumn) + " AS c FROM " + quoteIdent(table) + " WHERE " + where + ") SELECT " + summary
+	f, err := d.scan(ctx, query, false)
+	if err != nil {
+		return f, fmt.Errorf(what+": %w", name, err)
+	}
+	return f, nil
+}
+
+func (d data) scan(ctx context.Context, query string, groups bool) (plan.Finding, error) {
+	var f plan.Finding
+	var ids string
+	dest := []any{&f.Rows, &f.Customers, &ids}
+	if groups {
+		dest = append([]any{&f.Groups}, dest...)
+	}
+	if err := d.q.QueryRowxContext(ctx, query).Scan(dest...); err != nil {
+		return plan.Finding{}, err
+	}
+	if err := json.Unmarshal([]byte(ids), &f.CustomerIDs); err != nil {
+		return plan.Finding{}, fmt.Errorf("reading customer ids: %w", err)
+	}
+	sort.Strings(f.CustomerIDs)
+	if len(f.CustomerIDs) > maxCustomerIDs {
+		f.CustomerIDs = f.CustomerIDs[:maxCustomerIDs]
+	}
+	if len(f.CustomerIDs) == 0 {
+		f.CustomerIDs = nil
+	}
+	return f, nil
+}

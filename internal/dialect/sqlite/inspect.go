@@ -1,0 +1,260 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// The inspection queries read every table at once: SQLite's table-valued
+// pragma functions (pragma_table_info and friends) can be joined with
+// sqlite_master, so the number of queries does not grow with the number of
+// tables. Tables named sqlite_% belong to SQLite; cs_% to the catalog. The
+// backslash escapes _, a LIKE wildcard.
+const (
+	userTables = `m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+
+	columnsQuery = `SELECT m.name, coalesce(m.sql, ''), p.name, p.type, p."notnull", p.dflt_value, p.pk
+FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
+WHERE ` + userTables + `
+ORDER BY m.name, p.cid`
+
+	// origin 'c' keeps the indexes made by CREATE INDEX and leaves out the
+	// automatic ones behind PRIMARY KEY and UNIQUE constraints; key = 1
+	// keeps the indexed columns and leaves out the rowid that
+	// pragma_index_xinfo appends.
+	indexesQuery = `SELECT m.name, il.name, il."unique", il.partial, coalesce(i.sql, ''), x.cid, coalesce(x.name, ''), x."desc", coalesce(x.coll, '')
+FROM sqlite_master AS m
+JOIN pragma_index_list(m.name) AS il
+JOIN pragma_index_xinfo(il.name) AS x
+LEFT JOIN sqlite_master AS i ON i.type = 'index' AND i.name = il.name
+WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\' AND il.origin = 'c' AND x.key = 1
+ORDER BY m.name, il.name, x.seqno`
+
+	foreignKeysQuery = `SELECT m.name, f."from", f."table", coalesce(f."to", ''), f.on_delete, f.on_update
+FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f
+WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\'
+ORDER BY m.name, f.id, f.seq`
+)
+
+// Inspect implements dialect.Dialect in six queries whatever the number of
+// tables: columns, indexes, foreign keys, whether a schema was recorded,
+// and the catalog's mode and schema.
+//
+// State.New is true when no schema has been recorded yet (no cs_ tables, or
+// cs_schema still empty); its Catalog is then empty, its Mode the recorded
+// one (maintenance by default) and its Expected empty: nothing was
+// declared, so nothing can have drifted.
+func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
+	tables, hasMeta, hasSchema, err := readColumns(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := readIndexes(ctx, q, tables); err != nil {
+		return nil, err
+	}
+	if err := readForeignKeys(ctx, q, tables); err != nil {
+		return nil, err
+	}
+	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+	if hasMeta && hasSchema {
+		var n int
+		if err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM "`+catalog.SchemaTable+`"`); err != nil {
+			return nil, fmt.Errorf("inspecting the catalog: %w", err)
+		}
+		s, mode, err := catalog.Read(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		st.Mode = mode
+		if n > 0 {
+			st.Catalog, st.New = s, false
+			st.Expected = d.Expected(s)
+		}
+	}
+	names := make([]string, 0, len(tables))
+	for n := range tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st.Physical.Tables = append(st.Physical.Tables, tables[n].physical())
+	}
+	return st, nil
+}
+
+// liveTable gathers what the inspection queries say about one table.
+type liveTable struct {
+	name    string
+	order   []string
+	columns map[string]*columnInfo
+	indexes map[string]*liveIndex
+}
+
+type liveIndex struct {
+	unique bool
+	cols   []string
+	where  string
+}
+
+func (t *liveTable) physical() plan.PhysicalTable {
+	pt := plan.PhysicalTable{Name: t.name}
+	for _, c := range t.order {
+		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c, Definition: t.columns[c].definition()})
+	}
+	sort.Slice(pt.Columns, func(i, j int) bool { return pt.Columns[i].Name < pt.Columns[j].Name })
+	for name, ix := range t.indexes {
+		pt.Indexes = append(pt.Indexes, plan.PhysicalIndex{Name: name, Definition: indexDefinition(ix.unique, ix.cols, ix.where), Valid: true})
+	}
+	sort.Slice(pt.Indexes, func(i, j int) bool { return pt.Indexes[i].Name < pt.Indexes[j].Name })
+	return pt
+}
+
+func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liveTable, hasMeta, hasSchema bool, err error) {
+	rows, err := q.QueryxContext(ctx, columnsQuery)
+	if err != nil {
+		return nil, false, false, fmt.Errorf("inspecting tables: %w", err)
+	}
+	defer rows.Close()
+	tables = map[string]*liveTable{}
+	parsed := map[string]map[string]*columnConstraints{}
+	for rows.Next() {
+		var table, createSQL, name, typ string
+		var notNull, pk int
+		var dflt sql.NullString
+		if err := rows.Scan(&table, &createSQL, &name, &typ, &notNull, &dflt, &pk); err != nil {
+			return nil, false, false, fmt.Errorf("inspecting tables: %w", err)
+		}
+		table, name = strings.ToLower(table), strings.ToLower(name)
+		switch {
+		case table == catalog.MetaTable:
+			hasMeta = true
+		case table == catalog.SchemaTable:
+			hasSchema = true
+		}
+		if strings.HasPrefix(table, "cs_") {
+			continue
+		}
+		t := tables[table]
+		if t == nil {
+			t = &liveTable{name: table, columns: map[string]*columnInfo{}, indexes: map[string]*liveIndex{}}
+			tables[table] = t
+			parsed[table] = parseCreateTable(createSQL)
+		}
+		ci := &columnInfo{Type: typ, PK: pk > 0, NotNull: notNull != 0}
+		if dflt.Valid {
+			ci.Default = normDefault(dflt.String)
+		}
+		if cc := parsed[table][name]; cc != nil {
+			ci.Checks, ci.Collate, ci.Unique = cc.Checks, cc.Collate, cc.Unique
+		}
+		t.order = append(t.order, name)
+		t.columns[name] = ci
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, false, fmt.Errorf("inspecting tables: %w", err)
+	}
+	return tables, hasMeta, hasSchema, nil
+}
+
+func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*liveTable) error {
+	rows, err := q.QueryxContext(ctx, indexesQuery)
+	if err != nil {
+		return fmt.Errorf("inspecting indexes: %w", err)
+	}
+	defer rows.Close()
+	tails := map[string][]string{}
+	for rows.Next() {
+		var table, name, indexSQL, col, coll string
+		var unique, partial, cid, desc int
+		if err := rows.Scan(&table, &name, &unique, &partial, &indexSQL, &cid, &col, &desc, &coll); err != nil {
+			return fmt.Errorf("inspecting indexes: %w", err)
+		}
+		t := tables[strings.ToLower(table)]
+		if t == nil {
+			continue
+		}
+		name = strings.ToLower(name)
+		ix := t.indexes[name]
+		if ix == nil {
+			ix = &liveIndex{unique: unique != 0}
+			t.indexes[name] = ix
+			if partial != 0 {
+				_, ix.where = indexTail(indexSQL)
+			}
+		}
+		var part string
+		if cid == -2 {
+			// An expression: pragmas do not render it, the SQL does.
+			cols, ok := tails[name]
+			if !ok {
+				cols, _ = indexTail(indexSQL)
+				tails[name] = cols
+			}
+			if n := len(ix.cols); n < len(cols) {
+				part = cols[n]
+			}
+		} else {
+			part = quoteIdent(strings.ToLower(col))
+			if coll != "" && !strings.EqualFold(coll, "BINARY") {
+				part += " COLLATE " + strings.ToUpper(coll)
+			}
+			if desc != 0 {
+				part += " DESC"
+			}
+		}
+		ix.cols = append(ix.cols, part)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("inspecting indexes: %w", err)
+	}
+	return nil
+}
+
+func readForeignKeys(ctx context.Context, q dialect.Querier, tables map[string]*liveTable) error {
+	rows, err := q.QueryxContext(ctx, foreignKeysQuery)
+	if err != nil {
+		return fmt.Errorf("inspecting foreign keys: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, from, parent, to, onDelete, onUpdate string
+		if err := rows.Scan(&table, &from, &parent, &to, &onDelete, &onUpdate); err != nil {
+			return fmt.Errorf("inspecting foreign keys: %w", err)
+		}
+		t := tables[strings.ToLower(table)]
+		if t == nil {
+			continue
+		}
+		if ci := t.columns[strings.ToLower(from)]; ci != nil {
+			ci.Refs = append(ci.Refs, refDefinition(parent, to, onDelete, onUpdate))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("inspecting foreign keys: %w", err)
+	}
+	return nil
+}
+
+// Expected implements dialect.Dialect: the tables of s (the profile table
+// always, one per extension) with their columns and managed indexes, in
+// name order, normalised as Inspect normalises what it reads. Columns are
+// listed by name, not position: ALTER TABLE ADD COLUMN appends, so the
+// position of a column says nothing about drift.
+func (d *Dialect) Expected(s *model.Schema) plan.Physical {
+	var p plan.Physical
+	for _, t := range s.Tables() {
+		p.Tables = append(p.Tables, expectedTable(t))
+	}
+	sort.Slice(p.Tables, func(i, j int) bool { return p.Tables[i].Name < p.Tables[j].Name })
+	return p
+}

@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+)
+
+func TestLockExcludes(t *testing.T) {
+	ctx := context.Background()
+	url := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
+	d := New()
+	l1, err := d.Lock(ctx, nil, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = d.Lock(ctx, nil, url, 200*time.Millisecond)
+	var te *dialect.LockTimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("second Lock: err = %v; want a *LockTimeoutError", err)
+	}
+	if waited := time.Since(start); waited < 200*time.Millisecond {
+		t.Errorf("second Lock gave up after %s; want it to wait 200ms", waited)
+	}
+	if want := fmt.Sprintf("pid %d on ", os.Getpid()); !strings.Contains(te.Holder, want) || !strings.Contains(te.Error(), want) {
+		t.Errorf("holder %q; want it to name %q", te.Holder, want)
+	}
+	// A waiter gets the lock once it is released.
+	done := make(chan error, 1)
+	go func() {
+		l, err := d.Lock(ctx, nil, url, 5*time.Second)
+		if err == nil {
+			err = l.Release()
+		}
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if err := l1.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l1.Release(); err != nil {
+		t.Errorf("second Release: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("waiter: %v", err)
+	}
+}
+
+func TestLockContextCancelled(t *testing.T) {
+	url := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
+	l, err := New().Lock(context.Background(), nil, url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = New().Lock(ctx, nil, url, time.Minute)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v; want the context's error", err)
+	}
+}
+
+// lockHelperEnv makes the test binary a lock holder (see
+// TestLockHelperProcess).
+const lockHelperEnv = "CTXSCHEMA_SQLITE_LOCK_HELPER"
+
+// TestLockHelperProcess is not a test: run by TestLockCrashedHolder in a
+// child process, it takes the lock, says so, and waits to be killed.
+func TestLockHelperProcess(t *testing.T) {
+	url := os.Getenv(lockHelperEnv)
+	if url == "" {
+		t.Skip("helper process for TestLockCrashedHolder")
+	}
+	if _, err := New().Lock(context.Background(), nil, url, time.Second); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute)
+	os.Exit(0)
+}
+
+func TestLockCrashedHolder(t *testing.T) {
+	url := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
+	cmd.Env = append(os.Environ(), lockHelperEnv+"="+url)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if strings.TrimSpace(line) != "locked" {
+		t.Fatalf("helper said %q", line)
+	}
+	_, err = New().Lock(context.Background(), nil, url, 100*time.Millisecond)
+	var te *dialect.LockTimeoutError
+	if !errors.As(err, &te) || !strings.Contains(te.Holder, fmt.Sprintf("pid %d ", cmd.Process.Pid)) {
+		t.Fatalf("while the helper holds the lock: err = %v; want a timeout naming pid %d", err, cmd.Process.Pid)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	start := time.Now()
+	l, err := New().Lock(context.Background(), nil, url, 5*time.Second)
+	if err != nil {
+		t.Fatalf("after the holder was killed: %v", err)
+	}
+	defer l.Release()
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("took %s to take a dead holder's lock", waited)
+	}
+}
+
+func TestLockMemory(t *testing.T) {
+	l, err := New().Lock(context.Background(), nil, "sqlite://:memory:", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Release(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,387 @@
+package sqlite
+
+import (
+	"regexp"
+	"strings"
+)
+
+// SQLite keeps no structured record of CHECK constraints or collations:
+// only the text of the CREATE TABLE statement in sqlite_master.sql. This
+// file holds a small tokenizer for that text and the canonical forms that
+// Inspect and Expected both use, so that two spellings of one constraint
+// compare equal and a changed one shows as drift.
+
+type tokenKind int
+
+const (
+	tokWord   tokenKind = iota // bare word: keyword, identifier or function name
+	tokIdent                   // quoted identifier: "x", `x` or [x]
+	tokString                  // 'text'
+	tokNumber                  // 12, 1.5, 1e3, 0x1F
+	tokBlob                    // X'00'
+	tokPunct                   // ( ) , and operators
+)
+
+type token struct {
+	kind tokenKind
+	text string // identifiers unquoted; everything else as written
+}
+
+// tokenize splits SQL text into tokens, dropping whitespace and comments.
+// It is lenient: it never fails, and text it does not understand becomes
+// punctuation tokens, which still compare as text.
+func tokenize(s string) []token {
+	var out []token
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+		case c == '-' && i+1 < len(s) && s[i+1] == '-':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				i = len(s)
+			} else {
+				i += end + 4
+			}
+		case (c == 'x' || c == 'X') && i+1 < len(s) && s[i+1] == '\'':
+			j := quoted(s, i+1, '\'')
+			out = append(out, token{tokBlob, "X" + s[i+1:j]})
+			i = j
+		case c == '\'':
+			j := quoted(s, i, '\'')
+			out = append(out, token{tokString, s[i:j]})
+			i = j
+		case c == '"' || c == '`':
+			j := quoted(s, i, c)
+			out = append(out, token{tokIdent, unquote(s[i:j], c)})
+			i = j
+		case c == '[':
+			j := strings.IndexByte(s[i:], ']')
+			if j < 0 {
+				j = len(s) - i - 1
+			}
+			out = append(out, token{tokIdent, s[i+1 : i+j]})
+			i += j + 1
+		case isDigit(c) || c == '.' && i+1 < len(s) && isDigit(s[i+1]):
+			j := i
+			for j < len(s) && (isWordByte(s[j]) || s[j] == '.' ||
+				(s[j] == '+' || s[j] == '-') && (s[j-1] == 'e' || s[j-1] == 'E')) {
+				j++
+			}
+			out = append(out, token{tokNumber, s[i:j]})
+			i = j
+		case isWordByte(c) || c >= 0x80:
+			j := i
+			for j < len(s) && (isWordByte(s[j]) || s[j] == '$' || s[j] >= 0x80) {
+				j++
+			}
+			out = append(out, token{tokWord, s[i:j]})
+			i = j
+		default:
+			j := i + 1
+			if j < len(s) && strings.Contains("<>=!|", string(c)) && strings.Contains("<>=|", string(s[j])) {
+				j++
+			}
+			out = append(out, token{tokPunct, s[i:j]})
+			i = j
+		}
+	}
+	return out
+}
+
+// quoted returns the index just past the quoted text that starts at s[i],
+// where a doubled quote stands for one.
+func quoted(s string, i int, q byte) int {
+	for j := i + 1; j < len(s); j++ {
+		if s[j] == q {
+			if j+1 < len(s) && s[j+1] == q {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+func unquote(s string, q byte) string {
+	if len(s) >= 2 && s[len(s)-1] == q {
+		s = s[1 : len(s)-1]
+	} else {
+		s = s[1:]
+	}
+	return strings.ReplaceAll(s, string([]byte{q, q}), string(q))
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isWordByte(c byte) bool {
+	return c == '_' || isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func (t token) is(word string) bool { return t.kind == tokWord && strings.EqualFold(t.text, word) }
+
+func (t token) punct(p string) bool { return t.kind == tokPunct && t.text == p }
+
+// keywords are the bare words of expressions that are not identifiers.
+var keywords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`AND OR NOT IN IS NULL LIKE GLOB REGEXP MATCH
+		BETWEEN CASE WHEN THEN ELSE END CAST AS COLLATE ESCAPE EXISTS DISTINCT
+		TRUE FALSE ISNULL NOTNULL CURRENT_TIME CURRENT_DATE CURRENT_TIMESTAMP`) {
+		keywords[w] = true
+	}
+}
+
+// canonExpr renders expression tokens in one canonical spelling that is
+// still valid SQL: keywords upper-cased, function names lower-cased, every
+// identifier lower-cased and double-quoted, one space between tokens but
+// none inside parentheses or before a comma. So length(PhoneNumber)<=15 and
+// LENGTH ( "phonenumber" ) <= 15 both read length("phonenumber") <= 15.
+func canonExpr(ts []token) string {
+	var b strings.Builder
+	for i, t := range ts {
+		var s string
+		switch t.kind {
+		case tokWord:
+			up := strings.ToUpper(t.text)
+			switch {
+			case keywords[up]:
+				s = up
+			case i+1 < len(ts) && ts[i+1].punct("("):
+				s = strings.ToLower(t.text)
+			default:
+				s = quoteIdent(strings.ToLower(t.text))
+			}
+		case tokIdent:
+			s = quoteIdent(strings.ToLower(t.text))
+		default:
+			s = t.text
+		}
+		if i > 0 {
+			prev := ts[i-1]
+			glue := prev.punct("(") || t.punct(")") || t.punct(",") ||
+				(t.punct("(") && prevIsFunc(ts, i-1))
+			if !glue {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// prevIsFunc reports whether ts[i] is a function name (a bare non-keyword
+// word followed by a parenthesis).
+func prevIsFunc(ts []token, i int) bool {
+	return ts[i].kind == tokWord && !keywords[strings.ToUpper(ts[i].text)]
+}
+
+// quoteIdent quotes an identifier for SQL: always double quotes, with
+// embedded double quotes doubled.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteString quotes a string literal, doubling embedded single quotes.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// columnConstraints are the constraints of one column that PRAGMA
+// table_info does not report and that are read from the table's SQL.
+type columnConstraints struct {
+	Checks  []string // canonical CHECK expressions, in order
+	Collate string   // upper-cased collation, "" for the default
+	Unique  bool
+}
+
+// parseCreateTable reads the column constraints of a CREATE TABLE
+// statement, by lower-cased column name. A table-level CHECK that names
+// exactly one column is attributed to that column; other table-level
+// constraints are ignored (ctxschema never writes them, and the primary and
+// foreign keys are read from pragmas).
+func parseCreateTable(sql string) map[string]*columnConstraints {
+	out := map[string]*columnConstraints{}
+	ts := tokenize(sql)
+	start := -1
+	for i, t := range ts {
+		if t.punct("(") {
+			start = i + 1
+			break
+		}
+	}
+	if start < 0 {
+		return out
+	}
+	for _, def := range splitTop(ts[start:]) {
+		if len(def) == 0 {
+			continue
+		}
+		first := def[0]
+		if first.kind == tokWord && (first.is("CONSTRAINT") || first.is("PRIMARY") || first.is("UNIQUE") || first.is("CHECK") || first.is("FOREIGN")) {
+			for _, chk := range checks(def) {
+				if col, ok := singleColumn(chk); ok {
+					if cc := out[col]; cc != nil {
+						cc.Checks = append(cc.Checks, canonExpr(chk))
+					}
+				}
+			}
+			continue
+		}
+		cc := &columnConstraints{}
+		out[strings.ToLower(first.text)] = cc
+		for _, chk := range checks(def) {
+			cc.Checks = append(cc.Checks, canonExpr(chk))
+		}
+		depth := 0
+		for i, t := range def {
+			switch {
+			case t.punct("("):
+				depth++
+			case t.punct(")"):
+				depth--
+			case depth == 0 && t.is("COLLATE") && i+1 < len(def):
+				cc.Collate = strings.ToUpper(def[i+1].text)
+			case depth == 0 && t.is("UNIQUE"):
+				cc.Unique = true
+			}
+		}
+	}
+	return out
+}
+
+// splitTop splits the tokens of a parenthesised list (starting after its
+// opening parenthesis) at top-level commas, up to the closing parenthesis.
+func splitTop(ts []token) [][]token {
+	var out [][]token
+	depth, from := 0, 0
+	for i, t := range ts {
+		switch {
+		case t.punct("("):
+			depth++
+		case t.punct(")"):
+			if depth == 0 {
+				return append(out, ts[from:i])
+			}
+			depth--
+		case t.punct(",") && depth == 0:
+			out = append(out, ts[from:i])
+			from = i + 1
+		}
+	}
+	return append(out, ts[from:])
+}
+
+// checks returns the expressions of the CHECK constraints in a column or
+// table constraint definition.
+func checks(def []token) [][]token {
+	var out [][]token
+	for i := 0; i < len(def); i++ {
+		if def[i].is("CHECK") && i+1 < len(def) && def[i+1].punct("(") {
+			body := splitTop(def[i+2:])
+			n := 0
+			for _, part := range body {
+				n += len(part) + 1
+			}
+			expr := def[i+2 : i+1+n]
+			out = append(out, expr)
+			i += n
+		}
+	}
+	return out
+}
+
+// singleColumn returns the only identifier an expression names, if it names
+// exactly one (ignoring function names and keywords).
+func singleColumn(expr []token) (string, bool) {
+	col := ""
+	for i, t := range expr {
+		name := ""
+		switch {
+		case t.kind == tokIdent:
+			name = strings.ToLower(t.text)
+		case t.kind == tokWord && !keywords[strings.ToUpper(t.text)] && !(i+1 < len(expr) && expr[i+1].punct("(")):
+			name = strings.ToLower(t.text)
+		default:
+			continue
+		}
+		if col != "" && col != name {
+			return "", false
+		}
+		col = name
+	}
+	return col, col != ""
+}
+
+// indexTail returns the canonical column list and WHERE clause of a CREATE
+// INDEX statement: the parts of an index that pragmas do not spell out for
+// expressions and partial indexes.
+func indexTail(sql string) (cols []string, where string) {
+	ts := tokenize(sql)
+	for i, t := range ts {
+		if t.punct("(") {
+			parts := splitTop(ts[i+1:])
+			n := 0
+			for _, p := range parts {
+				cols = append(cols, canonExpr(p))
+				n += len(p) + 1
+			}
+			rest := ts[i+1+n:]
+			if len(rest) > 0 && rest[0].is("WHERE") {
+				where = canonExpr(rest[1:])
+			}
+			return cols, where
+		}
+	}
+	return nil, ""
+}
+
+var numberRE = regexp.MustCompile(`^([+-]?)0*(\d*)(?:\.(\d*?)0*)?([eE][+-]?\d+)?$`)
+
+// normDefault is the canonical text of a column default as SQLite reports
+// it in PRAGMA table_info (the SQL text of the DEFAULT clause) or as Render
+// writes it. Numbers lose superfluous zeros and signs, strings are re-quoted,
+// TRUE/FALSE become 1/0, and DEFAULT NULL is no default (""); anything else
+// is a canonical expression.
+func normDefault(sql string) string {
+	ts := tokenize(sql)
+	for len(ts) >= 2 && ts[0].punct("(") && ts[len(ts)-1].punct(")") && len(splitTop(ts[1:])) == 1 {
+		ts = ts[1 : len(ts)-1]
+	}
+	sign := ""
+	if len(ts) == 2 && (ts[0].punct("-") || ts[0].punct("+")) && ts[1].kind == tokNumber {
+		sign, ts = ts[0].text, ts[1:]
+	}
+	if len(ts) == 1 {
+		t := ts[0]
+		switch {
+		case t.is("NULL"):
+			return ""
+		case t.is("TRUE"):
+			return "1"
+		case t.is("FALSE"):
+			return "0"
+		case t.kind == tokString:
+			return quoteString(unquote(t.text, '\''))
+		case t.kind == tokNumber:
+			if m := numberRE.FindStringSubmatch(sign + t.text); m != nil {
+				n := m[2]
+				if n == "" {
+					n = "0"
+				}
+				if m[3] != "" {
+					n += "." + m[3]
+				}
+				n += strings.ToLower(m[4])
+				if m[1] == "-" && strings.Trim(n, "0.") != "" {
+					n = "-" + n
+				}
+				return n
+			}
+		}
+	}
+	return canonExpr(ts)
+}

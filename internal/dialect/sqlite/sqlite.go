@@ -1,0 +1,213 @@
+// Package sqlite is the SQLite dialect of ctxschema, on
+// github.com/mattn/go-sqlite3 through sqlx.
+//
+// Connections opened by Open run with foreign key enforcement OFF. ctxschema
+// only changes the schema, and SQLite changes most of a table's definition
+// by rebuilding it (create a new table, copy the rows, drop the old one,
+// rename the new one). With enforcement on, dropping the old "profile" table
+// would run an implicit DELETE FROM "profile" and cascade into every
+// extension table. With it off, the rebuild copies every customer_id
+// unchanged, so the references stay valid by construction; CheckForeignKeys
+// verifies that inside the transaction when a caller wants proof.
+//
+// Foreign keys cannot be switched inside a transaction (PRAGMA foreign_keys
+// is a no-op there), so the setting is part of the connection string and
+// applies to every connection of the pool before any transaction starts.
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+)
+
+// Scheme is the URL scheme of the SQLite dialect.
+const Scheme = "sqlite"
+
+// DriverName is the database/sql driver the dialect uses.
+const DriverName = "sqlite3"
+
+// defaultBusyTimeout is how long, in milliseconds, a connection waits for
+// another one's write lock before it fails with SQLITE_BUSY.
+const defaultBusyTimeout = "10000"
+
+// Dialect is the SQLite dialect. Its zero value is ready to use.
+type Dialect struct{}
+
+var _ dialect.Dialect = (*Dialect)(nil)
+
+// New returns the SQLite dialect.
+func New() *Dialect { return &Dialect{} }
+
+// Scheme implements dialect.Dialect.
+func (*Dialect) Scheme() string { return Scheme }
+
+// Location is a parsed sqlite:// URL.
+type Location struct {
+	// Path is the database file as written in the URL: relative to the
+	// working directory, or absolute.
+	Path string
+	// Query holds the URL's query parameters, passed to the driver.
+	Query url.Values
+}
+
+// ParseURL parses sqlite://relative/path.db and sqlite:///absolute/path.db.
+// It does not use url.Parse, which would take the first element of a
+// relative path for a host name.
+func ParseURL(rawURL string) (Location, error) {
+	rest, ok := strings.CutPrefix(rawURL, Scheme+"://")
+	if !ok {
+		return Location{}, fmt.Errorf("%w %q: want sqlite://relative/path.db or sqlite:///absolute/path.db", dialect.ErrBadURL, rawURL)
+	}
+	path, rawQuery, _ := strings.Cut(rest, "?")
+	if path == "" || path == "/" {
+		return Location{}, fmt.Errorf("%w %q: no database file named", dialect.ErrBadURL, rawURL)
+	}
+	p, err := url.PathUnescape(path)
+	if err != nil {
+		return Location{}, fmt.Errorf("%w %q: %w", dialect.ErrBadURL, rawURL, err)
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return Location{}, fmt.Errorf("%w %q: bad query: %w", dialect.ErrBadURL, rawURL, err)
+	}
+	return Location{Path: p, Query: q}, nil
+}
+
+// memory reports whether the location is an in-memory database, which has
+// no file and so no lock file.
+func (l Location) memory() bool {
+	return l.Path == ":memory:" || l.Query.Get("mode") == "memory"
+}
+
+// DSN is the go-sqlite3 data source name of the location. Query parameters
+// of the URL pass through (SQLite URI parameters such as mode=ro and the
+// driver's _-prefixed ones); busy_timeout and journal_mode get defaults; two
+// settings are forced because the dialect depends on them:
+//   - _foreign_keys=0: see the package comment;
+//   - _txlock=immediate: every transaction starts with BEGIN IMMEDIATE and
+//     so takes the write lock at once. A DEFERRED transaction that reads
+//     first and writes later can fail with SQLITE_BUSY at its first write
+//     without waiting, since SQLite cannot upgrade a reader safely.
+func (l Location) DSN() string {
+	q := url.Values{}
+	for k, v := range l.Query {
+		q[k] = append([]string(nil), v...)
+	}
+	if q.Get("_busy_timeout") == "" && q.Get("_timeout") == "" {
+		q.Set("_busy_timeout", defaultBusyTimeout)
+	}
+	if q.Get("_journal_mode") == "" && q.Get("_journal") == "" && !l.memory() {
+		q.Set("_journal_mode", "WAL")
+	}
+	q.Del("_fk")
+	q.Set("_foreign_keys", "0")
+	q.Set("_txlock", "immediate")
+	// In a file: URI, SQLite decodes %HH escapes and stops the path at ?
+	// or #, so those three characters are escaped.
+	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(l.Path)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open implements dialect.Dialect. The directory of the database file must
+// exist; the file itself is created on first use.
+func (d *Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+	loc, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if !loc.memory() {
+		dir := filepath.Dir(loc.Path)
+		st, err := os.Stat(dir)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("opening sqlite database %q: directory %q does not exist; create it first", loc.Path, dir)
+		case err != nil:
+			return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
+		case !st.IsDir():
+			return nil, fmt.Errorf("opening sqlite database %q: %q is not a directory", loc.Path, dir)
+		}
+	}
+	db, err := sqlx.Open(DriverName, loc.DSN())
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
+	}
+	if loc.memory() {
+		// Each connection to :memory: is its own database.
+		db.SetMaxOpenConns(1)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
+	}
+	return db, nil
+}
+
+// Begin implements dialect.Dialect. The transaction is BEGIN IMMEDIATE
+// because Open puts _txlock=immediate in the connection string; it also
+// refuses a connection with foreign key enforcement on (one not opened by
+// Open), on which a rebuild of "profile" would delete every extension row.
+func (d *Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
+	var fk int
+	if err := tx.GetContext(ctx, &fk, "PRAGMA foreign_keys"); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("starting the apply transaction: reading PRAGMA foreign_keys: %w", err)
+	}
+	// A failed rebuild may leave legacy_alter_table on for this pooled
+	// connection (see rebuild); it is a connection flag, so reset it here.
+	if _, err := tx.ExecContext(ctx, "PRAGMA legacy_alter_table = OFF"); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
+	if fk != 0 {
+		tx.Rollback()
+		return nil, errors.New("starting the apply transaction: foreign key enforcement is on, so a table rebuild could cascade deletes; open the database with the sqlite dialect's Open")
+	}
+	return tx, nil
+}
+
+// CheckForeignKeys fails when a row references a customer that is not in
+// "profile" (PRAGMA foreign_key_check). Apply may call it inside its
+// transaction, after the last step and before committing.
+func (d *Dialect) CheckForeignKeys(ctx context.Context, q dialect.Querier) error {
+	var n int64
+	var table, parent string
+	err := q.QueryRowxContext(ctx, `SELECT count(*), coalesce(min("table"), ''), coalesce(min(parent), '') FROM pragma_foreign_key_check`).Scan(&n, &table, &parent)
+	if err != nil {
+		return fmt.Errorf("checking foreign keys: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("checking foreign keys: %d rows reference missing rows of their parent table (in %q, referencing %q)", n, table, parent)
+}
+
+// EnsureCatalog implements dialect.Dialect.
+func (d *Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS "` + catalog.MetaTable + `" ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT)`,
+		`CREATE TABLE IF NOT EXISTS "` + catalog.SchemaTable + `" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "definition" TEXT NOT NULL, "updated_at" TEXT)`,
+		`CREATE TABLE IF NOT EXISTS "` + catalog.HistoryTable + `" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "at" TEXT NOT NULL, "kind" TEXT NOT NULL, "actor" TEXT NOT NULL, "summary" TEXT NOT NULL, "detail" TEXT NOT NULL)`,
+		`INSERT OR IGNORE INTO "` + catalog.MetaTable + `" ("key", "value") VALUES ('format_version', '` + catalog.FormatVersion + `')`,
+	}
+	for _, s := range stmts {
+		if _, err := q.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("creating the catalog tables: %w", err)
+		}
+	}
+	return nil
+}

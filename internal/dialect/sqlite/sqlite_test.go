@@ -1,0 +1,160 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		url, path, query string
+	}{
+		{"sqlite://ctxschema.db", "ctxschema.db", ""},
+		{"sqlite://relative/path.db", "relative/path.db", ""},
+		{"sqlite:///absolute/path.db", "/absolute/path.db", ""},
+		{"sqlite://./x%20y.db?mode=ro&_busy_timeout=5", "./x y.db", "_busy_timeout=5&mode=ro"},
+	}
+	for _, tt := range tests {
+		loc, err := ParseURL(tt.url)
+		if err != nil {
+			t.Errorf("%s: %v", tt.url, err)
+			continue
+		}
+		if loc.Path != tt.path || loc.Query.Encode() != tt.query {
+			t.Errorf("%s: path %q, query %q; want %q, %q", tt.url, loc.Path, loc.Query.Encode(), tt.path, tt.query)
+		}
+	}
+	for _, bad := range []string{"sqlite://", "sqlite:///", "postgres://h/db", "ctxschema.db", "sqlite://x.db?a=%zz"} {
+		if _, err := ParseURL(bad); !errors.Is(err, dialect.ErrBadURL) {
+			t.Errorf("%s: err = %v; want ErrBadURL", bad, err)
+		}
+	}
+}
+
+func TestDSN(t *testing.T) {
+	loc, err := ParseURL("sqlite:///d/a%3Fb%23c%25.db?_foreign_keys=1&_fk=1&_txlock=deferred&_busy_timeout=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "file:/d/a%3fb%23c%25.db?_busy_timeout=7&_foreign_keys=0&_journal_mode=WAL&_txlock=immediate"
+	if got := loc.DSN(); got != want {
+		t.Errorf("DSN = %q; want %q", got, want)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("sub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range []string{"sqlite://sub/rel.db?_busy_timeout=1234&_foreign_keys=1", "sqlite://" + filepath.Join(dir, "abs.db") + "?_busy_timeout=1234"} {
+		db, err := New().Open(ctx, url)
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		var fk, busy int
+		var journal string
+		if err := db.QueryRow(`SELECT (SELECT foreign_keys FROM pragma_foreign_keys), (SELECT timeout FROM pragma_busy_timeout), (SELECT journal_mode FROM pragma_journal_mode)`).Scan(&fk, &busy, &journal); err != nil {
+			t.Fatal(err)
+		}
+		if fk != 0 || busy != 1234 || journal != "wal" {
+			t.Errorf("%s: foreign_keys %d, busy_timeout %d, journal_mode %s; want 0, 1234, wal", url, fk, busy, journal)
+		}
+		db.Close()
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sub", "rel.db")); err != nil {
+		t.Errorf("relative URL did not create sub/rel.db: %v", err)
+	}
+
+	_, err := New().Open(ctx, "sqlite://missing/dir/x.db")
+	if err == nil || !strings.Contains(err.Error(), `"missing/dir/x.db"`) || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing directory: err = %v; want one naming the path", err)
+	}
+}
+
+func TestBeginImmediate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	url := "sqlite://" + filepath.Join(dir, "x.db") + "?_busy_timeout=50"
+	a, err := New().Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := New().Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	tx, err := New().Begin(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	// BEGIN IMMEDIATE takes the write lock at once: a second one waits
+	// for busy_timeout and fails, although the first wrote nothing yet.
+	if _, err := New().Begin(ctx, b); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("second Begin: err = %v; want database is locked", err)
+	}
+
+	// A connection with foreign keys on is refused.
+	fkdb, err := sqlx.Open(DriverName, "file:"+filepath.Join(dir, "y.db")+"?_foreign_keys=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fkdb.Close()
+	if _, err := New().Begin(ctx, fkdb); err == nil || !strings.Contains(err.Error(), "foreign key") {
+		t.Errorf("Begin with foreign keys on: err = %v; want a refusal", err)
+	}
+}
+
+func TestEnsureCatalog(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	d := New()
+	for range 2 {
+		if err := d.EnsureCatalog(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var version string
+	if err := db.Get(&version, `SELECT value FROM cs_meta WHERE key = 'format_version'`); err != nil || version != catalog.FormatVersion {
+		t.Errorf("format_version = %q, %v", version, err)
+	}
+	s := contactCenter()
+	if err := catalog.Write(ctx, db, s); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := catalog.Append(ctx, db, catalog.Entry{Kind: "apply", Actor: "me", Summary: "s", Detail: "d"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := catalog.History(ctx, db)
+	if err != nil || len(h) != 2 || h[1].ID != 2 {
+		t.Errorf("history = %v, %v", h, err)
+	}
+	got, mode, err := catalog.Read(ctx, db)
+	if err != nil || mode != model.Maintenance {
+		t.Fatal(mode, err)
+	}
+	if diff := cmp.Diff(s, got); diff != "" {
+		t.Errorf("catalog round trip (-want +got):\n%s", diff)
+	}
+	if _, err := db.Exec(`INSERT INTO cs_schema (id, definition) VALUES (2, '{}')`); err == nil {
+		t.Errorf("cs_schema accepted a second row")
+	}
+}
