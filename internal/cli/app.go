@@ -54,6 +54,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			applyCommand(e),
 			modeCommand(e),
 			historyCommand(e),
+			inspectCommand(e),
 			diffCommand(e),
 			versionCommand(e),
 			completionCommand(e),

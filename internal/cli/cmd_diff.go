@@ -39,10 +39,9 @@ func diffCommand(e *env) *ucli.Command {
 			"two git revisions by checking one out with git worktree add.",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{
-				Name:    "format",
-				Aliases: []string{"f"},
-				Usage:   "output format: " + formatNames(diffFormats),
-				Value:   string(render.Text),
+				Name:  "format",
+				Usage: "output format: " + formatNames(diffFormats),
+				Value: string(render.Text),
 			},
 			&ucli.BoolFlag{
 				Name:  "detailed-exitcode",
@@ -98,7 +97,7 @@ func runDiff(ctx context.Context, e *env, opts diffOptions) error {
 	}
 	// A diff has no database, so no mode: the views leave it out.
 	p.Mode = ""
-	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOutput(e.stdout)}
+	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOn(e.stdout)}
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}

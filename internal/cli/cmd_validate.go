@@ -36,10 +36,9 @@ func validateCommand(e *env) *ucli.Command {
 		Flags: []ucli.Flag{
 			dirFlag(),
 			&ucli.StringFlag{
-				Name:    "format",
-				Aliases: []string{"f"},
-				Usage:   "output format: text or json",
-				Value:   "text",
+				Name:  "format",
+				Usage: "output format: text or json",
+				Value: "text",
 			},
 		},
 		Action: func(c *ucli.Context) error {
