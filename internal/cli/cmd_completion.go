@@ -31,8 +31,10 @@ _ctxschema_complete() {
   else
     opts=$("${words[0]}" "${words[@]:1}" --generate-bash-completion 2>/dev/null)
   fi
-  local IFS=$'\n'
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  local line
+  while IFS= read -r line; do
+    COMPREPLY+=("$line")
+  done < <(compgen -W "$opts" -- "$cur")
   return 0
 }
 
