@@ -25,7 +25,7 @@ type env struct {
 const exitCodes = `EXIT CODES:
    0  success; for plan, no changes unless --detailed-exitcode says otherwise
    1  error: database unreachable, I/O, a failed apply (rolled back), lock timeout
-   2  plan --detailed-exitcode: there are changes
+   2  plan or diff --detailed-exitcode: there are changes
    3  refused: the database is in production mode (the 403 rule)
    4  invalid schema files (the 400 rule)
    5  refused as unsafe: a destructive change without --allow-destructive,
