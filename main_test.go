@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -37,7 +38,11 @@ func TestMain(m *testing.M) {
 //	sql URL statement...
 //
 // which runs SQL statements on the database at URL (to fill tables with
-// rows or damage them by hand).
+// rows or damage them by hand), and
+//
+//	replace OLD NEW FILE
+//
+// which replaces every OLD in FILE with NEW (to edit a saved plan).
 func TestScripts(t *testing.T) {
 	examples, err := filepath.Abs("examples")
 	if err != nil {
@@ -50,8 +55,9 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
-			"sql":   cmdSQL,
+			"exits":   cmdExits,
+			"sql":     cmdSQL,
+			"replace": cmdReplace,
 		},
 	})
 }
@@ -91,6 +97,19 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: %v", stmt, err)
 		}
 	}
+}
+
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace OLD NEW FILE")
+	}
+	path := ts.MkAbs(args[2])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	if !strings.Contains(string(b), args[0]) {
+		ts.Fatalf("%s holds no %q", args[2], args[0])
+	}
+	ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(b), args[0], args[1])), 0o644))
 }
 
 func TestExitCode(t *testing.T) {
