@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
@@ -138,6 +139,8 @@ func TestExitCode(t *testing.T) {
 		{errors.New("disk on fire"), 1},
 		{problems, 4},
 		{fmt.Errorf("plan: %w", problems), 4},
+		{&cli.ReportedError{Err: problems}, 4},
+		{cli.ErrChanges, 2},
 	}
 	for _, tc := range tests {
 		if got := exitCode(tc.err); got != tc.want {
