@@ -174,8 +174,17 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
 	}
-	p, err := buildAndRender(ctx, d, tx, st, desired)
+	// Under the lock, duplicate checks are not run up front: a unique index
+	// built inside the transaction refuses duplicates by itself, so the
+	// check only runs to explain a failed build, or before the commit for
+	// builds that run after it (see uniqueChecks). This spares a scan and
+	// sort of the table as large as the build itself.
+	data := d.Data(tx)
+	p, err := plan.Build(ctx, st, desired, deferDuplicates{data})
 	if err != nil {
+		return nil, err
+	}
+	if err := Render(d, p); err != nil {
 		return nil, err
 	}
 	if opts.Expect != nil {
@@ -195,6 +204,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	for _, s := range p.Steps {
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				if refusal := explainUnique(ctx, data, s); refusal != nil {
+					return nil, refusal
+				}
 				return nil, &StepError{Step: s, Statement: stmt, Err: err}
 			}
 		}
@@ -203,6 +215,20 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 			if k, ok := keyOf(s.Change); ok {
 				pending = append(pending, k)
 			}
+		}
+	}
+	// Online builds run after the commit, where a duplicate could no longer
+	// undo the other changes: check them now, on the final table names.
+	for _, s := range p.Steps {
+		if len(s.After) == 0 {
+			continue
+		}
+		refusal, err := checkUnique(ctx, data, s)
+		if err != nil {
+			return nil, err
+		}
+		if refusal != nil {
+			return nil, refusal
 		}
 	}
 	if st.New {
@@ -234,6 +260,40 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		}
 	}
 	return res, Converged(ctx, t, desired)
+}
+
+// deferDuplicates answers the planner's duplicate checks with "none", so
+// that Run can leave them to the database (see Run).
+type deferDuplicates struct{ plan.Data }
+
+func (deferDuplicates) Duplicates(context.Context, string, []string, bool) (plan.Finding, error) {
+	return plan.Finding{}, nil
+}
+
+// checkUnique runs the duplicate check of a step that builds a unique
+// index, and returns the refusal when values repeat.
+func checkUnique(ctx context.Context, data plan.Data, s plan.Step) (*UnsafeError, error) {
+	u, ok := plan.UniqueCheckOf(s.Change)
+	if !ok {
+		return nil, nil
+	}
+	h, err := u.Run(ctx, data)
+	if err != nil || h == nil {
+		return nil, err
+	}
+	s.Hazards = append(append([]plan.Hazard(nil), s.Hazards...), *h)
+	return &UnsafeError{Reason: DataCheckFailed, Steps: []plan.Step{s}}, nil
+}
+
+// explainUnique turns the failure of a unique index build inside the
+// transaction into the data-check refusal it is, when the data shows
+// duplicates; nil otherwise.
+func explainUnique(ctx context.Context, data plan.Data, s plan.Step) error {
+	refusal, err := checkUnique(ctx, data, s)
+	if err != nil || refusal == nil {
+		return nil
+	}
+	return refusal
 }
 
 // Check refuses a plan that cannot or may not be applied: data checks that

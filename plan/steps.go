@@ -365,13 +365,7 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 	}
 	return b.check(ext, func(table string) (Finding, error) {
 		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
-	}, func(Finding) string {
-		scope := "across customers"
-		if perCustomer {
-			scope = "within a customer's records"
-		}
-		return fmt.Sprintf("%s over values duplicated %s", what, scope)
-	})
+	}, func(Finding) string { return duplicateMessage(what, perCustomer) })
 }
 
 // liveColumns maps attribute names as the plan currently knows them to the
@@ -471,7 +465,7 @@ func (b *builder) check(ext string, query func(table string) (Finding, error), m
 	if f.Rows == 0 && f.Groups == 0 && f.Customers == 0 {
 		return nil
 	}
-	return []Hazard{{Kind: DataCheck, Message: message(f), Rows: f.Rows, Values: -1, Groups: f.Groups, Customers: f.Customers, CustomerIDs: f.CustomerIDs}}
+	return []Hazard{dataCheck(message(f), f)}
 }
 
 // fail records the first error of the data queries: on PostgreSQL a
