@@ -199,8 +199,10 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if p.Empty() {
 		return res, nil
 	}
-	var deferred []string
-	var pending []string // keys whose index is built after the transaction
+	// A plan made only of online builds changes nothing in the transaction:
+	// each build then enforces its own uniqueness, and its failure leaves
+	// the database as it was, so no check needs to run first.
+	online := onlyOnline(p)
 	for _, s := range p.Steps {
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -210,25 +212,17 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 				return nil, &StepError{Step: s, Statement: stmt, Err: err}
 			}
 		}
-		if len(s.After) > 0 {
-			deferred = append(deferred, s.After...)
-			if k, ok := keyOf(s.Change); ok {
-				pending = append(pending, k)
-			}
-		}
-	}
-	// Online builds run after the commit, where a duplicate could no longer
-	// undo the other changes: check them now, on the final table names.
-	for _, s := range p.Steps {
 		if len(s.After) == 0 {
 			continue
 		}
-		refusal, err := checkUnique(ctx, data, s)
-		if err != nil {
-			return nil, err
-		}
-		if refusal != nil {
-			return nil, refusal
+		// Otherwise a duplicate found by the online build, after the
+		// commit, could no longer undo the other changes: check now.
+		if !online {
+			if refusal, err := checkUnique(ctx, data, s); err != nil {
+				return nil, err
+			} else if refusal != nil {
+				return nil, refusal
+			}
 		}
 	}
 	if st.New {
@@ -236,11 +230,13 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 			return nil, err
 		}
 	}
-	if err := catalog.Write(ctx, tx, withoutKeys(p.Desired, pending)); err != nil {
+	if err := catalog.Write(ctx, tx, beforeOnline(p)); err != nil {
 		return nil, err
 	}
-	if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
-		return nil, err
+	if !online {
+		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+			return nil, err
+		}
 	}
 	if c, ok := d.(ForeignKeyChecker); ok {
 		if err := c.CheckForeignKeys(ctx, tx); err != nil {
@@ -250,16 +246,58 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
-	if len(deferred) > 0 {
-		res.Deferred = len(deferred)
-		if err := runDeferred(ctx, t, deferred, opts); err != nil {
+	if hasAfter(p) {
+		n, err := runDeferred(ctx, t, p, opts)
+		res.Deferred = n
+		if err != nil {
 			return res, err
 		}
-		if err := catalog.Write(ctx, t.DB, p.Desired); err != nil {
+		if err := finish(ctx, t, p, online); err != nil {
 			return res, err
 		}
 	}
 	return res, Converged(ctx, t, desired)
+}
+
+// onlyOnline reports whether every step of p runs after the transaction.
+func onlyOnline(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if len(s.SQL) > 0 || len(s.After) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func hasAfter(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if len(s.After) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// finish records the keys built online in the catalog, with the history
+// entry of an apply made only of online builds, in one transaction.
+func finish(ctx context.Context, t Target, p *plan.Plan, online bool) error {
+	tx, err := t.Dialect.Begin(ctx, t.DB)
+	if err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := catalog.Write(ctx, tx, p.Desired); err != nil {
+		return err
+	}
+	if online {
+		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	return nil
 }
 
 // deferDuplicates answers the planner's duplicate checks with "none", so
@@ -325,27 +363,36 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-// runDeferred runs the online index builds one at a time, reporting their
-// progress when asked. A failed build leaves no invalid index behind when
-// the dialect can clean up.
-func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) error {
-	for _, stmt := range stmts {
-		if opts.Progress != nil {
-			opts.Progress("building: %s", stmt)
-		}
-		stop := watchProgress(ctx, t, opts)
-		_, err := t.DB.ExecContext(ctx, stmt)
-		stop()
-		if err != nil {
+// runDeferred runs the online index builds of p one at a time, reporting
+// their progress when asked, and returns how many ran. A failed build leaves
+// no invalid index behind when the dialect can clean up; a unique build that
+// failed over duplicates is reported as the refused data check it is.
+func runDeferred(ctx context.Context, t Target, p *plan.Plan, opts Options) (int, error) {
+	n := 0
+	for _, s := range p.Steps {
+		for _, stmt := range s.After {
+			if opts.Progress != nil {
+				opts.Progress("building: %s", stmt)
+			}
+			stop := watchProgress(ctx, t, opts)
+			_, err := t.DB.ExecContext(ctx, stmt)
+			stop()
+			if err == nil {
+				n++
+				continue
+			}
 			if c, ok := t.Dialect.(IndexCleaner); ok {
 				if cerr := c.DropInvalidIndexes(context.WithoutCancel(ctx), t.DB); cerr != nil {
-					err = errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))
+					return n, &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
 				}
 			}
-			return &DeferredError{Statement: stmt, Err: err}
+			if refusal := explainUnique(context.WithoutCancel(ctx), t.Dialect.Data(t.DB), s); refusal != nil {
+				return n, refusal
+			}
+			return n, &DeferredError{Statement: stmt, Err: err}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // watchProgress reports, every opts.ProgressEvery, how far the running index
@@ -411,29 +458,46 @@ type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q dialect.Querier) error
 }
 
-func keyOf(c plan.Change) (string, bool) {
-	switch c := c.(type) {
-	case plan.CreateKey:
-		return c.Key.Name, true
-	case plan.ReplaceKey:
-		return c.To.Name, true
+// beforeOnline is what the catalog records until the online builds are
+// done: the desired schema without the keys and unique items whose index is
+// still to be built, so that a failed build leaves no catalog entry behind.
+func beforeOnline(p *plan.Plan) *model.Schema {
+	out := p.Desired.Clone()
+	for _, s := range p.Steps {
+		if len(s.After) == 0 {
+			continue
+		}
+		switch c := s.Change.(type) {
+		case plan.CreateKey:
+			out.Keys = dropKey(out.Keys, c.Key.Name)
+		case plan.ReplaceKey:
+			out.Keys = dropKey(out.Keys, c.To.Name)
+		case plan.AddUnique:
+			for i := range out.Extensions {
+				if strings.EqualFold(out.Extensions[i].Name, c.Extension) {
+					out.Extensions[i].Unique = dropItem(out.Extensions[i].Unique, c.Item)
+				}
+			}
+		}
 	}
-	return "", false
+	return out
 }
 
-func withoutKeys(s *model.Schema, names []string) *model.Schema {
-	if len(names) == 0 {
-		return s
-	}
-	out := s.Clone()
-	out.Keys = nil
-	for _, k := range s.Keys {
-		skip := false
-		for _, n := range names {
-			skip = skip || strings.EqualFold(n, k.Name)
+func dropKey(keys []model.Key, name string) []model.Key {
+	var out []model.Key
+	for _, k := range keys {
+		if !strings.EqualFold(k.Name, name) {
+			out = append(out, k)
 		}
-		if !skip {
-			out.Keys = append(out.Keys, k)
+	}
+	return out
+}
+
+func dropItem(items [][]string, item []string) [][]string {
+	var out [][]string
+	for _, it := range items {
+		if !model.SameItem(it, item) {
+			out = append(out, it)
 		}
 	}
 	return out

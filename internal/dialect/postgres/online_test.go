@@ -74,11 +74,11 @@ func TestOnlineKeyBuild(t *testing.T) {
 	dialecttest.Verify(t, tg, emailSchema(true))
 }
 
-// TestOnlineKeyBuildFails makes duplicates arrive between the plan's data
-// check and the online build: a writer holds an uncommitted duplicate, the
-// build waits for it, the writer commits, the build fails. The invalid index
-// must be gone, the key must not be in the catalog, and once the data is
-// fixed a rerun converges.
+// TestOnlineKeyBuildFails makes duplicates arrive during the online build:
+// a writer holds an uncommitted duplicate, the build waits for it, the
+// writer commits, the build fails. The invalid index must be gone, the key
+// must not be in the catalog, nothing must be in the history, and once the
+// data is fixed a rerun converges.
 func TestOnlineKeyBuildFails(t *testing.T) {
 	tg := seeded(t, 2000)
 	ctx := context.Background()
@@ -129,10 +129,15 @@ func TestOnlineKeyBuildFails(t *testing.T) {
 	if err := writer.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	// The apply held only the online build, so the build's own uniqueness
+	// check was the data check: its failure is the refused data check.
 	err = <-errc
-	var de *apply.DeferredError
-	if !errors.As(err, &de) {
-		t.Fatalf("apply = %v, want a failed online build", err)
+	var unsafe *apply.UnsafeError
+	if !errors.As(err, &unsafe) || unsafe.Reason != apply.DataCheckFailed {
+		t.Fatalf("apply = %v, want a refused data check", err)
+	}
+	if h := unsafe.Steps[0].Hazards; len(h) == 0 || h[len(h)-1].Customers != 2 {
+		t.Errorf("the refusal does not count the 2 customers sharing a value: %+v", h)
 	}
 	if got := indexState(t, tg, "ik_idemail"); got != "missing" {
 		t.Errorf("after the failed build the index is %s, want no index left behind", got)
@@ -149,6 +154,13 @@ func TestOnlineKeyBuildFails(t *testing.T) {
 	}
 	if len(st.Catalog.Keys) != 0 {
 		t.Errorf("the key entered the catalog although its index failed: %+v", st.Catalog.Keys)
+	}
+	var applies int
+	if err := tg.DB.Get(&applies, `SELECT count(*) FROM cs_history WHERE kind = 'apply'`); err != nil {
+		t.Fatal(err)
+	}
+	if applies != 1 {
+		t.Errorf("%d applies in the history, want only the first one", applies)
 	}
 	p, err := apply.Prepare(ctx, tg, emailSchema(true))
 	if err != nil {
