@@ -74,9 +74,12 @@ func exitCode(err error) int {
 }
 
 // report prints a command's error once on stderr: schema problems as their
-// file:line:col lines, anything else as "ctxschema: <message>".
+// file:line:col lines, anything else as "ctxschema: <message>". Changes
+// found with --detailed-exitcode and errors the command already reported
+// print nothing.
 func report(stderr io.Writer, err error) {
-	if err == nil || errors.Is(err, cli.ErrChanges) {
+	var reported *cli.ReportedError
+	if err == nil || errors.Is(err, cli.ErrChanges) || errors.As(err, &reported) {
 		return
 	}
 	var problems *schemas.Problems

@@ -8,12 +8,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/internal/pgtest"
 	"github.com/ctxschema/ctxschema/schemas"
 )
 
@@ -26,18 +30,36 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScripts runs the CLI scripts. $EXAMPLES is the examples directory.
-// Besides the standard commands, scripts have
+// TestScripts runs the CLI scripts against a SQLite file of their own
+// ($CTXSCHEMA_DB). $EXAMPLES is the examples directory. Besides the standard
+// commands, scripts have
 //
 //	exits N program [args...]
 //
-// which runs program like exec and checks that it exits with code N, and
+// which runs program like exec and checks that it exits with code N,
 //
 //	sql URL statement...
 //
 // which runs SQL statements on the database at URL (to fill tables with
-// rows or damage them by hand).
+// rows or damage them by hand), and
+//
+//	replace OLD NEW FILE
+//
+// which replaces every OLD in FILE with NEW (to edit a saved plan).
 func TestScripts(t *testing.T) {
+	runScripts(t, func(env *testscript.Env) string {
+		return "sqlite://" + filepath.Join(env.WorkDir, "test.db")
+	})
+}
+
+// TestScriptsPostgres runs the same scripts, each against a PostgreSQL
+// database of its own, when CTXSCHEMA_TEST_POSTGRES names a server.
+func TestScriptsPostgres(t *testing.T) {
+	pgtest.ServerURL(t)
+	runScripts(t, func(*testscript.Env) string { return pgtest.NewDatabase(t) })
+}
+
+func runScripts(t *testing.T, database func(*testscript.Env) string) {
 	examples, err := filepath.Abs("examples")
 	if err != nil {
 		t.Fatal(err)
@@ -46,11 +68,13 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
+			env.Setenv("CTXSCHEMA_DB", database(env))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
-			"sql":   cmdSQL,
+			"exits":   cmdExits,
+			"sql":     cmdSQL,
+			"replace": cmdReplace,
 		},
 	})
 }
@@ -80,7 +104,7 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: sql URL statement...")
 	}
 	ctx := context.Background()
-	d, err := dialect.NewRegistry(sqlite.New()).Lookup(args[0])
+	d, err := dialect.NewRegistry(sqlite.New(), postgres.New()).Lookup(args[0])
 	ts.Check(err)
 	db, err := d.Open(ctx, args[0])
 	ts.Check(err)
@@ -90,6 +114,19 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: %v", stmt, err)
 		}
 	}
+}
+
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace OLD NEW FILE")
+	}
+	path := ts.MkAbs(args[2])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	if !strings.Contains(string(b), args[0]) {
+		ts.Fatalf("%s holds no %q", args[2], args[0])
+	}
+	ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(b), args[0], args[1])), 0o644))
 }
 
 func TestExitCode(t *testing.T) {
@@ -102,6 +139,8 @@ func TestExitCode(t *testing.T) {
 		{errors.New("disk on fire"), 1},
 		{problems, 4},
 		{fmt.Errorf("plan: %w", problems), 4},
+		{&cli.ReportedError{Err: problems}, 4},
+		{cli.ErrChanges, 2},
 	}
 	for _, tc := range tests {
 		if got := exitCode(tc.err); got != tc.want {

@@ -41,11 +41,7 @@ func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, 
 }
 
 func buildAndRender(ctx context.Context, d dialect.Dialect, q dialect.Querier, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
-	return buildAndRenderData(ctx, d, d.Data(q), st, desired)
-}
-
-func buildAndRenderData(ctx context.Context, d dialect.Dialect, data plan.Data, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
-	p, err := plan.Build(ctx, st, desired, data)
+	p, err := plan.Build(ctx, st, desired, d.Data(q))
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +127,8 @@ type Options struct {
 	Expect *plan.Fingerprint
 	// Progress receives progress lines (online index builds); nil for none.
 	Progress func(format string, args ...any)
+	// ProgressEvery is how often progress is reported; default one second.
+	ProgressEvery time.Duration
 }
 
 // Result is what Run did.
@@ -144,9 +142,7 @@ type Result struct {
 // Run applies the changes that make the database match desired. It refuses
 // in production mode (*ModeError), refuses changes that fail a data check or
 // lose data without opts.AllowDestructive (*UnsafeError), and reports a
-// database that did not converge (*NotConvergedError). A new unique index
-// over duplicated values is refused with the same *UnsafeError, after its
-// build failed and the transaction rolled back.
+// database that did not converge (*NotConvergedError).
 func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
 	d := t.Dialect
 	// Refuse before touching anything: not even the lock or the catalog.
@@ -178,23 +174,18 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
 	}
-	// The duplicate checks of new unique indexes are left to the indexes
-	// themselves: CREATE UNIQUE INDEX fails on duplicated values, and the
-	// check would read the whole table once more before the build reads
-	// it (on a large table, nearly doubling the apply). Should a step
-	// fail, the checks run then and explain the refusal (refuseDuplicates).
-	// An index built after the transaction is not undone with it, so a
-	// plan that defers statements is checked up front after all.
-	data := &uncheckedDuplicates{Data: d.Data(tx)}
-	p, err := buildAndRenderData(ctx, d, data, st, desired)
+	// Under the lock, duplicate checks are not run up front: a unique index
+	// built inside the transaction refuses duplicates by itself, so the
+	// check only runs to explain a failed build, or before the commit for
+	// builds that run after it (see uniqueChecks). This spares a scan and
+	// sort of the table as large as the build itself.
+	data := d.Data(tx)
+	p, err := plan.Build(ctx, st, desired, deferDuplicates{data})
 	if err != nil {
 		return nil, err
 	}
-	if data.skipped > 0 && deferred(p) {
-		data.skipped = 0
-		if p, err = buildAndRender(ctx, d, tx, st, desired); err != nil {
-			return nil, err
-		}
+	if err := Render(d, p); err != nil {
+		return nil, err
 	}
 	if opts.Expect != nil {
 		if what := opts.Expect.Diff(p.Fingerprint); what != "" {
@@ -208,23 +199,29 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if p.Empty() {
 		return res, nil
 	}
-	var deferred []string
-	var pending []string // keys whose index is built after the transaction
+	// A plan made only of online builds changes nothing in the transaction:
+	// each build then enforces its own uniqueness, and its failure leaves
+	// the database as it was, so no check needs to run first.
+	online := onlyOnline(p)
 	for _, s := range p.Steps {
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				serr := &StepError{Step: s, Statement: stmt, Err: err}
-				if data.skipped > 0 {
-					tx.Rollback() //nolint:errcheck // the error at hand says more
-					return nil, refuseDuplicates(ctx, t, desired, serr)
+				if refusal := explainUnique(ctx, data, s); refusal != nil {
+					return nil, refusal
 				}
-				return nil, serr
+				return nil, &StepError{Step: s, Statement: stmt, Err: err}
 			}
 		}
-		if len(s.After) > 0 {
-			deferred = append(deferred, s.After...)
-			if k, ok := keyOf(s.Change); ok {
-				pending = append(pending, k)
+		if len(s.After) == 0 {
+			continue
+		}
+		// Otherwise a duplicate found by the online build, after the
+		// commit, could no longer undo the other changes: check now.
+		if !online {
+			if refusal, err := checkUnique(ctx, data, s); err != nil {
+				return nil, err
+			} else if refusal != nil {
+				return nil, refusal
 			}
 		}
 	}
@@ -233,11 +230,13 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 			return nil, err
 		}
 	}
-	if err := catalog.Write(ctx, tx, withoutKeys(p.Desired, pending)); err != nil {
+	if err := catalog.Write(ctx, tx, beforeOnline(p)); err != nil {
 		return nil, err
 	}
-	if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
-		return nil, err
+	if !online {
+		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+			return nil, err
+		}
 	}
 	if c, ok := d.(ForeignKeyChecker); ok {
 		if err := c.CheckForeignKeys(ctx, tx); err != nil {
@@ -247,33 +246,30 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
-	if len(deferred) > 0 {
-		res.Deferred = len(deferred)
-		if err := runDeferred(ctx, t, deferred, opts); err != nil {
+	if hasAfter(p) {
+		n, err := runDeferred(ctx, t, p, opts)
+		res.Deferred = n
+		if err != nil {
 			return res, err
 		}
-		if err := catalog.Write(ctx, t.DB, p.Desired); err != nil {
+		if err := finish(ctx, t, p, online); err != nil {
 			return res, err
 		}
 	}
 	return res, Converged(ctx, t, desired)
 }
 
-// uncheckedDuplicates answers every duplicate check with "none" and counts
-// the checks it skipped; the other data checks run.
-type uncheckedDuplicates struct {
-	plan.Data
-	skipped int
+// onlyOnline reports whether every step of p runs after the transaction.
+func onlyOnline(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if len(s.SQL) > 0 || len(s.After) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
-func (u *uncheckedDuplicates) Duplicates(context.Context, string, []string, bool) (plan.Finding, error) {
-	u.skipped++
-	return plan.Finding{}, nil
-}
-
-// deferred reports whether a step of p runs statements after the
-// transaction.
-func deferred(p *plan.Plan) bool {
+func hasAfter(p *plan.Plan) bool {
 	for _, s := range p.Steps {
 		if len(s.After) > 0 {
 			return true
@@ -282,24 +278,60 @@ func deferred(p *plan.Plan) bool {
 	return false
 }
 
-// refuseDuplicates runs, after a failed step of an apply that skipped its
-// duplicate checks and was rolled back, the plan again with every data
-// check (still under the apply lock). When a check fails, the refusal is
-// the *UnsafeError a check up front would have given; otherwise the step's
-// own error stands.
-func refuseDuplicates(ctx context.Context, t Target, desired *model.Schema, stepErr *StepError) error {
-	st, err := t.Dialect.Inspect(ctx, t.DB)
+// finish records the keys built online in the catalog, with the history
+// entry of an apply made only of online builds, in one transaction.
+func finish(ctx context.Context, t Target, p *plan.Plan, online bool) error {
+	tx, err := t.Dialect.Begin(ctx, t.DB)
 	if err != nil {
-		return errors.Join(stepErr, fmt.Errorf("re-inspecting after the failed step: %w", err))
+		return fmt.Errorf("recording the online builds: %w", err)
 	}
-	p, err := plan.Build(ctx, st, desired, t.Dialect.Data(t.DB))
-	if err != nil {
-		return errors.Join(stepErr, fmt.Errorf("checking the data after the failed step: %w", err))
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := catalog.Write(ctx, tx, p.Desired); err != nil {
+		return err
 	}
-	if b := p.Blocked(); len(b) > 0 {
-		return &UnsafeError{Reason: DataCheckFailed, Steps: b}
+	if online {
+		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+			return err
+		}
 	}
-	return stepErr
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	return nil
+}
+
+// deferDuplicates answers the planner's duplicate checks with "none", so
+// that Run can leave them to the database (see Run).
+type deferDuplicates struct{ plan.Data }
+
+func (deferDuplicates) Duplicates(context.Context, string, []string, bool) (plan.Finding, error) {
+	return plan.Finding{}, nil
+}
+
+// checkUnique runs the duplicate check of a step that builds a unique
+// index, and returns the refusal when values repeat.
+func checkUnique(ctx context.Context, data plan.Data, s plan.Step) (*UnsafeError, error) {
+	u, ok := plan.UniqueCheckOf(s.Change)
+	if !ok {
+		return nil, nil
+	}
+	h, err := u.Run(ctx, data)
+	if err != nil || h == nil {
+		return nil, err
+	}
+	s.Hazards = append(append([]plan.Hazard(nil), s.Hazards...), *h)
+	return &UnsafeError{Reason: DataCheckFailed, Steps: []plan.Step{s}}, nil
+}
+
+// explainUnique turns the failure of a unique index build inside the
+// transaction into the data-check refusal it is, when the data shows
+// duplicates; nil otherwise.
+func explainUnique(ctx context.Context, data plan.Data, s plan.Step) error {
+	refusal, err := checkUnique(ctx, data, s)
+	if err != nil || refusal == nil {
+		return nil
+	}
+	return refusal
 }
 
 // Check refuses a plan that cannot or may not be applied: data checks that
@@ -331,23 +363,85 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-// runDeferred runs the online index builds one at a time. A failed build
-// leaves no invalid index behind when the dialect can clean up.
-func runDeferred(ctx context.Context, t Target, stmts []string, opts Options) error {
-	for _, stmt := range stmts {
-		if opts.Progress != nil {
-			opts.Progress("running %s", stmt)
-		}
-		if _, err := t.DB.ExecContext(ctx, stmt); err != nil {
+// runDeferred runs the online index builds of p one at a time, reporting
+// their progress when asked, and returns how many ran. A failed build leaves
+// no invalid index behind when the dialect can clean up; a unique build that
+// failed over duplicates is reported as the refused data check it is.
+func runDeferred(ctx context.Context, t Target, p *plan.Plan, opts Options) (int, error) {
+	n := 0
+	for _, s := range p.Steps {
+		for _, stmt := range s.After {
+			if opts.Progress != nil {
+				opts.Progress("building: %s", stmt)
+			}
+			stop := watchProgress(ctx, t, opts)
+			_, err := t.DB.ExecContext(ctx, stmt)
+			stop()
+			if err == nil {
+				n++
+				continue
+			}
 			if c, ok := t.Dialect.(IndexCleaner); ok {
 				if cerr := c.DropInvalidIndexes(context.WithoutCancel(ctx), t.DB); cerr != nil {
-					err = errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))
+					return n, &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
 				}
 			}
-			return &DeferredError{Statement: stmt, Err: err}
+			if refusal := explainUnique(context.WithoutCancel(ctx), t.Dialect.Data(t.DB), s); refusal != nil {
+				return n, refusal
+			}
+			return n, &DeferredError{Statement: stmt, Err: err}
 		}
 	}
-	return nil
+	return n, nil
+}
+
+// watchProgress reports, every opts.ProgressEvery, how far the running index
+// build has come, until the returned stop is called.
+func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
+	r, ok := t.Dialect.(ProgressReporter)
+	if opts.Progress == nil || !ok {
+		return func() {}
+	}
+	every := opts.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		last := ""
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			phase, n, total, err := r.Progress(ctx, t.DB, "")
+			if err != nil || phase == "" {
+				continue
+			}
+			line := fmt.Sprintf("  %s: %d of %d", phase, n, total)
+			if total > 0 && !strings.HasPrefix(phase, "waiting") {
+				line = fmt.Sprintf("  %s: %d%%", phase, n*100/total)
+			}
+			if line != last {
+				opts.Progress("%s", line)
+				last = line
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// ProgressReporter is implemented by dialects that can tell how far a
+// running index build has come (PostgreSQL's pg_stat_progress_create_index).
+type ProgressReporter interface {
+	// Progress returns the phase of the running build ("" when none) and
+	// done out of total units of that phase.
+	Progress(ctx context.Context, q dialect.Querier, index string) (phase string, done, total int64, err error)
 }
 
 // IndexCleaner is implemented by dialects whose online index builds can
@@ -364,29 +458,46 @@ type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q dialect.Querier) error
 }
 
-func keyOf(c plan.Change) (string, bool) {
-	switch c := c.(type) {
-	case plan.CreateKey:
-		return c.Key.Name, true
-	case plan.ReplaceKey:
-		return c.To.Name, true
+// beforeOnline is what the catalog records until the online builds are
+// done: the desired schema without the keys and unique items whose index is
+// still to be built, so that a failed build leaves no catalog entry behind.
+func beforeOnline(p *plan.Plan) *model.Schema {
+	out := p.Desired.Clone()
+	for _, s := range p.Steps {
+		if len(s.After) == 0 {
+			continue
+		}
+		switch c := s.Change.(type) {
+		case plan.CreateKey:
+			out.Keys = dropKey(out.Keys, c.Key.Name)
+		case plan.ReplaceKey:
+			out.Keys = dropKey(out.Keys, c.To.Name)
+		case plan.AddUnique:
+			for i := range out.Extensions {
+				if strings.EqualFold(out.Extensions[i].Name, c.Extension) {
+					out.Extensions[i].Unique = dropItem(out.Extensions[i].Unique, c.Item)
+				}
+			}
+		}
 	}
-	return "", false
+	return out
 }
 
-func withoutKeys(s *model.Schema, names []string) *model.Schema {
-	if len(names) == 0 {
-		return s
-	}
-	out := s.Clone()
-	out.Keys = nil
-	for _, k := range s.Keys {
-		skip := false
-		for _, n := range names {
-			skip = skip || strings.EqualFold(n, k.Name)
+func dropKey(keys []model.Key, name string) []model.Key {
+	var out []model.Key
+	for _, k := range keys {
+		if !strings.EqualFold(k.Name, name) {
+			out = append(out, k)
 		}
-		if !skip {
-			out.Keys = append(out.Keys, k)
+	}
+	return out
+}
+
+func dropItem(items [][]string, item []string) [][]string {
+	var out [][]string
+	for _, it := range items {
+		if !model.SameItem(it, item) {
+			out = append(out, it)
 		}
 	}
 	return out

@@ -242,6 +242,13 @@ func (d Drift) String() string {
 	return s
 }
 
+func nAttributes(n int) string {
+	if n == 1 {
+		return "1 attribute"
+	}
+	return fmt.Sprintf("%d attributes", n)
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "nothing"
@@ -271,7 +278,7 @@ func (CreateProfile) Object() Object { return Object{ProfileObject, model.Profil
 
 // Describe implements Change.
 func (c CreateProfile) Describe() string {
-	return fmt.Sprintf("table %s with %d attributes", c.Table.Name, len(c.Table.Attributes))
+	return fmt.Sprintf("table %s with %s", c.Table.Name, nAttributes(len(c.Table.Attributes)))
 }
 
 // Action implements Change.
@@ -282,7 +289,7 @@ func (c CreateExtension) Object() Object { return Object{ExtensionObject, c.Exte
 
 // Describe implements Change.
 func (c CreateExtension) Describe() string {
-	return fmt.Sprintf("%s, %d attributes", c.Extension.Type, len(c.Extension.Attributes))
+	return fmt.Sprintf("%s, %s", c.Extension.Type, nAttributes(len(c.Extension.Attributes)))
 }
 
 // Action implements Change.

@@ -381,13 +381,7 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 	}
 	return b.check(ext, func(table string) (Finding, error) {
 		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
-	}, func(Finding) string {
-		scope := "across customers"
-		if perCustomer {
-			scope = "within a customer's records"
-		}
-		return fmt.Sprintf("%s over values duplicated %s", what, scope)
-	})
+	}, func(Finding) string { return duplicateMessage(what, perCustomer) })
 }
 
 // liveColumns maps attribute names as the plan currently knows them to the
@@ -481,22 +475,33 @@ func (b *builder) check(ext string, query func(table string) (Finding, error), m
 	}
 	f, err := query(table)
 	if err != nil {
-		b.err = fmt.Errorf("data check on %s: %w", table, err)
+		b.fail(fmt.Errorf("data check on %s: %w", table, err))
 		return nil
 	}
 	if f.Rows == 0 && f.Groups == 0 && f.Customers == 0 {
 		return nil
 	}
-	return []Hazard{{Kind: DataCheck, Message: message(f), Rows: f.Rows, Values: -1, Groups: f.Groups, Customers: f.Customers, CustomerIDs: f.CustomerIDs}}
+	return []Hazard{dataCheck(message(f), f)}
+}
+
+// fail records the first error of the data queries: on PostgreSQL a
+// failed query aborts the transaction, and every later error only says so.
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
 }
 
 func (b *builder) rowsOf(table string) (int64, error) {
 	if n, ok := b.rows[table]; ok {
 		return n, nil
 	}
+	if b.err != nil {
+		return 0, b.err // no more queries after a failed one: see fail
+	}
 	n, err := b.data.Rows(b.ctx, table)
 	if err != nil {
-		b.err = fmt.Errorf("counting rows of %s: %w", table, err)
+		b.fail(fmt.Errorf("counting rows of %s: %w", table, err))
 		return 0, err
 	}
 	b.rows[table] = n
@@ -526,7 +531,7 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 		}
 		n, err := b.data.NonNull(b.ctx, table, b.liveCol[lower(e.Name)][lower(a.Name)])
 		if err != nil {
-			b.err = fmt.Errorf("counting values of %s.%s: %w", table, a.Column(), err)
+			b.fail(fmt.Errorf("counting values of %s.%s: %w", table, a.Column(), err))
 			return h
 		}
 		values += n
@@ -551,7 +556,7 @@ func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 	}
 	n, err := b.data.NonNull(b.ctx, table, col)
 	if err != nil {
-		b.err = fmt.Errorf("counting values of %s.%s: %w", table, col, err)
+		b.fail(fmt.Errorf("counting values of %s.%s: %w", table, col, err))
 		return h
 	}
 	h.Values = n

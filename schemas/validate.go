@@ -101,16 +101,6 @@ func (s *scope) lookup(name string) (string, bool) {
 	return n, ok
 }
 
-// list returns the declared names, sorted, for "one of: …" messages.
-func (s *scope) list() []string {
-	out := make([]string, 0, len(s.names))
-	for _, n := range s.names {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // rename is a declaration's renamed_from, checked against its scope.
 type rename struct {
 	Name string

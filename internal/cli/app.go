@@ -25,7 +25,7 @@ type env struct {
 const exitCodes = `EXIT CODES:
    0  success; for plan, no changes unless --detailed-exitcode says otherwise
    1  error: database unreachable, I/O, a failed apply (rolled back), lock timeout
-   2  plan --detailed-exitcode: there are changes
+   2  plan or diff --detailed-exitcode: there are changes
    3  refused: the database is in production mode (the 403 rule)
    4  invalid schema files (the 400 rule)
    5  refused as unsafe: a destructive change without --allow-destructive,
@@ -54,8 +54,13 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			applyCommand(e),
 			modeCommand(e),
 			historyCommand(e),
+			inspectCommand(e),
+			diffCommand(e),
+			versionCommand(e),
+			completionCommand(e),
 		},
 		HideHelpCommand:       true,
+		EnableBashCompletion:  true,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitCodes,
 		// urfave/cli would call os.Exit for errors that carry an exit code;
 		// main maps errors to exit codes itself.
@@ -70,8 +75,12 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			return ucli.ShowAppHelp(c)
 		},
 	}
+	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		if cmd.BashComplete == nil {
+			cmd.BashComplete = completeFlags(cmd)
+		}
 	}
 	return app
 }

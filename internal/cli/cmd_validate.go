@@ -2,14 +2,24 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // validateOptions are the flags of validate.
 type validateOptions struct {
 	Dir string
+	// JSON writes the problems as a JSON array on stdout instead of a
+	// summary (problems then go nowhere else).
+	JSON bool
+	// Annotations also writes the problems as GitHub Actions workflow
+	// commands on stdout; set when GITHUB_ACTIONS is "true".
+	Annotations bool
 }
 
 func validateCommand(e *env) *ucli.Command {
@@ -18,22 +28,76 @@ func validateCommand(e *env) *ucli.Command {
 		Usage: "load and check the schema files; no database needed",
 		Description: "Reads every *.yaml and *.yml file below --dir, merges them and checks every\n" +
 			"rule of the schema file format. Prints a summary on success; otherwise\n" +
-			"every problem as file:line:col: message, and exits with code 4.",
-		Flags: []ucli.Flag{dirFlag()},
+			"every problem as file:line:col: message, and exits with code 4.\n\n" +
+			"--format json prints every problem, warnings included, as a JSON array of\n" +
+			"{file, line, column, severity, message} on stdout, [] when there is none.\n" +
+			"When GITHUB_ACTIONS is true (in a GitHub Actions job), the text format also\n" +
+			"prints the problems as workflow commands, which GitHub shows as annotations.",
+		Flags: []ucli.Flag{
+			dirFlag(),
+			&ucli.StringFlag{
+				Name:  "format",
+				Usage: "output format: text or json",
+				Value: "text",
+			},
+		},
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return runValidate(c.Context, e, validateOptions{Dir: c.String("dir")})
+			opts := validateOptions{Dir: c.String("dir"), Annotations: os.Getenv("GITHUB_ACTIONS") == "true"}
+			switch f := c.String("format"); f {
+			case "text":
+			case "json":
+				opts.JSON = true
+			default:
+				return fmt.Errorf("unknown format %q for validate; use text or json", f)
+			}
+			return runValidate(c.Context, e, opts)
 		},
 	}
 }
 
 func runValidate(_ context.Context, e *env, opts validateOptions) error {
+	if opts.JSON {
+		return validateJSON(e, opts)
+	}
 	res, err := loadSchemas(e, opts.Dir)
-	if err != nil {
+	var problems *schemas.Problems
+	switch {
+	case errors.As(err, &problems):
+		if opts.Annotations {
+			if werr := writeAnnotations(e.stdout, problems.List); werr != nil {
+				return werr
+			}
+		}
 		return err
+	case err != nil:
+		return err
+	}
+	if opts.Annotations {
+		if err := writeAnnotations(e.stdout, res.Warnings); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(e.stdout, summary(res))
 	return nil
+}
+
+// validateJSON writes the problems as JSON: the warnings on success, every
+// problem when the files are invalid. Workflow annotations are left out, so
+// that stdout stays one JSON document.
+func validateJSON(e *env, opts validateOptions) error {
+	res, err := schemas.Load(opts.Dir)
+	var problems *schemas.Problems
+	switch {
+	case errors.As(err, &problems):
+		if werr := writeProblemsJSON(e.stdout, problems.List); werr != nil {
+			return werr
+		}
+		return &ReportedError{Err: err}
+	case err != nil:
+		return err
+	}
+	return writeProblemsJSON(e.stdout, res.Warnings)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/plan"
@@ -20,7 +21,7 @@ var ErrChanges = errors.New("there are changes")
 
 // registry lists the dialects ctxschema speaks, by URL scheme.
 func registry() *dialect.Registry {
-	return dialect.NewRegistry(sqlite.New())
+	return dialect.NewRegistry(sqlite.New(), postgres.New())
 }
 
 // openTarget connects to the database at rawURL. The returned close

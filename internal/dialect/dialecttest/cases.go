@@ -190,11 +190,11 @@ func Cases() []Case {
 		}), Want: []string{"-/+ identification key idName"}, Rows: seededRows},
 		{Name: "rename attribute keeps values and keys", From: Base(), Seed: seed, To: edit(func(s *model.Schema) {
 			e := ext(s, "Phone")
-			e.Attributes[2].Name, e.Attributes[2].RenamedFrom = "Number", "PhoneNumber"
-			e.Unique = [][]string{{"Number"}}
-			s.Keys[2].Attributes = []string{"Number"}
-		}), Want: []string{"-> extension attribute Phone.Number"}, Rows: seededRows,
-			Query: `SELECT "number" FROM "ext_phone" WHERE "phonetype" = 2`, Result: "5555678"},
+			e.Attributes[2].Name, e.Attributes[2].RenamedFrom = "PhoneNo", "PhoneNumber"
+			e.Unique = [][]string{{"PhoneNo"}}
+			s.Keys[2].Attributes = []string{"PhoneNo"}
+		}), Want: []string{"-> extension attribute Phone.PhoneNo"}, Rows: seededRows,
+			Query: `SELECT "phoneno" FROM "ext_phone" WHERE "phonetype" = 2`, Result: "5555678"},
 		{Name: "rename extension keeps records and keys", From: Base(), Seed: seed, To: edit(func(s *model.Schema) {
 			e := ext(s, "Phone")
 			e.Name, e.RenamedFrom = "Phones", "Phone"

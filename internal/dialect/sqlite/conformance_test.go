@@ -16,3 +16,12 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func TestRefusals(t *testing.T) {
+	dialecttest.RunRefusals(t, dialecttest.Harness{
+		Dialect: sqlite.New(),
+		NewURL: func(t *testing.T) string {
+			return "sqlite://" + filepath.Join(t.TempDir(), "refusals.db")
+		},
+	})
+}

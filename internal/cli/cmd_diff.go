@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/plan"
+	"github.com/ctxschema/ctxschema/schemas"
+)
+
+// diffOptions are the arguments and flags of diff.
+type diffOptions struct {
+	// From and To are the schema directories compared: the change takes
+	// From to To.
+	From, To string
+	Format   render.Format
+	Detailed bool
+}
+
+// diffFormats are the formats diff renders: a diff runs without a database,
+// so it has no SQL.
+var diffFormats = []render.Format{render.Text, render.JSON, render.Markdown}
+
+func diffCommand(e *env) *ucli.Command {
+	return &ucli.Command{
+		Name:      "diff",
+		Usage:     "compare two schema directories offline, for code review",
+		ArgsUsage: "A B",
+		Description: "Loads the schema files of directories A (before) and B (after) and shows\n" +
+			"the changes that would take a database from A to B, as plan shows them,\n" +
+			"without a database: nothing is measured and no SQL is rendered. Compare\n" +
+			"two git revisions by checking one out with git worktree add.",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{
+				Name:  "format",
+				Usage: "output format: " + formatNames(diffFormats),
+				Value: string(render.Text),
+			},
+			&ucli.BoolFlag{
+				Name:  "detailed-exitcode",
+				Usage: "exit with code 2 when there are changes (0 when there are none)",
+			},
+		},
+		Action: func(c *ucli.Context) error {
+			opts, err := parseDiffOptions(c)
+			if err != nil {
+				return err
+			}
+			return runDiff(c.Context, e, opts)
+		},
+	}
+}
+
+// parseDiffOptions reads and checks diff's arguments and flags.
+func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
+	for _, a := range c.Args().Slice() {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			// urfave/cli stops reading flags at the first argument.
+			return diffOptions{}, fmt.Errorf("flag %q comes after the directories; put flags first: ctxschema diff [flags] A B", a)
+		}
+	}
+	if n := c.Args().Len(); n != 2 {
+		return diffOptions{}, fmt.Errorf("diff takes two schema directories, A (before) and B (after), got %s; run 'ctxschema diff --help' for usage", plural(n, "argument"))
+	}
+	f, err := render.ParseFormat(c.String("format"))
+	if err != nil && !errors.Is(err, render.ErrUnknownFormat) {
+		return diffOptions{}, err
+	}
+	switch {
+	case f == render.SQL:
+		return diffOptions{}, fmt.Errorf("diff has no SQL to show: it compares schema files without a database; use --format %s, or run 'ctxschema plan --format sql' against a database", formatNames(diffFormats))
+	case err != nil:
+		return diffOptions{}, fmt.Errorf("unknown format %q for diff; use one of %s", c.String("format"), formatNames(diffFormats))
+	}
+	return diffOptions{From: c.Args().Get(0), To: c.Args().Get(1), Format: f, Detailed: c.Bool("detailed-exitcode")}, nil
+}
+
+// runDiff loads both directories, plans the change from A to B as if A
+// were applied to a database in maintenance mode, with no data and no
+// drift, and renders it.
+func runDiff(ctx context.Context, e *env, opts diffOptions) error {
+	from, to, err := loadPair(e, opts.From, opts.To)
+	if err != nil {
+		return err
+	}
+	st := &plan.State{Catalog: from.Schema, Mode: model.Maintenance}
+	p, err := plan.Build(ctx, st, to.Schema, nil)
+	if err != nil {
+		return err
+	}
+	// A diff has no database, so no mode: the views leave it out.
+	p.Mode = ""
+	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOn(e.stdout)}
+	if err := render.Plan(e.stdout, p, ro); err != nil {
+		return err
+	}
+	if opts.Detailed && !p.Empty() {
+		return ErrChanges
+	}
+	return nil
+}
+
+// loadPair loads two schema directories. When both are invalid, the
+// problems of both are reported together.
+func loadPair(e *env, a, b string) (*schemas.Result, *schemas.Result, error) {
+	load := func(dir string) (*schemas.Result, error) {
+		// The loader's own message for a missing directory speaks of --dir,
+		// which diff does not have.
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, &schemas.Problems{List: []schemas.Problem{{Severity: schemas.Error,
+				Message: fmt.Sprintf("%q is not a directory of schema files; diff compares two of them: ctxschema diff A B", dir)}}}
+		}
+		return loadSchemas(e, dir)
+	}
+	ra, errA := load(a)
+	rb, errB := load(b)
+	var pa, pb *schemas.Problems
+	switch {
+	case errors.As(errA, &pa) && errors.As(errB, &pb):
+		return nil, nil, &schemas.Problems{List: append(append([]schemas.Problem(nil), pa.List...), pb.List...)}
+	case errA != nil:
+		return nil, nil, errA
+	case errB != nil:
+		return nil, nil, errB
+	}
+	return ra, rb, nil
+}
+
+// formatNames lists formats as "text, json or markdown".
+func formatNames(fs []render.Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = string(f)
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/schemas"
+)
+
+// problemDoc is one problem in the JSON output of validate. Its fields are
+// tagged explicitly so that renaming a Go field never changes the output.
+// Line and column are 0, and file is "", when unknown.
+type problemDoc struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// writeProblemsJSON writes problems as an indented JSON array, [] when there
+// are none, with one Write.
+func writeProblemsJSON(w io.Writer, problems []schemas.Problem) error {
+	docs := make([]problemDoc, len(problems))
+	for i, p := range problems {
+		docs[i] = problemDoc{File: p.Pos.File, Line: p.Pos.Line, Column: p.Pos.Col, Severity: p.Severity.String(), Message: p.Message}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(docs); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// writeAnnotations writes problems as GitHub Actions workflow commands
+// (::error file=…,line=…,col=…::message), which the runner shows as
+// annotations on the files of a pull request.
+func writeAnnotations(w io.Writer, problems []schemas.Problem) error {
+	var buf bytes.Buffer
+	for _, p := range problems {
+		buf.WriteString(annotation(p) + "\n")
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// annotation is the workflow command of one problem. Properties that are
+// unknown are left out.
+func annotation(p schemas.Problem) string {
+	var props []string
+	if p.Pos.File != "" {
+		props = append(props, "file="+escapeProperty(p.Pos.File))
+		if p.Pos.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", p.Pos.Line))
+			if p.Pos.Col > 0 {
+				props = append(props, fmt.Sprintf("col=%d", p.Pos.Col))
+			}
+		}
+	}
+	cmd := "::" + p.Severity.String()
+	if len(props) > 0 {
+		cmd += " " + strings.Join(props, ",")
+	}
+	return cmd + "::" + escapeData(p.Message)
+}
+
+// escapeData escapes the message of a workflow command as the runner
+// expects (actions/toolkit's escapeData): %, carriage return and newline.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a property value of a workflow command (toolkit's
+// escapeProperty): as escapeData, and also the separators : and ,.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}

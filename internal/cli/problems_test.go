@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/schemas"
+)
+
+func TestAnnotation(t *testing.T) {
+	for _, tc := range []struct {
+		p    schemas.Problem
+		want string
+	}{
+		{schemas.Problem{Pos: model.Pos{File: "schemas/a.yaml", Line: 3, Col: 7}, Message: `unknown field "lenght"`},
+			`::error file=schemas/a.yaml,line=3,col=7::unknown field "lenght"`},
+		{schemas.Problem{Pos: model.Pos{File: "a.yaml", Line: 2, Col: 1}, Severity: schemas.Warning, Message: "no unique item"},
+			`::warning file=a.yaml,line=2,col=1::no unique item`},
+		{schemas.Problem{Pos: model.Pos{File: "a.yaml"}, Message: "invalid"},
+			`::error file=a.yaml::invalid`},
+		{schemas.Problem{Message: `no schema files found in "x"`},
+			`::error::no schema files found in "x"`},
+		// Messages escape %, CR and LF; properties also : and ,.
+		{schemas.Problem{Pos: model.Pos{File: "C:\\s,1%.yaml", Line: 1, Col: 1}, Message: "100% wrong:\r\nsee, a: b"},
+			`::error file=C%3A\s%2C1%25.yaml,line=1,col=1::100%25 wrong:%0D%0Asee, a: b`},
+	} {
+		if got := annotation(tc.p); got != tc.want {
+			t.Errorf("annotation(%v)\n got %s\nwant %s", tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestWriteProblemsJSONEmpty(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeProblemsJSON(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != "[]\n" {
+		t.Errorf("no problems give %q, want []", b.String())
+	}
+}

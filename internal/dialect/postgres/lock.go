@@ -1,0 +1,148 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+)
+
+// lockClass is the first half of the advisory lock's key ("ctxs"); the
+// second is a hash of the schema, so that applies to different schemas of
+// one database do not wait for each other.
+const lockClass = 0x63747873
+
+// lockPoll is how often a waiting apply tries the lock again.
+const lockPoll = 250 * time.Millisecond
+
+// Lock implements dialect.Dialect with a session-level advisory lock held
+// on a connection of its own until Release. Being bound to the session,
+// the lock is freed by the server when the holder's connection ends, so a
+// crashed or killed apply never leaves it behind. The holder is named from
+// pg_locks and pg_stat_activity: its application_name (ctxschema, host and
+// pid), client address, backend pid and times.
+func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (dialect.Lock, error) {
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("taking the apply lock: %w", err)
+	}
+	var schema string
+	if err := conn.GetContext(ctx, &schema, "SELECT current_schema()"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("taking the apply lock: %w", err)
+	}
+	key := lockKey(schema)
+	deadline := time.Now().Add(timeout)
+	for {
+		var ok bool
+		if err := conn.GetContext(ctx, &ok, "SELECT pg_try_advisory_lock($1, $2)", lockClass, key); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("taking the apply lock: %w", err)
+		}
+		if ok {
+			return &lock{conn: conn, key: key}, nil
+		}
+		if !time.Now().Before(deadline) {
+			holder := holderOf(ctx, conn, key)
+			conn.Close()
+			return nil, &dialect.LockTimeoutError{Holder: holder, Timeout: timeout}
+		}
+		wait := min(lockPoll, time.Until(deadline))
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, fmt.Errorf("waiting for the apply lock: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+// lockKey hashes the schema name into the lock's second key (FNV-1a).
+func lockKey(schema string) int32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(schema); i++ {
+		h ^= uint32(schema[i])
+		h *= 16777619
+	}
+	return int32(h)
+}
+
+// holderQuery finds the session holding the lock. The two-key form of an
+// advisory lock shows in pg_locks as classid, objid and objsubid 2.
+const holderQuery = `
+SELECT a.pid,
+       coalesce(a.application_name, ''),
+       coalesce(host(a.client_addr), ''),
+       coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
+       coalesce(a.state, ''),
+       coalesce(to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')
+FROM pg_locks l
+JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid = $1::int::oid AND l.objid = $2::int::oid AND l.objsubid = 2
+LIMIT 1`
+
+// holderOf describes the holder of the lock, or says it is unknown.
+func holderOf(ctx context.Context, conn *sqlx.Conn, key int32) string {
+	var pid int
+	var app, addr, started, state, since string
+	err := conn.QueryRowxContext(ctx, holderQuery, lockClass, key).Scan(&pid, &app, &addr, &started, &state, &since)
+	if err != nil {
+		return "another session (it could not be identified)"
+	}
+	var b strings.Builder
+	if app != "" {
+		fmt.Fprintf(&b, "%q ", app)
+	}
+	fmt.Fprintf(&b, "(server pid %d", pid)
+	if addr != "" {
+		fmt.Fprintf(&b, ", client %s", addr)
+	}
+	if started != "" {
+		fmt.Fprintf(&b, ", connected %s", started)
+	}
+	if state != "" {
+		fmt.Fprintf(&b, ", %s", state)
+		if since != "" {
+			fmt.Fprintf(&b, " since %s", since)
+		}
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// lock is a held advisory lock and the connection that holds it.
+type lock struct {
+	once sync.Once
+	conn *sqlx.Conn
+	key  int32
+	err  error
+}
+
+// Release implements dialect.Lock: it unlocks and gives the connection
+// back. When the unlock fails the connection is discarded instead, and the
+// server frees the lock as the session ends.
+func (l *lock) Release() error {
+	l.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, $2)", lockClass, l.key)
+		if err != nil {
+			// ErrBadConn makes database/sql close the connection.
+			l.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // it returns ErrBadConn
+		}
+		l.conn.Close()
+		if err != nil && !errors.Is(err, sql.ErrConnDone) && !errors.Is(err, driver.ErrBadConn) {
+			l.err = fmt.Errorf("releasing the apply lock (its session was closed, which frees it): %w", err)
+		}
+	})
+	return l.err
+}

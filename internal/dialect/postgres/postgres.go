@@ -1,0 +1,280 @@
+// Package postgres is the PostgreSQL dialect of ctxschema, through pgx's
+// database/sql driver and sqlx.
+//
+// URLs have the form postgres://user:pass@host:port/db?sslmode=disable
+// (postgresql:// works too). Two query parameters belong to ctxschema and
+// are removed before the URL reaches pgx:
+//
+//   - schema: the PostgreSQL schema that holds the managed tables and the
+//     cs_ catalog (default public). It becomes the connection's search_path,
+//     so rendered SQL names tables without a schema, and every catalog query
+//     filters on current_schema().
+//   - lock_timeout: how long one statement of the apply's transaction waits
+//     for a table lock before the apply fails (a Go duration such as 10s or
+//     500ms; default 10s; 0 waits forever). A bounded wait keeps an apply
+//     from queueing behind a long transaction while every later query on the
+//     table queues behind the apply.
+//
+// Every other parameter goes to pgx unchanged. The connection's TimeZone is
+// UTC and its DateStyle ISO unless the URL says otherwise, so that defaults
+// and conversions read the same wherever ctxschema runs.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+)
+
+// Dialect is the PostgreSQL dialect. Its zero value is ready to use; it
+// holds no state, everything it needs travels with the connection.
+type Dialect struct{}
+
+var _ dialect.Dialect = (*Dialect)(nil)
+
+// New returns the PostgreSQL dialect.
+func New() *Dialect { return &Dialect{} }
+
+// DriverName is the database/sql driver name of pgx, which sqlx maps to $n
+// placeholders.
+const DriverName = "pgx"
+
+// DefaultSchema is the schema used when the URL names none.
+const DefaultSchema = "public"
+
+// DefaultLockTimeout bounds each statement's wait for a lock inside the
+// apply's transaction when the URL sets no lock_timeout.
+const DefaultLockTimeout = 10 * time.Second
+
+// lockTimeoutSetting is a custom server setting that carries the URL's
+// lock_timeout on every connection, so that Begin, which only sees the
+// *sqlx.DB, can apply it with SET LOCAL to the transaction alone. It is not
+// set session-wide because CREATE INDEX CONCURRENTLY, which runs after the
+// transaction, must be free to wait for older transactions.
+const lockTimeoutSetting = "ctxschema.lock_timeout"
+
+// defaultConnectTimeout bounds a connection attempt when the URL sets no
+// connect_timeout, so that an unreachable host fails fast.
+const defaultConnectTimeout = 10 * time.Second
+
+// Scheme implements dialect.Dialect.
+func (*Dialect) Scheme() string { return "postgres" }
+
+// config is what Open takes from a URL.
+type config struct {
+	// pgURL is the URL without ctxschema's parameters.
+	pgURL       string
+	schema      string
+	lockTimeout time.Duration
+	// secrets are the passwords in the URL, scrubbed from any error.
+	secrets []string
+}
+
+// parseURL splits ctxschema's parameters off rawURL. Its errors never quote
+// the URL unredacted.
+func parseURL(rawURL string) (config, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return config{}, fmt.Errorf("%w %q: not a valid URL; want postgres://user:pass@host:port/db", dialect.ErrBadURL, redact(rawURL))
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return config{}, fmt.Errorf("%w %q: scheme %q is not postgres", dialect.ErrBadURL, redact(rawURL), u.Scheme)
+	}
+	c := config{schema: DefaultSchema, lockTimeout: DefaultLockTimeout, secrets: secretsOf(u)}
+	q := u.Query()
+	if s, ok := q["schema"]; ok {
+		c.schema = s[0]
+		if c.schema == "" {
+			return config{}, fmt.Errorf("%w %q: the schema parameter is empty", dialect.ErrBadURL, redact(rawURL))
+		}
+		q.Del("schema")
+	}
+	if s, ok := q["lock_timeout"]; ok {
+		d, err := time.ParseDuration(s[0])
+		if err != nil || d < 0 {
+			return config{}, fmt.Errorf("%w %q: lock_timeout %q is not a duration such as 10s or 500ms", dialect.ErrBadURL, redact(rawURL), s[0])
+		}
+		c.lockTimeout = d
+		q.Del("lock_timeout")
+	}
+	u.RawQuery = q.Encode()
+	c.pgURL = u.String()
+	return c, nil
+}
+
+func secretsOf(u *url.URL) []string {
+	var out []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		out = append(out, p, url.QueryEscape(p), url.PathEscape(p))
+	}
+	for _, k := range []string{"password", "sslpassword"} {
+		if v := u.Query().Get(k); v != "" {
+			out = append(out, v, url.QueryEscape(v))
+		}
+	}
+	return out
+}
+
+var (
+	// brokenUserinfo masks, in text that is not a URL, everything between
+	// the user name and the last '@': it may over-mask, never under-mask.
+	brokenUserinfo = regexp.MustCompile(`(://[^:/@]*:).*@`)
+	queryPassword  = regexp.MustCompile(`(?i)((?:ssl)?password=)[^&\s]*`)
+)
+
+// redact hides every password of a URL: the user information's (as
+// dialect.Redact does) and password or sslpassword query parameters. Unlike
+// dialect.Redact it also masks text that does not parse as a URL.
+func redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		s := brokenUserinfo.ReplaceAllString(rawURL, "${1}xxxxx@")
+		return queryPassword.ReplaceAllString(s, "${1}xxxxx")
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
+		for _, k := range []string{"password", "sslpassword"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// scrubbedError carries a message with the URL's passwords removed and
+// unwraps to the original error (and to kind, when set) for errors.Is and
+// errors.As.
+type scrubbedError struct {
+	msg  string
+	kind error
+	err  error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() []error {
+	if e.kind == nil {
+		return []error{e.err}
+	}
+	return []error{e.kind, e.err}
+}
+
+// connectError wraps err, naming the redacted URL; any password the driver
+// echoed is scrubbed from the text.
+func (c config) connectError(rawURL string, kind error, what string, err error) error {
+	msg := fmt.Sprintf("%s %q: %v", what, redact(rawURL), err)
+	for _, s := range c.secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return &scrubbedError{msg: msg, kind: kind, err: err}
+}
+
+// applicationName identifies this process to the server, so that a waiting
+// apply can name the holder of the lock.
+func applicationName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	name := fmt.Sprintf("ctxschema %s pid %d", host, os.Getpid())
+	if len(name) > 63 { // NAMEDATALEN-1: the server truncates longer names
+		name = name[:63]
+	}
+	return name
+}
+
+// Open implements dialect.Dialect: it connects, checks that the server
+// answers and that the schema exists.
+func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+	c, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := pgx.ParseConfig(c.pgURL)
+	if err != nil {
+		return nil, c.connectError(rawURL, dialect.ErrBadURL, dialect.ErrBadURL.Error(), err)
+	}
+	params := pc.RuntimeParams
+	setDefault := func(k, v string) {
+		for have := range params {
+			if strings.EqualFold(have, k) { // server settings ignore case
+				return
+			}
+		}
+		params[k] = v
+	}
+	setDefault("application_name", applicationName())
+	setDefault("TimeZone", "UTC")
+	setDefault("DateStyle", "ISO")
+	params["search_path"] = quoteIdent(c.schema)
+	params[lockTimeoutSetting] = strconv.FormatInt(c.lockTimeout.Milliseconds(), 10)
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = defaultConnectTimeout
+	}
+	db := sqlx.NewDb(stdlib.OpenDB(*pc), DriverName)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, c.connectError(rawURL, nil, "cannot connect to", err)
+	}
+	var schema sql.NullString
+	if err := db.GetContext(ctx, &schema, "SELECT current_schema()"); err != nil {
+		db.Close()
+		return nil, c.connectError(rawURL, nil, "cannot query", err)
+	}
+	if !schema.Valid {
+		db.Close()
+		return nil, fmt.Errorf("schema %q does not exist in %q or is not accessible; create it (CREATE SCHEMA %s) or fix the schema parameter of the URL", c.schema, redact(rawURL), quoteIdent(c.schema))
+	}
+	return db, nil
+}
+
+// Begin implements dialect.Dialect: a transaction whose statements wait at
+// most the URL's lock_timeout for each lock (SET LOCAL, so the bound ends
+// with the transaction).
+func (*Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	// A database not opened by Open lacks the setting: use the default.
+	_, err = tx.ExecContext(ctx, "SELECT set_config('lock_timeout', coalesce(current_setting($1, true), $2), true)",
+		lockTimeoutSetting, strconv.FormatInt(DefaultLockTimeout.Milliseconds(), 10))
+	if err != nil {
+		tx.Rollback() //nolint:errcheck // the transaction is unusable anyway
+		return nil, fmt.Errorf("setting the lock timeout: %w", err)
+	}
+	return tx, nil
+}
+
+// EnsureCatalog implements dialect.Dialect. The history's id is an identity
+// column; at is text (RFC 3339) so that internal/catalog stays portable.
+func (*Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
+	stmts := []string{
+		`CREATE TABLE IF NOT EXISTS "` + catalog.MetaTable + `" ("key" text PRIMARY KEY, "value" text)`,
+		`CREATE TABLE IF NOT EXISTS "` + catalog.SchemaTable + `" ("id" integer PRIMARY KEY CHECK ("id" = 1), "definition" text NOT NULL, "updated_at" text)`,
+		`CREATE TABLE IF NOT EXISTS "` + catalog.HistoryTable + `" ("id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "at" text, "kind" text, "actor" text, "summary" text, "detail" text)`,
+		`INSERT INTO "` + catalog.MetaTable + `" ("key", "value") VALUES ('format_version', '` + catalog.FormatVersion + `') ON CONFLICT ("key") DO NOTHING`,
+	}
+	for _, s := range stmts {
+		if _, err := q.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("creating the catalog tables: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/pgtest"
+)
+
+func TestParseURL(t *testing.T) {
+	c, err := parseURL("postgresql://u:p@h:5/db?sslmode=disable&schema=Tenant&lock_timeout=250ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.schema != "Tenant" || c.lockTimeout != 250*time.Millisecond || c.pgURL != "postgresql://u:p@h:5/db?sslmode=disable" {
+		t.Errorf("got %+v", c)
+	}
+	c, err = parseURL("postgres://h/db")
+	if err != nil || c.schema != DefaultSchema || c.lockTimeout != DefaultLockTimeout {
+		t.Errorf("defaults: got %+v, %v", c, err)
+	}
+	for _, bad := range []string{
+		"postgres://u:S3cretPw@h/db?lock_timeout=soon",
+		"postgres://u:S3cretPw@h/db?lock_timeout=-1s",
+		"postgres://u:S3cretPw@h/db?schema=",
+		"mysql://u:S3cretPw@h/db",
+		"postgres://u:S3cretPw@h:port/db",
+		"postgres://u:S3cretPw@h/db%zz",
+	} {
+		_, err := parseURL(bad)
+		if err == nil {
+			t.Errorf("%s: no error", redact(bad))
+			continue
+		}
+		if strings.Contains(err.Error(), "S3cretPw") || !errors.Is(err, dialect.ErrBadURL) {
+			t.Errorf("%s: error %q leaks the password or is no ErrBadURL", redact(bad), err)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:pw@h/db":                     "postgres://u:xxxxx@h/db",
+		"postgres://u@h/db":                        "postgres://u@h/db",
+		"postgres://u@h/db?password=pw&sslmode=on": "postgres://u@h/db?password=xxxxx&sslmode=on",
+		"postgres://u:pw@h:port/db":                "postgres://u:xxxxx@h:port/db",
+		"postgres://u:p@w@h:bad/db?sslpassword=x":  "postgres://u:xxxxx@h:bad/db?sslpassword=xxxxx",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestOpenErrors checks that connection errors are clear and never show a
+// password, from the URL or echoed by the driver.
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	d := New()
+	for _, u := range []string{
+		"postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=disable",
+		"postgres://user@127.0.0.1:1/db?sslmode=disable&password=S3cretPw",
+		"postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=bogus",
+		"postgres://user:S3cretPw@127.0.0.1:1/db?connect_timeout=x",
+	} {
+		_, err := d.Open(ctx, u)
+		if err == nil {
+			t.Fatalf("%s: connected", redact(u))
+		}
+		if msg := err.Error(); strings.Contains(msg, "S3cretPw") || !strings.Contains(msg, "xxxxx") {
+			t.Errorf("error leaks the password or hides the URL: %s", msg)
+		}
+	}
+	if _, err := d.Open(ctx, "postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=bogus"); !errors.Is(err, dialect.ErrBadURL) {
+		t.Errorf("a URL pgx refuses: got %v, want ErrBadURL", err)
+	}
+	_, err := d.Open(ctx, "postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=disable")
+	if !strings.Contains(err.Error(), "cannot connect to") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("unreachable server: unclear error %q", err)
+	}
+}
+
+func TestOpenServerErrors(t *testing.T) {
+	server := pgtest.ServerURL(t)
+	u, _ := url.Parse(server)
+	u.User = url.UserPassword(u.User.Username(), "S3cretPw")
+	u.Path = "/ctxschema_no_such_database"
+	_, err := New().Open(context.Background(), u.String())
+	if err == nil || strings.Contains(err.Error(), "S3cretPw") || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing database: got %v", err)
+	}
+}
+
+// TestSchemaParameter keeps everything in the URL's schema.
+func TestSchemaParameter(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	pgtest.Exec(t, dbURL, `CREATE SCHEMA "Tenant"`, `CREATE TABLE public.profile (customer_id text)`)
+	if _, err := New().Open(context.Background(), withParam(dbURL, "schema", "nope")); err == nil || !strings.Contains(err.Error(), `schema "nope" does not exist`) {
+		t.Errorf("missing schema: got %v", err)
+	}
+	e := openEnv(t, withParam(dbURL, "schema", "Tenant"))
+	if st := e.inspect(); len(st.Physical.Tables) != 0 {
+		t.Fatalf("the public schema's tables leak into Tenant: %+v", st.Physical)
+	}
+	s := richSchema()
+	e.bootstrap(s)
+	st := e.inspect()
+	if st.New || len(st.Physical.Tables) != 4 {
+		t.Fatalf("Tenant after bootstrap: New=%t, %d tables", st.New, len(st.Physical.Tables))
+	}
+	if n := e.count(`SELECT count(*) FROM pg_tables WHERE schemaname = 'Tenant'`); n != 7 {
+		t.Errorf("Tenant holds %d tables, want 4 and the catalog's 3", n)
+	}
+	// The public schema is still empty of ctxschema's tables.
+	if n := e.count(`SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`); n != 1 {
+		t.Errorf("public holds %d tables, want 1", n)
+	}
+}
+
+func TestApplicationName(t *testing.T) {
+	e := newEnv(t)
+	var name, tz string
+	if err := e.db.QueryRowxContext(e.ctx, `SELECT current_setting('application_name'), current_setting('TimeZone')`).Scan(&name, &tz); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(name, "ctxschema ") || !strings.Contains(name, " pid ") || tz != "UTC" {
+		t.Errorf("application_name %q, TimeZone %q", name, tz)
+	}
+}
+
+// TestBeginLockTimeout checks that a statement of the transaction waits at
+// most lock_timeout for a lock, and that the bound ends with it.
+func TestBeginLockTimeout(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	e := openEnv(t, withParam(dbURL, "lock_timeout", "300ms"))
+	e.bootstrap(&model.Schema{})
+	holder, err := e.db.BeginTxx(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback() //nolint:errcheck
+	if _, err := holder.ExecContext(e.ctx, `LOCK TABLE profile IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := e.d.Begin(e.ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var setting string
+	if err := tx.GetContext(e.ctx, &setting, `SHOW lock_timeout`); err != nil || setting != "300ms" {
+		t.Errorf("lock_timeout in the transaction = %q, %v", setting, err)
+	}
+	start := time.Now()
+	_, err = tx.ExecContext(e.ctx, `ALTER TABLE profile ADD COLUMN x integer`)
+	if !isSQLState(err, "55P03") || time.Since(start) > 5*time.Second {
+		t.Errorf("blocked ALTER: got %v after %s, want a lock timeout", err, time.Since(start))
+	}
+	tx.Rollback() //nolint:errcheck
+	if err := e.db.GetContext(e.ctx, &setting, `SHOW lock_timeout`); err != nil || setting != "0" {
+		t.Errorf("lock_timeout outside the transaction = %q, %v", setting, err)
+	}
+}
+
+func TestLock(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	a, b := openEnv(t, dbURL), openEnv(t, dbURL)
+	held, err := a.d.Lock(a.ctx, a.db, dbURL, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = b.d.Lock(b.ctx, b.db, dbURL, 600*time.Millisecond)
+	var timeout *dialect.LockTimeoutError
+	if !errors.As(err, &timeout) {
+		t.Fatalf("second lock: got %v, want a timeout", err)
+	}
+	if waited := time.Since(start); waited < 600*time.Millisecond || waited > 5*time.Second {
+		t.Errorf("waited %s for a 600ms timeout", waited)
+	}
+	if !strings.Contains(timeout.Holder, "ctxschema ") || !strings.Contains(timeout.Holder, "server pid ") || !strings.Contains(timeout.Error(), "600ms") {
+		t.Errorf("holder not named: %q", timeout.Error())
+	}
+	// Another schema has a lock of its own.
+	pgtest.Exec(t, dbURL, `CREATE SCHEMA other`)
+	c := openEnv(t, withParam(dbURL, "schema", "other"))
+	other, err := c.d.Lock(c.ctx, c.db, dbURL, time.Second)
+	if err != nil {
+		t.Fatalf("lock of another schema: %v", err)
+	}
+	if err := other.Release(); err != nil {
+		t.Fatal(err)
+	}
+	// Killing the holder's session frees the lock.
+	b.exec(`SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2`)
+	second, err := b.d.Lock(b.ctx, b.db, dbURL, 10*time.Second)
+	if err != nil {
+		t.Fatalf("lock after the holder died: %v", err)
+	}
+	held.Release() //nolint:errcheck // its session is gone
+	held.Release() //nolint:errcheck // safe twice
+	if err := second.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Release(); err != nil {
+		t.Fatalf("second Release: %v", err)
+	}
+	third, err := a.d.Lock(a.ctx, a.db, dbURL, time.Second)
+	if err != nil {
+		t.Fatalf("lock after Release: %v", err)
+	}
+	third.Release() //nolint:errcheck
+}
+
+// withParam sets a query parameter of a URL.
+func withParam(rawURL, key, value string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

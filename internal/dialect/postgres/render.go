@@ -1,0 +1,413 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// quoteIdent quotes an identifier for SQL, always.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteLiteral quotes a string literal. Like PostgreSQL's quote_literal it
+// switches to an E'...' literal when the text holds a backslash, so that the
+// result reads the same whatever standard_conforming_strings says.
+func quoteLiteral(s string) string {
+	s = strings.ReplaceAll(s, "'", "''")
+	if strings.Contains(s, `\`) {
+		return `E'` + strings.ReplaceAll(s, `\`, `\\`) + `'`
+	}
+	return "'" + s + "'"
+}
+
+// Render implements dialect.Dialect. It is pure: it reads the change, the
+// table states it carries and the plan's row counts, never the database.
+//
+// Index builds on a table that holds rows (p.Rows > 0, or unknown for a
+// table that exists before the plan) go to Rendered.After as CREATE INDEX
+// CONCURRENTLY, which keeps writers running during the build but cannot run
+// inside a transaction block; they run after the apply's transaction
+// commits. Dropping the index they replace stays in the transaction. On new
+// or empty tables indexes are built inside the transaction, which is
+// faster and atomic.
+func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
+	r := &renderer{p: p}
+	switch c := step.Change.(type) {
+	case plan.CreateProfile:
+		t := c.Table
+		t.Name, t.Extension = model.ProfileTable, nil
+		r.createTable(t, false)
+	case plan.CreateExtension:
+		r.createTable(extensionTable(c.Table, c.Extension), false)
+	case plan.DeleteExtension:
+		r.exec("DROP TABLE IF EXISTS " + quoteIdent(model.ExtensionTable(c.Extension.Name)))
+	case plan.RenameExtension:
+		r.renameExtension(c)
+	case plan.UpdateExtension:
+		r.updateExtension(c)
+	case plan.AddAttribute:
+		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " ADD COLUMN " + columnDDL(c.Attribute))
+	case plan.DeleteAttribute:
+		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " DROP COLUMN " + quoteIdent(c.Attribute.Column()))
+	case plan.UpdateAttribute:
+		r.alterColumn(attributeTable(c.Extension), c.From, c.To)
+	case plan.RenameAttribute:
+		r.renameAttribute(c)
+	case plan.AddUnique:
+		if t := r.extension(c.Table, c.Extension); t.MultiValued() {
+			r.buildIndex(t.Name, uniqueIndex(t.Extension.Name, c.Item), false)
+		}
+	case plan.DeleteUnique:
+		if t := r.extension(c.Table, c.Extension); t.MultiValued() {
+			r.exec("DROP INDEX IF EXISTS " + quoteIdent(model.UniqueIndex(t.Extension.Name, c.Item)))
+		}
+	case plan.CreateKey:
+		r.buildIndex(model.KeyTable(c.Key), keyIndex(c.Key), false)
+	case plan.DeleteKey:
+		r.exec("DROP INDEX IF EXISTS " + quoteIdent(c.Key.Index()))
+	case plan.ReplaceKey:
+		r.exec("DROP INDEX IF EXISTS " + quoteIdent(c.From.Index()))
+		r.buildIndex(model.KeyTable(c.To), keyIndex(c.To), false)
+	case plan.UpdateKey:
+		// Only the catalog records the case of names: the index stays.
+	case plan.RepairTable:
+		r.repair(c)
+	default:
+		return dialect.Rendered{}, fmt.Errorf("postgres: no SQL for a change of type %T", step.Change)
+	}
+	return r.out, r.err
+}
+
+// renderer collects the SQL of one step.
+type renderer struct {
+	p   *plan.Plan
+	out dialect.Rendered
+	err error
+}
+
+func (r *renderer) exec(stmt string) { r.out.SQL = append(r.out.SQL, stmt) }
+
+// hasRows reports whether table may hold rows when the step runs: as the
+// plan measured it, or, when it did not, unless the plan creates the table.
+func (r *renderer) hasRows(table string) bool {
+	if r.p == nil {
+		return true
+	}
+	if n, ok := r.p.Rows[table]; ok {
+		return n > 0
+	}
+	for _, s := range r.p.Steps {
+		switch c := s.Change.(type) {
+		case plan.CreateProfile:
+			if table == model.ProfileTable {
+				return false
+			}
+		case plan.CreateExtension:
+			if model.ExtensionTable(c.Extension.Name) == table {
+				return false
+			}
+		case plan.RepairTable:
+			for _, d := range c.Drift {
+				if d.Kind == plan.MissingTable && c.Table.Name == table {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// blockIf marks the step blocking when table holds rows.
+func (r *renderer) blockIf(table string) {
+	if r.hasRows(table) {
+		r.out.Blocking = true
+	}
+}
+
+// attributeTable is the table of the profile (ext == "") or of an extension.
+func attributeTable(ext string) string {
+	if ext == "" {
+		return model.ProfileTable
+	}
+	return model.ExtensionTable(ext)
+}
+
+// extensionTable completes a table state that a change may carry empty.
+func extensionTable(t model.Table, e model.Extension) model.Table {
+	if t.Extension == nil {
+		t.Extension = &e
+		t.Attributes = e.Attributes
+	}
+	t.Name = model.ExtensionTable(t.Extension.Name)
+	return t
+}
+
+// extension returns the table state of extension ext: t when the change
+// carries it, else as the plan's desired or current schema has it.
+func (r *renderer) extension(t model.Table, ext string) model.Table {
+	if t.Extension != nil {
+		return t
+	}
+	if r.p != nil {
+		for _, s := range []*model.Schema{r.p.Desired, r.p.Current} {
+			if s == nil {
+				continue
+			}
+			if e, ok := s.Extension(ext); ok {
+				return extensionTable(model.Table{}, e)
+			}
+		}
+	}
+	r.err = fmt.Errorf("postgres: the change does not say what extension %q is", ext)
+	return model.Table{Name: model.ExtensionTable(ext)}
+}
+
+// columnDDL is an attribute's column in CREATE TABLE or ADD COLUMN.
+func columnDDL(a model.Attribute) string {
+	s := quoteIdent(a.Column()) + " " + columnType(a)
+	if a.Default != nil {
+		s += " DEFAULT " + literal(a.Type, *a.Default)
+	}
+	if a.Mandatory {
+		s += " NOT NULL"
+	}
+	return s
+}
+
+// systemDDL is a system column's definition in CREATE TABLE.
+func systemDDL(c systemColumn) string {
+	s := quoteIdent(c.name) + " " + c.def.typ
+	switch {
+	case c.def.generated != "":
+		s += " GENERATED ALWAYS AS IDENTITY"
+	case c.def.notNull:
+		s += " NOT NULL"
+	}
+	if c.def.pk != "" {
+		s += " PRIMARY KEY"
+	}
+	if len(c.def.refs) > 0 {
+		s += " " + referencesDDL
+	}
+	return s
+}
+
+var referencesDDL = "REFERENCES " + quoteIdent(model.ProfileTable) + " (" + quoteIdent(model.CustomerIDColumn) + ") ON DELETE CASCADE"
+
+// createTable creates t with its unique indexes, and with its keys'
+// indexes when withKeys (a repair; new extensions get their keys from
+// CreateKey steps). The table is new, so its indexes build in the
+// transaction.
+func (r *renderer) createTable(t model.Table, withKeys bool) {
+	var cols []string
+	for _, c := range systemColumns(t) {
+		cols = append(cols, systemDDL(c))
+	}
+	for _, a := range t.Attributes {
+		cols = append(cols, columnDDL(a))
+	}
+	r.exec("CREATE TABLE " + quoteIdent(t.Name) + " (\n  " + strings.Join(cols, ",\n  ") + "\n)")
+	if !withKeys {
+		t.Keys = nil
+	}
+	for _, ix := range tableIndexes(t) {
+		r.buildIndex(t.Name, ix, true)
+	}
+}
+
+// createIndex is the CREATE INDEX statement of ix on table.
+func createIndex(table string, ix tableIndex, concurrently bool) string {
+	s := "CREATE "
+	if ix.unique {
+		s += "UNIQUE "
+	}
+	s += "INDEX "
+	if concurrently {
+		s += "CONCURRENTLY "
+	}
+	cols := make([]string, len(ix.columns))
+	for i, c := range ix.columns {
+		cols[i] = quoteIdent(c)
+	}
+	return s + quoteIdent(ix.name) + " ON " + quoteIdent(table) + " (" + strings.Join(cols, ", ") + ")"
+}
+
+// buildIndex builds ix on table: concurrently after the transaction when
+// the table may hold rows, in it when the table is new or empty.
+func (r *renderer) buildIndex(table string, ix tableIndex, fresh bool) {
+	if !fresh && r.hasRows(table) {
+		r.out.After = append(r.out.After, createIndex(table, ix, true))
+		return
+	}
+	r.exec(createIndex(table, ix, false))
+}
+
+func (r *renderer) renameIndex(from, to string) {
+	if from != to {
+		r.exec("ALTER INDEX " + quoteIdent(from) + " RENAME TO " + quoteIdent(to))
+	}
+}
+
+// renameExtension renames the table and the unique indexes, whose names
+// derive from the extension's. The primary key, foreign key and identity
+// sequence keep the names PostgreSQL gave them at creation: nothing refers
+// to them by name, and PostgreSQL picks free names for a new table that
+// would collide with them.
+func (r *renderer) renameExtension(c plan.RenameExtension) {
+	from, to := model.ExtensionTable(c.From.Name), model.ExtensionTable(c.To.Name)
+	if from != to {
+		r.exec("ALTER TABLE " + quoteIdent(from) + " RENAME TO " + quoteIdent(to))
+	}
+	if c.From.Type == model.MultiValued {
+		for _, item := range c.From.Unique {
+			r.renameIndex(model.UniqueIndex(c.From.Name, item), model.UniqueIndex(c.To.Name, item))
+		}
+	}
+}
+
+// updateExtension changes an extension's type. Single-valued and
+// classifier tables have the same layout; only the move to or from
+// multi-valued changes the primary key.
+func (r *renderer) updateExtension(c plan.UpdateExtension) {
+	table := model.ExtensionTable(c.To.Name)
+	fromMulti, toMulti := c.From.Type == model.MultiValued, c.To.Type == model.MultiValued
+	switch {
+	case !fromMulti && toMulti:
+		// The primary key moves from customer_id to a new record_id. Its
+		// constraint is found by the server, whatever it is called (a
+		// renamed table keeps its constraint's first name).
+		r.exec(`DO $$
+DECLARE c name;
+BEGIN
+  SELECT conname INTO c FROM pg_constraint WHERE conrelid = ` + quoteLiteral(quoteIdent(table)) + `::regclass AND contype = 'p';
+  IF c IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', ` + quoteLiteral(table) + `, c);
+  END IF;
+END
+$$`)
+		// Adding an identity column numbers the existing rows: a rewrite.
+		r.exec("ALTER TABLE " + quoteIdent(table) +
+			"\n  ADD COLUMN " + quoteIdent(model.RecordIDColumn) + " bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY," +
+			"\n  ALTER COLUMN " + quoteIdent(model.CustomerIDColumn) + " SET NOT NULL")
+		r.blockIf(table)
+		for _, item := range c.To.Unique {
+			r.buildIndex(table, uniqueIndex(c.To.Name, item), false)
+		}
+	case fromMulti && !toMulti:
+		for _, item := range c.From.Unique {
+			r.exec("DROP INDEX IF EXISTS " + quoteIdent(model.UniqueIndex(c.From.Name, item)))
+		}
+		// The new primary key's index is built under the table's lock; the
+		// planner checked that no customer holds two records.
+		r.exec("ALTER TABLE " + quoteIdent(table) +
+			"\n  DROP COLUMN " + quoteIdent(model.RecordIDColumn) + "," +
+			"\n  ADD PRIMARY KEY (" + quoteIdent(model.CustomerIDColumn) + ")")
+		r.blockIf(table)
+	}
+}
+
+// renameAttribute renames the column and the unique indexes whose names
+// derive from the attribute's.
+func (r *renderer) renameAttribute(c plan.RenameAttribute) {
+	table := attributeTable(c.Extension)
+	if c.From.Column() != c.To.Column() {
+		r.exec("ALTER TABLE " + quoteIdent(table) + " RENAME COLUMN " + quoteIdent(c.From.Column()) + " TO " + quoteIdent(c.To.Column()))
+	}
+	if c.Extension == "" {
+		return
+	}
+	// The items as they were, from the table before the change, or from the
+	// table after it with the new name turned back into the old.
+	ext, items := c.Before.Extension, [][]string(nil)
+	switch {
+	case ext != nil:
+		items = ext.Unique
+	case c.After.Extension != nil:
+		ext = c.After.Extension
+		for _, it := range ext.Unique {
+			items = append(items, renamed(it, c.To.Name, c.From.Name))
+		}
+	default:
+		return
+	}
+	if ext.Type != model.MultiValued {
+		return
+	}
+	for _, it := range items {
+		r.renameIndex(model.UniqueIndex(ext.Name, it), model.UniqueIndex(ext.Name, renamed(it, c.From.Name, c.To.Name)))
+	}
+}
+
+// renamed returns item with attribute from renamed to.
+func renamed(item []string, from, to string) []string {
+	out := make([]string, len(item))
+	for i, a := range item {
+		if strings.EqualFold(a, from) {
+			a = to
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// alterColumn changes a column from one attribute state to another in one
+// ALTER TABLE, so that a type change rewrites the table once. The default
+// is dropped before the type changes (the old default may not cast) and set
+// after it.
+func (r *renderer) alterColumn(table string, from, to model.Attribute) {
+	col := quoteIdent(to.Column())
+	var subs []string
+	heavy := false
+	if columnType(from) != columnType(to) {
+		if from.Default != nil {
+			subs = append(subs, "ALTER COLUMN "+col+" DROP DEFAULT")
+		}
+		s := "ALTER COLUMN " + col + " TYPE " + columnType(to)
+		if u := using(col, from, to); u != "" {
+			s += " USING " + u
+		}
+		subs = append(subs, s)
+		if to.Default != nil {
+			subs = append(subs, "ALTER COLUMN "+col+" SET DEFAULT "+literal(to.Type, *to.Default))
+		}
+		heavy = rewrites(from, to)
+	} else if !sameDefault(from.Default, to.Default) {
+		if to.Default != nil {
+			subs = append(subs, "ALTER COLUMN "+col+" SET DEFAULT "+literal(to.Type, *to.Default))
+		} else {
+			subs = append(subs, "ALTER COLUMN "+col+" DROP DEFAULT")
+		}
+	}
+	if from.Mandatory != to.Mandatory {
+		if to.Mandatory {
+			// SET NOT NULL scans the whole table under an exclusive lock.
+			subs = append(subs, "ALTER COLUMN "+col+" SET NOT NULL")
+			heavy = true
+		} else {
+			subs = append(subs, "ALTER COLUMN "+col+" DROP NOT NULL")
+		}
+	}
+	if len(subs) == 0 {
+		return // encrypt or the case of the name: the catalog's business
+	}
+	r.exec("ALTER TABLE " + quoteIdent(table) + "\n  " + strings.Join(subs, ",\n  "))
+	if heavy {
+		r.blockIf(table)
+	}
+}
+
+// rewrites reports whether a type change rewrites the table. Only widening
+// a varchar is a change of the catalog alone.
+func rewrites(from, to model.Attribute) bool {
+	return !(from.Type == model.String && to.Type == model.String && from.Length > 0 && to.Length >= from.Length)
+}
+
+func sameDefault(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
