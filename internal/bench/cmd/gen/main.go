@@ -33,7 +33,11 @@ func run() error {
 	seed := flag.Uint64("seed", gen.DefaultSeed, "seed of the generator")
 	db := flag.String("db", "", "optional sqlite:// URL: apply the schema there and fill the profile table")
 	rows := flag.Int("rows", 0, "profile rows to insert with -db")
+	versions := flag.Bool("sqlite-version", false, "print the version of the SQLite library ctxschema is built with, and exit")
 	flag.Parse()
+	if *versions {
+		return printSQLiteVersion()
+	}
 	if *out == "" || flag.NArg() > 0 {
 		flag.Usage()
 		return fmt.Errorf("-out DIR is required and no arguments are taken")
@@ -60,5 +64,20 @@ func run() error {
 		return err
 	}
 	fmt.Printf("applied the schema to %s and inserted %d profile rows\n", *db, *rows)
+	return nil
+}
+
+func printSQLiteVersion() error {
+	ctx := context.Background()
+	db, err := sqlite.New().Open(ctx, "sqlite://:memory:")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var v string
+	if err := db.GetContext(ctx, &v, "SELECT sqlite_version()"); err != nil {
+		return fmt.Errorf("reading the SQLite version: %w", err)
+	}
+	fmt.Println(v)
 	return nil
 }
