@@ -27,7 +27,7 @@ run() { # name pattern benchtime
 	"$out/bench.test" -test.run '^$' -test.bench "$2" -test.benchtime "$3" -test.count "$count" | tee "$out/$1.txt" >&2
 }
 run plan 'Load|PlanNoChange|PlanChanged' 10x
-run apply 'ApplyEmpty' 3x
+run apply 'ApplyEmpty' 2x
 run data 'AddUniqueKey|Duplicates' 3x
 
 echo "==> peak memory: ctxschema plan at N=$n (SQLite)" >&2
