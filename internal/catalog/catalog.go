@@ -103,6 +103,12 @@ func Decode(b []byte) (*model.Schema, error) {
 		return nil, fmt.Errorf("catalog %s holds an unreadable schema: %w", SchemaTable, err)
 	}
 	s := &model.Schema{Profile: decodeAttributes(d.Profile)}
+	if len(d.Extensions) > 0 {
+		s.Extensions = make([]model.Extension, 0, len(d.Extensions))
+	}
+	if len(d.Keys) > 0 {
+		s.Keys = make([]model.Key, 0, len(d.Keys))
+	}
 	for _, e := range d.Extensions {
 		s.Extensions = append(s.Extensions, model.Extension{Name: e.Name, Type: model.ExtensionType(e.Type), Attributes: decodeAttributes(e.Attributes), Unique: e.Unique})
 	}
@@ -114,7 +120,10 @@ func Decode(b []byte) (*model.Schema, error) {
 }
 
 func decodeAttributes(as []attribute) []model.Attribute {
-	var out []model.Attribute
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]model.Attribute, 0, len(as))
 	for _, a := range as {
 		out = append(out, model.Attribute{Name: a.Name, Type: model.Type(a.Type), Length: a.Length, Default: a.Default, Mandatory: a.Mandatory, Encrypt: a.Encrypt})
 	}

@@ -390,20 +390,26 @@ func (t Table) UniqueIndexes() map[string][]string {
 }
 
 // Tables returns the physical tables of s: the profile table first, then one
-// per extension in name order. The profile table is always present.
+// per extension in name order, each with the keys indexed on it in name
+// order. The profile table is always present. s is not changed; the tables
+// share their attributes, unique items and keys with s, so treat them as
+// read-only (Expected calls Tables on every inspection: a deep copy of the
+// schema cost as much as the rest of the derivation).
 func (s *Schema) Tables() []Table {
-	c := s.Clone()
-	c.Sort()
-	out := make([]Table, 1, 1+len(c.Extensions))
-	out[0] = Table{Name: ProfileTable, Attributes: c.Profile}
-	byName := make(map[string]int, 1+len(c.Extensions))
+	exts := append([]Extension(nil), s.Extensions...)
+	sort.SliceStable(exts, func(i, j int) bool { return strings.ToLower(exts[i].Name) < strings.ToLower(exts[j].Name) })
+	keys := append([]Key(nil), s.Keys...)
+	sort.SliceStable(keys, func(i, j int) bool { return strings.ToLower(keys[i].Name) < strings.ToLower(keys[j].Name) })
+	out := make([]Table, 1, 1+len(exts))
+	out[0] = Table{Name: ProfileTable, Attributes: s.Profile}
+	byName := make(map[string]int, 1+len(exts))
 	byName[ProfileTable] = 0
-	for i := range c.Extensions {
-		e := &c.Extensions[i]
+	for i := range exts {
+		e := &exts[i]
 		byName[e.Table()] = len(out)
 		out = append(out, Table{Name: e.Table(), Extension: e, Attributes: e.Attributes})
 	}
-	for _, k := range c.Keys {
+	for _, k := range keys {
 		if i, ok := byName[KeyTable(k)]; ok {
 			out[i].Keys = append(out[i].Keys, k)
 		}

@@ -1,0 +1,43 @@
+package model
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestTables: the profile first, extensions and their keys in name order,
+// whatever the order of s, which stays as it was.
+func TestTables(t *testing.T) {
+	s := &Schema{
+		Profile: []Attribute{{Name: "Email", Type: String, Length: 64}},
+		Extensions: []Extension{
+			{Name: "phone", Type: MultiValued, Attributes: []Attribute{{Name: "Number", Type: String, Length: 15}}, Unique: [][]string{{"Number"}}},
+			{Name: "Address", Type: SingleValued, Attributes: []Attribute{{Name: "City", Type: String, Length: 32}}},
+		},
+		Keys: []Key{
+			{Name: "idZ", Source: "Phone", Attributes: []string{"Number"}},
+			{Name: "idEmail", Source: ProfileSource, Attributes: []string{"Email"}, Unique: true},
+			{Name: "idA", Source: "PHONE", Attributes: []string{"Number"}},
+		},
+	}
+	before := s.Clone()
+	var got []string
+	for _, tb := range s.Tables() {
+		line := tb.Name + ":"
+		for _, k := range tb.Keys {
+			line += " " + k.Name
+		}
+		if tb.Extension != nil && tb.Extension.Table() != tb.Name {
+			t.Errorf("table %s holds extension %s", tb.Name, tb.Extension.Name)
+		}
+		got = append(got, line)
+	}
+	want := []string{"profile: idEmail", "ext_address:", "ext_phone: idA idZ"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tables (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(before, s); diff != "" {
+		t.Errorf("Tables changed s (-before +after):\n%s", diff)
+	}
+}
