@@ -116,10 +116,10 @@ type builder struct {
 	// live is the catalog as inspected; cur starts as a copy and follows
 	// every step; des is the desired schema.
 	live, cur, des *model.Schema
-	steps    []Step
-	problems []InputProblem
-	err      error
-	rows     map[string]int64
+	steps          []Step
+	problems       []InputProblem
+	err            error
+	rows           map[string]int64
 
 	// extFrom maps a desired extension (lower-cased name) to the live
 	// extension it continues, by name or by renamed_from; absent when new.
