@@ -51,10 +51,11 @@ func FingerprintOf(st *State, desired *model.Schema) Fingerprint {
 	}
 }
 
-// SchemaHash is a hash of the state a schema declares (positions and
-// renamed_from instructions left out, extensions and keys sorted).
+// SchemaHash is a hash of what a schema declares, renamed_from included
+// (a rename and a delete-and-create are different plans), positions left
+// out and extensions and keys sorted.
 func SchemaHash(s *model.Schema) string {
-	c := s.Stripped()
+	c := s.WithoutPositions()
 	c.Sort()
 	return hash(c)
 }
