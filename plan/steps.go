@@ -397,15 +397,42 @@ func (b *builder) keyDuplicates(k model.Key) []Hazard {
 }
 
 // duplicates checks that the live values of attrs in ext's table hold no
-// duplicates (within a customer when perCustomer).
+// duplicates (within a customer when perCustomer). An attribute that this
+// plan adds holds its default in every existing row, so it cannot tell rows
+// apart: the check runs over the other attributes, or, when there are none,
+// any two rows (two records of a customer) collide. An added attribute
+// without a default is NULL, and NULLs never collide.
 func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what string) []Hazard {
-	cols, ok := b.liveColumns(ext, attrs)
+	live, ok := b.liveCol[lower(ext)]
 	if !ok {
-		return nil
+		return nil // a new table holds no rows
+	}
+	var cols []string
+	for _, a := range attrs {
+		if c, ok := live[lower(a)]; ok {
+			cols = append(cols, c)
+			continue
+		}
+		if at, _ := findAttr(*b.curAttrs(ext), a); at.Default == nil {
+			return nil
+		}
+	}
+	message := func(Finding) string { return duplicateMessage(what, perCustomer) }
+	if len(cols) == 0 {
+		return b.check(ext, func(table string) (Finding, error) {
+			if perCustomer {
+				return b.data.MultiRecord(b.ctx, table)
+			}
+			n, err := b.data.Rows(b.ctx, table)
+			if err != nil || n < 2 {
+				return Finding{}, err
+			}
+			return Finding{Rows: n, Groups: 1, Customers: n}, nil
+		}, message)
 	}
 	return b.check(ext, func(table string) (Finding, error) {
 		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
-	}, func(Finding) string { return duplicateMessage(what, perCustomer) })
+	}, message)
 }
 
 // liveColumns maps attribute names as the plan currently knows them to the
