@@ -51,6 +51,13 @@ func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
 	case plan.AddAttribute:
 		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " ADD COLUMN " + columnDDL(c.Attribute))
 	case plan.DeleteAttribute:
+		// DROP COLUMN also drops every index and constraint that covers
+		// the column, those ctxschema did not create included (an index
+		// made by hand over it and another column goes too): PostgreSQL
+		// offers no way to keep an index on a column that is gone. The
+		// managed ones were dropped as their own changes before; the
+		// unmanaged ones are listed by the plan as unmanaged objects of the
+		// table, and the drop takes them with the column.
 		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " DROP COLUMN " + quoteIdent(c.Attribute.Column()))
 	case plan.UpdateAttribute:
 		r.alterColumn(attributeTable(c.Extension), c.From, c.To)
@@ -92,6 +99,9 @@ func (r *renderer) exec(stmt string) { r.out.SQL = append(r.out.SQL, stmt) }
 
 // hasRows reports whether table may hold rows when the step runs: as the
 // plan measured it, or, when it did not, unless the plan creates the table.
+// The plan measures tables under their live names: a table that a rename
+// of its extension gave its name is looked up under its name before the
+// rename.
 func (r *renderer) hasRows(table string) bool {
 	if r.p == nil {
 		return true
@@ -101,6 +111,13 @@ func (r *renderer) hasRows(table string) bool {
 	}
 	for _, s := range r.p.Steps {
 		switch c := s.Change.(type) {
+		case plan.RenameExtension:
+			from, to := model.ExtensionTable(c.From.Name), model.ExtensionTable(c.To.Name)
+			if to == table && from != table {
+				if n, ok := r.p.Rows[from]; ok {
+					return n > 0
+				}
+			}
 		case plan.CreateProfile:
 			if table == model.ProfileTable {
 				return false
@@ -245,9 +262,15 @@ func (r *renderer) buildIndex(table string, ix tableIndex, fresh bool) {
 	r.exec(createIndex(table, ix, false))
 }
 
+// renameIndex renames a managed index to the name its new extension or
+// attribute name gives it. The index may be missing: dropped by hand (the
+// plan's repair builds it again, under its final name, at the end of the
+// plan) or never built (an online build that had not finished or failed).
+// IF EXISTS makes the rename a no-op then, instead of an error that would
+// roll back the whole apply.
 func (r *renderer) renameIndex(from, to string) {
 	if from != to {
-		r.exec("ALTER INDEX " + quoteIdent(from) + " RENAME TO " + quoteIdent(to))
+		r.exec("ALTER INDEX IF EXISTS " + quoteIdent(from) + " RENAME TO " + quoteIdent(to))
 	}
 }
 
