@@ -111,22 +111,22 @@ func (r *renderer) render(ch plan.Change) error {
 		r.syncUnique(c.Before, c.After)
 	case plan.AddUnique:
 		if ix, ok := uniqueIndex(c.Table, c.Extension, c.Item); ok {
-			r.add(ix.create(true))
+			r.add(ix.create())
 		}
 	case plan.DeleteUnique:
 		if ix, ok := uniqueIndex(c.Table, c.Extension, c.Item); ok {
 			r.add(dropIndex(ix.name))
 		}
 	case plan.CreateKey:
-		r.add(keyIndex(c.Key).create(true))
+		r.add(keyIndex(c.Key).create())
 	case plan.DeleteKey:
 		r.add(dropIndex(c.Key.Index()))
 	case plan.ReplaceKey:
-		r.add(dropIndex(c.From.Index()), keyIndex(c.To).create(false))
+		r.add(dropIndex(c.From.Index()), keyIndex(c.To).create())
 	case plan.UpdateKey:
 		from, to := keyIndex(c.From), keyIndex(c.To)
 		if from.definition() != to.definition() || from.name != to.name || from.table != to.table {
-			r.add(dropIndex(from.name), to.create(false))
+			r.add(dropIndex(from.name), to.create())
 		}
 	case plan.RepairTable:
 		r.repair(c.Table, c.Drift)
@@ -199,7 +199,7 @@ func uniqueIndex(t model.Table, ext string, item []string) (index, bool) {
 func (r *renderer) createTable(t model.Table) {
 	r.add(createTableSQL(t.Name, columnsOf(t), nil))
 	for _, ix := range indexesOf(t) {
-		r.add(ix.create(false))
+		r.add(ix.create())
 	}
 }
 
@@ -225,7 +225,7 @@ func (r *renderer) syncUnique(before, after model.Table) {
 	}
 	for _, name := range sortedKeys(cur) {
 		if _, ok := old[name]; !ok {
-			r.add(index{name: name, table: after.Name, unique: true, columns: uniqueColumns(cur[name])}.create(false))
+			r.add(index{name: name, table: after.Name, unique: true, columns: uniqueColumns(cur[name])}.create())
 		}
 	}
 }
@@ -337,7 +337,7 @@ func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 	r.add("ALTER TABLE " + quoteIdent(tmp) + " RENAME TO " + quoteIdent(name))
 	r.add("PRAGMA legacy_alter_table = OFF")
 	for _, ix := range indexesOf(after) {
-		r.add(ix.create(false))
+		r.add(ix.create())
 	}
 	for _, x := range extraIdx {
 		def, unique := strings.CutPrefix(x.Got, "UNIQUE ")
@@ -422,7 +422,7 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 	}
 	for _, ix := range indexesOf(t) {
 		if indexes[ix.name] {
-			r.add(dropIndex(ix.name), ix.create(false))
+			r.add(dropIndex(ix.name), ix.create())
 		}
 	}
 }

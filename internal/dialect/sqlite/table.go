@@ -228,16 +228,18 @@ func lower(names []string) []string {
 	return out
 }
 
-// create is the CREATE INDEX statement of the index.
-func (ix index) create(ifNotExists bool) string {
+// create is the CREATE INDEX statement of the index. It has no IF NOT
+// EXISTS: the planner creates a managed index only where none of its name
+// exists (keys and unique items are created after every rebuild, whose
+// table states do not hold them yet), so an index that is there already
+// was made by hand, and adopting it silently would touch an object
+// ctxschema did not create; the statement fails instead.
+func (ix index) create() string {
 	s := "CREATE "
 	if ix.unique {
 		s += "UNIQUE "
 	}
 	s += "INDEX "
-	if ifNotExists {
-		s += "IF NOT EXISTS "
-	}
 	return s + quoteIdent(ix.name) + " ON " + quoteIdent(ix.table) + " " + columnList(ix.columns)
 }
 
