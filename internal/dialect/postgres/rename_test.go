@@ -28,7 +28,7 @@ func TestRenameExtensionMissingIndex(t *testing.T) {
 	next := s.Clone()
 	next.Extensions[0].Name = "Phones"
 	before, after := table(s, "ext_phone"), table(next, "ext_phones")
-	p := &plan.Plan{Current: s, Desired: next, Rows: map[string]int64{"profile": 1, "ext_phone": 1}, Steps: []plan.Step{
+	p := &plan.Plan{Current: s, Desired: next, Rows: map[string]int64{"profile": 1, "ext_phones": 1}, Steps: []plan.Step{
 		{Change: plan.RenameExtension{From: s.Extensions[0], To: next.Extensions[0], Before: before, After: after}},
 		{Change: plan.RepairTable{Table: after, Drift: []plan.Drift{{Kind: plan.MissingIndex, Table: after.Name, Name: ix}}}},
 	}}
@@ -46,35 +46,43 @@ func TestRenameExtensionMissingIndex(t *testing.T) {
 }
 
 // TestRenderRepairAfterRename renders a repair of a renamed table from its
-// table state alone, and measures the table under its live name: an empty
-// table gets its index in the transaction, one with rows online.
+// table state alone: at the end of the plan under the final names, or
+// before the rename under the live ones. The plan counts rows under the
+// final names, so both find the count: an empty table gets its index in the
+// transaction, one with rows online.
 func TestRenderRepairAfterRename(t *testing.T) {
 	s := &model.Schema{Extensions: []model.Extension{{Name: "Phone", Type: model.MultiValued,
 		Attributes: []model.Attribute{str("Num", 15)}, Unique: [][]string{{"Num"}}}}}
 	next := s.Clone()
 	next.Extensions[0].Name = "Phones"
-	after := table(next, "ext_phones")
-	ix := model.UniqueIndex("Phones", []string{"Num"})
-	repair := plan.Step{Change: plan.RepairTable{Table: after, Drift: []plan.Drift{{Kind: plan.MissingIndex, Table: after.Name, Name: ix}}}}
-	create := `CREATE UNIQUE INDEX "` + ix + `" ON "ext_phones" ("customer_id", "num")`
-	online := `CREATE UNIQUE INDEX CONCURRENTLY "` + ix + `" ON "ext_phones" ("customer_id", "num")`
+	rename := plan.Step{Change: plan.RenameExtension{From: s.Extensions[0], To: next.Extensions[0], Before: table(s, "ext_phone"), After: table(next, "ext_phones")}}
+	repair := func(s *model.Schema, name, ext string) plan.Step {
+		t := table(s, name)
+		ix := model.UniqueIndex(ext, []string{"Num"})
+		return plan.Step{Change: plan.RepairTable{Table: t, Drift: []plan.Drift{{Kind: plan.MissingIndex, Table: t.Name, Name: ix}}}}
+	}
+	final, live := repair(next, "ext_phones", "Phones"), repair(s, "ext_phone", "Phone")
 	for _, c := range []struct {
+		name      string
+		steps     []plan.Step
+		repair    plan.Step
 		rows      int64
 		sql, post []string
-	}{{0, []string{create}, nil}, {3, nil, []string{online}}} {
-		p := &plan.Plan{Current: s, Desired: next, Rows: map[string]int64{"ext_phone": c.rows}, Steps: []plan.Step{
-			{Change: plan.RenameExtension{From: s.Extensions[0], To: next.Extensions[0], Before: table(s, "ext_phone"), After: after}},
-			repair,
-		}}
-		r, err := New().Render(p, repair)
+	}{
+		{"at the end, empty", []plan.Step{rename, final}, final, 0, []string{`CREATE UNIQUE INDEX "ux_phones_0e725db3" ON "ext_phones" ("customer_id", "num")`}, nil},
+		{"at the end, rows", []plan.Step{rename, final}, final, 3, nil, []string{`CREATE UNIQUE INDEX CONCURRENTLY "ux_phones_0e725db3" ON "ext_phones" ("customer_id", "num")`}},
+		{"before the rename, empty", []plan.Step{live, rename}, live, 0, []string{`CREATE UNIQUE INDEX "ux_phone_0e725db3" ON "ext_phone" ("customer_id", "num")`}, nil},
+	} {
+		p := &plan.Plan{Current: s, Desired: next, Rows: map[string]int64{"ext_phones": c.rows}, Steps: c.steps}
+		r, err := New().Render(p, c.repair)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(c.sql, r.SQL); diff != "" {
-			t.Errorf("%d rows: SQL (-want +got):\n%s", c.rows, diff)
+			t.Errorf("%s: SQL (-want +got):\n%s", c.name, diff)
 		}
 		if diff := cmp.Diff(c.post, r.After); diff != "" {
-			t.Errorf("%d rows: After (-want +got):\n%s", c.rows, diff)
+			t.Errorf("%s: After (-want +got):\n%s", c.name, diff)
 		}
 	}
 }

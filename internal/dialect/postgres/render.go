@@ -51,13 +51,16 @@ func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
 	case plan.AddAttribute:
 		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " ADD COLUMN " + columnDDL(c.Attribute))
 	case plan.DeleteAttribute:
-		// DROP COLUMN also drops every index and constraint that covers
-		// the column, those ctxschema did not create included (an index
-		// made by hand over it and another column goes too): PostgreSQL
-		// offers no way to keep an index on a column that is gone. The
-		// managed ones were dropped as their own changes before; the
-		// unmanaged ones are listed by the plan as unmanaged objects of the
-		// table, and the drop takes them with the column.
+		// DROP COLUMN also drops the indexes and table constraints
+		// (CHECK, UNIQUE) that involve the column, those ctxschema did not
+		// create included: an index made by hand over the column, even one
+		// over other columns too, goes with it. This is the one place where
+		// an unmanaged object is touched; PostgreSQL cannot keep an index
+		// on a column that is gone, and the plan lists such an index as an
+		// unmanaged object of the table. (Objects outside the table that
+		// depend on the column, such as views, make the drop fail instead:
+		// no CASCADE.) The managed indexes over the column were dropped as
+		// their own changes before.
 		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " DROP COLUMN " + quoteIdent(c.Attribute.Column()))
 	case plan.UpdateAttribute:
 		r.alterColumn(attributeTable(c.Extension), c.From, c.To)
@@ -99,9 +102,9 @@ func (r *renderer) exec(stmt string) { r.out.SQL = append(r.out.SQL, stmt) }
 
 // hasRows reports whether table may hold rows when the step runs: as the
 // plan measured it, or, when it did not, unless the plan creates the table.
-// The plan measures tables under their live names: a table that a rename
-// of its extension gave its name is looked up under its name before the
-// rename.
+// The plan records counts under the names the tables end with: a table
+// that a later rename of its extension moves is looked up under its new
+// name.
 func (r *renderer) hasRows(table string) bool {
 	if r.p == nil {
 		return true
@@ -109,15 +112,17 @@ func (r *renderer) hasRows(table string) bool {
 	if n, ok := r.p.Rows[table]; ok {
 		return n > 0
 	}
+	final := table
+	for _, s := range r.p.Steps {
+		if c, ok := s.Change.(plan.RenameExtension); ok && model.ExtensionTable(c.From.Name) == final {
+			final = model.ExtensionTable(c.To.Name)
+		}
+	}
+	if n, ok := r.p.Rows[final]; ok {
+		return n > 0
+	}
 	for _, s := range r.p.Steps {
 		switch c := s.Change.(type) {
-		case plan.RenameExtension:
-			from, to := model.ExtensionTable(c.From.Name), model.ExtensionTable(c.To.Name)
-			if to == table && from != table {
-				if n, ok := r.p.Rows[from]; ok {
-					return n > 0
-				}
-			}
 		case plan.CreateProfile:
 			if table == model.ProfileTable {
 				return false

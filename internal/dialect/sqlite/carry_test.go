@@ -102,3 +102,20 @@ func TestRenderUnmanagedAcrossSteps(t *testing.T) {
 		t.Errorf("the trigger is not created last: %s", last)
 	}
 }
+
+// TestRepairUnknownIndex refuses to render a repair of an index that its
+// table state does not have (drift named under other names than the state).
+func TestRepairUnknownIndex(t *testing.T) {
+	s := &model.Schema{Extensions: []model.Extension{{Name: "Phones", Type: model.MultiValued,
+		Attributes: []model.Attribute{str("Num", 10)}, Unique: [][]string{{"Num"}}}}}
+	tbl := tableOf(t, s, "ext_phones")
+	ch := plan.RepairTable{Table: tbl, Drift: []plan.Drift{{Kind: plan.MissingIndex, Table: "ext_phone", Name: model.UniqueIndex("Phone", []string{"Num"})}}}
+	if _, err := New().Render(nil, plan.Step{Change: ch}); err == nil || !strings.Contains(err.Error(), "no such index") {
+		t.Errorf("error %v; want no such index", err)
+	}
+	ch.Drift[0].Name = model.UniqueIndex("Phones", []string{"Num"})
+	r, err := New().Render(nil, plan.Step{Change: ch})
+	if err != nil || len(r.SQL) != 2 || !strings.Contains(r.SQL[1], `ON "ext_phones"`) {
+		t.Errorf("repair = %v, %v", r.SQL, err)
+	}
+}

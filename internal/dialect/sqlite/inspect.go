@@ -55,8 +55,8 @@ ORDER BY m.name, f.id, f.seq`
 )
 
 // Inspect implements dialect.Dialect in six queries whatever the number of
-// tables: columns, indexes, foreign keys, whether a schema was recorded,
-// and the catalog's mode and schema.
+// tables: columns, indexes and triggers, foreign keys, whether a schema was
+// recorded, and the catalog's mode and schema.
 //
 // State.New is true when no schema has been recorded yet (no cs_ tables, or
 // cs_schema still empty); its Catalog is then empty, its Mode the recorded

@@ -137,7 +137,7 @@ func (r *renderer) render(ch plan.Change) error {
 			r.add(dropIndex(from.name), to.create())
 		}
 	case plan.RepairTable:
-		r.repair(c.Table, c.Drift)
+		return r.repair(c.Table, c.Drift)
 	default:
 		return fmt.Errorf("sqlite: cannot render a change of type %T", ch)
 	}
@@ -270,7 +270,10 @@ func sameColumns(a, b model.Table) bool {
 // dropColumn drops a column with ALTER TABLE DROP COLUMN, which refuses
 // while an index covers the column: the managed indexes that cover it are
 // dropped first (the planner also drops them as their own changes, hence IF
-// EXISTS). DROP COLUMN rewrites every row to remove the value.
+// EXISTS). DROP COLUMN rewrites every row to remove the value. It also
+// refuses while an object ctxschema did not create uses the column (an
+// index, a generated column, a trigger, a view, a CHECK of another column):
+// the apply then fails and rolls back, leaving that object untouched.
 func (r *renderer) dropColumn(before, after model.Table, col string) {
 	for _, ix := range indexesOf(before) {
 		for _, c := range ix.columns {
@@ -487,20 +490,29 @@ func renameTableIn(stmt, from, to string) string {
 // missing columns are added in place when ALTER TABLE allows it; any other
 // column drift rebuilds the table from its declaration, copying the
 // columns that are there; drifted indexes are dropped and created again.
-// Unexpected columns and indexes are left alone.
-func (r *renderer) repair(t model.Table, drift []plan.Drift) {
+// Unexpected columns and indexes are left alone. Every name comes from the
+// table state t: a drifted index it does not have is an error (the change
+// would repair nothing, or under names the table does not have).
+func (r *renderer) repair(t model.Table, drift []plan.Drift) error {
+	have := map[string]bool{}
+	for _, ix := range indexesOf(t) {
+		have[ix.name] = true
+	}
 	missing := map[string]bool{}
 	rebuild, indexes := false, map[string]bool{}
 	for _, d := range drift {
 		switch d.Kind {
 		case plan.MissingTable:
 			r.createTable(t)
-			return
+			return nil
 		case plan.MissingColumn:
 			missing[d.Name] = true
 		case plan.ChangedColumn:
 			rebuild = true
 		case plan.MissingIndex, plan.ChangedIndex, plan.InvalidIndex:
+			if !have[d.Name] {
+				return fmt.Errorf("sqlite: cannot repair index %q: table %q has no such index", d.Name, t.Name)
+			}
 			indexes[d.Name] = true
 		case plan.ExtraColumn, plan.ExtraIndex:
 			r.extra = append(r.extra, d)
@@ -521,7 +533,7 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 			}
 		}
 		r.rebuild(before, t, nil)
-		return
+		return nil
 	}
 	for _, c := range cols {
 		if missing[c.name] {
@@ -533,4 +545,5 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 			r.add(dropIndex(ix.name), ix.create())
 		}
 	}
+	return nil
 }
