@@ -45,9 +45,10 @@ func TestMain(m *testing.M) {
 //
 //	replace OLD NEW FILE
 //
-// which replaces every OLD in FILE with NEW (to edit a saved plan).
+// which replaces every OLD in FILE with NEW (to edit a saved plan). The
+// conditions [sqlite] and [postgres] say which database the script runs on.
 func TestScripts(t *testing.T) {
-	runScripts(t, func(env *testscript.Env) string {
+	runScripts(t, "sqlite", func(env *testscript.Env) string {
 		return "sqlite://" + filepath.Join(env.WorkDir, "test.db")
 	})
 }
@@ -56,10 +57,10 @@ func TestScripts(t *testing.T) {
 // database of its own, when CTXSCHEMA_TEST_POSTGRES names a server.
 func TestScriptsPostgres(t *testing.T) {
 	pgtest.ServerURL(t)
-	runScripts(t, func(*testscript.Env) string { return pgtest.NewDatabase(t) })
+	runScripts(t, "postgres", func(*testscript.Env) string { return pgtest.NewDatabase(t) })
 }
 
-func runScripts(t *testing.T, database func(*testscript.Env) string) {
+func runScripts(t *testing.T, dialectName string, database func(*testscript.Env) string) {
 	examples, err := filepath.Abs("examples")
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +71,14 @@ func runScripts(t *testing.T, database func(*testscript.Env) string) {
 			env.Setenv("EXAMPLES", examples)
 			env.Setenv("CTXSCHEMA_DB", database(env))
 			return nil
+		},
+		// [sqlite] and [postgres] hold when the script's database is one.
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "sqlite", "postgres":
+				return cond == dialectName, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits":   cmdExits,

@@ -230,7 +230,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 			return nil, err
 		}
 	}
-	if err := catalog.Write(ctx, tx, beforeOnline(p)); err != nil {
+	if err := catalog.Write(ctx, tx, beforeOnline(p, nil)); err != nil {
 		return nil, err
 	}
 	if !online {
@@ -247,12 +247,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
 	if hasAfter(p) {
-		n, err := runDeferred(ctx, t, p, opts)
+		n, err := runDeferred(ctx, t, p, online, opts)
 		res.Deferred = n
 		if err != nil {
-			return res, err
-		}
-		if err := finish(ctx, t, p, online); err != nil {
 			return res, err
 		}
 	}
@@ -276,28 +273,6 @@ func hasAfter(p *plan.Plan) bool {
 		}
 	}
 	return false
-}
-
-// finish records the keys built online in the catalog, with the history
-// entry of an apply made only of online builds, in one transaction.
-func finish(ctx context.Context, t Target, p *plan.Plan, online bool) error {
-	tx, err := t.Dialect.Begin(ctx, t.DB)
-	if err != nil {
-		return fmt.Errorf("recording the online builds: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := catalog.Write(ctx, tx, p.Desired); err != nil {
-		return err
-	}
-	if online {
-		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("recording the online builds: %w", err)
-	}
-	return nil
 }
 
 // deferDuplicates answers the planner's duplicate checks with "none", so
@@ -364,12 +339,25 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 }
 
 // runDeferred runs the online index builds of p one at a time, reporting
-// their progress when asked, and returns how many ran. A failed build leaves
-// no invalid index behind when the dialect can clean up; a unique build that
-// failed over duplicates is reported as the refused data check it is.
-func runDeferred(ctx context.Context, t Target, p *plan.Plan, opts Options) (int, error) {
+// their progress when asked, and records each finished build in the catalog
+// at once, so that a later failure never forgets an index already built. It
+// returns how many statements ran. A failed build leaves no invalid index
+// behind when the dialect can clean up; a unique build that failed over
+// duplicates is reported as the refused data check it is. The history entry
+// of an apply made only of online builds is written with the last record.
+func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts Options) (int, error) {
 	n := 0
-	for _, s := range p.Steps {
+	built := map[int]bool{}
+	last := -1
+	for i, s := range p.Steps {
+		if len(s.After) > 0 {
+			last = i
+		}
+	}
+	for i, s := range p.Steps {
+		if len(s.After) == 0 {
+			continue
+		}
 		for _, stmt := range s.After {
 			if opts.Progress != nil {
 				opts.Progress("building: %s", stmt)
@@ -377,22 +365,53 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, opts Options) (int
 			stop := watchProgress(ctx, t, opts)
 			_, err := t.DB.ExecContext(ctx, stmt)
 			stop()
-			if err == nil {
-				n++
-				continue
+			if err != nil {
+				return n, failedBuild(ctx, t, s, stmt, err)
 			}
-			if c, ok := t.Dialect.(IndexCleaner); ok {
-				if cerr := c.DropInvalidIndexes(context.WithoutCancel(ctx), t.DB); cerr != nil {
-					return n, &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
-				}
-			}
-			if refusal := explainUnique(context.WithoutCancel(ctx), t.Dialect.Data(t.DB), s); refusal != nil {
-				return n, refusal
-			}
-			return n, &DeferredError{Statement: stmt, Err: err}
+			n++
+		}
+		built[i] = true
+		if err := record(ctx, t, beforeOnline(p, built), p, online && i == last); err != nil {
+			return n, err
 		}
 	}
 	return n, nil
+}
+
+// failedBuild cleans up after a failed online build and says why it failed.
+func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	if c, ok := t.Dialect.(IndexCleaner); ok {
+		if cerr := c.DropInvalidIndexes(ctx, t.DB); cerr != nil {
+			return &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
+		}
+	}
+	if refusal := explainUnique(ctx, t.Dialect.Data(t.DB), s); refusal != nil {
+		return refusal
+	}
+	return &DeferredError{Statement: stmt, Err: err}
+}
+
+// record writes the catalog, and the history entry of p when asked, in one
+// transaction.
+func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool) error {
+	tx, err := t.Dialect.Begin(ctx, t.DB)
+	if err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := catalog.Write(ctx, tx, s); err != nil {
+		return err
+	}
+	if history {
+		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	return nil
 }
 
 // watchProgress reports, every opts.ProgressEvery, how far the running index
@@ -458,13 +477,14 @@ type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q dialect.Querier) error
 }
 
-// beforeOnline is what the catalog records until the online builds are
-// done: the desired schema without the keys and unique items whose index is
-// still to be built, so that a failed build leaves no catalog entry behind.
-func beforeOnline(p *plan.Plan) *model.Schema {
+// beforeOnline is what the catalog records while online builds are under
+// way: the desired schema without the keys and unique items whose index is
+// not built yet (steps with After statements not in built), so that a
+// failed build leaves no catalog entry behind.
+func beforeOnline(p *plan.Plan, built map[int]bool) *model.Schema {
 	out := p.Desired.Clone()
-	for _, s := range p.Steps {
-		if len(s.After) == 0 {
+	for i, s := range p.Steps {
+		if len(s.After) == 0 || built[i] {
 			continue
 		}
 		switch c := s.Change.(type) {
@@ -537,9 +557,16 @@ func Actor() string {
 }
 
 // SetMode switches the server mode and records the switch in the history,
-// in one transaction. It returns the previous mode.
-func SetMode(ctx context.Context, t Target, m model.Mode) (model.Mode, error) {
+// in one transaction. It takes the apply lock (waiting up to lockTimeout),
+// so that a switch to production never lands in the middle of an apply
+// that already checked the mode. It returns the previous mode.
+func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
 	d := t.Dialect
+	lock, err := d.Lock(ctx, t.DB, t.URL, lockTimeout)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Release()
 	tx, err := d.Begin(ctx, t.DB)
 	if err != nil {
 		return "", fmt.Errorf("starting the mode switch: %w", err)

@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -46,7 +45,11 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	if st.Catalog != nil {
 		b.cur = st.Catalog.Stripped()
 	}
+	// A database that holds no schema yet accepts renamed_from that names
+	// nothing: the files can bootstrap a new environment.
+	b.fresh = st.New || (len(b.cur.Profile) == 0 && len(b.cur.Extensions) == 0 && len(b.cur.Keys) == 0)
 	b.cur.Sort()
+	b.live = b.cur.Clone()
 	b.des = desired.Clone()
 	b.des.Sort()
 	if st.New {
@@ -64,22 +67,25 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		return nil, &InputError{Problems: b.problems}
 	}
 
-	var repairs map[string][]Drift
+	var drift map[string][]Drift
 	var unmanaged []Drift
 	if st.New {
 		b.add(CreateProfile{Table: b.snapshot("")})
 	} else {
-		repairs, unmanaged = driftOf(st.Expected, st.Physical)
+		drift, unmanaged = driftOf(st.Expected, st.Physical)
+		b.forgetMissing(drift)
 	}
 	b.dropKeys()
 	b.dropUniques()
 	b.dropExtensions()
-	b.repairs(repairs)
+	b.tableRepairs(drift)
+	b.renames()
 	b.updateExtensions()
 	b.attributes()
 	b.createExtensions()
 	b.addUniques()
 	b.createKeys()
+	b.indexRepairs(drift)
 	b.countTouched()
 	if b.err != nil {
 		return nil, b.err
@@ -105,13 +111,15 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 // changed by every step, so that each step's Before and After tables are
 // exact.
 type builder struct {
-	ctx      context.Context
-	data     Data
-	cur, des *model.Schema
-	steps    []Step
-	problems []InputProblem
-	err      error
-	rows     map[string]int64
+	ctx  context.Context
+	data Data
+	// live is the catalog as inspected; cur starts as a copy and follows
+	// every step; des is the desired schema.
+	live, cur, des *model.Schema
+	steps          []Step
+	problems       []InputProblem
+	err            error
+	rows           map[string]int64
 
 	// extFrom maps a desired extension (lower-cased name) to the live
 	// extension it continues, by name or by renamed_from; absent when new.
@@ -135,8 +143,10 @@ type builder struct {
 	// objects as the plan currently names them, for data checks.
 	liveTable map[string]string
 	liveCol   map[string]map[string]string
-	// replaced holds the live keys dropped early to be created again.
+	// replaced holds the live keys that are dropped and created again.
 	replaced map[string]model.Key
+	// fresh is true when the database holds no declared schema yet.
+	fresh bool
 }
 
 func lower(s string) string { return strings.ToLower(s) }
@@ -152,7 +162,7 @@ func (b *builder) match() {
 		b.liveTable[lower(e.Name)] = e.Table()
 		b.liveCol[lower(e.Name)] = columnsOf(e.Attributes)
 	}
-	fresh := len(b.cur.Extensions) == 0 && len(b.cur.Profile) == 0 && len(b.cur.Keys) == 0
+	fresh := b.fresh
 	claimed := map[string]bool{}
 	for _, d := range b.des.Extensions {
 		if b.curExt(d.Name) != nil {
@@ -345,38 +355,6 @@ func (b *builder) curAttrs(ext string) *[]model.Attribute {
 	return &b.curExt(ext).Attributes
 }
 
-func (b *builder) repairs(byTable map[string][]Drift) {
-	names := make([]string, 0, len(byTable))
-	for n := range byTable {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		ext := ""
-		if n != model.ProfileTable {
-			e, ok := b.extOfTable(n)
-			if !ok {
-				continue
-			}
-			if _, kept := b.desiredOf(e.Name); !kept {
-				continue // the extension is deleted anyway
-			}
-			ext = e.Name
-		}
-		t := b.snapshot(ext)
-		for _, d := range byTable[n] {
-			if d.Kind == MissingTable {
-				// Nothing to count in a table that is not there.
-				delete(b.liveTable, lower(ext))
-				delete(b.liveCol, lower(ext))
-			}
-		}
-		if ds := relevantDrift(t, byTable[n]); len(ds) > 0 {
-			b.add(RepairTable{Table: t, Drift: ds})
-		}
-	}
-}
-
 func (b *builder) extOfTable(table string) (model.Extension, bool) {
 	for _, e := range b.cur.Extensions {
 		if e.Table() == table {
@@ -481,41 +459,18 @@ func (b *builder) dropKeys() {
 		fate, _ := b.fateOf(k)
 		switch fate {
 		case keyDelete:
-			b.add(DeleteKey{Key: k})
+			b.add(DeleteKey{Key: cloneKey(k)})
 		case keyReplace:
 			// It stays in the current schema, so that the table changes
 			// below know its index exists (a dialect drops it before a
 			// column it covers); ReplaceKey drops and creates it at the end.
-			b.replaced[lower(k.Name)] = k
+			b.replaced[lower(k.Name)] = cloneKey(k)
 			kept = append(kept, k)
 		default:
 			kept = append(kept, k)
 		}
 	}
 	b.cur.Keys = kept
-}
-
-// relevantDrift drops the index drift of indexes that the plan removes
-// anyway (keys and unique items deleted or replaced).
-func relevantDrift(t model.Table, ds []Drift) []Drift {
-	want := map[string]bool{}
-	for _, k := range t.Keys {
-		want[k.Index()] = true
-	}
-	for name := range t.UniqueIndexes() {
-		want[name] = true
-	}
-	var out []Drift
-	for _, d := range ds {
-		switch d.Kind {
-		case MissingIndex, ChangedIndex, InvalidIndex:
-			if !want[d.Name] {
-				continue
-			}
-		}
-		out = append(out, d)
-	}
-	return out
 }
 
 // countTouched records the row counts of the live tables that the steps

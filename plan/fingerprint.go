@@ -53,8 +53,9 @@ func FingerprintOf(st *State, desired *model.Schema) Fingerprint {
 	}
 }
 
-// SchemaHash is a hash of the state a schema declares (positions and
-// renamed_from instructions left out, extensions and keys sorted).
+// SchemaHash is a hash of what a schema declares, renamed_from included
+// (a rename and a delete-and-create are different plans), positions left
+// out and extensions and keys sorted.
 //
 // The hashes are written field by field, each string length-prefixed,
 // rather than through encoding/json on a stripped, sorted clone: a plan at
@@ -67,6 +68,7 @@ func SchemaHash(s *model.Schema) string {
 	h.int(len(exts))
 	for _, e := range exts {
 		h.str(e.Name)
+		h.str(e.RenamedFrom)
 		h.str(string(e.Type))
 		h.attributes(e.Attributes)
 		h.int(len(e.Unique))
@@ -164,6 +166,7 @@ func (h *hasher) attributes(as []model.Attribute) {
 		}
 		h.bool(a.Mandatory)
 		h.bool(a.Encrypt)
+		h.str(a.RenamedFrom)
 	}
 }
 

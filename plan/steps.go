@@ -27,7 +27,7 @@ func (b *builder) dropUniques() {
 		}
 		e.Unique = kept
 		for _, item := range dropped {
-			b.add(DeleteUnique{Extension: e.Name, Item: item, Table: b.snapshot(e.Name)})
+			b.add(DeleteUnique{Extension: e.Name, Item: append([]string(nil), item...), Table: b.snapshot(e.Name)})
 		}
 	}
 }
@@ -61,70 +61,55 @@ func (b *builder) dropExtensions() {
 		table := b.snapshot(e.Name)
 		b.dropKeysOn(table.Name, "")
 		h := b.lossOfExtension(e)
-		b.add(DeleteExtension{Extension: e, Table: table}, h)
+		b.add(DeleteExtension{Extension: cloneExt(e), Table: table}, h)
 	}
 	b.cur.Extensions = kept
 	b.curIdx = nil
 }
 
-// updateExtensions renames extensions and changes their type.
-func (b *builder) updateExtensions() {
+// renames renames extensions, then attributes, before anything else
+// changes: every later step, and every index it builds (online builds run
+// after the transaction), then uses the final names.
+func (b *builder) renames() {
 	for _, d := range b.des.Extensions {
 		from, ok := b.extFrom[lower(d.Name)]
-		if !ok {
+		if !ok || from == lower(d.Name) {
 			continue
 		}
 		e := b.curExt(from)
-		if from != lower(d.Name) {
-			before := b.snapshot(e.Name)
-			old := *e
-			e.Name = d.Name
-			b.curIdx = nil
-			for i := range b.cur.Keys {
-				if !b.cur.Keys[i].OnProfile() && strings.EqualFold(b.cur.Keys[i].Source, old.Name) {
-					b.cur.Keys[i].Source = d.Name
-				}
+		before := b.snapshot(e.Name)
+		old := cloneExt(*e)
+		e.Name = d.Name
+		b.curIdx = nil
+		for i := range b.cur.Keys {
+			if !b.cur.Keys[i].OnProfile() && strings.EqualFold(b.cur.Keys[i].Source, old.Name) {
+				b.cur.Keys[i].Source = d.Name
 			}
-			b.liveTable[lower(d.Name)] = b.liveTable[from]
-			b.liveCol[lower(d.Name)] = b.liveCol[from]
-			delete(b.liveTable, from)
-			delete(b.liveCol, from)
-			b.add(RenameExtension{From: old, To: *e, Before: before, After: b.snapshot(d.Name)})
 		}
-		if e.Type != d.Type || e.Name != d.Name {
-			before := b.snapshot(e.Name)
-			old := *e
-			e.Type, e.Name = d.Type, d.Name
-			var hs []Hazard
-			if old.Type == model.MultiValued && d.Type != model.MultiValued {
-				hs = b.check(d.Name, func(table string) (Finding, error) {
-					return b.data.MultiRecord(b.ctx, table)
-				}, func(Finding) string {
-					return fmt.Sprintf("customers hold more than one %s record, and a %s extension allows one", d.Name, d.Type)
-				})
-			}
-			b.add(UpdateExtension{From: old, To: *e, Before: before, After: b.snapshot(d.Name)}, hs...)
-		}
+		b.liveTable[lower(d.Name)] = b.liveTable[from]
+		b.liveCol[lower(d.Name)] = b.liveCol[from]
+		delete(b.liveTable, from)
+		delete(b.liveCol, from)
+		b.add(RenameExtension{From: old, To: cloneExt(*e), Before: before, After: b.snapshot(d.Name)})
 	}
-}
-
-// attributes changes the attributes of the profile and of every extension
-// that stays: renames, deletes, updates, then additions.
-func (b *builder) attributes() {
-	b.tableAttributes("", b.des.Profile)
+	b.renameAttributes("")
 	for _, d := range b.des.Extensions {
 		if _, ok := b.extFrom[lower(d.Name)]; ok {
-			b.tableAttributes(d.Name, d.Attributes)
+			b.renameAttributes(d.Name)
 		}
 	}
 }
 
-func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
+func (b *builder) renameAttributes(ext string) {
 	t := lower(ext)
-	from := b.attrFrom[t]
 	attrs := b.curAttrs(ext)
+	desired := b.des.Profile
+	if ext != "" {
+		d, _ := b.desExt(ext)
+		desired = d.Attributes
+	}
 	for _, d := range desired {
-		old, ok := from[lower(d.Name)]
+		old, ok := b.attrFrom[t][lower(d.Name)]
 		if !ok || old == lower(d.Name) {
 			continue
 		}
@@ -137,6 +122,48 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 		delete(b.liveCol[t], old)
 		b.add(RenameAttribute{Extension: ext, From: prev, To: (*attrs)[i], Before: before, After: b.snapshot(ext)})
 	}
+}
+
+// updateExtensions changes the type of extensions, or the case of their
+// name.
+func (b *builder) updateExtensions() {
+	for _, d := range b.des.Extensions {
+		if _, ok := b.extFrom[lower(d.Name)]; !ok {
+			continue
+		}
+		e := b.curExt(d.Name)
+		if e.Type == d.Type && e.Name == d.Name {
+			continue
+		}
+		before := b.snapshot(e.Name)
+		old := cloneExt(*e)
+		e.Type, e.Name = d.Type, d.Name
+		var hs []Hazard
+		if old.Type == model.MultiValued && d.Type != model.MultiValued {
+			hs = b.check(d.Name, func(table string) (Finding, error) {
+				return b.data.MultiRecord(b.ctx, table)
+			}, func(Finding) string {
+				return fmt.Sprintf("customers hold more than one %s record, and a %s extension allows one", d.Name, d.Type)
+			})
+		}
+		b.add(UpdateExtension{From: old, To: cloneExt(*e), Before: before, After: b.snapshot(d.Name)}, hs...)
+	}
+}
+
+// attributes changes the attributes of the profile and of every extension
+// that stays, once renamed: deletes, updates, then additions.
+func (b *builder) attributes() {
+	b.tableAttributes("", b.des.Profile)
+	for _, d := range b.des.Extensions {
+		if _, ok := b.extFrom[lower(d.Name)]; ok {
+			b.tableAttributes(d.Name, d.Attributes)
+		}
+	}
+}
+
+func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
+	from := b.attrFrom[lower(ext)]
+	attrs := b.curAttrs(ext)
 	for _, a := range append([]model.Attribute(nil), *attrs...) {
 		if _, ok := from[lower(a.Name)]; ok {
 			continue
@@ -180,6 +207,19 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 		}
 		b.add(AddAttribute{Extension: ext, Attribute: want, Before: before, After: b.snapshot(ext)}, hs...)
 	}
+}
+
+// cloneExt deep-copies an extension, so that a change keeps the state it
+// describes while the plan's current schema moves on.
+func cloneExt(e model.Extension) model.Extension {
+	e.Attributes = cloneAttrs(e.Attributes)
+	e.Unique = cloneItems(e.Unique)
+	return e
+}
+
+func cloneKey(k model.Key) model.Key {
+	k.Attributes = append([]string(nil), k.Attributes...)
+	return k
 }
 
 // strip returns a without position and rename instruction, with its own
@@ -254,7 +294,7 @@ func (b *builder) createExtensions() {
 		if b.curIdx != nil {
 			b.curIdx[lower(e.Name)] = len(b.cur.Extensions) - 1
 		}
-		b.add(CreateExtension{Extension: e, Table: b.snapshot(e.Name)})
+		b.add(CreateExtension{Extension: cloneExt(e), Table: b.snapshot(e.Name)})
 	}
 	b.cur.Sort()
 	b.curIdx = nil
@@ -275,7 +315,7 @@ func (b *builder) addUniques() {
 			if e.Type == model.MultiValued {
 				hs = b.duplicates(d.Name, item, true, fmt.Sprintf("unique %s(%s)", d.Name, strings.Join(item, ", ")))
 			}
-			b.add(AddUnique{Extension: d.Name, Item: item, Table: b.snapshot(d.Name)}, hs...)
+			b.add(AddUnique{Extension: d.Name, Item: append([]string(nil), item...), Table: b.snapshot(d.Name)}, hs...)
 		}
 	}
 }
@@ -322,9 +362,9 @@ func (b *builder) createKeys() {
 			b.add(CreateKey{Key: d}, check...)
 			continue
 		}
-		if old := b.cur.Keys[i]; old.Name != d.Name || sourceName(old) != sourceName(d) || strings.Join(old.Attributes, ",") != strings.Join(d.Attributes, ",") {
+		if old := cloneKey(b.cur.Keys[i]); old.Name != d.Name || sourceName(old) != sourceName(d) || strings.Join(old.Attributes, ",") != strings.Join(d.Attributes, ",") {
 			b.cur.Keys[i] = d
-			b.add(UpdateKey{From: old, To: d})
+			b.add(UpdateKey{From: old, To: cloneKey(d)})
 		}
 	}
 	b.cur.Sort()
@@ -373,15 +413,42 @@ func (b *builder) keyDuplicates(k model.Key) []Hazard {
 }
 
 // duplicates checks that the live values of attrs in ext's table hold no
-// duplicates (within a customer when perCustomer).
+// duplicates (within a customer when perCustomer). An attribute that this
+// plan adds holds its default in every existing row, so it cannot tell rows
+// apart: the check runs over the other attributes, or, when there are none,
+// any two rows (two records of a customer) collide. An added attribute
+// without a default is NULL, and NULLs never collide.
 func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what string) []Hazard {
-	cols, ok := b.liveColumns(ext, attrs)
+	live, ok := b.liveCol[lower(ext)]
 	if !ok {
-		return nil
+		return nil // a new table holds no rows
+	}
+	var cols []string
+	for _, a := range attrs {
+		if c, ok := live[lower(a)]; ok {
+			cols = append(cols, c)
+			continue
+		}
+		if at, _ := findAttr(*b.curAttrs(ext), a); at.Default == nil {
+			return nil
+		}
+	}
+	message := func(Finding) string { return duplicateMessage(what, perCustomer) }
+	if len(cols) == 0 {
+		return b.check(ext, func(table string) (Finding, error) {
+			if perCustomer {
+				return b.data.MultiRecord(b.ctx, table)
+			}
+			n, err := b.data.Rows(b.ctx, table)
+			if err != nil || n < 2 {
+				return Finding{}, err
+			}
+			return Finding{Rows: n, Groups: 1, Customers: n}, nil
+		}, message)
 	}
 	return b.check(ext, func(table string) (Finding, error) {
 		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
-	}, func(Finding) string { return duplicateMessage(what, perCustomer) })
+	}, message)
 }
 
 // liveColumns maps attribute names as the plan currently knows them to the
@@ -519,7 +586,11 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	if b.data == nil {
 		return h
 	}
-	table := b.liveTable[lower(e.Name)]
+	table, ok := b.liveTable[lower(e.Name)]
+	if !ok {
+		h.Rows, h.Values = 0, 0 // its table is gone already (drift)
+		return h
+	}
 	rows, err := b.rowsOf(table)
 	if err != nil {
 		return h

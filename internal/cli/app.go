@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 )
@@ -131,6 +132,18 @@ func dbFlag() *ucli.StringFlag {
 func noArgs(c *ucli.Context) error {
 	if c.Args().Present() {
 		return fmt.Errorf("%s takes no arguments, got %q; run 'ctxschema %s --help' for usage", c.Command.Name, c.Args().First(), c.Command.Name)
+	}
+	return nil
+}
+
+// flagsFirst refuses a flag that follows the command's arguments:
+// urfave/cli stops reading flags at the first argument, so in
+// "mode production --db X" the flag would be taken for an argument.
+func flagsFirst(c *ucli.Context, usage string) error {
+	for _, a := range c.Args().Slice() {
+		if strings.HasPrefix(a, "-") && a != "-" {
+			return fmt.Errorf("flag %q comes after the arguments; put flags first: %s", a, usage)
+		}
 	}
 	return nil
 }

@@ -44,10 +44,13 @@ func applyCommand(e *env) *ucli.Command {
 			dirFlag(), dbFlag(), verboseFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
-			&ucli.DurationFlag{Name: "lock-timeout", Value: 30 * time.Second, Usage: "how long to wait for another apply's lock"},
+			lockTimeoutFlag(),
 			&ucli.BoolFlag{Name: "progress", Usage: "show the progress of online index builds even when stderr is not a terminal"},
 		},
 		Action: func(c *ucli.Context) error {
+			if err := flagsFirst(c, "ctxschema apply [flags] [PLANFILE]"); err != nil {
+				return err
+			}
 			if c.NArg() > 1 {
 				return fmt.Errorf("apply takes at most one argument, the plan file; got %d", c.NArg())
 			}
@@ -75,12 +78,15 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
+	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
 	if saved != nil {
 		if what := saved.Fingerprint.Diff(p.Fingerprint); what != "" {
 			return &apply.StaleError{What: what}
 		}
+		if !sameChanges(saved.Plan, render.NewDocument(p, ro)) {
+			return &apply.StaleError{What: "the list of changes"}
+		}
 	}
-	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
 	ro.Refusal = refusalFor(p, opts.AllowDestructive)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
@@ -144,6 +150,10 @@ func applyInput(e *env, opts applyOptions) (*model.Schema, *planfile.File, error
 	return desired, saved, nil
 }
 
+func lockTimeoutFlag() *ucli.DurationFlag {
+	return &ucli.DurationFlag{Name: "lock-timeout", Value: 30 * time.Second, Usage: "how long to wait for another apply's lock"}
+}
+
 // errNotApproved is returned when the user did not confirm an apply.
 var errNotApproved = errors.New("apply cancelled: the answer was not 'yes'; nothing changed")
 
@@ -161,4 +171,19 @@ func confirm(e *env) error {
 		return errNotApproved
 	}
 	return nil
+}
+
+// sameChanges reports whether two plan documents hold the same changes, in
+// the same order, with the same SQL.
+func sameChanges(a, b render.Document) bool {
+	if len(a.Changes) != len(b.Changes) {
+		return false
+	}
+	for i := range a.Changes {
+		x, y := a.Changes[i], b.Changes[i]
+		if x.Action != y.Action || x.Object != y.Object || strings.Join(x.SQL, ";") != strings.Join(y.SQL, ";") || strings.Join(x.After, ";") != strings.Join(y.After, ";") {
+			return false
+		}
+	}
+	return true
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -16,18 +17,22 @@ func modeCommand(e *env) *ucli.Command {
 		Usage:     "show or switch the server mode (production refuses every schema change)",
 		ArgsUsage: "[production|maintenance]",
 		Description: "Without an argument, prints the database's server mode. With one, switches\n" +
-			"it and records the switch in the history. A new database is in maintenance.",
-		Flags: []ucli.Flag{dbFlag()},
+			"it and records the switch in the history. A switch waits for a running apply\n" +
+			"to finish (it takes the same lock). A new database is in maintenance.",
+		Flags: []ucli.Flag{dbFlag(), lockTimeoutFlag()},
 		Action: func(c *ucli.Context) error {
+			if err := flagsFirst(c, "ctxschema mode [flags] [production|maintenance]"); err != nil {
+				return err
+			}
 			if c.NArg() > 1 {
 				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
 			}
-			return runMode(c.Context, e, c.String("db"), c.Args().First())
+			return runMode(c.Context, e, c.String("db"), c.Args().First(), c.Duration("lock-timeout"))
 		},
 	}
 }
 
-func runMode(ctx context.Context, e *env, db, arg string) error {
+func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
 		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
@@ -45,7 +50,7 @@ func runMode(ctx context.Context, e *env, db, arg string) error {
 		fmt.Fprintln(e.stdout, st.Mode)
 		return nil
 	}
-	old, err := apply.SetMode(ctx, t, want)
+	old, err := apply.SetMode(ctx, t, want, lockTimeout)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/plan"
@@ -81,7 +82,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	if opts.Out != "" {
-		if err := savePlan(opts.Out, p, ro); err != nil {
+		if err := savePlan(opts.Out, p, res.Schema, ro); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "Saved the plan to %s; apply it with: ctxschema apply %s\n", opts.Out, opts.Out)
@@ -97,14 +98,14 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 
 // savePlan writes the plan file atomically: a crash never leaves half a
 // plan under the name.
-func savePlan(path string, p *plan.Plan, ro render.Options) error {
+func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Options) error {
 	ro.Format = render.JSON
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".ctxschema-plan-*")
 	if err != nil {
 		return fmt.Errorf("saving the plan: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := planfile.Write(tmp, p, render.NewDocument(p, ro), time.Now()); err != nil {
+	if err := planfile.Write(tmp, p, desired, render.NewDocument(p, ro), time.Now()); err != nil {
 		tmp.Close()
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}

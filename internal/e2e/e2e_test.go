@@ -360,3 +360,22 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 		t.Error("apply changed nothing once the lock was free")
 	}
 }
+
+// TestModeSwitchWaitsForApply: a switch to production takes the apply lock,
+// so it can never land between an apply's mode check and its commit.
+func TestModeSwitchWaitsForApply(t *testing.T) {
+	dir := t.TempDir()
+	path := prepared(t, dir, 1)
+	lock, err := sqlite.LockFile(context.Background(), path+".lock", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := ctx(t, "mode", "--db", "sqlite://"+path, "--lock-timeout", "500ms", "production")
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("mode production while the lock is held: exit %d, want 1 naming the holder:\n%s", code, out)
+	}
+	lock.Release()
+	if code, out := ctx(t, "mode", "--db", "sqlite://"+path, "production"); code != 0 || !strings.Contains(out, "production (was maintenance)") {
+		t.Fatalf("mode production: exit %d\n%s", code, out)
+	}
+}

@@ -296,6 +296,25 @@ func (s *Schema) Stripped() *Schema {
 	return c
 }
 
+// WithoutPositions returns a copy of s with every position cleared: what s
+// declares, renamed_from instructions included.
+func (s *Schema) WithoutPositions() *Schema {
+	c := s.Clone()
+	for i := range c.Profile {
+		c.Profile[i].Pos = Pos{}
+	}
+	for i := range c.Extensions {
+		c.Extensions[i].Pos = Pos{}
+		for j := range c.Extensions[i].Attributes {
+			c.Extensions[i].Attributes[j].Pos = Pos{}
+		}
+	}
+	for i := range c.Keys {
+		c.Keys[i].Pos = Pos{}
+	}
+	return c
+}
+
 func cloneAttributes(as []Attribute) []Attribute {
 	if as == nil {
 		return nil

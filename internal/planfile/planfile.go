@@ -14,10 +14,10 @@ import (
 	"io"
 	"time"
 
-	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/plan"
+	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // Kind marks a ctxschema plan file.
@@ -32,8 +32,9 @@ type File struct {
 	Kind          string           `json:"kind"`
 	CreatedAt     string           `json:"created_at"`
 	Fingerprint   plan.Fingerprint `json:"fingerprint"`
-	// Desired is the schema the plan reaches, in the catalog's encoding.
-	Desired json.RawMessage `json:"desired"`
+	// Desired is the schema the plan reaches, as schema-file YAML with its
+	// renamed_from instructions, so that a saved rename stays a rename.
+	Desired string          `json:"desired"`
 	Plan    render.Document `json:"plan"`
 	// Checksum is the SHA-256 of the file written with an empty checksum.
 	Checksum string `json:"checksum"`
@@ -43,20 +44,17 @@ type File struct {
 // whose content was edited after it was saved.
 var ErrNotPlan = errors.New("not a usable ctxschema plan file")
 
-// Write saves p, rendered as doc, to w.
-func Write(w io.Writer, p *plan.Plan, doc render.Document, now time.Time) error {
-	desired, err := catalog.Encode(p.Desired)
-	if err != nil {
-		return err
-	}
+// Write saves p, made for the schema desired and rendered as doc, to w.
+func Write(w io.Writer, p *plan.Plan, desired *model.Schema, doc render.Document, now time.Time) error {
 	f := File{
 		FormatVersion: FormatVersion,
 		Kind:          Kind,
 		CreatedAt:     now.UTC().Format(time.RFC3339),
 		Fingerprint:   p.Fingerprint,
-		Desired:       desired,
+		Desired:       string(schemas.Write(desired)),
 		Plan:          doc,
 	}
+	var err error
 	f.Checksum, err = f.sum()
 	if err != nil {
 		return err
@@ -106,9 +104,9 @@ func Read(r io.Reader) (*File, *model.Schema, error) {
 	if sum != f.Checksum {
 		return nil, nil, fmt.Errorf("%w: its checksum does not match its content, so it was edited after it was saved; plan again", ErrNotPlan)
 	}
-	s, err := catalog.Decode(f.Desired)
+	res, err := schemas.Parse(map[string][]byte{"desired.yaml": []byte(f.Desired)})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrNotPlan, err)
+		return nil, nil, fmt.Errorf("%w: its desired schema is invalid: %v", ErrNotPlan, err)
 	}
-	return &f, s, nil
+	return &f, res.Schema.WithoutPositions(), nil
 }

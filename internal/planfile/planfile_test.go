@@ -34,7 +34,7 @@ func TestRoundTrip(t *testing.T) {
 	p := sample()
 	var buf bytes.Buffer
 	doc := render.NewDocument(p, render.Options{Dialect: "sqlite", Database: "sqlite://x.db"})
-	if err := Write(&buf, p, doc, time.Unix(0, 0)); err != nil {
+	if err := Write(&buf, p, p.Desired, doc, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	f, desired, err := Read(bytes.NewReader(buf.Bytes()))
@@ -55,13 +55,13 @@ func TestRoundTrip(t *testing.T) {
 func TestRefused(t *testing.T) {
 	p := sample()
 	var buf bytes.Buffer
-	if err := Write(&buf, p, render.NewDocument(p, render.Options{}), time.Unix(0, 0)); err != nil {
+	if err := Write(&buf, p, p.Desired, render.NewDocument(p, render.Options{}), time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.String()
 	for name, text := range map[string]string{
 		"edited SQL":       strings.Replace(good, `ik_idfirst`, `ik_other`, 1),
-		"edited desired":   strings.Replace(good, `"FirstName"`, `"LastName"`, 1),
+		"edited desired":   strings.Replace(good, `name: FirstName`, `name: LastName`, 1),
 		"not json":         "hello",
 		"another document": `{"format_version": "1", "changes": []}`,
 		"other version":    strings.Replace(good, `"format_version": "1",`, `"format_version": "9",`, 1),

@@ -98,8 +98,12 @@ func rows(over map[string]int) map[string]int {
 }
 
 // Cases lists the conformance cases: one per kind of change, each over a
-// database holding rows.
+// database holding rows, then combined changes.
 func Cases() []Case {
+	return append(single(), combined()...)
+}
+
+func single() []Case {
 	return []Case{
 		{Name: "create from empty", From: &model.Schema{}, To: Base(),
 			Want: []string{"+ profile attribute FirstName", "+ profile attribute LastName", "+ profile attribute EmailAddress", "+ profile attribute Birthday", "+ profile attribute Score", "+ extension Address", "+ extension Phone", "+ extension Vip", "+ identification key idEmail", "+ identification key idName", "+ identification key idPhone"},

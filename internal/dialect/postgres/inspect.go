@@ -267,7 +267,12 @@ func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*live
 var (
 	// quotedConstant is a quoted literal with optional casts, as
 	// pg_get_expr writes constants: '-1'::integer, 'x'::character varying.
-	quotedConstant = regexp.MustCompile(`^(E?)'((?:[^'\\]|''|\\.)*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
+	// Only an E'...' literal has backslash escapes: in a plain '...' one
+	// (standard_conforming_strings is on since PostgreSQL 9.1, and
+	// pg_get_expr switches to E'...' when it is off) a backslash is a
+	// character like any other, so 'C:\' is the text C:\.
+	quotedConstant = regexp.MustCompile(`^'((?:[^']|'')*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
+	escapeConstant = regexp.MustCompile(`^E'((?:[^'\\]|''|\\.)*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
 	bareConstant   = regexp.MustCompile(`^(?:[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?|true|false)$`)
 	nullConstant   = regexp.MustCompile(`^NULL(?:::[a-z][a-z0-9 _(),]*)?$`)
 )
@@ -288,10 +293,9 @@ func normaliseDefault(expr, typ string) string {
 	}
 	var raw string
 	if m := quotedConstant.FindStringSubmatch(expr); m != nil {
-		raw = strings.ReplaceAll(m[2], "''", "'")
-		if m[1] == "E" {
-			raw = unescapeE(raw)
-		}
+		raw = strings.ReplaceAll(m[1], "''", "'")
+	} else if m := escapeConstant.FindStringSubmatch(expr); m != nil {
+		raw = unescapeE(m[1])
 	} else if bareConstant.MatchString(expr) {
 		raw = expr
 	} else {
@@ -311,12 +315,16 @@ func normaliseDefault(expr, typ string) string {
 	return literal(a.Type, canon)
 }
 
-// unescapeE reads the backslash escapes of an E'...' literal that
-// quoteLiteral and the server write: \\ and \'.
+// unescapeE reads the text between the quotes of an E'...' literal, with
+// the escapes that quoteLiteral and the server write: a backslash before
+// any character, and a doubled quote.
 func unescapeE(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
+		switch {
+		case s[i] == '\\' && i+1 < len(s):
+			i++
+		case s[i] == '\'' && i+1 < len(s) && s[i+1] == '\'':
 			i++
 		}
 		b.WriteByte(s[i])

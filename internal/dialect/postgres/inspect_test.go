@@ -147,6 +147,13 @@ func TestNormaliseDefault(t *testing.T) {
 		{`'555'::character varying`, "varchar(3)", `'555'`},
 		{`'O''B'::character varying`, "varchar(5)", `'O''B'`},
 		{`E'a\\b'::character varying`, "varchar(5)", `E'a\\b'`},
+		// A plain literal has no escapes: these hold a backslash.
+		{`'C:\'::character varying`, "varchar(255)", `E'C:\\'`},
+		{`'\'::character varying`, "varchar(5)", `E'\\'`},
+		{`'a\''b'::character varying`, "varchar(5)", `E'a\\''b'`},
+		{`E'C:\\'::character varying`, "varchar(255)", `E'C:\\'`},
+		{`E'a\\''b'::character varying`, "varchar(5)", `E'a\\''b'`},
+		{`E'a\'b'::character varying`, "varchar(5)", `'a''b'`},
 		{`''::character varying`, "varchar(5)", `''`},
 		{`NULL::character varying`, "varchar(5)", ``},
 		{`0`, "integer", `0`},

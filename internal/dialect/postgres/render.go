@@ -51,6 +51,16 @@ func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
 	case plan.AddAttribute:
 		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " ADD COLUMN " + columnDDL(c.Attribute))
 	case plan.DeleteAttribute:
+		// DROP COLUMN also drops the indexes and table constraints
+		// (CHECK, UNIQUE) that involve the column, those ctxschema did not
+		// create included: an index made by hand over the column, even one
+		// over other columns too, goes with it. This is the one place where
+		// an unmanaged object is touched; PostgreSQL cannot keep an index
+		// on a column that is gone, and the plan lists such an index as an
+		// unmanaged object of the table. (Objects outside the table that
+		// depend on the column, such as views, make the drop fail instead:
+		// no CASCADE.) The managed indexes over the column were dropped as
+		// their own changes before.
 		r.exec("ALTER TABLE " + quoteIdent(attributeTable(c.Extension)) + " DROP COLUMN " + quoteIdent(c.Attribute.Column()))
 	case plan.UpdateAttribute:
 		r.alterColumn(attributeTable(c.Extension), c.From, c.To)
@@ -92,11 +102,23 @@ func (r *renderer) exec(stmt string) { r.out.SQL = append(r.out.SQL, stmt) }
 
 // hasRows reports whether table may hold rows when the step runs: as the
 // plan measured it, or, when it did not, unless the plan creates the table.
+// The plan records counts under the names the tables end with: a table
+// that a later rename of its extension moves is looked up under its new
+// name.
 func (r *renderer) hasRows(table string) bool {
 	if r.p == nil {
 		return true
 	}
 	if n, ok := r.p.Rows[table]; ok {
+		return n > 0
+	}
+	final := table
+	for _, s := range r.p.Steps {
+		if c, ok := s.Change.(plan.RenameExtension); ok && model.ExtensionTable(c.From.Name) == final {
+			final = model.ExtensionTable(c.To.Name)
+		}
+	}
+	if n, ok := r.p.Rows[final]; ok {
 		return n > 0
 	}
 	for _, s := range r.p.Steps {
@@ -245,9 +267,15 @@ func (r *renderer) buildIndex(table string, ix tableIndex, fresh bool) {
 	r.exec(createIndex(table, ix, false))
 }
 
+// renameIndex renames a managed index to the name its new extension or
+// attribute name gives it. The index may be missing: dropped by hand (the
+// plan's repair builds it again, under its final name, at the end of the
+// plan) or never built (an online build that had not finished or failed).
+// IF EXISTS makes the rename a no-op then, instead of an error that would
+// roll back the whole apply.
 func (r *renderer) renameIndex(from, to string) {
 	if from != to {
-		r.exec("ALTER INDEX " + quoteIdent(from) + " RENAME TO " + quoteIdent(to))
+		r.exec("ALTER INDEX IF EXISTS " + quoteIdent(from) + " RENAME TO " + quoteIdent(to))
 	}
 }
 

@@ -107,8 +107,8 @@ func TestRender(t *testing.T) {
 			change: plan.RenameExtension{From: phone, To: renamedPhone, Before: table(s, "ext_phone")},
 			want: dialect.Rendered{SQL: []string{
 				`ALTER TABLE "ext_phone" RENAME TO "ext_telephone"`,
-				`ALTER INDEX "ux_phone_af659dae" RENAME TO "ux_telephone_af659dae"`,
-				`ALTER INDEX "ux_phone_6fbd64f5" RENAME TO "ux_telephone_6fbd64f5"`,
+				`ALTER INDEX IF EXISTS "ux_phone_af659dae" RENAME TO "ux_telephone_af659dae"`,
+				`ALTER INDEX IF EXISTS "ux_phone_6fbd64f5" RENAME TO "ux_telephone_6fbd64f5"`,
 			}},
 		},
 		{
@@ -191,7 +191,7 @@ func TestRender(t *testing.T) {
 			change: plan.RenameAttribute{Extension: "Phone", From: number, To: number2, Before: table(s, "ext_phone"), After: table(after, "ext_phone")},
 			want: dialect.Rendered{SQL: []string{
 				`ALTER TABLE "ext_phone" RENAME COLUMN "phonenumber" TO "number"`,
-				`ALTER INDEX "ux_phone_af659dae" RENAME TO "ux_phone_1bd670a0"`,
+				`ALTER INDEX IF EXISTS "ux_phone_af659dae" RENAME TO "ux_phone_1bd670a0"`,
 			}},
 		},
 		{

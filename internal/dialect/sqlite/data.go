@@ -21,7 +21,19 @@ func (d *Dialect) Data(q dialect.Querier) plan.Data { return data{q} }
 
 // data answers the planner's data checks, one query per call. Findings
 // carry counts and customer ids, never stored values.
+//
+// Every column is qualified by its table's alias ("t"."c"): SQLite reads an
+// unqualified double-quoted name that names no column as a string literal,
+// so a missing column would make count("c") count every row and "c" IS
+// NULL find none, silently. A qualified name that names no column is an
+// error ("no such column").
 type data struct{ q dialect.Querier }
+
+// col is column of the table aliased "t".
+func col(column string) string { return `"t".` + quoteIdent(column) }
+
+// from is the FROM clause over table aliased "t".
+func from(table string) string { return " FROM " + quoteIdent(table) + ` AS "t"` }
 
 var _ plan.Data = data{}
 
@@ -32,7 +44,7 @@ func (d data) Rows(ctx context.Context, table string) (int64, error) {
 
 // NonNull implements plan.Data.
 func (d data) NonNull(ctx context.Context, table, column string) (int64, error) {
-	return d.count(ctx, "SELECT count("+quoteIdent(column)+") FROM "+quoteIdent(table), "counting the values of %q", table+"."+column)
+	return d.count(ctx, "SELECT count("+col(column)+")"+from(table), "counting the values of %q", table+"."+column)
 }
 
 func (d data) count(ctx context.Context, query, what, name string) (int64, error) {
@@ -45,26 +57,26 @@ func (d data) count(ctx context.Context, query, what, name string) (int64, error
 
 // Nulls implements plan.Data.
 func (d data) Nulls(ctx context.Context, table, column string) (plan.Finding, error) {
-	return d.find(ctx, table, quoteIdent(column)+" IS NULL", "finding NULLs in %q", table+"."+column)
+	return d.find(ctx, table, col(column)+" IS NULL", "finding NULLs in %q", table+"."+column)
 }
 
 // TooLong implements plan.Data. length() counts characters, as the CHECK
 // constraint that enforces a string's length does.
 func (d data) TooLong(ctx context.Context, table, column string, max int) (plan.Finding, error) {
-	return d.find(ctx, table, "length("+quoteIdent(column)+") > "+strconv.Itoa(max), "finding values longer than "+strconv.Itoa(max)+" in %q", table+"."+column)
+	return d.find(ctx, table, "length("+col(column)+") > "+strconv.Itoa(max), "finding values longer than "+strconv.Itoa(max)+" in %q", table+"."+column)
 }
 
 // Unconvertible implements plan.Data with the same predicate the rebuild
 // converts by (see convertible for what it cannot tell).
 func (d data) Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (plan.Finding, error) {
-	c := quoteIdent(column)
+	c := col(column)
 	return d.find(ctx, table, c+" IS NOT NULL AND NOT "+convertible(c, from, to), "finding values of %q that do not convert to "+string(to.Type), table+"."+column)
 }
 
 // MultiRecord implements plan.Data. Groups counts the customers.
 func (d data) MultiRecord(ctx context.Context, table string) (plan.Finding, error) {
 	cid := quoteIdent(model.CustomerIDColumn)
-	f, err := d.find(ctx, table, cid+" IN (SELECT "+cid+" FROM "+quoteIdent(table)+" GROUP BY "+cid+" HAVING count(*) > 1)", "finding customers with several records in %q", table)
+	f, err := d.find(ctx, table, col(model.CustomerIDColumn)+` IN (SELECT "m".`+cid+" FROM "+quoteIdent(table)+` AS "m" GROUP BY 1 HAVING count(*) > 1)`, "finding customers with several records in %q", table)
 	f.Groups = f.Customers
 	return f, err
 }
@@ -79,17 +91,17 @@ func (d data) Duplicates(ctx context.Context, table string, columns []string, pe
 	var sel, notNull, join []string
 	for i, k := range keys {
 		alias := "k" + strconv.Itoa(i)
-		sel = append(sel, quoteIdent(k)+" AS "+alias)
-		notNull = append(notNull, quoteIdent(k)+" IS NOT NULL")
-		join = append(join, "t."+quoteIdent(k)+" = g."+alias)
+		sel = append(sel, col(k)+" AS "+alias)
+		notNull = append(notNull, col(k)+" IS NOT NULL")
+		join = append(join, col(k)+" = g."+alias)
 	}
 	group := make([]string, len(keys))
 	for i := range keys {
 		group[i] = "k" + strconv.Itoa(i)
 	}
-	query := "WITH g AS (SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(table) +
+	query := "WITH g AS (SELECT " + strings.Join(sel, ", ") + from(table) +
 		" WHERE " + strings.Join(notNull, " AND ") + " GROUP BY " + strings.Join(group, ", ") + " HAVING count(*) > 1)," +
-		" bad AS (SELECT t." + quoteIdent(model.CustomerIDColumn) + " AS c FROM " + quoteIdent(table) + " AS t JOIN g ON " + strings.Join(join, " AND ") + ")" +
+		" bad AS (SELECT " + col(model.CustomerIDColumn) + " AS c" + from(table) + " JOIN g ON " + strings.Join(join, " AND ") + ")" +
 		" SELECT (SELECT count(*) FROM g), " + summary
 	f, err := d.scan(ctx, query, true)
 	if err != nil {
@@ -104,7 +116,7 @@ const summary = `(SELECT count(*) FROM bad), (SELECT count(DISTINCT c) FROM bad)
  (SELECT json_group_array(c) FROM (SELECT DISTINCT CAST(c AS TEXT) AS c FROM bad ORDER BY 1 LIMIT 5))`
 
 func (d data) find(ctx context.Context, table, where, what, name string) (plan.Finding, error) {
-	query := "WITH bad AS (SELECT " + quoteIdent(model.CustomerIDColumn) + " AS c FROM " + quoteIdent(table) + " WHERE " + where + ") SELECT " + summary
+	query := "WITH bad AS (SELECT " + col(model.CustomerIDColumn) + " AS c" + from(table) + " WHERE " + where + ") SELECT " + summary
 	f, err := d.scan(ctx, query, false)
 	if err != nil {
 		return f, fmt.Errorf(what+": %w", name, err)

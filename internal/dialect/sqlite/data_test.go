@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -157,5 +158,34 @@ func TestDataChecks(t *testing.T) {
 
 	if _, err := d.Rows(ctx, "missing"); err == nil {
 		t.Errorf("Rows of a missing table: no error")
+	}
+}
+
+// TestDataMissingColumn checks that a check on a column the table does not
+// have fails: SQLite would read an unqualified "missing" as a string.
+func TestDataMissingColumn(t *testing.T) {
+	db, _ := setup(t)
+	ctx := context.Background()
+	mustExec(t, db, `INSERT INTO profile (customer_id, emailaddress) VALUES ('c7', 'a'), ('c8', 'b')`)
+	d := New().Data(db)
+	str := model.Attribute{Type: model.String, Length: 3}
+	checks := map[string]func() error{
+		"NonNull": func() error { _, err := d.NonNull(ctx, "profile", "missing"); return err },
+		"Nulls":   func() error { _, err := d.Nulls(ctx, "profile", "missing"); return err },
+		"TooLong": func() error { _, err := d.TooLong(ctx, "profile", "missing", 3); return err },
+		"Unconvertible": func() error {
+			_, err := d.Unconvertible(ctx, "profile", "missing", str, model.Attribute{Type: model.Integer})
+			return err
+		},
+		"Duplicates": func() error { _, err := d.Duplicates(ctx, "profile", []string{"missing"}, false); return err },
+		"Duplicates per customer": func() error {
+			_, err := d.Duplicates(ctx, "profile", []string{"emailaddress", "missing"}, true)
+			return err
+		},
+	}
+	for name, run := range checks {
+		if err := run(); err == nil || !strings.Contains(err.Error(), "no such column") {
+			t.Errorf("%s of a missing column: error %v, want no such column", name, err)
+		}
 	}
 }

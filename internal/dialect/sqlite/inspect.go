@@ -23,22 +23,30 @@ import (
 const (
 	userTables = `m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'`
 
+	// pragma_table_xinfo, unlike pragma_table_info, lists generated
+	// columns (hidden 2 for VIRTUAL, 3 for STORED); hidden 1 marks the
+	// hidden columns of virtual tables, which are left out.
 	columnsQuery = `SELECT m.name, coalesce(m.sql, ''), p.name, p.type, p."notnull", p.dflt_value, p.pk
-FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p
-WHERE ` + userTables + `
+FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
+WHERE ` + userTables + ` AND p.hidden <> 1
 ORDER BY m.name, p.cid`
 
 	// origin 'c' keeps the indexes made by CREATE INDEX and leaves out the
 	// automatic ones behind PRIMARY KEY and UNIQUE constraints; key = 1
 	// keeps the indexed columns and leaves out the rowid that
-	// pragma_index_xinfo appends.
-	indexesQuery = `SELECT m.name, il.name, il."unique", il.partial, coalesce(i.sql, ''), x.cid, coalesce(x.name, ''), x."desc", coalesce(x.coll, '')
+	// pragma_index_xinfo appends. The triggers of the tables follow, one
+	// row each with their SQL, so that the count of queries stays fixed.
+	indexesQuery = `SELECT 'index', m.name, il.name, il."unique", il.partial, coalesce(i.sql, ''), x.cid, coalesce(x.name, ''), x."desc", coalesce(x.coll, ''), x.seqno
 FROM sqlite_master AS m
 JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_xinfo(il.name) AS x
 LEFT JOIN sqlite_master AS i ON i.type = 'index' AND i.name = il.name
 WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\' AND il.origin = 'c' AND x.key = 1
-ORDER BY m.name, il.name, x.seqno`
+UNION ALL
+SELECT 'trigger', m.tbl_name, m.name, 0, 0, coalesce(m.sql, ''), 0, '', 0, '', 0
+FROM sqlite_master AS m
+WHERE m.type = 'trigger' AND m.tbl_name NOT LIKE 'cs\_%' ESCAPE '\'
+ORDER BY 2, 1, 3, 11`
 
 	foreignKeysQuery = `SELECT m.name, f."from", f."table", coalesce(f."to", ''), f.on_delete, f.on_update
 FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f
@@ -47,8 +55,8 @@ ORDER BY m.name, f.id, f.seq`
 )
 
 // Inspect implements dialect.Dialect in six queries whatever the number of
-// tables: columns, indexes, foreign keys, whether a schema was recorded,
-// and the catalog's mode and schema.
+// tables: columns, indexes and triggers, foreign keys, whether a schema was
+// recorded, and the catalog's mode and schema.
 //
 // State.New is true when no schema has been recorded yet (no cs_ tables, or
 // cs_schema still empty); its Catalog is then empty, its Mode the recorded
@@ -81,13 +89,24 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 			st.Expected = d.Expected(s)
 		}
 	}
+	// The columns of a managed table that the catalog does not declare
+	// are described as the CREATE TABLE statement writes them, so that a
+	// rebuild of the table carries them over exactly (see rebuild).
+	managed := map[string]map[string]bool{}
+	for _, t := range st.Expected.Tables {
+		cols := map[string]bool{}
+		for _, c := range t.Columns {
+			cols[c.Name] = true
+		}
+		managed[t.Name] = cols
+	}
 	names := make([]string, 0, len(tables))
 	for n := range tables {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		st.Physical.Tables = append(st.Physical.Tables, tables[n].physical())
+		st.Physical.Tables = append(st.Physical.Tables, tables[n].physical(managed[n]))
 	}
 	return st, nil
 }
@@ -97,8 +116,27 @@ type liveTable struct {
 	name    string
 	order   []string
 	columns map[string]*columnInfo
-	indexes map[string]*liveIndex
+	// raw holds the columns' definitions as the CREATE TABLE statement
+	// writes them (after the name).
+	raw      map[string]string
+	indexes  map[string]*liveIndex
+	triggers []liveTrigger
 }
+
+// liveTrigger is a trigger on a table: its name and its CREATE TRIGGER
+// statement as sqlite_master holds it.
+type liveTrigger struct {
+	name, sql string
+}
+
+// triggerSuffix marks a trigger among the indexes of a table. The plan has
+// no place for triggers, yet a rebuild must create them again (DROP TABLE
+// drops them): Inspect lists each trigger as an index named "<name>
+// (trigger)" whose Definition is its CREATE TRIGGER statement, so that it
+// reaches the plan as an unmanaged object of its table and the rebuild
+// finds its SQL there. The suffix keeps it apart from an index of the same
+// name (triggers have names of their own).
+const triggerSuffix = " (trigger)"
 
 type liveIndex struct {
 	unique bool
@@ -106,14 +144,24 @@ type liveIndex struct {
 	where  string
 }
 
-func (t *liveTable) physical() plan.PhysicalTable {
+// physical is the table as the plan sees it. managed lists the columns the
+// catalog declares (nil for a table it does not know): the others are
+// described by their definition as written, not normalised.
+func (t *liveTable) physical(managed map[string]bool) plan.PhysicalTable {
 	pt := plan.PhysicalTable{Name: t.name}
 	for _, c := range t.order {
-		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c, Definition: t.columns[c].definition()})
+		def := t.columns[c].definition()
+		if raw, ok := t.raw[c]; ok && managed != nil && !managed[c] {
+			def = raw
+		}
+		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c, Definition: def})
 	}
 	sort.Slice(pt.Columns, func(i, j int) bool { return pt.Columns[i].Name < pt.Columns[j].Name })
 	for name, ix := range t.indexes {
 		pt.Indexes = append(pt.Indexes, plan.PhysicalIndex{Name: name, Definition: indexDefinition(ix.unique, ix.cols, ix.where), Valid: true})
+	}
+	for _, tr := range t.triggers {
+		pt.Indexes = append(pt.Indexes, plan.PhysicalIndex{Name: tr.name + triggerSuffix, Definition: tr.sql, Valid: true})
 	}
 	sort.Slice(pt.Indexes, func(i, j int) bool { return pt.Indexes[i].Name < pt.Indexes[j].Name })
 	return pt
@@ -146,7 +194,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		}
 		t := tables[table]
 		if t == nil {
-			t = &liveTable{name: table, columns: map[string]*columnInfo{}, indexes: map[string]*liveIndex{}}
+			t = &liveTable{name: table, columns: map[string]*columnInfo{}, raw: map[string]string{}, indexes: map[string]*liveIndex{}}
 			tables[table] = t
 			parsed[table] = parseCreateTable(createSQL)
 		}
@@ -155,7 +203,8 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 			ci.Default = normDefault(dflt.String)
 		}
 		if cc := parsed[table][name]; cc != nil {
-			ci.Checks, ci.Collate, ci.Unique = cc.Checks, cc.Collate, cc.Unique
+			ci.Checks, ci.Collate, ci.Unique, ci.Generated = cc.Checks, cc.Collate, cc.Unique, cc.Generated
+			t.raw[name] = cc.Raw
 		}
 		t.order = append(t.order, name)
 		t.columns[name] = ci
@@ -174,9 +223,9 @@ func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*live
 	defer rows.Close()
 	tails := map[string][]string{}
 	for rows.Next() {
-		var table, name, indexSQL, col, coll string
-		var unique, partial, cid, desc int
-		if err := rows.Scan(&table, &name, &unique, &partial, &indexSQL, &cid, &col, &desc, &coll); err != nil {
+		var kind, table, name, indexSQL, col, coll string
+		var unique, partial, cid, desc, seqno int
+		if err := rows.Scan(&kind, &table, &name, &unique, &partial, &indexSQL, &cid, &col, &desc, &coll, &seqno); err != nil {
 			return fmt.Errorf("inspecting indexes: %w", err)
 		}
 		t := tables[strings.ToLower(table)]
@@ -184,6 +233,10 @@ func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*live
 			continue
 		}
 		name = strings.ToLower(name)
+		if kind == "trigger" {
+			t.triggers = append(t.triggers, liveTrigger{name: name, sql: indexSQL})
+			continue
+		}
 		ix := t.indexes[name]
 		if ix == nil {
 			ix = &liveIndex{unique: unique != 0}

@@ -25,6 +25,9 @@ const (
 type token struct {
 	kind tokenKind
 	text string // identifiers unquoted; everything else as written
+	// pos and end locate the token in the text it was read from, so that
+	// a part of a statement can be copied as written.
+	pos, end int
 }
 
 // tokenize splits SQL text into tokens, dropping whitespace and comments.
@@ -33,7 +36,7 @@ type token struct {
 func tokenize(s string) []token {
 	out := make([]token, 0, len(s)/4)
 	for i := 0; i < len(s); {
-		c := s[i]
+		c, start, n := s[i], i, len(out)
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
 			i++
@@ -50,22 +53,22 @@ func tokenize(s string) []token {
 			}
 		case (c == 'x' || c == 'X') && i+1 < len(s) && s[i+1] == '\'':
 			j := quoted(s, i+1, '\'')
-			out = append(out, token{tokBlob, "X" + s[i+1:j]})
+			out = append(out, token{kind: tokBlob, text: "X" + s[i+1:j]})
 			i = j
 		case c == '\'':
 			j := quoted(s, i, '\'')
-			out = append(out, token{tokString, s[i:j]})
+			out = append(out, token{kind: tokString, text: s[i:j]})
 			i = j
 		case c == '"' || c == '`':
 			j := quoted(s, i, c)
-			out = append(out, token{tokIdent, unquote(s[i:j], c)})
+			out = append(out, token{kind: tokIdent, text: unquote(s[i:j], c)})
 			i = j
 		case c == '[':
 			j := strings.IndexByte(s[i:], ']')
 			if j < 0 {
 				j = len(s) - i - 1
 			}
-			out = append(out, token{tokIdent, s[i+1 : i+j]})
+			out = append(out, token{kind: tokIdent, text: s[i+1 : i+j]})
 			i += j + 1
 		case isDigit(c) || c == '.' && i+1 < len(s) && isDigit(s[i+1]):
 			j := i
@@ -73,22 +76,25 @@ func tokenize(s string) []token {
 				(s[j] == '+' || s[j] == '-') && (s[j-1] == 'e' || s[j-1] == 'E')) {
 				j++
 			}
-			out = append(out, token{tokNumber, s[i:j]})
+			out = append(out, token{kind: tokNumber, text: s[i:j]})
 			i = j
 		case isWordByte(c) || c >= 0x80:
 			j := i
 			for j < len(s) && (isWordByte(s[j]) || s[j] == '$' || s[j] >= 0x80) {
 				j++
 			}
-			out = append(out, token{tokWord, s[i:j]})
+			out = append(out, token{kind: tokWord, text: s[i:j]})
 			i = j
 		default:
 			j := i + 1
 			if j < len(s) && strings.Contains("<>=!|", string(c)) && strings.Contains("<>=|", string(s[j])) {
 				j++
 			}
-			out = append(out, token{tokPunct, s[i:j]})
+			out = append(out, token{kind: tokPunct, text: s[i:j]})
 			i = j
+		}
+		if len(out) > n {
+			out[n].pos, out[n].end = start, i
 		}
 	}
 	return out
@@ -196,6 +202,13 @@ type columnConstraints struct {
 	Checks  []string // canonical CHECK expressions, in order
 	Collate string   // upper-cased collation, "" for the default
 	Unique  bool
+	// Generated is the canonical GENERATED ALWAYS AS (...) VIRTUAL or
+	// STORED clause of a generated column, "" for a stored one.
+	Generated string
+	// Raw is the column's definition after its name as the statement
+	// writes it (type and constraints): what a rebuild that carries the
+	// column over must write again.
+	Raw string
 }
 
 // parseCreateTable reads the column constraints of a CREATE TABLE
@@ -233,6 +246,12 @@ func parseCreateTable(sql string) map[string]*columnConstraints {
 		}
 		cc := &columnConstraints{}
 		out[strings.ToLower(first.text)] = cc
+		if len(def) > 1 {
+			cc.Raw = sql[def[1].pos:def[len(def)-1].end]
+		}
+		if expr, kind, ok := generated(def); ok {
+			cc.Generated = "GENERATED ALWAYS AS (" + canonExpr(expr) + ") " + kind
+		}
 		for _, chk := range checks(def) {
 			cc.Checks = append(cc.Checks, canonExpr(chk))
 		}
@@ -292,6 +311,33 @@ func checks(def []token) [][]token {
 		}
 	}
 	return out
+}
+
+// generated finds the expression of a generated column's definition,
+// [GENERATED ALWAYS] AS (expr) [VIRTUAL | STORED], and its kind (VIRTUAL
+// when unsaid). Only a generated column has AS outside parentheses.
+func generated(def []token) (expr []token, kind string, ok bool) {
+	depth := 0
+	for i, t := range def {
+		switch {
+		case t.punct("("):
+			depth++
+		case t.punct(")"):
+			depth--
+		case depth == 0 && t.is("AS") && i+1 < len(def) && def[i+1].punct("("):
+			n := 0
+			for _, part := range splitTop(def[i+2:]) {
+				n += len(part) + 1
+			}
+			n = min(n, len(def)-i-1) // an unclosed parenthesis
+			expr, kind = def[i+2:i+1+n], "VIRTUAL"
+			if j := i + 2 + n; j < len(def) && def[j].is("STORED") {
+				kind = "STORED"
+			}
+			return expr, kind, true
+		}
+	}
+	return nil, "", false
 }
 
 // singleColumn returns the only identifier an expression names, if it names

@@ -19,11 +19,14 @@ const rebuildSuffix = "__ctxschema_new"
 // default, NOT NULL or CHECK only by rebuilding the table, so those changes
 // render the rebuild (see rebuild) and report Blocking when the table may
 // hold rows. Everything runs inside the apply's transaction; nothing runs
-// after it. Render reads p only for row counts (p.Rows) and the unmanaged
-// columns and indexes a rebuild must carry over (p.Unmanaged); p may be nil.
+// after it. Render reads p only for row counts (p.Rows), the unmanaged
+// columns, indexes and triggers a rebuild must carry over (p.Unmanaged) and
+// the renames of the steps before step (p.Steps), under whose names it
+// finds those of a renamed table; p may be nil.
 func (d *Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
-	r := &renderer{p: p}
-	if err := r.render(deref(step.Change)); err != nil {
+	ch := deref(step.Change)
+	r := &renderer{p: p, change: ch}
+	if err := r.render(ch); err != nil {
 		return dialect.Rendered{}, err
 	}
 	return dialect.Rendered{SQL: r.sql, Blocking: r.blocking}, nil
@@ -40,9 +43,14 @@ func deref(c plan.Change) plan.Change {
 }
 
 type renderer struct {
-	p        *plan.Plan
-	sql      []string
-	blocking bool
+	p      *plan.Plan
+	change plan.Change
+	// earlier holds the steps of p before change once looked (p.Steps
+	// searched for change) and found.
+	earlier       []plan.Step
+	looked, found bool
+	sql           []string
+	blocking      bool
 	// extra holds the unexpected columns and indexes a RepairTable lists,
 	// which a rebuild carries over like those of p.Unmanaged.
 	extra []plan.Drift
@@ -99,7 +107,7 @@ func (r *renderer) render(ch plan.Change) error {
 		}
 		var conv map[string]string
 		if c.From.Type != c.To.Type {
-			conv = map[string]string{c.To.Column(): convert(quoteIdent(c.From.Column()), c.From, c.To)}
+			conv = map[string]string{c.To.Column(): convert(qualified(c.After.Name, c.From.Column()), c.From, c.To)}
 		}
 		r.rebuild(c.Before, c.After, conv)
 	case plan.RenameAttribute:
@@ -111,25 +119,25 @@ func (r *renderer) render(ch plan.Change) error {
 		r.syncUnique(c.Before, c.After)
 	case plan.AddUnique:
 		if ix, ok := uniqueIndex(c.Table, c.Extension, c.Item); ok {
-			r.add(ix.create(true))
+			r.add(ix.create())
 		}
 	case plan.DeleteUnique:
 		if ix, ok := uniqueIndex(c.Table, c.Extension, c.Item); ok {
 			r.add(dropIndex(ix.name))
 		}
 	case plan.CreateKey:
-		r.add(keyIndex(c.Key).create(true))
+		r.add(keyIndex(c.Key).create())
 	case plan.DeleteKey:
 		r.add(dropIndex(c.Key.Index()))
 	case plan.ReplaceKey:
-		r.add(dropIndex(c.From.Index()), keyIndex(c.To).create(false))
+		r.add(dropIndex(c.From.Index()), keyIndex(c.To).create())
 	case plan.UpdateKey:
 		from, to := keyIndex(c.From), keyIndex(c.To)
 		if from.definition() != to.definition() || from.name != to.name || from.table != to.table {
-			r.add(dropIndex(from.name), to.create(false))
+			r.add(dropIndex(from.name), to.create())
 		}
 	case plan.RepairTable:
-		r.repair(c.Table, c.Drift)
+		return r.repair(c.Table, c.Drift)
 	default:
 		return fmt.Errorf("sqlite: cannot render a change of type %T", ch)
 	}
@@ -199,9 +207,14 @@ func uniqueIndex(t model.Table, ext string, item []string) (index, bool) {
 func (r *renderer) createTable(t model.Table) {
 	r.add(createTableSQL(t.Name, columnsOf(t), nil))
 	for _, ix := range indexesOf(t) {
-		r.add(ix.create(false))
+		r.add(ix.create())
 	}
 }
+
+// qualified is column of table, as a SELECT names it: qualified, so that a
+// column the table lacks is an error, not a string literal (SQLite's
+// fallback for a double-quoted name that names no column).
+func qualified(table, column string) string { return quoteIdent(table) + "." + quoteIdent(column) }
 
 func createTableSQL(name string, cols []column, extra []plan.Drift) string {
 	defs := make([]string, 0, len(cols)+len(extra))
@@ -209,7 +222,7 @@ func createTableSQL(name string, cols []column, extra []plan.Drift) string {
 		defs = append(defs, c.sql())
 	}
 	for _, x := range extra {
-		defs = append(defs, quoteIdent(x.Name)+" "+x.Got)
+		defs = append(defs, strings.TrimSpace(quoteIdent(x.Name)+" "+x.Got))
 	}
 	return "CREATE TABLE " + quoteIdent(name) + " (" + strings.Join(defs, ", ") + ")"
 }
@@ -225,7 +238,7 @@ func (r *renderer) syncUnique(before, after model.Table) {
 	}
 	for _, name := range sortedKeys(cur) {
 		if _, ok := old[name]; !ok {
-			r.add(index{name: name, table: after.Name, unique: true, columns: uniqueColumns(cur[name])}.create(false))
+			r.add(index{name: name, table: after.Name, unique: true, columns: uniqueColumns(cur[name])}.create())
 		}
 	}
 }
@@ -257,7 +270,10 @@ func sameColumns(a, b model.Table) bool {
 // dropColumn drops a column with ALTER TABLE DROP COLUMN, which refuses
 // while an index covers the column: the managed indexes that cover it are
 // dropped first (the planner also drops them as their own changes, hence IF
-// EXISTS). DROP COLUMN rewrites every row to remove the value.
+// EXISTS). DROP COLUMN rewrites every row to remove the value. It also
+// refuses while an object ctxschema did not create uses the column (an
+// index, a generated column, a trigger, a view, a CHECK of another column):
+// the apply then fails and rolls back, leaving that object untouched.
 func (r *renderer) dropColumn(before, after model.Table, col string) {
 	for _, ix := range indexesOf(before) {
 		for _, c := range ix.columns {
@@ -299,10 +315,15 @@ func (r *renderer) block(table string) {
 // the package comment), so step 3 cascades nothing, and step 2 copies every
 // customer_id, so every reference holds again after step 4.
 //
-// Columns and indexes that ctxschema did not create (p.Unmanaged) are
-// carried over from their inspected definitions, which are valid SQL.
-// Triggers on the table are lost with it (the plan does not record them);
-// views on it keep working.
+// Columns, indexes and triggers that ctxschema did not create (listed in
+// p.Unmanaged, see Inspect) are carried over: columns with their
+// definitions as the CREATE TABLE statement wrote them (generated columns
+// included, which compute their values again and are not copied),
+// indexes from their inspected definitions, triggers from their CREATE
+// TRIGGER statements, run once the table has its name again. Views on the
+// table keep working. Table constraints made by hand (CHECK, UNIQUE,
+// FOREIGN KEY clauses after the columns) are not carried over: ctxschema
+// never writes them and the plan does not record them.
 func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 	name := after.Name
 	tmp := name + rebuildSuffix
@@ -311,17 +332,19 @@ func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 	for _, c := range columnsOf(before) {
 		have[c.name] = true
 	}
-	extraCols, extraIdx := r.unmanaged(name)
+	extraCols, extraIdx, triggers := r.unmanaged(name)
 	var into, from []string
 	for _, c := range cols {
 		if e, ok := conv[c.name]; ok {
 			into, from = append(into, quoteIdent(c.name)), append(from, e)
 		} else if have[c.name] {
-			into, from = append(into, quoteIdent(c.name)), append(from, quoteIdent(c.name))
+			into, from = append(into, quoteIdent(c.name)), append(from, qualified(name, c.name))
 		}
 	}
 	for _, x := range extraCols {
-		into, from = append(into, quoteIdent(x.Name)), append(from, quoteIdent(x.Name))
+		if _, _, gen := generated(tokenize(x.Got)); !gen {
+			into, from = append(into, quoteIdent(x.Name)), append(from, qualified(name, x.Name))
+		}
 	}
 	r.add(createTableSQL(tmp, cols, extraCols))
 	if len(into) > 0 {
@@ -337,7 +360,7 @@ func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 	r.add("ALTER TABLE " + quoteIdent(tmp) + " RENAME TO " + quoteIdent(name))
 	r.add("PRAGMA legacy_alter_table = OFF")
 	for _, ix := range indexesOf(after) {
-		r.add(ix.create(false))
+		r.add(ix.create())
 	}
 	for _, x := range extraIdx {
 		def, unique := strings.CutPrefix(x.Got, "UNIQUE ")
@@ -347,52 +370,149 @@ func (r *renderer) rebuild(before, after model.Table, conv map[string]string) {
 		}
 		r.add(kw + quoteIdent(x.Name) + " ON " + quoteIdent(name) + " " + def)
 	}
+	for _, x := range triggers {
+		r.add(x.Got)
+	}
 	r.block(name)
 }
 
-// unmanaged returns the columns and indexes of table that the plan lists as
-// not created by ctxschema, in name order.
-func (r *renderer) unmanaged(table string) (cols, idx []plan.Drift) {
+// unmanaged returns the columns, indexes and triggers of table that the
+// plan lists as not created by ctxschema, in name order. The plan lists
+// them under the names the tables had when it was made: those of a table
+// that an earlier step renamed to table count, with the trigger statements
+// rewritten for the new name (as SQLite rewrote them on the rename), and
+// those of a table an earlier step deleted do not.
+func (r *renderer) unmanaged(table string) (cols, idx, triggers []plan.Drift) {
 	all := r.extra
 	if r.p != nil {
-		all = append(all, r.p.Unmanaged...)
+		for _, d := range r.p.Unmanaged {
+			if live := d.Table; r.renamed(live) == table {
+				if d.Table = table; d.Kind == plan.ExtraIndex && isTrigger(d.Got) && live != table {
+					d.Got = renameTableIn(d.Got, live, table)
+				}
+				all = append(all, d)
+			}
+		}
 	}
 	seen := map[plan.DriftKind]map[string]bool{plan.ExtraColumn: {}, plan.ExtraIndex: {}}
 	for _, d := range all {
-		if d.Table != table || d.Got == "" || d.Name == "" || seen[d.Kind] == nil || seen[d.Kind][d.Name] {
+		if d.Table != table || d.Name == "" || seen[d.Kind] == nil || seen[d.Kind][d.Name] {
+			continue
+		}
+		// A column may be just a name (no type, no constraint); an index
+		// or trigger always has a definition.
+		if d.Got == "" && d.Kind != plan.ExtraColumn {
 			continue
 		}
 		seen[d.Kind][d.Name] = true
-		switch d.Kind {
-		case plan.ExtraColumn:
+		switch {
+		case d.Kind == plan.ExtraColumn:
 			cols = append(cols, d)
-		case plan.ExtraIndex:
+		case isTrigger(d.Got):
+			triggers = append(triggers, d)
+		default:
 			idx = append(idx, d)
 		}
 	}
 	sort.Slice(cols, func(i, j int) bool { return cols[i].Name < cols[j].Name })
 	sort.Slice(idx, func(i, j int) bool { return idx[i].Name < idx[j].Name })
-	return cols, idx
+	sort.Slice(triggers, func(i, j int) bool { return triggers[i].Name < triggers[j].Name })
+	return cols, idx, triggers
+}
+
+// renamed is the name that the table called live when the plan was made
+// has when the rendered step runs: live renamed by the RenameExtension
+// steps before it, or "" when a DeleteExtension before it dropped the
+// table. Without the step's position (p does not hold it), live.
+func (r *renderer) renamed(live string) string {
+	if r.p == nil {
+		return live
+	}
+	if !r.looked {
+		// Searched once, and only by a rebuild on a plan that lists
+		// unmanaged objects.
+		r.looked = true
+		for i, s := range r.p.Steps {
+			if reflect.DeepEqual(deref(s.Change), r.change) {
+				r.earlier, r.found = r.p.Steps[:i], true
+				break
+			}
+		}
+	}
+	if !r.found {
+		return live
+	}
+	name := live
+	for _, s := range r.earlier {
+		switch c := deref(s.Change).(type) {
+		case plan.RenameExtension:
+			if before, after := extTable(c.Before, c.From), extTable(c.After, c.To); before.Name == name {
+				name = after.Name
+			}
+		case plan.DeleteExtension:
+			if extTable(c.Table, c.Extension).Name == name {
+				return ""
+			}
+		}
+	}
+	return name
+}
+
+// isTrigger reports whether an unmanaged index's definition is a trigger's
+// CREATE TRIGGER statement (see triggerSuffix).
+func isTrigger(def string) bool {
+	ts := tokenize(def)
+	return len(ts) >= 2 && ts[0].is("CREATE") && (ts[1].is("TRIGGER") || len(ts) >= 3 && (ts[1].is("TEMP") || ts[1].is("TEMPORARY")) && ts[2].is("TRIGGER"))
+}
+
+// renameTableIn rewrites a CREATE TRIGGER statement on table from for the
+// table's new name to: every name from, from the ON clause on (the
+// trigger's own name comes before it), becomes to.
+func renameTableIn(stmt, from, to string) string {
+	var b strings.Builder
+	last, on := 0, false
+	for _, t := range tokenize(stmt) {
+		if !on {
+			on = t.is("ON")
+			continue
+		}
+		if (t.kind == tokWord || t.kind == tokIdent) && strings.EqualFold(t.text, from) {
+			b.WriteString(stmt[last:t.pos])
+			b.WriteString(quoteIdent(to))
+			last = t.end
+		}
+	}
+	b.WriteString(stmt[last:])
+	return b.String()
 }
 
 // repair makes a table match the catalog again: a missing table is created;
 // missing columns are added in place when ALTER TABLE allows it; any other
 // column drift rebuilds the table from its declaration, copying the
 // columns that are there; drifted indexes are dropped and created again.
-// Unexpected columns and indexes are left alone.
-func (r *renderer) repair(t model.Table, drift []plan.Drift) {
+// Unexpected columns and indexes are left alone. Every name comes from the
+// table state t: a drifted index it does not have is an error (the change
+// would repair nothing, or under names the table does not have).
+func (r *renderer) repair(t model.Table, drift []plan.Drift) error {
+	have := map[string]bool{}
+	for _, ix := range indexesOf(t) {
+		have[ix.name] = true
+	}
 	missing := map[string]bool{}
 	rebuild, indexes := false, map[string]bool{}
 	for _, d := range drift {
 		switch d.Kind {
 		case plan.MissingTable:
 			r.createTable(t)
-			return
+			return nil
 		case plan.MissingColumn:
 			missing[d.Name] = true
 		case plan.ChangedColumn:
 			rebuild = true
 		case plan.MissingIndex, plan.ChangedIndex, plan.InvalidIndex:
+			if !have[d.Name] {
+				return fmt.Errorf("sqlite: cannot repair index %q: table %q has no such index", d.Name, t.Name)
+			}
 			indexes[d.Name] = true
 		case plan.ExtraColumn, plan.ExtraIndex:
 			r.extra = append(r.extra, d)
@@ -413,7 +533,7 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 			}
 		}
 		r.rebuild(before, t, nil)
-		return
+		return nil
 	}
 	for _, c := range cols {
 		if missing[c.name] {
@@ -422,7 +542,8 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) {
 	}
 	for _, ix := range indexesOf(t) {
 		if indexes[ix.name] {
-			r.add(dropIndex(ix.name), ix.create(false))
+			r.add(dropIndex(ix.name), ix.create())
 		}
 	}
+	return nil
 }

@@ -106,7 +106,7 @@ func TestRenderSQL(t *testing.T) {
 		}, false},
 		{"update extension type", plan.UpdateExtension{From: ext, To: single, Before: ph, After: phSingle}, []string{
 			`CREATE TABLE "ext_phone__ctxschema_new" ("customer_id" TEXT NOT NULL PRIMARY KEY CHECK (length("customer_id") <= 16) REFERENCES "profile" ("customer_id") ON DELETE CASCADE, "number" TEXT NOT NULL CHECK (length("number") <= 15), "kind" INTEGER DEFAULT 0)`,
-			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "number", "kind") SELECT "customer_id", "number", "kind" FROM "ext_phone"`,
+			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "number", "kind") SELECT "ext_phone"."customer_id", "ext_phone"."number", "ext_phone"."kind" FROM "ext_phone"`,
 			`DROP TABLE "ext_phone"`,
 			`PRAGMA legacy_alter_table = ON`,
 			`ALTER TABLE "ext_phone__ctxschema_new" RENAME TO "ext_phone"`,
@@ -118,7 +118,7 @@ func TestRenderSQL(t *testing.T) {
 		}, false},
 		{"add mandatory attribute without default", plan.AddAttribute{Extension: "Phone", Attribute: level, Before: ph, After: phLevel}, append([]string{
 			`CREATE TABLE "ext_phone__ctxschema_new" (` + phoneCols + `, "level" INTEGER NOT NULL)`,
-			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "number", "kind") SELECT "customer_id", "record_id", "number", "kind" FROM "ext_phone"`,
+			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "number", "kind") SELECT "ext_phone"."customer_id", "ext_phone"."record_id", "ext_phone"."number", "ext_phone"."kind" FROM "ext_phone"`,
 		}, rebuildTail...), true},
 		{"delete attribute", plan.DeleteAttribute{Extension: "Phone", Attribute: num, Before: ph, After: phNoKind}, []string{
 			`DROP INDEX IF EXISTS "` + ux + `"`,
@@ -127,7 +127,7 @@ func TestRenderSQL(t *testing.T) {
 		{"update attribute integer to long", plan.UpdateAttribute{Extension: "Phone", From: kind, To: kindLong, Before: ph, After: ph}, nil, false},
 		{"update attribute type", plan.UpdateAttribute{Extension: "Phone", From: kind, To: kindStr, Before: ph, After: phKindStr}, append([]string{
 			`CREATE TABLE "ext_phone__ctxschema_new" ("customer_id" TEXT NOT NULL CHECK (length("customer_id") <= 16) REFERENCES "profile" ("customer_id") ON DELETE CASCADE, "record_id" INTEGER PRIMARY KEY, "number" TEXT NOT NULL CHECK (length("number") <= 15), "kind" TEXT DEFAULT 'none' CHECK (length("kind") <= 5))`,
-			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "number", "kind") SELECT "customer_id", "record_id", "number", ` + convert(`"kind"`, kind, kindStr) + ` FROM "ext_phone"`,
+			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "number", "kind") SELECT "ext_phone"."customer_id", "ext_phone"."record_id", "ext_phone"."number", ` + convert(`"ext_phone"."kind"`, kind, kindStr) + ` FROM "ext_phone"`,
 		}, rebuildTail...), true},
 		{"rename attribute", plan.RenameAttribute{Extension: "Phone", From: num, To: numbr, Before: ph, After: phNbr}, []string{
 			`ALTER TABLE "ext_phone" RENAME COLUMN "number" TO "nbr"`,
@@ -135,12 +135,12 @@ func TestRenderSQL(t *testing.T) {
 			`CREATE UNIQUE INDEX "` + uxNbr + `" ON "ext_phone" ("customer_id", "nbr")`,
 		}, false},
 		{"add unique", plan.AddUnique{Extension: "Phone", Item: []string{"Number"}, Table: ph}, []string{
-			`CREATE UNIQUE INDEX IF NOT EXISTS "` + ux + `" ON "ext_phone" ("customer_id", "number")`,
+			`CREATE UNIQUE INDEX "` + ux + `" ON "ext_phone" ("customer_id", "number")`,
 		}, false},
 		{"add unique single-valued", plan.AddUnique{Extension: "Phone", Item: []string{"Number"}, Table: phSingle}, nil, false},
 		{"delete unique", plan.DeleteUnique{Extension: "Phone", Item: []string{"Number"}, Table: ph}, []string{`DROP INDEX IF EXISTS "` + ux + `"`}, false},
-		{"create key", plan.CreateKey{Key: key}, []string{`CREATE UNIQUE INDEX IF NOT EXISTS "ik_idemail" ON "profile" ("email")`}, false},
-		{"create extension key", plan.CreateKey{Key: model.Key{Name: "idPhone", Source: "Phone", Attributes: []string{"Number", "Kind"}}}, []string{`CREATE INDEX IF NOT EXISTS "ik_idphone" ON "ext_phone" ("number", "kind")`}, false},
+		{"create key", plan.CreateKey{Key: key}, []string{`CREATE UNIQUE INDEX "ik_idemail" ON "profile" ("email")`}, false},
+		{"create extension key", plan.CreateKey{Key: model.Key{Name: "idPhone", Source: "Phone", Attributes: []string{"Number", "Kind"}}}, []string{`CREATE INDEX "ik_idphone" ON "ext_phone" ("number", "kind")`}, false},
 		{"delete key", plan.DeleteKey{Key: key}, []string{`DROP INDEX IF EXISTS "ik_idemail"`}, false},
 		{"replace key", plan.ReplaceKey{From: key, To: key2}, []string{`DROP INDEX IF EXISTS "ik_idemail"`, `CREATE INDEX "ik_idemail" ON "profile" ("email", "vip")`}, false},
 		{"update key", plan.UpdateKey{From: key, To: keyCase}, nil, false},
@@ -153,7 +153,7 @@ func TestRenderSQL(t *testing.T) {
 		}, false},
 		{"repair changed column", plan.RepairTable{Table: ph, Drift: []plan.Drift{{Kind: plan.ChangedColumn, Table: "ext_phone", Name: "kind"}, {Kind: plan.MissingColumn, Table: "ext_phone", Name: "number"}}}, append([]string{
 			`CREATE TABLE "ext_phone__ctxschema_new" (` + phoneCols + `)`,
-			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "kind") SELECT "customer_id", "record_id", "kind" FROM "ext_phone"`,
+			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "kind") SELECT "ext_phone"."customer_id", "ext_phone"."record_id", "ext_phone"."kind" FROM "ext_phone"`,
 		}, rebuildTail...), true},
 		{"repair missing table", plan.RepairTable{Table: ph, Drift: []plan.Drift{{Kind: plan.MissingTable, Table: "ext_phone"}}}, []string{
 			`CREATE TABLE "ext_phone" (` + phoneCols + `)`,

@@ -145,6 +145,8 @@ type columnInfo struct {
 	Unique  bool
 	Checks  []string
 	Refs    []string
+	// Generated is the GENERATED ALWAYS AS clause of a generated column.
+	Generated string
 }
 
 // definition renders the column info as the Definition of a
@@ -161,7 +163,10 @@ func (ci columnInfo) definition() string {
 		parts = append(parts, "NOT NULL")
 	}
 	if ci.Default != "" {
-		parts = append(parts, "DEFAULT "+ci.Default)
+		parts = append(parts, "DEFAULT "+defaultSQL(ci.Default))
+	}
+	if ci.Generated != "" {
+		parts = append(parts, ci.Generated)
 	}
 	if ci.Collate != "" && ci.Collate != "BINARY" {
 		parts = append(parts, "COLLATE "+ci.Collate)
@@ -174,6 +179,23 @@ func (ci columnInfo) definition() string {
 	}
 	parts = append(parts, ci.Refs...)
 	return strings.Join(parts, " ")
+}
+
+// defaultSQL writes a normalised default as a DEFAULT clause takes it: a
+// literal as it is, an expression in parentheses.
+func defaultSQL(d string) string {
+	ts := tokenize(d)
+	if len(ts) == 2 && (ts[0].punct("-") || ts[0].punct("+")) && ts[1].kind == tokNumber {
+		ts = ts[1:]
+	}
+	if len(ts) == 1 {
+		switch t := ts[0]; {
+		case t.kind == tokString, t.kind == tokNumber, t.kind == tokBlob,
+			t.is("CURRENT_TIME"), t.is("CURRENT_DATE"), t.is("CURRENT_TIMESTAMP"):
+			return d
+		}
+	}
+	return "(" + d + ")"
 }
 
 func refDefinition(table, col, onDelete, onUpdate string) string {
@@ -229,16 +251,18 @@ func lower(names []string) []string {
 	return out
 }
 
-// create is the CREATE INDEX statement of the index.
-func (ix index) create(ifNotExists bool) string {
+// create is the CREATE INDEX statement of the index. It has no IF NOT
+// EXISTS: the planner creates a managed index only where none of its name
+// exists (keys and unique items are created after every rebuild, whose
+// table states do not hold them yet), so an index that is there already
+// was made by hand, and adopting it silently would touch an object
+// ctxschema did not create; the statement fails instead.
+func (ix index) create() string {
 	s := "CREATE "
 	if ix.unique {
 		s += "UNIQUE "
 	}
 	s += "INDEX "
-	if ifNotExists {
-		s += "IF NOT EXISTS "
-	}
 	return s + quoteIdent(ix.name) + " ON " + quoteIdent(ix.table) + " " + columnList(ix.columns)
 }
 

@@ -8,10 +8,11 @@ import (
 )
 
 // TestRebuildKeepsUnmanagedObjects rebuilds the profile table while objects
-// ctxschema did not create depend on it: a column added by hand, an index
-// on it, a view, and a trigger on another table that reads it. The rebuild carries the column and the index
-// over from their inspected definitions and leaves the view and the trigger
-// working. (A trigger on the rebuilt table itself is lost: see rebuild.)
+// ctxschema did not create depend on it: a column added by hand, a
+// generated column, an index, a view, a trigger on another table that reads
+// it and a trigger on it. The rebuild carries the columns, the index and
+// the trigger on the table over from their inspected definitions and
+// leaves the view and the other trigger working.
 func TestRebuildKeepsUnmanagedObjects(t *testing.T) {
 	db, s0 := setup(t)
 	mustExec(t, db, `ALTER TABLE profile ADD COLUMN nickname TEXT NOT NULL DEFAULT 'none' CHECK (length(nickname) < 20)`)
@@ -20,6 +21,8 @@ func TestRebuildKeepsUnmanagedObjects(t *testing.T) {
 	mustExec(t, db, `CREATE VIEW names AS SELECT customer_id, firstname FROM profile`)
 	mustExec(t, db, `CREATE TABLE audit (customer_id TEXT)`)
 	mustExec(t, db, `CREATE TRIGGER on_new AFTER INSERT ON ext_gold BEGIN INSERT INTO audit SELECT firstname FROM profile WHERE customer_id = new.customer_id; END`)
+	mustExec(t, db, `ALTER TABLE profile ADD COLUMN shout TEXT GENERATED ALWAYS AS (upper(firstname) || '!')`)
+	mustExec(t, db, `CREATE TRIGGER on_rename AFTER UPDATE OF firstname ON profile BEGIN INSERT INTO audit VALUES ('renamed ' || new.shout); END`)
 	st, err := New().Inspect(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -27,16 +30,16 @@ func TestRebuildKeepsUnmanagedObjects(t *testing.T) {
 	p := &plan.Plan{}
 	pt, _ := st.Physical.Table("profile")
 	for _, c := range pt.Columns {
-		if c.Name == "nickname" {
+		if c.Name == "nickname" || c.Name == "shout" {
 			p.Unmanaged = append(p.Unmanaged, plan.Drift{Kind: plan.ExtraColumn, Table: "profile", Name: c.Name, Got: c.Definition})
 		}
 	}
 	for _, ix := range pt.Indexes {
-		if ix.Name == "by_nick" {
+		if ix.Name == "by_nick" || ix.Name == "on_rename"+triggerSuffix {
 			p.Unmanaged = append(p.Unmanaged, plan.Drift{Kind: plan.ExtraIndex, Table: "profile", Name: ix.Name, Got: ix.Definition})
 		}
 	}
-	if len(p.Unmanaged) != 2 {
+	if len(p.Unmanaged) != 4 {
 		t.Fatalf("unmanaged: %v", p.Unmanaged)
 	}
 	s1 := s0.Clone()
@@ -69,5 +72,9 @@ func TestRebuildKeepsUnmanagedObjects(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM profile WHERE nickname = 'annie'`); n != 1 {
 		t.Errorf("unmanaged values lost")
+	}
+	mustExec(t, db, `UPDATE profile SET firstname = 'Bea' WHERE customer_id = 'c1'`)
+	if n := count(t, db, `SELECT count(*) FROM audit WHERE customer_id = 'renamed BEA!'`); n != 1 {
+		t.Errorf("trigger on the rebuilt table or generated column lost")
 	}
 }

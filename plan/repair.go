@@ -1,0 +1,174 @@
+package plan
+
+import (
+	"sort"
+
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// Drift is repaired in two places of a plan. Tables and columns come back
+// early, under the names the catalog gives them, so that the changes after
+// them find what they change. Indexes come back last, under the names the
+// plan ends with, and only those of keys and unique items that the plan
+// keeps as they are: an index the plan drops, creates or replaces anyway
+// needs no repair.
+
+// forgetMissing removes the tables and columns that drift says are missing
+// from the live names, so that no data check or count queries them.
+func (b *builder) forgetMissing(drift map[string][]Drift) {
+	for table, ds := range drift {
+		ext, ok := b.extNameOfTable(table)
+		if !ok {
+			continue
+		}
+		for _, d := range ds {
+			switch d.Kind {
+			case MissingTable:
+				delete(b.liveTable, lower(ext))
+				delete(b.liveCol, lower(ext))
+			case MissingColumn:
+				for attr, col := range b.liveCol[lower(ext)] {
+					if col == d.Name {
+						delete(b.liveCol[lower(ext)], attr)
+					}
+				}
+			}
+		}
+	}
+}
+
+// extNameOfTable names the extension ("" for the profile) whose table is
+// table in the current schema.
+func (b *builder) extNameOfTable(table string) (string, bool) {
+	if table == model.ProfileTable {
+		return "", true
+	}
+	e, ok := b.extOfTable(table)
+	return e.Name, ok
+}
+
+func sortedTables(drift map[string][]Drift) []string {
+	names := make([]string, 0, len(drift))
+	for n := range drift {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// tableRepairs brings back missing tables (with their indexes) and missing
+// or changed columns, for the tables the plan keeps.
+func (b *builder) tableRepairs(drift map[string][]Drift) {
+	for _, n := range sortedTables(drift) {
+		ext, ok := b.extNameOfTable(n)
+		if !ok {
+			continue // the extension is deleted anyway
+		}
+		var ds []Drift
+		for _, d := range drift[n] {
+			switch d.Kind {
+			case MissingTable:
+				ds = []Drift{d}
+			case MissingColumn, ChangedColumn:
+				if len(ds) == 0 || ds[0].Kind != MissingTable {
+					ds = append(ds, d)
+				}
+			}
+		}
+		if len(ds) > 0 {
+			b.add(RepairTable{Table: b.snapshot(ext), Drift: ds})
+		}
+	}
+}
+
+// indexRepairs, at the end of the plan, brings back the missing, changed
+// and invalid indexes of the keys and unique items that the plan keeps,
+// under their final names.
+func (b *builder) indexRepairs(drift map[string][]Drift) {
+	final := map[string][]Drift{} // by final extension name ("" profile)
+	var order []string
+	for _, n := range sortedTables(drift) {
+		if hasKind(drift[n], MissingTable) {
+			continue // rebuilt whole, indexes included, by tableRepairs
+		}
+		for _, d := range drift[n] {
+			switch d.Kind {
+			case MissingIndex, ChangedIndex, InvalidIndex:
+			default:
+				continue
+			}
+			ext, name, ok := b.finalIndex(n, d.Name)
+			if !ok {
+				continue
+			}
+			if _, seen := final[lower(ext)]; !seen {
+				order = append(order, ext)
+			}
+			d.Name = name
+			d.Table = model.ProfileTable
+			if ext != "" {
+				d.Table = model.ExtensionTable(ext)
+			}
+			final[lower(ext)] = append(final[lower(ext)], d)
+		}
+	}
+	for _, ext := range order {
+		b.add(RepairTable{Table: b.snapshot(ext), Drift: final[lower(ext)]})
+	}
+}
+
+func hasKind(ds []Drift, k DriftKind) bool {
+	for _, d := range ds {
+		if d.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// finalIndex maps a live index of table to the extension ("" profile) and
+// index name it has at the end of the plan, when the plan keeps its key or
+// unique item unchanged.
+func (b *builder) finalIndex(table, index string) (ext, name string, ok bool) {
+	for _, k := range b.live.Keys {
+		if k.Index() != index || model.KeyTable(k) != table {
+			continue
+		}
+		if fate, _ := b.fateOf(k); fate != keySame && fate != keyUpdate {
+			return "", "", false
+		}
+		d, _ := b.des.Key(k.Name)
+		if d.OnProfile() {
+			return "", d.Index(), true
+		}
+		return d.Source, d.Index(), true
+	}
+	for _, e := range b.live.Extensions {
+		if e.Table() != table {
+			continue
+		}
+		d, kept := b.desiredOf(e.Name)
+		if !kept || d.Type != model.MultiValued {
+			return "", "", false
+		}
+		for _, item := range e.Unique {
+			if model.UniqueIndex(e.Name, item) != index {
+				continue
+			}
+			names := make([]string, len(item))
+			for i, a := range item {
+				n, ok := b.desiredAttrName(lower(d.Name), a)
+				if !ok {
+					return "", "", false
+				}
+				names[i] = n
+			}
+			for _, di := range d.Unique {
+				if model.SameItem(di, names) {
+					return d.Name, model.UniqueIndex(d.Name, di), true
+				}
+			}
+		}
+	}
+	return "", "", false
+}
