@@ -134,29 +134,44 @@ func decodeAttributes(as []attribute) []model.Attribute {
 // tables exist but hold no schema yet has an empty schema; a missing mode
 // row means maintenance.
 func Read(ctx context.Context, q sqlx.QueryerContext) (*model.Schema, model.Mode, error) {
-	mode := model.Maintenance
+	def, mode, found, err := ReadDocument(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	if !found {
+		return &model.Schema{}, mode, nil
+	}
+	s, err := Decode(def)
+	return s, mode, err
+}
+
+// ReadDocument is Read without decoding the schema: it returns the JSON
+// document that Decode reads (found is false when no schema is recorded)
+// and the mode, so that a caller can decode the document while it queries
+// something else.
+func ReadDocument(ctx context.Context, q sqlx.QueryerContext) (def []byte, mode model.Mode, found bool, err error) {
+	mode = model.Maintenance
 	var m string
-	err := sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), "mode")
+	err = sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), "mode")
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
-		return nil, "", fmt.Errorf("reading the server mode: %w", err)
+		return nil, "", false, fmt.Errorf("reading the server mode: %w", err)
 	default:
 		mode = model.Mode(m)
 		if !mode.Valid() {
-			return nil, "", fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
+			return nil, "", false, fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
 		}
 	}
-	var def string
-	err = sqlx.GetContext(ctx, q, &def, "SELECT definition FROM "+SchemaTable+" WHERE id = 1")
+	var d string
+	err = sqlx.GetContext(ctx, q, &d, "SELECT definition FROM "+SchemaTable+" WHERE id = 1")
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return &model.Schema{}, mode, nil
+		return nil, mode, false, nil
 	case err != nil:
-		return nil, "", fmt.Errorf("reading the catalog schema: %w", err)
+		return nil, "", false, fmt.Errorf("reading the catalog schema: %w", err)
 	}
-	s, err := Decode([]byte(def))
-	return s, mode, err
+	return []byte(d), mode, true, nil
 }
 
 // Write records s as the applied schema.
