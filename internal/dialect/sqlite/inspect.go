@@ -67,27 +67,47 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	if err != nil {
 		return nil, err
 	}
+	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+	// The catalog is read next, and decoded, with the layout it expects
+	// derived from it, on another goroutine while the index and foreign
+	// key queries run: that is CPU work (about a fifth of a plan at 1000
+	// extensions) that need not wait for the database, and it touches
+	// neither q nor the tables read so far.
+	var catalogDone chan decodedCatalog
+	if hasMeta && hasSchema {
+		var n int
+		if err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM "`+catalog.SchemaTable+`"`); err != nil {
+			return nil, fmt.Errorf("inspecting the catalog: %w", err)
+		}
+		def, mode, found, err := catalog.ReadDocument(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		st.Mode = mode
+		if n > 0 && found {
+			catalogDone = make(chan decodedCatalog, 1) // the sender never blocks
+			go func() {
+				s, err := catalog.Decode(def)
+				r := decodedCatalog{schema: s, err: err}
+				if err == nil {
+					r.expected = d.Expected(s)
+				}
+				catalogDone <- r
+			}()
+		}
+	}
 	if err := readIndexes(ctx, q, tables); err != nil {
 		return nil, err
 	}
 	if err := readForeignKeys(ctx, q, tables); err != nil {
 		return nil, err
 	}
-	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
-	if hasMeta && hasSchema {
-		var n int
-		if err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM "`+catalog.SchemaTable+`"`); err != nil {
-			return nil, fmt.Errorf("inspecting the catalog: %w", err)
+	if catalogDone != nil {
+		r := <-catalogDone
+		if r.err != nil {
+			return nil, r.err
 		}
-		s, mode, err := catalog.Read(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		st.Mode = mode
-		if n > 0 {
-			st.Catalog, st.New = s, false
-			st.Expected = d.Expected(s)
-		}
+		st.Catalog, st.New, st.Expected = r.schema, false, r.expected
 	}
 	// The columns of a managed table that the catalog does not declare
 	// are described as the CREATE TABLE statement writes them, so that a
@@ -109,6 +129,14 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 		st.Physical.Tables = append(st.Physical.Tables, tables[n].physical(managed[n]))
 	}
 	return st, nil
+}
+
+// decodedCatalog is the recorded schema and its expected layout, decoded
+// while Inspect queries the database.
+type decodedCatalog struct {
+	schema   *model.Schema
+	expected plan.Physical
+	err      error
 }
 
 // liveTable gathers what the inspection queries say about one table.
