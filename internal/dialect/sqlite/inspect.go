@@ -26,7 +26,11 @@ const (
 	// pragma_table_xinfo, unlike pragma_table_info, lists generated
 	// columns (hidden 2 for VIRTUAL, 3 for STORED); hidden 1 marks the
 	// hidden columns of virtual tables, which are left out.
-	columnsQuery = `SELECT m.name, coalesce(m.sql, ''), p.name, p.type, p."notnull", p.dflt_value, p.pk
+	// catalogTablesQuery counts the catalog tables that Inspect reads
+	// (cs_meta and cs_schema): 2 when both exist.
+	catalogTablesQuery = `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND lower(name) IN ('` + catalog.MetaTable + `', '` + catalog.SchemaTable + `')`
+
+	columnsQuery = `SELECT m.name, CASE WHEN p.cid = 0 THEN coalesce(m.sql, '') ELSE '' END, p.name, p.type, p."notnull", p.dflt_value, p.pk
 FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
 WHERE ` + userTables + ` AND p.hidden <> 1
 ORDER BY m.name, p.cid`
@@ -54,27 +58,29 @@ WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\'
 ORDER BY m.name, f.id, f.seq`
 )
 
-// Inspect implements dialect.Dialect in six queries whatever the number of
-// tables: columns, indexes and triggers, foreign keys, whether a schema was
-// recorded, and the catalog's mode and schema.
+// Inspect implements dialect.Dialect in seven queries whatever the number
+// of tables: whether the catalog tables exist, whether a schema was
+// recorded, the catalog's mode and schema, columns, indexes and triggers,
+// and foreign keys.
 //
 // State.New is true when no schema has been recorded yet (no cs_ tables, or
 // cs_schema still empty); its Catalog is then empty, its Mode the recorded
 // one (maintenance by default) and its Expected empty: nothing was
 // declared, so nothing can have drifted.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
-	tables, hasMeta, hasSchema, err := readColumns(ctx, q)
-	if err != nil {
-		return nil, err
-	}
+	// The catalog is read first, and decoded, with the layout it expects
+	// derived from it, on a goroutine of its own while the columns,
+	// indexes and foreign keys are read; so are the CREATE TABLE
+	// statements once read. That is CPU work (about a third of a plan at
+	// 1000 extensions) that need not wait for the database, and it
+	// touches neither q nor the tables being read.
 	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
-	// The catalog is read next, and decoded, with the layout it expects
-	// derived from it, on another goroutine while the index and foreign
-	// key queries run: that is CPU work (about a fifth of a plan at 1000
-	// extensions) that need not wait for the database, and it touches
-	// neither q nor the tables read so far.
+	var catalogTables int
+	if err := sqlx.GetContext(ctx, q, &catalogTables, catalogTablesQuery); err != nil {
+		return nil, fmt.Errorf("inspecting the catalog: %w", err)
+	}
 	var catalogDone chan decodedCatalog
-	if hasMeta && hasSchema {
+	if catalogTables == 2 {
 		var n int
 		if err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM "`+catalog.SchemaTable+`"`); err != nil {
 			return nil, fmt.Errorf("inspecting the catalog: %w", err)
@@ -96,12 +102,19 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 			}()
 		}
 	}
+	tables, createSQLs, err := readColumns(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	parsedDone := make(chan map[string]map[string]*columnConstraints, 1) // the sender never blocks
+	go func() { parsedDone <- parseAll(createSQLs) }()
 	if err := readIndexes(ctx, q, tables); err != nil {
 		return nil, err
 	}
 	if err := readForeignKeys(ctx, q, tables); err != nil {
 		return nil, err
 	}
+	applyConstraints(tables, <-parsedDone)
 	if catalogDone != nil {
 		r := <-catalogDone
 		if r.err != nil {
@@ -195,28 +208,25 @@ func (t *liveTable) physical(managed map[string]bool) plan.PhysicalTable {
 	return pt
 }
 
-func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liveTable, hasMeta, hasSchema bool, err error) {
+// readColumns reads every column of every table, and the CREATE TABLE
+// statement of each table (the constraints the pragmas do not report),
+// which applyConstraints applies once parsed.
+func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liveTable, createSQLs map[string]string, err error) {
 	rows, err := q.QueryxContext(ctx, columnsQuery)
 	if err != nil {
-		return nil, false, false, fmt.Errorf("inspecting tables: %w", err)
+		return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 	}
 	defer rows.Close()
 	tables = map[string]*liveTable{}
-	parsed := map[string]map[string]*columnConstraints{}
+	createSQLs = map[string]string{}
 	for rows.Next() {
 		var table, createSQL, name, typ string
 		var notNull, pk int
 		var dflt sql.NullString
 		if err := rows.Scan(&table, &createSQL, &name, &typ, &notNull, &dflt, &pk); err != nil {
-			return nil, false, false, fmt.Errorf("inspecting tables: %w", err)
+			return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 		}
 		table, name = strings.ToLower(table), strings.ToLower(name)
-		switch {
-		case table == catalog.MetaTable:
-			hasMeta = true
-		case table == catalog.SchemaTable:
-			hasSchema = true
-		}
 		if strings.HasPrefix(table, "cs_") {
 			continue
 		}
@@ -224,23 +234,44 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		if t == nil {
 			t = &liveTable{name: table, columns: map[string]*columnInfo{}, raw: map[string]string{}, indexes: map[string]*liveIndex{}}
 			tables[table] = t
-			parsed[table] = parseCreateTable(createSQL)
+		}
+		if createSQL != "" {
+			createSQLs[table] = createSQL
 		}
 		ci := &columnInfo{Type: typ, PK: pk > 0, NotNull: notNull != 0}
 		if dflt.Valid {
 			ci.Default = normDefault(dflt.String)
 		}
-		if cc := parsed[table][name]; cc != nil {
-			ci.Checks, ci.Collate, ci.Unique, ci.Generated = cc.Checks, cc.Collate, cc.Unique, cc.Generated
-			t.raw[name] = cc.Raw
-		}
 		t.order = append(t.order, name)
 		t.columns[name] = ci
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, false, fmt.Errorf("inspecting tables: %w", err)
+		return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 	}
-	return tables, hasMeta, hasSchema, nil
+	return tables, createSQLs, nil
+}
+
+// parseAll parses the CREATE TABLE statement of each table.
+func parseAll(createSQLs map[string]string) map[string]map[string]*columnConstraints {
+	out := make(map[string]map[string]*columnConstraints, len(createSQLs))
+	for table, stmt := range createSQLs {
+		out[table] = parseCreateTable(stmt)
+	}
+	return out
+}
+
+// applyConstraints completes the columns that readColumns read with what
+// their table's CREATE TABLE statement says of them.
+func applyConstraints(tables map[string]*liveTable, parsed map[string]map[string]*columnConstraints) {
+	for name, t := range tables {
+		cols := parsed[name]
+		for col, ci := range t.columns {
+			if cc := cols[col]; cc != nil {
+				ci.Checks, ci.Collate, ci.Unique, ci.Generated = cc.Checks, cc.Collate, cc.Unique, cc.Generated
+				t.raw[col] = cc.Raw
+			}
+		}
+	}
 }
 
 func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*liveTable) error {
