@@ -106,15 +106,23 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	if err != nil {
 		return nil, err
 	}
-	parsedDone := make(chan map[string]map[string]*columnConstraints, 1) // the sender never blocks
-	go func() { parsedDone <- parseAll(createSQLs) }()
+	// The parsed constraints are applied on the goroutine too: it writes
+	// only the columns' Checks, Collate, Unique and Generated fields and
+	// the tables' raw definitions, which readIndexes and readForeignKeys
+	// neither read nor write (they only look columns up, add references
+	// and indexes).
+	parsedDone := make(chan struct{}, 1) // the sender never blocks
+	go func() {
+		applyConstraints(tables, parseAll(createSQLs))
+		parsedDone <- struct{}{}
+	}()
 	if err := readIndexes(ctx, q, tables); err != nil {
 		return nil, err
 	}
 	if err := readForeignKeys(ctx, q, tables); err != nil {
 		return nil, err
 	}
-	applyConstraints(tables, <-parsedDone)
+	<-parsedDone
 	if catalogDone != nil {
 		r := <-catalogDone
 		if r.err != nil {
