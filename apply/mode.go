@@ -1,0 +1,59 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+)
+
+// readMode reads the server mode without the lock: the first look of Run,
+// before it touches anything.
+func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, error) {
+	st, err := d.Inspect(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	return st.Mode, nil
+}
+
+// SetMode switches the server mode and records the switch in the history,
+// in one transaction. It takes the apply lock (waiting up to lockTimeout),
+// so that a switch to production never lands in the middle of an apply
+// that already checked the mode. It returns the previous mode.
+func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
+	d := t.Dialect
+	lock, err := d.Lock(ctx, t.DB, t.URL, lockTimeout)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Release()
+	tx, err := d.Begin(ctx, t.DB)
+	if err != nil {
+		return "", fmt.Errorf("starting the mode switch: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := d.EnsureCatalog(ctx, tx); err != nil {
+		return "", err
+	}
+	_, old, err := catalog.Read(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	if old == m {
+		return old, nil
+	}
+	if err := catalog.SetMode(ctx, tx, m); err != nil {
+		return "", err
+	}
+	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	if err := catalog.Append(ctx, tx, e); err != nil {
+		return "", err
+	}
+	return old, tx.Commit()
+}

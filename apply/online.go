@@ -1,0 +1,250 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// Online index builds: the indexes a dialect builds after the transaction
+// (PostgreSQL's CREATE INDEX CONCURRENTLY on tables with rows), their
+// duplicate checks, progress, clean-up after a failure, and the catalog
+// records that follow each build.
+
+// onlyOnline reports whether every step of p runs after the transaction.
+func onlyOnline(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if len(s.SQL) > 0 || len(s.After) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func hasAfter(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if len(s.After) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// deferDuplicates answers the planner's duplicate checks with "none", so
+// that Run can leave them to the database (see Run).
+type deferDuplicates struct{ plan.Data }
+
+func (deferDuplicates) Duplicates(context.Context, string, []string, bool) (plan.Finding, error) {
+	return plan.Finding{}, nil
+}
+
+// checkUnique runs the duplicate check of a step that builds a unique
+// index, and returns the refusal when values repeat.
+func checkUnique(ctx context.Context, data plan.Data, s plan.Step) (*UnsafeError, error) {
+	u, ok := plan.UniqueCheckOf(s.Change)
+	if !ok {
+		return nil, nil
+	}
+	h, err := u.Run(ctx, data)
+	if err != nil || h == nil {
+		return nil, err
+	}
+	s.Hazards = append(append([]plan.Hazard(nil), s.Hazards...), *h)
+	return &UnsafeError{Reason: DataCheckFailed, Steps: []plan.Step{s}}, nil
+}
+
+// explainUnique turns the failure of a unique index build inside the
+// transaction into the data-check refusal it is, when the data shows
+// duplicates; nil otherwise.
+func explainUnique(ctx context.Context, data plan.Data, s plan.Step) error {
+	refusal, err := checkUnique(ctx, data, s)
+	if err != nil || refusal == nil {
+		return nil
+	}
+	return refusal
+}
+
+// runDeferred runs the online index builds of p one at a time, reporting
+// their progress when asked, and records each finished build in the catalog
+// at once, so that a later failure never forgets an index already built. It
+// returns how many statements ran. A failed build leaves no invalid index
+// behind when the dialect can clean up; a unique build that failed over
+// duplicates is reported as the refused data check it is. The history entry
+// of an apply made only of online builds is written with the last record.
+func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts Options) (int, error) {
+	n := 0
+	built := map[int]bool{}
+	last := -1
+	for i, s := range p.Steps {
+		if len(s.After) > 0 {
+			last = i
+		}
+	}
+	for i, s := range p.Steps {
+		if len(s.After) == 0 {
+			continue
+		}
+		for _, stmt := range s.After {
+			if opts.Progress != nil {
+				opts.Progress("building: %s", stmt)
+			}
+			stop := watchProgress(ctx, t, opts)
+			_, err := t.DB.ExecContext(ctx, stmt)
+			stop()
+			if err != nil {
+				return n, failedBuild(ctx, t, s, stmt, err)
+			}
+			n++
+		}
+		built[i] = true
+		if err := record(ctx, t, beforeOnline(p, built), p, online && i == last); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// failedBuild cleans up after a failed online build and says why it failed.
+func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	if c, ok := t.Dialect.(IndexCleaner); ok {
+		if cerr := c.DropInvalidIndexes(ctx, t.DB); cerr != nil {
+			return &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
+		}
+	}
+	if refusal := explainUnique(ctx, t.Dialect.Data(t.DB), s); refusal != nil {
+		return refusal
+	}
+	return &DeferredError{Statement: stmt, Err: err}
+}
+
+// record writes the catalog, and the history entry of p when asked, in one
+// transaction.
+func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool) error {
+	tx, err := t.Dialect.Begin(ctx, t.DB)
+	if err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := catalog.Write(ctx, tx, s); err != nil {
+		return err
+	}
+	if history {
+		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("recording the online builds: %w", err)
+	}
+	return nil
+}
+
+// watchProgress reports, every opts.ProgressEvery, how far the running index
+// build has come, until the returned stop is called.
+func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
+	r, ok := t.Dialect.(ProgressReporter)
+	if opts.Progress == nil || !ok {
+		return func() {}
+	}
+	every := opts.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		last := ""
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			phase, n, total, err := r.Progress(ctx, t.DB, "")
+			if err != nil || phase == "" {
+				continue
+			}
+			line := fmt.Sprintf("  %s: %d of %d", phase, n, total)
+			if total > 0 && !strings.HasPrefix(phase, "waiting") {
+				line = fmt.Sprintf("  %s: %d%%", phase, n*100/total)
+			}
+			if line != last {
+				opts.Progress("%s", line)
+				last = line
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// ProgressReporter is implemented by dialects that can tell how far a
+// running index build has come (PostgreSQL's pg_stat_progress_create_index).
+type ProgressReporter interface {
+	// Progress returns the phase of the running build ("" when none) and
+	// done out of total units of that phase.
+	Progress(ctx context.Context, q dialect.Querier, index string) (phase string, done, total int64, err error)
+}
+
+// IndexCleaner is implemented by dialects whose online index builds can
+// leave an invalid index behind when they fail.
+type IndexCleaner interface {
+	// DropInvalidIndexes drops every invalid ik_ or ux_ index.
+	DropInvalidIndexes(ctx context.Context, q dialect.Querier) error
+}
+
+// beforeOnline is what the catalog records while online builds are under
+// way: the desired schema without the keys and unique items whose index is
+// not built yet (steps with After statements not in built), so that a
+// failed build leaves no catalog entry behind.
+func beforeOnline(p *plan.Plan, built map[int]bool) *model.Schema {
+	out := p.Desired.Clone()
+	for i, s := range p.Steps {
+		if len(s.After) == 0 || built[i] {
+			continue
+		}
+		switch c := s.Change.(type) {
+		case plan.CreateKey:
+			out.Keys = dropKey(out.Keys, c.Key.Name)
+		case plan.ReplaceKey:
+			out.Keys = dropKey(out.Keys, c.To.Name)
+		case plan.AddUnique:
+			for i := range out.Extensions {
+				if strings.EqualFold(out.Extensions[i].Name, c.Extension) {
+					out.Extensions[i].Unique = dropItem(out.Extensions[i].Unique, c.Item)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func dropKey(keys []model.Key, name string) []model.Key {
+	var out []model.Key
+	for _, k := range keys {
+		if !strings.EqualFold(k.Name, name) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func dropItem(items [][]string, item []string) [][]string {
+	var out [][]string
+	for _, it := range items {
+		if !model.SameItem(it, item) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
