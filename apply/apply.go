@@ -68,50 +68,13 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 }
 
 func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
-	table := tableOf(s.Change)
+	table := plan.TableOf(s.Change)
 	h := plan.Hazard{Kind: plan.Blocking, Rows: -1, Values: -1, Groups: -1, Customers: -1,
 		Message: fmt.Sprintf("locks table %s while it is rewritten or indexed", table)}
 	if n, ok := p.Rows[table]; ok {
 		h.Rows = n
 	}
 	return h
-}
-
-// tableOf names the physical table a change works on, as the plan ends.
-func tableOf(c plan.Change) string {
-	switch c := c.(type) {
-	case plan.CreateExtension:
-		return c.Table.Name
-	case plan.DeleteExtension:
-		return c.Table.Name
-	case plan.RenameExtension:
-		return c.After.Name
-	case plan.UpdateExtension:
-		return c.After.Name
-	case plan.AddAttribute:
-		return c.After.Name
-	case plan.DeleteAttribute:
-		return c.After.Name
-	case plan.UpdateAttribute:
-		return c.After.Name
-	case plan.RenameAttribute:
-		return c.After.Name
-	case plan.AddUnique:
-		return c.Table.Name
-	case plan.DeleteUnique:
-		return c.Table.Name
-	case plan.CreateKey:
-		return model.KeyTable(c.Key)
-	case plan.DeleteKey:
-		return model.KeyTable(c.Key)
-	case plan.ReplaceKey:
-		return model.KeyTable(c.To)
-	case plan.UpdateKey:
-		return model.KeyTable(c.To)
-	case plan.RepairTable:
-		return c.Table.Name
-	}
-	return model.ProfileTable
 }
 
 // Options tune Run.

@@ -215,35 +215,15 @@ func beforeOnline(p *plan.Plan, built map[int]bool) *model.Schema {
 		}
 		switch c := s.Change.(type) {
 		case plan.CreateKey:
-			out.Keys = dropKey(out.Keys, c.Key.Name)
+			out.Keys = model.RemoveKey(out.Keys, c.Key.Name)
 		case plan.ReplaceKey:
-			out.Keys = dropKey(out.Keys, c.To.Name)
+			out.Keys = model.RemoveKey(out.Keys, c.To.Name)
 		case plan.AddUnique:
 			for i := range out.Extensions {
 				if strings.EqualFold(out.Extensions[i].Name, c.Extension) {
-					out.Extensions[i].Unique = dropItem(out.Extensions[i].Unique, c.Item)
+					out.Extensions[i].Unique = model.RemoveItem(out.Extensions[i].Unique, c.Item)
 				}
 			}
-		}
-	}
-	return out
-}
-
-func dropKey(keys []model.Key, name string) []model.Key {
-	var out []model.Key
-	for _, k := range keys {
-		if !strings.EqualFold(k.Name, name) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func dropItem(items [][]string, item []string) [][]string {
-	var out [][]string
-	for _, it := range items {
-		if !model.SameItem(it, item) {
-			out = append(out, it)
 		}
 	}
 	return out

@@ -479,65 +479,23 @@ func (b *builder) countTouched() {
 	if b.data == nil {
 		return
 	}
-	seen := map[string]bool{}
 	for _, s := range b.steps {
-		ext, ok := touches(s.Change)
-		if !ok || seen[lower(ext)] {
+		table := TableOf(s.Change)
+		if _, done := b.rows[table]; done {
 			continue
 		}
-		seen[lower(ext)] = true
+		ext, ok := b.extNameOfTable(table)
+		if !ok {
+			continue // deleted
+		}
 		live, ok := b.liveTable[lower(ext)]
 		if !ok {
-			continue
+			continue // new, or gone by hand
 		}
 		n, err := b.rowsOf(live)
 		if err != nil {
 			return
 		}
-		name := model.ProfileTable
-		if ext != "" {
-			name = model.ExtensionTable(ext)
-		}
-		b.rows[name] = n
+		b.rows[table] = n
 	}
-}
-
-// touches returns the extension ("" for the profile) whose live table a
-// change alters, as the plan names it at its end.
-func touches(c Change) (string, bool) {
-	switch c := c.(type) {
-	case RenameExtension:
-		return c.To.Name, true
-	case UpdateExtension:
-		return c.To.Name, true
-	case AddAttribute:
-		return c.Extension, true
-	case DeleteAttribute:
-		return c.Extension, true
-	case UpdateAttribute:
-		return c.Extension, true
-	case RenameAttribute:
-		return c.Extension, true
-	case AddUnique:
-		return c.Extension, true
-	case DeleteUnique:
-		return c.Extension, true
-	case CreateKey:
-		return keyExt(c.Key), true
-	case ReplaceKey:
-		return keyExt(c.To), true
-	case RepairTable:
-		if c.Table.Extension == nil {
-			return "", true
-		}
-		return c.Table.Extension.Name, true
-	}
-	return "", false
-}
-
-func keyExt(k model.Key) string {
-	if k.OnProfile() {
-		return ""
-	}
-	return k.Source
 }

@@ -523,3 +523,41 @@ func showDefault(d *string) string {
 	}
 	return fmt.Sprintf("%q", *d)
 }
+
+// TableOf names the physical table a change works on, under the name it
+// has once the change ran.
+func TableOf(c Change) string {
+	switch c := c.(type) {
+	case CreateExtension:
+		return c.Table.Name
+	case DeleteExtension:
+		return c.Table.Name
+	case RenameExtension:
+		return c.After.Name
+	case UpdateExtension:
+		return c.After.Name
+	case AddAttribute:
+		return c.After.Name
+	case DeleteAttribute:
+		return c.After.Name
+	case UpdateAttribute:
+		return c.After.Name
+	case RenameAttribute:
+		return c.After.Name
+	case AddUnique:
+		return c.Table.Name
+	case DeleteUnique:
+		return c.Table.Name
+	case CreateKey:
+		return model.KeyTable(c.Key)
+	case DeleteKey:
+		return model.KeyTable(c.Key)
+	case ReplaceKey:
+		return model.KeyTable(c.To)
+	case UpdateKey:
+		return model.KeyTable(c.To)
+	case RepairTable:
+		return c.Table.Name
+	}
+	return model.ProfileTable
+}

@@ -343,7 +343,7 @@ func (b *builder) createKeys() {
 			if d.Unique && !(old.Unique && model.SameItem(old.Attributes, d.Attributes) && strings.EqualFold(sourceName(old), sourceName(d))) {
 				check = b.keyDuplicates(d)
 			}
-			b.cur.Keys = append(removeKey(b.cur.Keys, d.Name), d)
+			b.cur.Keys = append(model.RemoveKey(b.cur.Keys, d.Name), d)
 			b.add(ReplaceKey{From: old, To: d}, check...)
 			continue
 		}
@@ -392,16 +392,6 @@ func containsFold(names []string, name string) bool {
 		}
 	}
 	return false
-}
-
-func removeKey(keys []model.Key, name string) []model.Key {
-	var out []model.Key
-	for _, k := range keys {
-		if !strings.EqualFold(k.Name, name) {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 func (b *builder) keyDuplicates(k model.Key) []Hazard {

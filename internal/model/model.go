@@ -350,6 +350,28 @@ func findAttribute(as []Attribute, name string) (Attribute, bool) {
 	return Attribute{}, false
 }
 
+// RemoveKey returns keys without the key called name (case-insensitive).
+func RemoveKey(keys []Key, name string) []Key {
+	var out []Key
+	for _, k := range keys {
+		if !strings.EqualFold(k.Name, name) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// RemoveItem returns items without item (compared with SameItem).
+func RemoveItem(items [][]string, item []string) [][]string {
+	var out [][]string
+	for _, it := range items {
+		if !SameItem(it, item) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 // SameItem reports whether two unique items cover the same attributes in the
 // same order, case-insensitively.
 func SameItem(a, b []string) bool {
