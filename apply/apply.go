@@ -53,12 +53,23 @@ func buildAndRender(ctx context.Context, d dialect.Dialect, q dialect.Querier, s
 // Render fills each step's SQL from the dialect and adds a blocking hazard
 // where the dialect rewrites or locks a table that holds rows.
 func Render(d dialect.Dialect, p *plan.Plan) error {
-	for i := range p.Steps {
-		r, err := d.Render(p, p.Steps[i])
-		if err != nil {
-			o := p.Steps[i].Change.Object()
-			return fmt.Errorf("rendering %s %q: %w", o.Kind, o.Name, err)
+	rs := make([]dialect.Rendered, len(p.Steps))
+	if pr, ok := d.(dialect.PlanRenderer); ok {
+		var err error
+		if rs, err = pr.RenderPlan(p); err != nil {
+			return err
 		}
+	} else {
+		for i := range p.Steps {
+			r, err := d.Render(p, p.Steps[i])
+			if err != nil {
+				o := p.Steps[i].Change.Object()
+				return fmt.Errorf("rendering %s %q: %w", o.Kind, o.Name, err)
+			}
+			rs[i] = r
+		}
+	}
+	for i, r := range rs {
 		p.Steps[i].SQL, p.Steps[i].After = r.SQL, r.After
 		if r.Blocking {
 			p.Steps[i].Hazards = append(p.Steps[i].Hazards, blocking(p, p.Steps[i]))

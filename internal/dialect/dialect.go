@@ -59,6 +59,14 @@ type Dialect interface {
 	Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error)
 }
 
+// PlanRenderer is implemented by dialects that render a whole plan at
+// once, to share work between steps (SQLite rebuilds a table once for
+// several attribute changes in a row). RenderPlan returns one Rendered per
+// step of p, in order; a step whose work another step does has no SQL.
+type PlanRenderer interface {
+	RenderPlan(p *plan.Plan) ([]Rendered, error)
+}
+
 // Rendered is the SQL of one step.
 type Rendered struct {
 	// SQL runs inside the apply's transaction.
