@@ -30,21 +30,36 @@ type Target struct {
 }
 
 // Prepare inspects the database and plans the changes that make it match
-// desired, with their SQL. It takes no lock and changes nothing.
+// desired, with their SQL and every data check. It takes no lock and
+// changes nothing.
 func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
+	return prepare(ctx, t, desired, false)
+}
+
+// PrepareToApply is Prepare for a plan that is applied right away, without
+// a person reviewing it first (apply --auto-approve, a saved plan). It
+// leaves the duplicate-value checks of new unique indexes to Run, which
+// lets each index build check its own values: planning does not read a
+// large table once more just to find what the build finds anyway. The plan
+// still has the same changes and fingerprint.
+func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
+	return prepare(ctx, t, desired, true)
+}
+
+func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	st, err := t.Dialect.Inspect(ctx, t.DB)
 	if err != nil {
 		return nil, err
 	}
-	return buildAndRender(ctx, t.Dialect, t.DB, st, desired)
-}
-
-func buildAndRender(ctx context.Context, d dialect.Dialect, q dialect.Querier, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
-	p, err := plan.Build(ctx, st, desired, d.Data(q))
+	var data plan.Data = t.Dialect.Data(t.DB)
+	if deferUnique {
+		data = deferDuplicates{data}
+	}
+	p, err := plan.Build(ctx, st, desired, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := Render(d, p); err != nil {
+	if err := Render(t.Dialect, p); err != nil {
 		return nil, err
 	}
 	return p, nil

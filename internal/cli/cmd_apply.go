@@ -74,7 +74,15 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		return err
 	}
 	defer closeDB()
-	p, err := apply.Prepare(ctx, t, desired)
+	// A person who confirms on a terminal sees every data check first;
+	// otherwise the duplicate checks of new unique indexes are left to the
+	// index builds, which refuse duplicates themselves (exit 5 with the
+	// same counts): the table is read once, not twice.
+	prepare := apply.Prepare
+	if opts.AutoApprove || saved != nil {
+		prepare = apply.PrepareToApply
+	}
+	p, err := prepare(ctx, t, desired)
 	if err != nil {
 		return err
 	}
