@@ -13,13 +13,29 @@ import (
 )
 
 // readMode reads the server mode without the lock: the first look of Run,
-// before it touches anything.
+// before it touches anything. Dialects that can read the mode alone
+// (ModeReader) spare a whole Inspect.
 func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, error) {
+	if r, ok := d.(ModeReader); ok {
+		return r.Mode(ctx, db)
+	}
 	st, err := d.Inspect(ctx, db)
 	if err != nil {
 		return "", err
 	}
 	return st.Mode, nil
+}
+
+// ReadMode returns the recorded server mode of the target.
+func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
+	return readMode(ctx, t.Dialect, t.DB)
+}
+
+// ModeReader is implemented by dialects that read the recorded server mode
+// without inspecting the whole database.
+type ModeReader interface {
+	// Mode returns the recorded mode; maintenance when there is no catalog.
+	Mode(ctx context.Context, q dialect.Querier) (model.Mode, error)
 }
 
 // SetMode switches the server mode and records the switch in the history,

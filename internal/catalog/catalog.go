@@ -150,18 +150,8 @@ func Read(ctx context.Context, q sqlx.QueryerContext) (*model.Schema, model.Mode
 // and the mode, so that a caller can decode the document while it queries
 // something else.
 func ReadDocument(ctx context.Context, q sqlx.QueryerContext) (def []byte, mode model.Mode, found bool, err error) {
-	mode = model.Maintenance
-	var m string
-	err = sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), "mode")
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return nil, "", false, fmt.Errorf("reading the server mode: %w", err)
-	default:
-		mode = model.Mode(m)
-		if !mode.Valid() {
-			return nil, "", false, fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
-		}
+	if mode, err = ReadMode(ctx, q); err != nil {
+		return nil, "", false, err
 	}
 	var d string
 	err = sqlx.GetContext(ctx, q, &d, "SELECT definition FROM "+SchemaTable+" WHERE id = 1")
@@ -172,6 +162,24 @@ func ReadDocument(ctx context.Context, q sqlx.QueryerContext) (def []byte, mode 
 		return nil, "", false, fmt.Errorf("reading the catalog schema: %w", err)
 	}
 	return []byte(d), mode, true, nil
+}
+
+// ReadMode returns the recorded server mode; maintenance when none is
+// recorded. The catalog tables must exist.
+func ReadMode(ctx context.Context, q sqlx.QueryerContext) (model.Mode, error) {
+	var m string
+	err := sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), "mode")
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return model.Maintenance, nil
+	case err != nil:
+		return "", fmt.Errorf("reading the server mode: %w", err)
+	}
+	mode := model.Mode(m)
+	if !mode.Valid() {
+		return "", fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
+	}
+	return mode, nil
 }
 
 // Write records s as the applied schema.

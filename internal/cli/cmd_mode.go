@@ -43,11 +43,11 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 	}
 	defer closeDB()
 	if arg == "" {
-		st, err := t.Dialect.Inspect(ctx, t.DB)
+		m, err := apply.ReadMode(ctx, t)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(e.stdout, st.Mode)
+		fmt.Fprintln(e.stdout, m)
 		return nil
 	}
 	old, err := apply.SetMode(ctx, t, want, lockTimeout)
