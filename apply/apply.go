@@ -244,6 +244,19 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	return res, Converged(ctx, t, desired)
 }
 
+// Refuse says why apply must refuse p, or nil when it may run: production
+// mode (*ModeError), then the reasons of Check. It is the one place that
+// decides, for the apply and for the refusal a plan shows.
+func Refuse(p *plan.Plan, allowDestructive bool) error {
+	if p.Empty() {
+		return nil
+	}
+	if p.Mode == model.Production {
+		return &ModeError{}
+	}
+	return Check(p, allowDestructive)
+}
+
 // Check refuses a plan that cannot or may not be applied: data checks that
 // fail, and changes that lose data without allowDestructive.
 func Check(p *plan.Plan, allowDestructive bool) error {

@@ -95,15 +95,13 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 			return &apply.StaleError{What: "the list of changes"}
 		}
 	}
-	ro.Refusal = refusalFor(p, opts.AllowDestructive)
+	refusal := apply.Refuse(p, opts.AllowDestructive)
+	ro.Refusal = refusalView(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}
-	if p.Empty() {
-		return nil
-	}
-	if ro.Refusal != nil {
-		return refusalError(p, ro.Refusal)
+	if refusal != nil || p.Empty() {
+		return refusal
 	}
 	if saved == nil && !opts.AutoApprove {
 		if err := confirm(e); err != nil {

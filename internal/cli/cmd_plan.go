@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -77,7 +78,8 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
-	ro.Refusal = refusalFor(p, false)
+	refusal := apply.Refuse(p, false)
+	ro.Refusal = refusalView(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}
@@ -87,8 +89,10 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		}
 		fmt.Fprintf(e.stderr, "Saved the plan to %s; apply it with: ctxschema apply %s\n", opts.Out, opts.Out)
 	}
-	if r := ro.Refusal; r != nil && r.Reason != render.RefusedDestructive {
-		return refusalError(p, r)
+	// plan fails on what no flag of apply allows; data loss is only shown.
+	var unsafe *apply.UnsafeError
+	if refusal != nil && !(errors.As(refusal, &unsafe) && unsafe.Reason == apply.NeedsAllowDestructive) {
+		return refusal
 	}
 	if opts.DetailedExitcode && !p.Empty() {
 		return ErrChanges

@@ -55,35 +55,23 @@ func colorOn(w io.Writer) bool {
 	return !noColor && isTerminal(w)
 }
 
-// refusalFor says why apply would refuse p, or nil.
-func refusalFor(p *plan.Plan, allowDestructive bool) *render.Refusal {
+// refusalView is how a plan view shows the refusal err (from
+// apply.Refuse), or nil when err is nil.
+func refusalView(err error) *render.Refusal {
+	var mode *apply.ModeError
+	var unsafe *apply.UnsafeError
 	switch {
-	case p.Empty():
-		return nil
-	case p.Mode == "production":
+	case errors.As(err, &mode):
 		return &render.Refusal{Reason: render.RefusedProduction,
 			Message: "the database is in production mode, which refuses every schema change; switch it with `ctxschema mode maintenance` first"}
-	case len(p.Blocked()) > 0:
+	case errors.As(err, &unsafe) && unsafe.Reason == apply.DataCheckFailed:
 		return &render.Refusal{Reason: render.RefusedDataCheck,
-			Message: fmt.Sprintf("%s on the data in the database; fix the data or the schema files and plan again", changes(len(p.Blocked()), "cannot succeed", "cannot succeed"))}
-	case len(p.Destructive()) > 0 && !allowDestructive:
+			Message: fmt.Sprintf("%s on the data in the database; fix the data or the schema files and plan again", changes(len(unsafe.Steps), "cannot succeed", "cannot succeed"))}
+	case errors.As(err, &unsafe):
 		return &render.Refusal{Reason: render.RefusedDestructive,
-			Message: changes(len(p.Destructive()), "loses data", "lose data"), Flag: "--allow-destructive"}
+			Message: changes(len(unsafe.Steps), "loses data", "lose data"), Flag: unsafe.Flag()}
 	}
 	return nil
-}
-
-// refusalError is the error that goes with a refusal (and its exit code).
-func refusalError(p *plan.Plan, r *render.Refusal) error {
-	switch r.Reason {
-	case render.RefusedProduction:
-		return &apply.ModeError{}
-	case render.RefusedDataCheck:
-		return &apply.UnsafeError{Reason: apply.DataCheckFailed, Steps: p.Blocked()}
-	case render.RefusedDestructive:
-		return &apply.UnsafeError{Reason: apply.NeedsAllowDestructive, Steps: p.Destructive()}
-	}
-	return errors.New(r.Message)
 }
 
 // changes phrases "1 change loses data" / "2 changes lose data".
