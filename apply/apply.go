@@ -226,7 +226,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 			return nil, err
 		}
 	}
-	if c, ok := d.(ForeignKeyChecker); ok {
+	if c, ok := d.(dialect.ForeignKeyChecker); ok {
 		if err := c.CheckForeignKeys(ctx, tx); err != nil {
 			return nil, fmt.Errorf("apply rolled back, nothing changed: %w", err)
 		}
@@ -284,13 +284,6 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 		return &NotConvergedError{Plan: p}
 	}
 	return nil
-}
-
-// ForeignKeyChecker is implemented by dialects that can verify, inside the
-// apply's transaction, that every extension record still references a
-// profile (SQLite, whose table rebuilds run with enforcement off).
-type ForeignKeyChecker interface {
-	CheckForeignKeys(ctx context.Context, q dialect.Querier) error
 }
 
 func historyOf(p *plan.Plan) catalog.Entry {

@@ -14,9 +14,9 @@ import (
 
 // readMode reads the server mode without the lock: the first look of Run,
 // before it touches anything. Dialects that can read the mode alone
-// (ModeReader) spare a whole Inspect.
+// (dialect.ModeReader) spare a whole Inspect.
 func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, error) {
-	if r, ok := d.(ModeReader); ok {
+	if r, ok := d.(dialect.ModeReader); ok {
 		return r.Mode(ctx, db)
 	}
 	st, err := d.Inspect(ctx, db)
@@ -29,13 +29,6 @@ func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, 
 // ReadMode returns the recorded server mode of the target.
 func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
 	return readMode(ctx, t.Dialect, t.DB)
-}
-
-// ModeReader is implemented by dialects that read the recorded server mode
-// without inspecting the whole database.
-type ModeReader interface {
-	// Mode returns the recorded mode; maintenance when there is no catalog.
-	Mode(ctx context.Context, q dialect.Querier) (model.Mode, error)
 }
 
 // SetMode switches the server mode and records the switch in the history,

@@ -114,7 +114,7 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 // failedBuild cleans up after a failed online build and says why it failed.
 func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	if c, ok := t.Dialect.(IndexCleaner); ok {
+	if c, ok := t.Dialect.(dialect.IndexCleaner); ok {
 		if cerr := c.DropInvalidIndexes(ctx, t.DB); cerr != nil {
 			return &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
 		}
@@ -150,7 +150,7 @@ func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, histor
 // watchProgress reports, every opts.ProgressEvery, how far the running index
 // build has come, until the returned stop is called.
 func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
-	r, ok := t.Dialect.(ProgressReporter)
+	r, ok := t.Dialect.(dialect.ProgressReporter)
 	if opts.Progress == nil || !ok {
 		return func() {}
 	}
@@ -186,21 +186,6 @@ func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-finished }
-}
-
-// ProgressReporter is implemented by dialects that can tell how far a
-// running index build has come (PostgreSQL's pg_stat_progress_create_index).
-type ProgressReporter interface {
-	// Progress returns the phase of the running build ("" when none) and
-	// done out of total units of that phase.
-	Progress(ctx context.Context, q dialect.Querier, index string) (phase string, done, total int64, err error)
-}
-
-// IndexCleaner is implemented by dialects whose online index builds can
-// leave an invalid index behind when they fail.
-type IndexCleaner interface {
-	// DropInvalidIndexes drops every invalid ik_ or ux_ index.
-	DropInvalidIndexes(ctx context.Context, q dialect.Querier) error
 }
 
 // beforeOnline is what the catalog records while online builds are under

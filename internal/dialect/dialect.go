@@ -32,8 +32,9 @@ type Dialect interface {
 	Open(ctx context.Context, rawURL string) (*sqlx.DB, error)
 
 	// Inspect reads the catalog, the mode and the physical layout in a fixed
-	// number of queries, whatever the number of tables. On a database with
-	// no catalog it returns an empty catalog in maintenance mode and New set.
+	// number of queries, whatever the number of tables. On a database where
+	// no schema is recorded yet it returns an empty catalog, the recorded
+	// mode (maintenance when none) and New set.
 	Inspect(ctx context.Context, q Querier) (*plan.State, error)
 	// Expected is the physical layout that the catalog schema s should
 	// have, normalised as Inspect normalises what it reads.
@@ -41,10 +42,9 @@ type Dialect interface {
 	// Data answers the planner's data checks with queries on q.
 	Data(q Querier) plan.Data
 	// Render turns one step of p into SQL: statements for the transaction
-	// and statements for after it (online index builds). It is pure.
-	// blocking reports that the statements lock or rewrite a table with
-	// rows.
-	Render(p *plan.Plan, step plan.Step) (r Rendered, err error)
+	// and statements for after it (online index builds), and whether they
+	// lock or rewrite a table with rows. It is pure.
+	Render(p *plan.Plan, step plan.Step) (Rendered, error)
 
 	// EnsureCatalog creates the cs_ catalog tables if they do not exist
 	// (see internal/catalog, which reads and writes them portably).
@@ -57,6 +57,38 @@ type Dialect interface {
 	// Begin starts the apply's transaction, in the mode the dialect needs
 	// for DDL (SQLite: BEGIN IMMEDIATE).
 	Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error)
+}
+
+// The optional capabilities below are what a dialect can do beyond the
+// contract; apply uses each one it finds.
+
+// ForeignKeyChecker is implemented by dialects that can verify, inside the
+// apply's transaction, that every extension record still references a
+// profile (SQLite, whose table rebuilds run with enforcement off).
+type ForeignKeyChecker interface {
+	CheckForeignKeys(ctx context.Context, q Querier) error
+}
+
+// ProgressReporter is implemented by dialects that can tell how far a
+// running index build has come (PostgreSQL's pg_stat_progress_create_index).
+type ProgressReporter interface {
+	// Progress returns the phase of the running build ("" when none) and
+	// done out of total units of that phase.
+	Progress(ctx context.Context, q Querier, index string) (phase string, done, total int64, err error)
+}
+
+// IndexCleaner is implemented by dialects whose online index builds can
+// leave an invalid index behind when they fail.
+type IndexCleaner interface {
+	// DropInvalidIndexes drops every invalid ik_ or ux_ index.
+	DropInvalidIndexes(ctx context.Context, q Querier) error
+}
+
+// ModeReader is implemented by dialects that read the recorded server mode
+// without inspecting the whole database.
+type ModeReader interface {
+	// Mode returns the recorded mode; maintenance when there is no catalog.
+	Mode(ctx context.Context, q Querier) (model.Mode, error)
 }
 
 // PlanRenderer is implemented by dialects that render a whole plan at

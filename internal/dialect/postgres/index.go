@@ -49,7 +49,7 @@ func (*Dialect) DropInvalidIndex(ctx context.Context, q dialect.Querier, name st
 
 // DropInvalidIndexes drops every invalid ik_ or ux_ index of the
 // connection's schema (see DropInvalidIndex; q must not be a transaction).
-// It implements the apply's IndexCleaner. Invalid indexes with other names
+// It implements dialect.IndexCleaner. Invalid indexes with other names
 // were not made by ctxschema and are left alone.
 func (d *Dialect) DropInvalidIndexes(ctx context.Context, q dialect.Querier) error {
 	var names []string

@@ -43,7 +43,13 @@ import (
 // holds no state, everything it needs travels with the connection.
 type Dialect struct{}
 
-var _ dialect.Dialect = (*Dialect)(nil)
+// The contract, and the optional capabilities apply looks for.
+var (
+	_ dialect.Dialect          = (*Dialect)(nil)
+	_ dialect.IndexCleaner     = (*Dialect)(nil)
+	_ dialect.ProgressReporter = (*Dialect)(nil)
+	_ dialect.ModeReader       = (*Dialect)(nil)
+)
 
 // New returns the PostgreSQL dialect.
 func New() *Dialect { return &Dialect{} }

@@ -44,7 +44,13 @@ const defaultBusyTimeout = "10000"
 // Dialect is the SQLite dialect. Its zero value is ready to use.
 type Dialect struct{}
 
-var _ dialect.Dialect = (*Dialect)(nil)
+// The contract, and the optional capabilities apply looks for.
+var (
+	_ dialect.Dialect           = (*Dialect)(nil)
+	_ dialect.ForeignKeyChecker = (*Dialect)(nil)
+	_ dialect.ModeReader        = (*Dialect)(nil)
+	_ dialect.PlanRenderer      = (*Dialect)(nil)
+)
 
 // New returns the SQLite dialect.
 func New() *Dialect { return &Dialect{} }
