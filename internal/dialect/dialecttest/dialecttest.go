@@ -75,22 +75,9 @@ func Run(t *testing.T, h Harness) {
 // RunCase runs one case.
 func RunCase(t *testing.T, h Harness, c Case) {
 	ctx := context.Background()
-	tg := h.Open(t)
+	tg := setup(t, h, c.From, c.Seed)
 	opts := apply.Options{LockTimeout: 10 * time.Second}
-	if _, err := apply.Run(ctx, tg, c.From, opts); err != nil {
-		t.Fatalf("first apply: %v", err)
-	}
-	Verify(t, tg, c.From)
-	for _, stmt := range c.Seed {
-		if _, err := tg.DB.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("seed %q: %v", stmt, err)
-		}
-	}
-	for _, stmt := range c.Break {
-		if _, err := tg.DB.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("break %q: %v", stmt, err)
-		}
-	}
+	Exec(t, tg.DB, c.Break...)
 	p, err := apply.Prepare(ctx, tg, c.To)
 	if err != nil {
 		t.Fatalf("plan: %v", err)
@@ -121,6 +108,19 @@ func RunCase(t *testing.T, h Harness, c Case) {
 			t.Errorf("%s = %q, want %q", c.Query, got, c.Result)
 		}
 	}
+}
+
+// setup opens a new database of h, applies from (and verifies it), then
+// runs the seed statements.
+func setup(t *testing.T, h Harness, from *model.Schema, seed []string) apply.Target {
+	t.Helper()
+	tg := h.Open(t)
+	if _, err := apply.Run(context.Background(), tg, from, apply.Options{LockTimeout: 10 * time.Second}); err != nil {
+		t.Fatalf("first apply: %v", err)
+	}
+	Verify(t, tg, from)
+	Exec(t, tg.DB, seed...)
+	return tg
 }
 
 // Verify re-inspects the database and demands that it holds exactly the

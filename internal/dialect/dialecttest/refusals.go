@@ -76,16 +76,7 @@ func RunRefusals(t *testing.T, h Harness) {
 // expected finding), apply (refused, nothing changed).
 func RunRefusal(t *testing.T, h Harness, r Refusal) {
 	ctx := context.Background()
-	tg := h.Open(t)
-	opts := apply.Options{LockTimeout: 10 * time.Second}
-	if _, err := apply.Run(ctx, tg, Base(), opts); err != nil {
-		t.Fatalf("first apply: %v", err)
-	}
-	for _, stmt := range r.Seed {
-		if _, err := tg.DB.ExecContext(ctx, stmt); err != nil {
-			t.Fatalf("seed %q: %v", stmt, err)
-		}
-	}
+	tg := setup(t, h, Base(), r.Seed)
 	p, err := apply.Prepare(ctx, tg, r.To)
 	if err != nil {
 		t.Fatalf("plan: %v", err)
