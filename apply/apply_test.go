@@ -132,3 +132,20 @@ func (d deferIndexes) Render(p *plan.Plan, s plan.Step) (dialect.Rendered, error
 }
 
 func (d deferIndexes) Data(q dialect.Querier) plan.Data { return d.Dialect.Data(q) }
+
+// TestConvergedCanFail: the convergence check after an apply reports a
+// database that does not hold the desired schema, so a dialect that
+// rendered too little could not pass unnoticed.
+func TestConvergedCanFail(t *testing.T) {
+	tg := target(t, sqlite.New())
+	ctx := context.Background()
+	if err := apply.Converged(ctx, tg, schema()); err != nil {
+		t.Fatalf("the applied schema does not converge: %v", err)
+	}
+	more := schema()
+	more.Profile = append(more.Profile, model.Attribute{Name: "Title", Type: model.String, Length: 16})
+	var nc *apply.NotConvergedError
+	if err := apply.Converged(ctx, tg, more); !errors.As(err, &nc) || len(nc.Plan.Steps) != 1 {
+		t.Fatalf("Converged with a schema the database lacks = %v, want a NotConvergedError naming the missing attribute", err)
+	}
+}

@@ -370,9 +370,10 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 	}
 }
 
-// TestModeSwitchWaitsForApply: a switch to production takes the apply lock,
-// so it can never land between an apply's mode check and its commit.
-func TestModeSwitchWaitsForApply(t *testing.T) {
+// TestModeSwitchTakesTheApplyLock: a switch to production takes the apply
+// lock (it waits for it, then names the holder), so it can never land
+// between an apply's mode check and its commit.
+func TestModeSwitchTakesTheApplyLock(t *testing.T) {
 	dir := t.TempDir()
 	path := prepared(t, dir, 1)
 	lock, err := sqlite.LockFile(context.Background(), path+".lock", time.Second)

@@ -60,6 +60,9 @@ type Case struct {
 	// Break, when set, runs after From is applied: it damages the database
 	// by hand, and the second apply (with To == From) must repair it.
 	Break []string
+	// Keep names objects made by hand that must survive the second apply
+	// untouched: "table" or "table.index".
+	Keep []string
 }
 
 // Run runs every case of Cases against the harness.
@@ -90,6 +93,7 @@ func RunCase(t *testing.T, h Harness, c Case) {
 		t.Fatalf("second apply: %v", err)
 	}
 	Verify(t, tg, c.To)
+	kept(t, tg, c.Keep)
 	for table, want := range c.Rows {
 		var got int
 		if err := tg.DB.GetContext(ctx, &got, `SELECT count(*) FROM "`+table+`"`); err != nil {
@@ -106,6 +110,30 @@ func RunCase(t *testing.T, h Harness, c Case) {
 		}
 		if got != c.Result {
 			t.Errorf("%s = %q, want %q", c.Query, got, c.Result)
+		}
+	}
+}
+
+// kept fails t unless each of the hand-made objects ("table" or
+// "table.index") is still in the database, as inspected.
+func kept(t *testing.T, tg apply.Target, objects []string) {
+	t.Helper()
+	if len(objects) == 0 {
+		return
+	}
+	st, err := tg.Dialect.Inspect(context.Background(), tg.DB)
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	for _, o := range objects {
+		table, index, _ := strings.Cut(o, ".")
+		pt, ok := st.Physical.Table(table)
+		found := ok && index == ""
+		for _, ix := range pt.Indexes {
+			found = found || ix.Name == index
+		}
+		if !found {
+			t.Errorf("%s, made by hand, did not survive the apply", o)
 		}
 	}
 }
