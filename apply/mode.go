@@ -13,17 +13,43 @@ import (
 )
 
 // readMode reads the server mode without the lock: the first look of Run,
-// before it touches anything. Dialects that can read the mode alone
-// (dialect.ModeReader) spare a whole Inspect.
+// before it touches anything. With a CatalogProber it reads the mode row
+// alone instead of a whole Inspect.
 func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, error) {
-	if r, ok := d.(dialect.ModeReader); ok {
-		return r.Mode(ctx, db)
+	if p, ok := d.(dialect.CatalogProber); ok {
+		exists, err := p.CatalogExists(ctx, db)
+		if err != nil || !exists {
+			return model.Maintenance, err
+		}
+		return catalog.ReadMode(ctx, db)
 	}
 	st, err := d.Inspect(ctx, db)
 	if err != nil {
 		return "", err
 	}
 	return st.Mode, nil
+}
+
+// History lists the target's history, oldest first; none when the database
+// has no catalog yet.
+func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
+	exists := true
+	if p, ok := t.Dialect.(dialect.CatalogProber); ok {
+		var err error
+		if exists, err = p.CatalogExists(ctx, t.DB); err != nil {
+			return nil, err
+		}
+	} else {
+		st, err := t.Dialect.Inspect(ctx, t.DB)
+		if err != nil {
+			return nil, err
+		}
+		exists = !st.New || st.Mode != model.Maintenance
+	}
+	if !exists {
+		return nil, nil
+	}
+	return catalog.History(ctx, t.DB)
 }
 
 // ReadMode returns the recorded server mode of the target.

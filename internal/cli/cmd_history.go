@@ -8,9 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ctxschema/ctxschema/apply"
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/ctxschema/ctxschema/internal/catalog"
 )
 
 func historyCommand(e *env) *ucli.Command {
@@ -49,15 +48,9 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 		return err
 	}
 	defer closeDB()
-	st, err := t.Dialect.Inspect(ctx, t.DB)
+	entries, err := apply.History(ctx, t)
 	if err != nil {
 		return err
-	}
-	var entries []catalog.Entry
-	if !st.New {
-		if entries, err = catalog.History(ctx, t.DB); err != nil {
-			return err
-		}
 	}
 	if format == "json" {
 		out := []historyEntry{}

@@ -84,11 +84,11 @@ type IndexCleaner interface {
 	DropInvalidIndexes(ctx context.Context, q Querier) error
 }
 
-// ModeReader is implemented by dialects that read the recorded server mode
-// without inspecting the whole database.
-type ModeReader interface {
-	// Mode returns the recorded mode; maintenance when there is no catalog.
-	Mode(ctx context.Context, q Querier) (model.Mode, error)
+// CatalogProber is implemented by dialects that can tell, in one small
+// query, whether the cs_ catalog tables exist: commands that only read the
+// catalog (the mode, the history) then need no whole Inspect.
+type CatalogProber interface {
+	CatalogExists(ctx context.Context, q Querier) (bool, error)
 }
 
 // PlanRenderer is implemented by dialects that render a whole plan at

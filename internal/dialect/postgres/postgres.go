@@ -48,7 +48,7 @@ var (
 	_ dialect.Dialect          = (*Dialect)(nil)
 	_ dialect.IndexCleaner     = (*Dialect)(nil)
 	_ dialect.ProgressReporter = (*Dialect)(nil)
-	_ dialect.ModeReader       = (*Dialect)(nil)
+	_ dialect.CatalogProber    = (*Dialect)(nil)
 )
 
 // New returns the PostgreSQL dialect.

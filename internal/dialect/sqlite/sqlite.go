@@ -48,7 +48,7 @@ type Dialect struct{}
 var (
 	_ dialect.Dialect           = (*Dialect)(nil)
 	_ dialect.ForeignKeyChecker = (*Dialect)(nil)
-	_ dialect.ModeReader        = (*Dialect)(nil)
+	_ dialect.CatalogProber     = (*Dialect)(nil)
 	_ dialect.PlanRenderer      = (*Dialect)(nil)
 )
 
