@@ -13,74 +13,29 @@ const catalogPrefix = "cs_"
 // ctxschema did not create (to list, never to touch). Columns and indexes
 // are compared by name, so column order never counts as drift.
 func driftOf(expected, physical Physical) (byTable map[string][]Drift, unmanaged []Drift) {
-	byTable = map[string][]Drift{}
-	gotTables := make(map[string]int, len(physical.Tables))
-	for i, t := range physical.Tables {
-		if _, dup := gotTables[t.Name]; !dup {
-			gotTables[t.Name] = i
+	got := make(map[string]PhysicalTable, len(physical.Tables))
+	for _, t := range physical.Tables {
+		if _, dup := got[t.Name]; !dup {
+			got[t.Name] = t
 		}
 	}
-	wantTables := make(map[string]bool, len(expected.Tables))
+	byTable = map[string][]Drift{}
+	managed := make(map[string]bool, len(expected.Tables))
 	for _, want := range expected.Tables {
-		wantTables[want.Name] = true
-		i, ok := gotTables[want.Name]
-		var got PhysicalTable
-		if ok {
-			got = physical.Tables[i]
-		}
+		managed[want.Name] = true
+		g, ok := got[want.Name]
 		if !ok {
-			byTable[want.Name] = append(byTable[want.Name], Drift{Kind: MissingTable, Table: want.Name})
+			byTable[want.Name] = []Drift{{Kind: MissingTable, Table: want.Name}}
 			continue
 		}
-		var ds []Drift
-		gotCols := map[string]string{}
-		for _, c := range got.Columns {
-			gotCols[c.Name] = c.Definition
-		}
-		wantCols := map[string]bool{}
-		for _, c := range want.Columns {
-			wantCols[c.Name] = true
-			def, ok := gotCols[c.Name]
-			switch {
-			case !ok:
-				ds = append(ds, Drift{Kind: MissingColumn, Table: want.Name, Name: c.Name, Want: c.Definition})
-			case def != c.Definition:
-				ds = append(ds, Drift{Kind: ChangedColumn, Table: want.Name, Name: c.Name, Want: c.Definition, Got: def})
-			}
-		}
-		for _, c := range got.Columns {
-			if !wantCols[c.Name] {
-				unmanaged = append(unmanaged, Drift{Kind: ExtraColumn, Table: want.Name, Name: c.Name, Got: c.Definition})
-			}
-		}
-		gotIdx := map[string]PhysicalIndex{}
-		for _, ix := range got.Indexes {
-			gotIdx[ix.Name] = ix
-		}
-		wantIdx := map[string]bool{}
-		for _, ix := range want.Indexes {
-			wantIdx[ix.Name] = true
-			g, ok := gotIdx[ix.Name]
-			switch {
-			case !ok:
-				ds = append(ds, Drift{Kind: MissingIndex, Table: want.Name, Name: ix.Name, Want: ix.Definition})
-			case !g.Valid:
-				ds = append(ds, Drift{Kind: InvalidIndex, Table: want.Name, Name: ix.Name, Want: ix.Definition, Got: g.Definition + " (invalid)"})
-			case g.Definition != ix.Definition:
-				ds = append(ds, Drift{Kind: ChangedIndex, Table: want.Name, Name: ix.Name, Want: ix.Definition, Got: g.Definition})
-			}
-		}
-		for _, ix := range got.Indexes {
-			if !wantIdx[ix.Name] {
-				unmanaged = append(unmanaged, Drift{Kind: ExtraIndex, Table: want.Name, Name: ix.Name, Got: ix.Definition})
-			}
-		}
+		ds, extra := tableDrift(want, g)
 		if len(ds) > 0 {
 			byTable[want.Name] = ds
 		}
+		unmanaged = append(unmanaged, extra...)
 	}
 	for _, t := range physical.Tables {
-		if !wantTables[t.Name] && !strings.HasPrefix(t.Name, catalogPrefix) {
+		if !managed[t.Name] && !strings.HasPrefix(t.Name, catalogPrefix) {
 			unmanaged = append(unmanaged, Drift{Kind: UnmanagedTable, Table: t.Name})
 		}
 	}
@@ -91,4 +46,53 @@ func driftOf(expected, physical Physical) (byTable map[string][]Drift, unmanaged
 		return unmanaged[i].Name < unmanaged[j].Name
 	})
 	return byTable, unmanaged
+}
+
+// tableDrift compares one managed table's expected and inspected columns
+// and indexes: what differs, and what is there that ctxschema did not make.
+func tableDrift(want, got PhysicalTable) (ds, extra []Drift) {
+	d := func(k DriftKind, name, w, g string) Drift {
+		return Drift{Kind: k, Table: want.Name, Name: name, Want: w, Got: g}
+	}
+	gotCols := make(map[string]string, len(got.Columns))
+	for _, c := range got.Columns {
+		gotCols[c.Name] = c.Definition
+	}
+	wantCols := make(map[string]bool, len(want.Columns))
+	for _, c := range want.Columns {
+		wantCols[c.Name] = true
+		switch def, ok := gotCols[c.Name]; {
+		case !ok:
+			ds = append(ds, d(MissingColumn, c.Name, c.Definition, ""))
+		case def != c.Definition:
+			ds = append(ds, d(ChangedColumn, c.Name, c.Definition, def))
+		}
+	}
+	for _, c := range got.Columns {
+		if !wantCols[c.Name] {
+			extra = append(extra, d(ExtraColumn, c.Name, "", c.Definition))
+		}
+	}
+	gotIdx := make(map[string]PhysicalIndex, len(got.Indexes))
+	for _, ix := range got.Indexes {
+		gotIdx[ix.Name] = ix
+	}
+	wantIdx := make(map[string]bool, len(want.Indexes))
+	for _, ix := range want.Indexes {
+		wantIdx[ix.Name] = true
+		switch g, ok := gotIdx[ix.Name]; {
+		case !ok:
+			ds = append(ds, d(MissingIndex, ix.Name, ix.Definition, ""))
+		case !g.Valid:
+			ds = append(ds, d(InvalidIndex, ix.Name, ix.Definition, g.Definition+" (invalid)"))
+		case g.Definition != ix.Definition:
+			ds = append(ds, d(ChangedIndex, ix.Name, ix.Definition, g.Definition))
+		}
+	}
+	for _, ix := range got.Indexes {
+		if !wantIdx[ix.Name] {
+			extra = append(extra, d(ExtraIndex, ix.Name, "", ix.Definition))
+		}
+	}
+	return ds, extra
 }
