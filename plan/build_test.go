@@ -48,8 +48,8 @@ func (f *fakeData) Rows(_ context.Context, table string) (int64, error) {
 	f.calls = append(f.calls, "rows "+table)
 	return f.rows, nil
 }
-func (f *fakeData) NonNull(_ context.Context, table, column string) (int64, error) {
-	f.calls = append(f.calls, "nonnull "+table+"."+column)
+func (f *fakeData) NonNull(_ context.Context, table string, columns []string) (int64, error) {
+	f.calls = append(f.calls, "nonnull "+table+"("+strings.Join(columns, ",")+")")
 	return f.rows, nil
 }
 func (f *fakeData) Nulls(_ context.Context, table, column string) (Finding, error) {

@@ -218,8 +218,9 @@ type Finding struct {
 type Data interface {
 	// Rows counts the rows of a table.
 	Rows(ctx context.Context, table string) (int64, error)
-	// NonNull counts the non-null values of a column.
-	NonNull(ctx context.Context, table, column string) (int64, error)
+	// NonNull counts the non-null values of the columns, summed, in one
+	// scan of the table.
+	NonNull(ctx context.Context, table string, columns []string) (int64, error)
 	// Nulls finds rows where column is NULL.
 	Nulls(ctx context.Context, table, column string) (Finding, error)
 	// Duplicates finds groups of rows that share non-null values of columns;

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -586,16 +587,16 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 		return h
 	}
 	var values int64
-	for _, a := range e.Attributes {
-		if rows == 0 {
-			break
+	if rows > 0 {
+		var cols []string
+		for _, col := range b.liveCol[lower(e.Name)] {
+			cols = append(cols, col)
 		}
-		n, err := b.data.NonNull(b.ctx, table, b.liveCol[lower(e.Name)][lower(a.Name)])
-		if err != nil {
-			b.fail(fmt.Errorf("counting values of %s.%s: %w", table, a.Column(), err))
+		sort.Strings(cols)
+		if values, err = b.data.NonNull(b.ctx, table, cols); err != nil {
+			b.fail(fmt.Errorf("counting values of %s: %w", table, err))
 			return h
 		}
-		values += n
 	}
 	h.Rows, h.Values = rows, values
 	return h
@@ -615,7 +616,7 @@ func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 		h.Values = 0
 		return h
 	}
-	n, err := b.data.NonNull(b.ctx, table, col)
+	n, err := b.data.NonNull(b.ctx, table, []string{col})
 	if err != nil {
 		b.fail(fmt.Errorf("counting values of %s.%s: %w", table, col, err))
 		return h

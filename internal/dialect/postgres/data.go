@@ -41,9 +41,16 @@ func (d data) Rows(ctx context.Context, table string) (int64, error) {
 }
 
 // NonNull implements plan.Data.
-func (d data) NonNull(ctx context.Context, table, column string) (int64, error) {
-	return d.count(ctx, fmt.Sprintf("counting the values of %q.%q", table, column),
-		"SELECT count("+ident(column)+") FROM "+ident(table))
+func (d data) NonNull(ctx context.Context, table string, columns []string) (int64, error) {
+	if len(columns) == 0 {
+		return 0, nil
+	}
+	counts := make([]string, len(columns))
+	for i, c := range columns {
+		counts[i] = "count(" + ident(c) + ")"
+	}
+	return d.count(ctx, fmt.Sprintf("counting the values of %q (%s)", table, strings.Join(columns, ", ")),
+		"SELECT "+strings.Join(counts, " + ")+" FROM "+ident(table))
 }
 
 // finding runs a query over the offending rows, given as a CTE "bad" of

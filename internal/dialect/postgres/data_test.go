@@ -31,8 +31,11 @@ func TestData(t *testing.T) {
 	if n, err := d.Rows(ctx, "ext_phone"); err != nil || n != 7 {
 		t.Errorf("Rows = %d, %v; want 7", n, err)
 	}
-	if n, err := d.NonNull(ctx, "profile", "Email"); err != nil || n != 4 {
+	if n, err := d.NonNull(ctx, "profile", []string{"Email"}); err != nil || n != 4 {
 		t.Errorf("NonNull = %d, %v; want 4", n, err)
+	}
+	if n, err := d.NonNull(ctx, "ext_phone", []string{"number", "kind"}); err != nil || n != 10 {
+		t.Errorf("NonNull over two columns = %d, %v; want 6 + 4", n, err)
 	}
 	for _, c := range []struct {
 		name string

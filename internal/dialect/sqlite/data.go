@@ -43,8 +43,15 @@ func (d data) Rows(ctx context.Context, table string) (int64, error) {
 }
 
 // NonNull implements plan.Data.
-func (d data) NonNull(ctx context.Context, table, column string) (int64, error) {
-	return d.count(ctx, "SELECT count("+col(column)+")"+from(table), "counting the values of %q", table+"."+column)
+func (d data) NonNull(ctx context.Context, table string, columns []string) (int64, error) {
+	if len(columns) == 0 {
+		return 0, nil
+	}
+	counts := make([]string, len(columns))
+	for i, c := range columns {
+		counts[i] = "count(" + col(c) + ")"
+	}
+	return d.count(ctx, "SELECT "+strings.Join(counts, " + ")+from(table), "counting the values of %q", table+" ("+strings.Join(columns, ", ")+")")
 }
 
 func (d data) count(ctx context.Context, query, what, name string) (int64, error) {

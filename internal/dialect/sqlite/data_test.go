@@ -118,8 +118,14 @@ func TestDataChecks(t *testing.T) {
 	if n, err := d.Rows(ctx, "profile"); err != nil || n != 6 {
 		t.Errorf("Rows = %d, %v; want 6", n, err)
 	}
-	if n, err := d.NonNull(ctx, "profile", "age"); err != nil || n != 4 {
+	if n, err := d.NonNull(ctx, "profile", []string{"age"}); err != nil || n != 4 {
 		t.Errorf("NonNull = %d, %v; want 4", n, err)
+	}
+	if n, err := d.NonNull(ctx, "profile", []string{"age", "age"}); err != nil || n != 8 {
+		t.Errorf("NonNull over two columns = %d, %v; want their sum, 8", n, err)
+	}
+	if n, err := d.NonNull(ctx, "profile", nil); err != nil || n != 0 {
+		t.Errorf("NonNull over no column = %d, %v; want 0", n, err)
 	}
 	check := func(name string, f plan.Finding, err error, want plan.Finding) {
 		t.Helper()
@@ -170,7 +176,7 @@ func TestDataMissingColumn(t *testing.T) {
 	d := New().Data(db)
 	str := model.Attribute{Type: model.String, Length: 3}
 	checks := map[string]func() error{
-		"NonNull": func() error { _, err := d.NonNull(ctx, "profile", "missing"); return err },
+		"NonNull": func() error { _, err := d.NonNull(ctx, "profile", []string{"missing"}); return err },
 		"Nulls":   func() error { _, err := d.Nulls(ctx, "profile", "missing"); return err },
 		"TooLong": func() error { _, err := d.TooLong(ctx, "profile", "missing", 3); return err },
 		"Unconvertible": func() error {
