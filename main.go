@@ -15,8 +15,8 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
-	"github.com/ctxschema/ctxschema/schemas"
 )
 
 func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
@@ -51,7 +51,7 @@ const (
 // place that does.
 func exitCode(err error) int {
 	var (
-		problems *schemas.Problems
+		problems *schemafile.Problems
 		input    *plan.InputError
 		mode     *apply.ModeError
 		unsafe   *apply.UnsafeError
@@ -82,7 +82,7 @@ func report(stderr io.Writer, err error) {
 	if err == nil || errors.Is(err, cli.ErrChanges) || errors.As(err, &reported) {
 		return
 	}
-	var problems *schemas.Problems
+	var problems *schemafile.Problems
 	if errors.As(err, &problems) {
 		for _, p := range problems.List {
 			if p.Pos.File == "" {

@@ -11,12 +11,12 @@ import (
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/bench/gen"
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
-	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // BenchmarkLoad loads and validates the schema files of the generated
-// schema (schemas.Load): N = 1000, one file per extension.
+// schema (schemafile.Load): N = 1000, one file per extension.
 func BenchmarkLoad(b *testing.B) {
 	n := loadSize()
 	b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
@@ -27,7 +27,7 @@ func BenchmarkLoad(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			res, err := schemas.Load(dir)
+			res, err := schemafile.Load(dir)
 			if err != nil {
 				b.Fatal(err)
 			}

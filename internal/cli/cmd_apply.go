@@ -15,8 +15,8 @@ import (
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
-	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // applyOptions are the flags and argument of apply.
@@ -145,7 +145,7 @@ func applyInput(e *env, opts applyOptions) (*model.Schema, *planfile.File, error
 	}
 	// The schema files, when present, must still say what the plan reaches.
 	if _, err := os.Stat(opts.Dir); err == nil {
-		res, err := schemas.Load(opts.Dir)
+		res, err := schemafile.Load(opts.Dir)
 		if err != nil {
 			return nil, nil, err
 		}

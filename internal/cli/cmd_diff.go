@@ -11,8 +11,8 @@ import (
 
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
-	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // diffOptions are the arguments and flags of diff.
@@ -109,22 +109,22 @@ func runDiff(ctx context.Context, e *env, opts diffOptions) error {
 
 // loadPair loads two schema directories. When both are invalid, the
 // problems of both are reported together.
-func loadPair(e *env, a, b string) (*schemas.Result, *schemas.Result, error) {
-	load := func(dir string) (*schemas.Result, error) {
+func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, error) {
+	load := func(dir string) (*schemafile.Result, error) {
 		// The loader's own message for a missing directory speaks of --dir,
 		// which diff does not have.
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, &schemas.Problems{List: []schemas.Problem{{Severity: schemas.Error,
+			return nil, &schemafile.Problems{List: []schemafile.Problem{{Severity: schemafile.Error,
 				Message: fmt.Sprintf("%q is not a directory of schema files; diff compares two of them: ctxschema diff A B", dir)}}}
 		}
 		return loadSchemas(e, dir)
 	}
 	ra, errA := load(a)
 	rb, errB := load(b)
-	var pa, pb *schemas.Problems
+	var pa, pb *schemafile.Problems
 	switch {
 	case errors.As(errA, &pa) && errors.As(errB, &pb):
-		return nil, nil, &schemas.Problems{List: append(append([]schemas.Problem(nil), pa.List...), pb.List...)}
+		return nil, nil, &schemafile.Problems{List: append(append([]schemafile.Problem(nil), pa.List...), pb.List...)}
 	case errA != nil:
 		return nil, nil, errA
 	case errB != nil:

@@ -13,8 +13,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
-	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // inspectOptions are the flags of inspect.
@@ -74,10 +74,10 @@ func runInspect(ctx context.Context, e *env, opts inspectOptions) error {
 		fmt.Fprintf(e.stderr, "warning: the database has drifted from its catalog in %s; the schema files describe the catalog, and plan will show the repairs\n", plural(len(p.Steps), "table"))
 	}
 	if opts.Out == "" {
-		_, err := e.stdout.Write(schemas.Write(st.Catalog))
+		_, err := e.stdout.Write(schemafile.Write(st.Catalog))
 		return err
 	}
-	files := schemas.WriteFiles(st.Catalog)
+	files := schemafile.WriteFiles(st.Catalog)
 	if err := writeFiles(opts.Out, files); err != nil {
 		return err
 	}

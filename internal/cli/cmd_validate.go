@@ -8,7 +8,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/ctxschema/ctxschema/schemas"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
 // validateOptions are the flags of validate.
@@ -63,7 +63,7 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 		return validateJSON(e, opts)
 	}
 	res, err := loadSchemas(e, opts.Dir)
-	var problems *schemas.Problems
+	var problems *schemafile.Problems
 	switch {
 	case errors.As(err, &problems):
 		if opts.Annotations {
@@ -88,8 +88,8 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 // problem when the files are invalid. Workflow annotations are left out, so
 // that stdout stays one JSON document.
 func validateJSON(e *env, opts validateOptions) error {
-	res, err := schemas.Load(opts.Dir)
-	var problems *schemas.Problems
+	res, err := schemafile.Load(opts.Dir)
+	var problems *schemafile.Problems
 	switch {
 	case errors.As(err, &problems):
 		if werr := writeProblemsJSON(e.stdout, problems.List); werr != nil {

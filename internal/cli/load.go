@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ctxschema/ctxschema/schemas"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
 // loadSchemas loads the schema files of dir and prints their warnings to
 // stderr. Every command that reads schema files goes through it. Invalid
-// files give a *schemas.Problems (its warnings included), which main prints.
-func loadSchemas(e *env, dir string) (*schemas.Result, error) {
-	res, err := schemas.Load(dir)
+// files give a *schemafile.Problems (its warnings included), which main prints.
+func loadSchemas(e *env, dir string) (*schemafile.Result, error) {
+	res, err := schemafile.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func loadSchemas(e *env, dir string) (*schemas.Result, error) {
 // summary describes a loaded schema in one line, like
 // "ok: 5 profile attributes, 3 extensions (14 attributes), 3 identification
 // keys in 2 files".
-func summary(res *schemas.Result) string {
+func summary(res *schemafile.Result) string {
 	s := res.Schema
 	extAttrs := 0
 	for _, e := range s.Extensions {

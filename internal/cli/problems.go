@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ctxschema/ctxschema/schemas"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
 // problemDoc is one problem in the JSON output of validate. Its fields are
@@ -23,7 +23,7 @@ type problemDoc struct {
 
 // writeProblemsJSON writes problems as an indented JSON array, [] when there
 // are none, with one Write.
-func writeProblemsJSON(w io.Writer, problems []schemas.Problem) error {
+func writeProblemsJSON(w io.Writer, problems []schemafile.Problem) error {
 	docs := make([]problemDoc, len(problems))
 	for i, p := range problems {
 		docs[i] = problemDoc{File: p.Pos.File, Line: p.Pos.Line, Column: p.Pos.Col, Severity: p.Severity.String(), Message: p.Message}
@@ -42,7 +42,7 @@ func writeProblemsJSON(w io.Writer, problems []schemas.Problem) error {
 // writeAnnotations writes problems as GitHub Actions workflow commands
 // (::error file=…,line=…,col=…::message), which the runner shows as
 // annotations on the files of a pull request.
-func writeAnnotations(w io.Writer, problems []schemas.Problem) error {
+func writeAnnotations(w io.Writer, problems []schemafile.Problem) error {
 	var buf bytes.Buffer
 	for _, p := range problems {
 		buf.WriteString(annotation(p) + "\n")
@@ -53,7 +53,7 @@ func writeAnnotations(w io.Writer, problems []schemas.Problem) error {
 
 // annotation is the workflow command of one problem. Properties that are
 // unknown are left out.
-func annotation(p schemas.Problem) string {
+func annotation(p schemafile.Problem) string {
 	var props []string
 	if p.Pos.File != "" {
 		props = append(props, "file="+escapeProperty(p.Pos.File))

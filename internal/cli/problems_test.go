@@ -5,24 +5,24 @@ import (
 	"testing"
 
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/schemas"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
 func TestAnnotation(t *testing.T) {
 	for _, tc := range []struct {
-		p    schemas.Problem
+		p    schemafile.Problem
 		want string
 	}{
-		{schemas.Problem{Pos: model.Pos{File: "schemas/a.yaml", Line: 3, Col: 7}, Message: `unknown field "lenght"`},
+		{schemafile.Problem{Pos: model.Pos{File: "schemas/a.yaml", Line: 3, Col: 7}, Message: `unknown field "lenght"`},
 			`::error file=schemas/a.yaml,line=3,col=7::unknown field "lenght"`},
-		{schemas.Problem{Pos: model.Pos{File: "a.yaml", Line: 2, Col: 1}, Severity: schemas.Warning, Message: "no unique item"},
+		{schemafile.Problem{Pos: model.Pos{File: "a.yaml", Line: 2, Col: 1}, Severity: schemafile.Warning, Message: "no unique item"},
 			`::warning file=a.yaml,line=2,col=1::no unique item`},
-		{schemas.Problem{Pos: model.Pos{File: "a.yaml"}, Message: "invalid"},
+		{schemafile.Problem{Pos: model.Pos{File: "a.yaml"}, Message: "invalid"},
 			`::error file=a.yaml::invalid`},
-		{schemas.Problem{Message: `no schema files found in "x"`},
+		{schemafile.Problem{Message: `no schema files found in "x"`},
 			`::error::no schema files found in "x"`},
 		// Messages escape %, CR and LF; properties also : and ,.
-		{schemas.Problem{Pos: model.Pos{File: "C:\\s,1%.yaml", Line: 1, Col: 1}, Message: "100% wrong:\r\nsee, a: b"},
+		{schemafile.Problem{Pos: model.Pos{File: "C:\\s,1%.yaml", Line: 1, Col: 1}, Message: "100% wrong:\r\nsee, a: b"},
 			`::error file=C%3A\s%2C1%25.yaml,line=1,col=1::100%25 wrong:%0D%0Asee, a: b`},
 	} {
 		if got := annotation(tc.p); got != tc.want {

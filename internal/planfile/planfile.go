@@ -16,8 +16,8 @@ import (
 
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
-	"github.com/ctxschema/ctxschema/schemas"
 )
 
 // Kind marks a ctxschema plan file.
@@ -51,7 +51,7 @@ func Write(w io.Writer, p *plan.Plan, desired *model.Schema, doc render.Document
 		Kind:          Kind,
 		CreatedAt:     now.UTC().Format(time.RFC3339),
 		Fingerprint:   p.Fingerprint,
-		Desired:       string(schemas.Write(desired)),
+		Desired:       string(schemafile.Write(desired)),
 		Plan:          doc,
 	}
 	var err error
@@ -104,7 +104,7 @@ func Read(r io.Reader) (*File, *model.Schema, error) {
 	if sum != f.Checksum {
 		return nil, nil, fmt.Errorf("%w: its checksum does not match its content, so it was edited after it was saved; plan again", ErrNotPlan)
 	}
-	res, err := schemas.Parse(map[string][]byte{"desired.yaml": []byte(f.Desired)})
+	res, err := schemafile.Parse(map[string][]byte{"desired.yaml": []byte(f.Desired)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: its desired schema is invalid: %v", ErrNotPlan, err)
 	}

@@ -11,10 +11,10 @@ import (
 	"github.com/ctxschema/ctxschema/internal/bench/gen"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/schemas"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
-// TestFilesLoad checks that the written files pass schemas.Load without
+// TestFilesLoad checks that the written files pass schemafile.Load without
 // warnings and declare exactly the generated schema, with the promised
 // shape, for every benchmark size.
 func TestFilesLoad(t *testing.T) {
@@ -27,7 +27,7 @@ func TestFilesLoad(t *testing.T) {
 		if err := gen.WriteFiles(s, dir); err != nil {
 			t.Fatal(err)
 		}
-		res, err := schemas.Load(dir)
+		res, err := schemafile.Load(dir)
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}

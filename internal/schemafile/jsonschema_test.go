@@ -1,4 +1,4 @@
-package schemas
+package schemafile
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ import (
 // less than the loader (names defined twice, references between files); it
 // must never refuse a file the loader accepts.
 
-const jsonSchemaFile = "ctxschema.schema.json"
+const jsonSchemaFile = "../../schemas/ctxschema.schema.json"
 
 // compileJSONSchema compiles ctxschema.schema.json.
 func compileJSONSchema(t *testing.T) *jsonschema.Schema {

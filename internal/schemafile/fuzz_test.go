@@ -1,4 +1,4 @@
-package schemas
+package schemafile
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ import (
 //	go test ./schemas -run '^$' -fuzz FuzzLoad -fuzztime 5m -parallel 1
 func FuzzLoad(f *testing.F) {
 	var examples []string
-	err := filepath.WalkDir(filepath.Join("..", "examples"), func(p string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join("..", "..", "examples"), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && isSchemaFile(p) {
 			examples = append(examples, p)
 		}

@@ -1,8 +1,8 @@
-// Package schemas reads the YAML schema files of a directory and turns them
+// Package schemafile reads the YAML schema files of a directory and turns them
 // into the domain model (internal/model) that the planner consumes,
 // enforcing every rule of the schema file format (SPEC section 2). Every
 // problem is reported at once, each at its file, line and column.
-package schemas
+package schemafile
 
 import (
 	"fmt"

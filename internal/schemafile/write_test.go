@@ -1,4 +1,4 @@
-package schemas
+package schemafile
 
 import (
 	"os"
@@ -135,7 +135,7 @@ func TestWriteRoundTripExamples(t *testing.T) {
 // that hold schema files (examples/ci holds a workflow, not a schema).
 func exampleDirs(t *testing.T) []string {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join("..", "examples", "*"))
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}

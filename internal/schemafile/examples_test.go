@@ -1,15 +1,20 @@
-package schemas
+package schemafile
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/ctxschema/ctxschema/internal/model"
 )
 
 // TestExamples validates every example project under examples/ (examples/ci
 // aside): each must load without errors or warnings and have a README.
 func TestExamples(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join("..", "examples", "*"))
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,5 +42,21 @@ func TestExamples(t *testing.T) {
 	}
 	if n < 2 {
 		t.Fatalf("found %d example directories, want at least 2", n)
+	}
+}
+
+// TestDefaultDirIsContactCenter keeps the repository's schemas/ (the default
+// --dir, run from the root) equal to examples/contact-center.
+func TestDefaultDirIsContactCenter(t *testing.T) {
+	def, err := Load(filepath.Join("..", "..", "schemas"))
+	if err != nil {
+		t.Fatalf("schemas/ is invalid:\n%v", err)
+	}
+	cc, err := Load(filepath.Join("..", "..", "examples", "contact-center"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cc.Schema, def.Schema, cmpopts.IgnoreFields(model.Pos{}, "File")); diff != "" {
+		t.Errorf("schemas/ differs from examples/contact-center (-example +schemas):\n%s", diff)
 	}
 }
