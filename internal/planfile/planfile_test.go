@@ -34,7 +34,7 @@ func TestRoundTrip(t *testing.T) {
 	p := sample()
 	var buf bytes.Buffer
 	doc := render.NewDocument(p, render.Options{Dialect: "sqlite", Database: "sqlite://x.db"})
-	if err := Write(&buf, p, p.Desired, doc, time.Unix(0, 0)); err != nil {
+	if err := Write(&buf, p, p.Desired, doc, false, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	f, desired, err := Read(bytes.NewReader(buf.Bytes()))
@@ -55,7 +55,7 @@ func TestRoundTrip(t *testing.T) {
 func TestRefused(t *testing.T) {
 	p := sample()
 	var buf bytes.Buffer
-	if err := Write(&buf, p, p.Desired, render.NewDocument(p, render.Options{}), time.Unix(0, 0)); err != nil {
+	if err := Write(&buf, p, p.Desired, render.NewDocument(p, render.Options{}), false, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.String()
@@ -64,7 +64,8 @@ func TestRefused(t *testing.T) {
 		"edited desired":   strings.Replace(good, `name: FirstName`, `name: LastName`, 1),
 		"not json":         "hello",
 		"another document": `{"format_version": "1", "changes": []}`,
-		"other version":    strings.Replace(good, `"format_version": "1",`, `"format_version": "9",`, 1),
+		"other version":    strings.Replace(good, `"format_version": "2",`, `"format_version": "9",`, 1),
+		"version 1":        strings.Replace(good, `"format_version": "2",`, `"format_version": "1",`, 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if text == good {
