@@ -39,9 +39,11 @@ func planCommand(e *env) *ucli.Command {
 		Name:  "plan",
 		Usage: "show what apply would change in the database",
 		Description: "Compares the schema files with the live database and prints every change,\n" +
-			"its risk and the live data it touches. Changes nothing. Exits 3 when the\n" +
-			"database is in production mode and there are changes, 5 when a data check\n" +
-			"fails; with --detailed-exitcode, 2 when there are changes.",
+			"its risk and the live data it touches. Changes nothing. Exits 5 when a data\n" +
+			"check fails (a change that can never succeed, even in production mode), else\n" +
+			"3 when the database is in production mode and there are changes; with\n" +
+			"--detailed-exitcode, 2 when there are changes. --out saves the plan, bound\n" +
+			"to this database, for `ctxschema apply FILE` (see also `ctxschema show`).",
 		Flags: []ucli.Flag{
 			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},

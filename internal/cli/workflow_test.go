@@ -3,8 +3,10 @@ package cli
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -315,6 +317,47 @@ jobs:
 		}
 		if err == "" {
 			t.Errorf("ctxschema %v passes the check", bad)
+		}
+	}
+}
+
+// TestWorkflowPlanExitCodes runs the pull request's plan step with a
+// stand-in ctxschema that exits with each code: the step passes on 0
+// (no changes), 2 (changes) and 3 (refused only for production mode), and
+// fails on anything else, 5 above all: a change that can never succeed
+// fails the pull request whatever the database's mode.
+func TestWorkflowPlanExitCodes(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to run the workflow step")
+	}
+	wf := readWorkflow(t)
+	var script string
+	for _, s := range wf.Jobs["review"].Steps {
+		if strings.Contains(s.Run, "--detailed-exitcode") {
+			script = s.Run
+		}
+	}
+	if script == "" {
+		t.Fatal("the review job has no plan --detailed-exitcode step")
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --detailed-exitcode ] && exit \"$PLAN_EXIT\"; done\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(bin, "ctxschema"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for code, pass := range map[int]bool{0: true, 1: false, 2: true, 3: true, 4: false, 5: false} {
+		dir := t.TempDir()
+		// GitHub runs a step's script with bash -e.
+		cmd := exec.Command(bash, "-e", "-c", script)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(),
+			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+			"PLAN_EXIT="+strconv.Itoa(code),
+			"GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary.md"))
+		out, err := cmd.CombinedOutput()
+		if got := err == nil; got != pass {
+			t.Errorf("plan exiting %d: the step passed = %v, want %v (%v)\n%s", code, got, pass, err, out)
 		}
 	}
 }

@@ -50,6 +50,27 @@ func TestRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(doc, f.Plan); diff != "" {
 		t.Errorf("document (-want +got):\n%s", diff)
 	}
+	if f.Database != "sqlite://x.db" || f.DatabaseRedacted {
+		t.Errorf("database %q (redacted %v)", f.Database, f.DatabaseRedacted)
+	}
+}
+
+// TestDatabaseRedacted: a plan made for a URL with a password keeps the
+// redacted URL and says that it cannot be reopened from it.
+func TestDatabaseRedacted(t *testing.T) {
+	p := sample()
+	var buf bytes.Buffer
+	doc := render.NewDocument(p, render.Options{Dialect: "postgres", Database: "postgres://u:xxxxx@h/db"})
+	if err := Write(&buf, p, p.Desired, doc, true, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Database != "postgres://u:xxxxx@h/db" || !f.DatabaseRedacted {
+		t.Errorf("database %q (redacted %v)", f.Database, f.DatabaseRedacted)
+	}
 }
 
 func TestRefused(t *testing.T) {
