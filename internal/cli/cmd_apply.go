@@ -15,7 +15,6 @@ import (
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -97,7 +96,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
 	var refusal error
 	if saved != nil {
-		refusal = apply.RefuseSaved(p, saved.Fingerprint, opts.AllowDestructive)
+		refusal = apply.RefuseSaved(p, saved.expect, opts.AllowDestructive)
 		if refusal == nil && !sameChanges(saved.Plan, render.NewDocument(p, ro)) {
 			refusal = &apply.StaleError{What: "the list of changes"}
 		}
@@ -136,12 +135,23 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	return nil
 }
 
+// savedPlan is a plan file to apply, and the fingerprint that apply
+// expects of the plan it makes again.
+type savedPlan struct {
+	*planfile.File
+	// expect is the file's fingerprint, with the hash of the schema files
+	// in --dir for the schema it reaches when --dir was given: files that
+	// say something else make the plan stale, refused in the order of
+	// apply.Refuse.
+	expect plan.Fingerprint
+}
+
 // applyInput returns the desired schema: from the schema files, or from a
 // saved plan. For a saved plan it sets opts.DB to the plan's database
-// unless another was given, which must then be the same, and checks the
+// unless another was given, which must then be the same, and reads the
 // schema files only when --dir was given: whether ./schemas happens to
 // exist changes nothing.
-func applyInput(e *env, opts *applyOptions) (*model.Schema, *planfile.File, error) {
+func applyInput(e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 	if opts.PlanFile == "" {
 		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
@@ -149,23 +159,22 @@ func applyInput(e *env, opts *applyOptions) (*model.Schema, *planfile.File, erro
 		}
 		return res.Schema, nil, nil
 	}
-	saved, desired, err := readPlanFile(opts.PlanFile)
+	f, desired, err := readPlanFile(opts.PlanFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := savedDatabase(opts.PlanFile, saved, opts.DB, opts.DBSet)
+	db, err := savedDatabase(opts.PlanFile, f, opts.DB, opts.DBSet)
 	if err != nil {
 		return nil, nil, err
 	}
 	opts.DB = db
+	saved := &savedPlan{File: f, expect: f.Fingerprint}
 	if opts.DirSet {
-		res, err := schemafile.Load(opts.Dir)
+		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
 			return nil, nil, err
 		}
-		if plan.SchemaHash(res.Schema) != saved.Fingerprint.Desired {
-			return nil, nil, &apply.StaleError{What: "the schema files in " + opts.Dir}
-		}
+		saved.expect.Desired = plan.SchemaHash(res.Schema)
 	}
 	return desired, saved, nil
 }
