@@ -1,7 +1,9 @@
-// Package apply plans against a live database and runs plans: it takes the
-// apply lock, checks the server mode under it, runs every change together
-// with the catalog and history updates in one transaction, builds online
-// indexes after it, and checks that the database converged.
+// Package apply plans against a live target and runs plans, on any Backend:
+// a SQL database (Target) or a Context Services server through its API. On
+// a SQL database it takes the apply lock, checks the server mode under it,
+// runs every change together with the catalog and history updates in one
+// transaction, builds online indexes after it, and checks that the
+// database converged.
 package apply
 
 import (
@@ -20,7 +22,8 @@ import (
 	"github.com/ctxschema/ctxschema/plan"
 )
 
-// Target is an open database and its dialect.
+// Target is an open SQL database and its dialect: the Backend of the SQL
+// dialects.
 type Target struct {
 	Dialect dialect.Dialect
 	DB      *sqlx.DB
@@ -29,11 +32,11 @@ type Target struct {
 	URL string
 }
 
-// Prepare inspects the database and plans the changes that make it match
-// desired, with their SQL and every data check. It takes no lock and
+// Prepare reads the backend's live state and plans the changes that make
+// it match desired, with their SQL (or API calls) and every data check. It takes no lock and
 // changes nothing.
-func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
-	return prepare(ctx, t, desired, false)
+func Prepare(ctx context.Context, b Backend, desired *model.Schema) (*plan.Plan, error) {
+	return b.Plan(ctx, desired, false)
 }
 
 // PrepareToApply is Prepare for a plan that is applied right away, without
@@ -42,8 +45,8 @@ func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, 
 // lets each index build check its own values: planning does not read a
 // large table once more just to find what the build finds anyway. The plan
 // still has the same changes and fingerprint.
-func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
-	return prepare(ctx, t, desired, true)
+func PrepareToApply(ctx context.Context, b Backend, desired *model.Schema) (*plan.Plan, error) {
+	return b.Plan(ctx, desired, true)
 }
 
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
@@ -119,6 +122,16 @@ type Options struct {
 	Progress func(format string, args ...any)
 	// ProgressEvery is how often progress is reported; default one second.
 	ProgressEvery time.Duration
+	// Log receives a line for each action a backend without a transaction
+	// takes (each API call and its outcome); nil for none.
+	Log func(format string, args ...any)
+}
+
+// Logf sends a line to o.Log, if set.
+func (o Options) Logf(format string, args ...any) {
+	if o.Log != nil {
+		o.Log(format, args...)
+	}
 }
 
 // Result is what Run did.
@@ -129,50 +142,29 @@ type Result struct {
 	Deferred int
 }
 
-// Run applies the changes that make the database match desired. It refuses
-// as Refuse does, in the same order: changes that fail a data check
-// (*UnsafeError), production mode (*ModeError, before touching anything and
-// again under the lock), a plan whose fingerprint is not opts.Expect
-// (*StaleError), changes that lose data without opts.AllowDestructive
-// (*UnsafeError). It reports a database that did not converge
-// (*NotConvergedError).
-func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
-	d := t.Dialect
+// Run applies the changes that make the backend match desired, in named
+// phases: refuse in production mode before touching anything, begin
+// (the lock, where there is one), plan under it, refuse, execute,
+// converge. It refuses as Refuse does, in the same order: changes that
+// fail a data check or that the backend cannot express (*UnsafeError),
+// production mode (*ModeError, before touching anything and again under
+// the lock), a plan whose fingerprint is not opts.Expect (*StaleError),
+// changes that lose data without opts.AllowDestructive (*UnsafeError). It
+// reports a backend that did not converge (*NotConvergedError).
+func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (*Result, error) {
 	// Refuse before touching anything: not even the lock or the catalog.
-	if mode, err := readMode(ctx, d, t.DB); err != nil {
+	if mode, err := b.Mode(ctx); err != nil {
 		return nil, err
 	} else if mode == model.Production {
-		return nil, refuseProduction(ctx, t, desired, opts)
+		return nil, refuseProduction(ctx, b, desired, opts)
 	}
-	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
+	s, err := b.Begin(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
-
-	tx, err := d.Begin(ctx, t.DB)
+	defer s.Close()
+	p, err := s.Plan(ctx, desired)
 	if err != nil {
-		return nil, fmt.Errorf("starting the apply transaction: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := d.EnsureCatalog(ctx, tx); err != nil {
-		return nil, err
-	}
-	st, err := d.Inspect(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	// Under the lock, duplicate checks are not run up front: a unique index
-	// built inside the transaction refuses duplicates by itself, so the
-	// check only runs to explain a failed build, or before the commit for
-	// builds that run after it (see uniqueChecks). This spares a scan and
-	// sort of the table as large as the build itself.
-	data := d.Data(tx)
-	p, err := plan.Build(ctx, st, desired, deferDuplicates{data})
-	if err != nil {
-		return nil, err
-	}
-	if err := Render(d, p); err != nil {
 		return nil, err
 	}
 	// The mode again, under the lock: a switch since the first look is
@@ -180,13 +172,102 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err := refuse(p, opts.AllowDestructive, opts.moved(p)); err != nil {
 		return nil, err
 	}
-	if st.Mode == model.Production {
+	if p.Mode == model.Production {
 		return nil, &ModeError{}
 	}
 	res := &Result{Plan: p}
 	if p.Empty() {
 		return res, nil
 	}
+	n, err := s.Execute(ctx, p, opts)
+	res.Deferred = n
+	if err != nil {
+		return res, err
+	}
+	return res, Converged(ctx, b, desired)
+}
+
+// Describe implements Backend.
+func (t Target) Describe() Description {
+	return Description{Database: dialect.Redact(t.URL), Kind: t.Dialect.Scheme()}
+}
+
+// State implements Backend with the dialect's Inspect.
+func (t Target) State(ctx context.Context) (*plan.State, error) {
+	return t.Dialect.Inspect(ctx, t.DB)
+}
+
+// Plan implements Backend (see Prepare and PrepareToApply).
+func (t Target) Plan(ctx context.Context, desired *model.Schema, forApply bool) (*plan.Plan, error) {
+	return prepare(ctx, t, desired, forApply)
+}
+
+// Begin implements Backend: it takes the dialect's apply lock, begins the
+// apply's transaction and creates the catalog tables in it when missing.
+func (t Target) Begin(ctx context.Context, opts Options) (Session, error) {
+	d := t.Dialect
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := d.Begin(ctx, t.DB)
+	if err != nil {
+		lock.Release()
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
+	s := &sqlSession{t: t, lock: lock, tx: tx}
+	if err := d.EnsureCatalog(ctx, tx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqlSession is an apply on a SQL database: the lock, the transaction, and
+// what Plan saw inside it.
+type sqlSession struct {
+	t    Target
+	lock dialect.Lock
+	tx   *sqlx.Tx
+	st   *plan.State
+	data plan.Data
+}
+
+// Close implements Session: a rollback (a no-op after the commit) and the
+// lock's release.
+func (s *sqlSession) Close() {
+	s.tx.Rollback() //nolint:errcheck // a no-op after Commit
+	s.lock.Release()
+}
+
+// Plan implements Session: the state inspected inside the transaction.
+func (s *sqlSession) Plan(ctx context.Context, desired *model.Schema) (*plan.Plan, error) {
+	d := s.t.Dialect
+	st, err := d.Inspect(ctx, s.tx)
+	if err != nil {
+		return nil, err
+	}
+	s.st = st
+	// Under the lock, duplicate checks are not run up front: a unique index
+	// built inside the transaction refuses duplicates by itself, so the
+	// check only runs to explain a failed build, or before the commit for
+	// builds that run after it (see uniqueChecks). This spares a scan and
+	// sort of the table as large as the build itself.
+	s.data = d.Data(s.tx)
+	p, err := plan.Build(ctx, st, desired, deferDuplicates{s.data})
+	if err != nil {
+		return nil, err
+	}
+	if err := Render(d, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Execute implements Session: every statement of p in the transaction,
+// the catalog and the history, the commit, then the online index builds.
+func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (int, error) {
+	d, tx, data, t := s.t.Dialect, s.tx, s.data, s.t
 	// A plan made only of online builds changes nothing in the transaction:
 	// each build then enforces its own uniqueness, and its failure leaves
 	// the database as it was, so no check needs to run first.
@@ -195,9 +276,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
-					return nil, refusal
+					return 0, refusal
 				}
-				return nil, &StepError{Step: s, Statement: stmt, Err: err}
+				return 0, &StepError{Step: s, Statement: stmt, Err: err}
 			}
 		}
 		if len(s.After) == 0 {
@@ -207,41 +288,37 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		// commit, could no longer undo the other changes: check now.
 		if !online {
 			if refusal, err := checkUnique(ctx, data, s); err != nil {
-				return nil, err
+				return 0, err
 			} else if refusal != nil {
-				return nil, refusal
+				return 0, refusal
 			}
 		}
 	}
-	if st.New {
+	if s.st.New {
 		if err := catalog.SetMode(ctx, tx, model.Maintenance); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	if err := catalog.Write(ctx, tx, beforeOnline(p, nil)); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if !online {
 		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	if c, ok := d.(dialect.ForeignKeyChecker); ok {
 		if err := c.CheckForeignKeys(ctx, tx); err != nil {
-			return nil, fmt.Errorf("apply rolled back, nothing changed: %w", err)
+			return 0, fmt.Errorf("apply rolled back, nothing changed: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing the apply: %w", err)
+		return 0, fmt.Errorf("committing the apply: %w", err)
 	}
-	if hasAfter(p) {
-		n, err := runDeferred(ctx, t, p, online, opts)
-		res.Deferred = n
-		if err != nil {
-			return res, err
-		}
+	if !hasAfter(p) {
+		return 0, nil
 	}
-	return res, Converged(ctx, t, desired)
+	return runDeferred(ctx, t, p, online, opts)
 }
 
 // Refuse says why apply must refuse p, or nil when it may run. It is the
@@ -249,9 +326,10 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 // several refusals hold, it returns the one a user must fix first (the
 // README's exit codes; 4, invalid schema files, comes before any plan):
 //
-//  1. a failing data check (*UnsafeError, exit 5): the change can never
-//     succeed, whatever the mode, so a pull request's plan catches it even
-//     against a database in production mode;
+//  1. a change the target cannot make, then a failing data check
+//     (*UnsafeError, exit 5): the change can never succeed, whatever the
+//     mode, so a pull request's plan catches it even against a database in
+//     production mode;
 //  2. production mode (*ModeError, exit 3), for a plan with changes;
 //  3. a stale plan (*StaleError, exit 5; see RefuseSaved);
 //  4. changes that lose data without allowDestructive (*UnsafeError, exit
@@ -271,6 +349,9 @@ func RefuseSaved(p *plan.Plan, saved plan.Fingerprint, allowDestructive bool) er
 // refuse is Refuse with moved naming what changed since the plan was saved
 // or approved ("" when nothing did, or no plan was).
 func refuse(p *plan.Plan, allowDestructive bool, moved string) error {
+	if u := p.Inexpressible(); len(u) > 0 {
+		return &UnsafeError{Reason: Inexpressible, Steps: u}
+	}
 	if b := p.Blocked(); len(b) > 0 {
 		return &UnsafeError{Reason: DataCheckFailed, Steps: b}
 	}
@@ -297,8 +378,8 @@ func (o Options) moved(p *plan.Plan) string {
 // refuseProduction is Run's refusal of a database in production mode,
 // before it takes the lock: the plan is made with every data check, so
 // that a change that can never succeed is refused as such (see Refuse).
-func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts Options) error {
-	p, err := Prepare(ctx, t, desired)
+func refuseProduction(ctx context.Context, b Backend, desired *model.Schema, opts Options) error {
+	p, err := Prepare(ctx, b, desired)
 	if err != nil {
 		return err
 	}
@@ -308,10 +389,10 @@ func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts
 	return &ModeError{}
 }
 
-// Converged plans again and reports a *NotConvergedError unless the plan is
-// empty.
-func Converged(ctx context.Context, t Target, desired *model.Schema) error {
-	st, err := t.Dialect.Inspect(ctx, t.DB)
+// Converged reads the state again, plans, and reports a
+// *NotConvergedError unless the plan is empty.
+func Converged(ctx context.Context, b Backend, desired *model.Schema) error {
+	st, err := b.State(ctx)
 	if err != nil {
 		return fmt.Errorf("re-inspecting after apply: %w", err)
 	}

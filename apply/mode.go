@@ -30,9 +30,9 @@ func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, 
 	return st.Mode, nil
 }
 
-// History lists the target's history, oldest first; none when the database
-// has no catalog yet.
-func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
+// History implements Historian: the database's history, oldest first;
+// none when the database has no catalog yet.
+func (t Target) History(ctx context.Context) ([]catalog.Entry, error) {
 	exists := true
 	if p, ok := t.Dialect.(dialect.CatalogProber); ok {
 		var err error
@@ -52,16 +52,17 @@ func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
 	return catalog.History(ctx, t.DB)
 }
 
-// ReadMode returns the recorded server mode of the target.
-func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
+// Mode implements Backend: the recorded server mode of the database.
+func (t Target) Mode(ctx context.Context) (model.Mode, error) {
 	return readMode(ctx, t.Dialect, t.DB)
 }
 
-// SetMode switches the server mode and records the switch in the history,
-// in one transaction. It takes the apply lock (waiting up to lockTimeout),
-// so that a switch to production never lands in the middle of an apply
-// that already checked the mode. It returns the previous mode.
-func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
+// SetMode implements Backend: it switches the server mode and records the
+// switch in the history, in one transaction. It takes the apply lock
+// (waiting up to lockTimeout), so that a switch to production never lands
+// in the middle of an apply that already checked the mode. It returns the
+// previous mode.
+func (t Target) SetMode(ctx context.Context, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
 	d := t.Dialect
 	lock, err := d.Lock(ctx, t.DB, t.URL, lockTimeout)
 	if err != nil {

@@ -19,6 +19,10 @@ const (
 	DataCheck HazardKind = "data-check"
 	// Blocking: the change locks or rewrites a table. Shown, not refused.
 	Blocking HazardKind = "blocking"
+	// Inexpressible: the target cannot make the change at all (the profile
+	// schema of a Context Services server, which its API cannot change).
+	// Always refused.
+	Inexpressible HazardKind = "inexpressible"
 )
 
 // Hazard is one risk of one change, measured on the live data where it can
@@ -138,6 +142,17 @@ func (p *Plan) Blocked() []Step {
 	return out
 }
 
+// Inexpressible returns the steps the target cannot make.
+func (p *Plan) Inexpressible() []Step {
+	var out []Step
+	for _, s := range p.Steps {
+		if s.HasHazard(Inexpressible) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Destructive returns the steps that lose data and need --allow-destructive.
 func (p *Plan) Destructive() []Step {
 	var out []Step
@@ -161,6 +176,23 @@ type State struct {
 	Physical, Expected Physical
 	// New is true when the database has no ctxschema catalog yet.
 	New bool
+	// Limits says what the target cannot do; the zero value (a SQL
+	// database) can do everything the planner plans.
+	Limits Limits
+}
+
+// Limits are what a target cannot do, which the planner plans around. A
+// target reports them with its State, so that the planner stays pure.
+type Limits struct {
+	// NoUpdate: extensions and keys cannot be changed in place, only
+	// deleted and created again (the Context Services API has no update):
+	// a changed extension is replaced with its records lost, a changed key
+	// is replaced.
+	NoUpdate bool
+	// FixedProfile: the profile schema cannot be changed; a difference is
+	// planned with an Inexpressible hazard, which apply refuses. (Only the
+	// NoUpdate planner reads it: no SQL target has a fixed profile.)
+	FixedProfile bool
 }
 
 // Physical describes tables, columns and indexes as a dialect sees them.

@@ -32,6 +32,7 @@ type applyOptions struct {
 	LockTimeout      time.Duration
 	Verbose          bool
 	Progress         bool
+	Target           targetOptions
 }
 
 func applyCommand(e *env) *ucli.Command {
@@ -47,7 +48,7 @@ func applyCommand(e *env) *ucli.Command {
 			"(exit 5) when that database changed since, or, with --dir, when the schema\n" +
 			"files there no longer say what the plan reaches.",
 		Flags: []ucli.Flag{
-			dirFlag(), dbFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], verboseFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
@@ -66,6 +67,7 @@ func applyCommand(e *env) *ucli.Command {
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
+				Target:   targetOf(c),
 			})
 		},
 	}
@@ -76,7 +78,8 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	opts.Target.URL = opts.DB // a saved plan's own database unless --db
+	t, closeDB, err := openTarget(ctx, opts.Target)
 	if err != nil {
 		return err
 	}
@@ -123,6 +126,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
+		Log:              func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	}
 	if opts.Progress {
 		runOpts.Progress = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }

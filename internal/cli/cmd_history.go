@@ -16,7 +16,7 @@ func historyCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "history",
 		Usage: "list past applies and mode switches",
-		Flags: []ucli.Flag{dbFlag(),
+		Flags: []ucli.Flag{dbFlag(), targetFlags()[0], targetFlags()[1],
 			&ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"},
 			verboseFlag(),
 		},
@@ -24,7 +24,7 @@ func historyCommand(e *env) *ucli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return runHistory(c.Context, e, c.String("db"), c.String("format"), c.Bool("verbose"))
+			return runHistory(c.Context, e, targetOf(c), c.String("format"), c.Bool("verbose"))
 		},
 	}
 }
@@ -39,7 +39,7 @@ type historyEntry struct {
 	Detail  string `json:"detail"`
 }
 
-func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
+func runHistory(ctx context.Context, e *env, db targetOptions, format string, verbose bool) error {
 	if format != "text" && format != "json" {
 		return fmt.Errorf("unknown format %q: use text or json", format)
 	}

@@ -19,7 +19,7 @@ func modeCommand(e *env) *ucli.Command {
 		Description: "Without an argument, prints the database's server mode. With one, switches\n" +
 			"it and records the switch in the history. A switch waits for a running apply\n" +
 			"to finish (it takes the same lock). A new database is in maintenance.",
-		Flags: []ucli.Flag{dbFlag(), lockTimeoutFlag()},
+		Flags: append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, targetFlags()...),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema mode [flags] [production|maintenance]"); err != nil {
 				return err
@@ -27,12 +27,12 @@ func modeCommand(e *env) *ucli.Command {
 			if c.NArg() > 1 {
 				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
 			}
-			return runMode(c.Context, e, c.String("db"), c.Args().First(), c.Duration("lock-timeout"))
+			return runMode(c.Context, e, targetOf(c), c.Args().First(), c.Duration("lock-timeout"))
 		},
 	}
 }
 
-func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
+func runMode(ctx context.Context, e *env, db targetOptions, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
 		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)

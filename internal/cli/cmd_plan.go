@@ -24,6 +24,7 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	Target           targetOptions
 }
 
 func formatFlag() *ucli.StringFlag {
@@ -45,7 +46,7 @@ func planCommand(e *env) *ucli.Command {
 			"--detailed-exitcode, 2 when there are changes. --out saves the plan, bound\n" +
 			"to this database, for `ctxschema apply FILE` (see also `ctxschema show`).",
 		Flags: []ucli.Flag{
-			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], formatFlag(), verboseFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
 		},
@@ -60,6 +61,7 @@ func planCommand(e *env) *ucli.Command {
 			return runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
+				Target: targetOf(c),
 			})
 		},
 	}
@@ -70,7 +72,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openTarget(ctx, opts.Target)
 	if err != nil {
 		return err
 	}
@@ -86,7 +88,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	if opts.Out != "" {
-		redacted := ro.Database != t.URL
+		redacted := ro.Database != opts.DB
 		if err := savePlan(opts.Out, p, res.Schema, ro, redacted); err != nil {
 			return err
 		}

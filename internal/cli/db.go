@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/internal/httptarget"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -24,16 +29,66 @@ func registry() *dialect.Registry {
 	return dialect.NewRegistry(sqlite.New(), postgres.New())
 }
 
-// openTarget connects to the database at rawURL. The returned close
-// function releases the connection.
-func openTarget(ctx context.Context, rawURL string) (apply.Target, func(), error) {
+// targetOptions name the target of a command: --db, and for a Context
+// Services server --tenant and --api-timeout.
+type targetOptions struct {
+	URL     string
+	Tenant  string
+	Timeout time.Duration
+}
+
+// targetFlags are the flags of targetOptions but --db.
+func targetFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "tenant", EnvVars: []string{"CTXSCHEMA_TENANT"}, Usage: "Context Services tenant `ID`, sent as X-Genesys-TenantId (http and https targets)"},
+		&ucli.DurationFlag{Name: "api-timeout", Value: 30 * time.Second, Usage: "how long each API call may take (http and https targets)"},
+	}
+}
+
+func targetOf(c *ucli.Context) targetOptions {
+	return targetOptions{URL: c.String("db"), Tenant: c.String("tenant"), Timeout: c.Duration("api-timeout")}
+}
+
+// apiTokenEnv holds the bearer token of a Context Services server; it is
+// read from the environment only, so that it never shows in a process list.
+const apiTokenEnv = "CTXSCHEMA_API_TOKEN"
+
+// backends open a target by URL scheme: a Context Services server through
+// its API, or a SQL database through its dialect (the default).
+var backends = map[string]func(ctx context.Context, o targetOptions) (apply.Backend, func(), error){
+	"http":  openServer,
+	"https": openServer,
+}
+
+// openTarget opens the target o.URL names. The returned close function
+// releases it.
+func openTarget(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
+	scheme, _, _ := strings.Cut(o.URL, "://")
+	if open, ok := backends[strings.ToLower(scheme)]; ok {
+		return open(ctx, o)
+	}
+	return openDatabase(ctx, o)
+}
+
+// openServer opens a Context Services server (internal/httptarget).
+func openServer(_ context.Context, o targetOptions) (apply.Backend, func(), error) {
+	b, err := httptarget.Open(o.URL, httptarget.Options{Token: os.Getenv(apiTokenEnv), Tenant: o.Tenant, Timeout: o.Timeout})
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, func() {}, nil
+}
+
+// openDatabase connects to the SQL database at o.URL.
+func openDatabase(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
+	rawURL := o.URL
 	d, err := registry().Lookup(rawURL)
 	if err != nil {
-		return apply.Target{}, nil, err
+		return nil, nil, err
 	}
 	db, err := d.Open(ctx, rawURL)
 	if err != nil {
-		return apply.Target{}, nil, err
+		return nil, nil, err
 	}
 	return apply.Target{Dialect: d, DB: db, URL: rawURL}, func() { db.Close() }, nil
 }
@@ -71,7 +126,10 @@ func refusalOf(err error) *plan.Refusal {
 // as they are.
 func refused(e *env, err error) error {
 	r, ok := apply.RefusalOf(err)
-	if !ok {
+	// A refusal in the middle of an apply without a transaction (a 403
+	// through the API) is reported with what was done and not.
+	var partial *apply.PartialError
+	if !ok || errors.As(err, &partial) {
 		return err
 	}
 	if werr := render.Refusal(e.stderr, r, render.Options{Format: render.Text, Color: colorOn(e.stderr)}); werr != nil {
@@ -81,13 +139,15 @@ func refused(e *env, err error) error {
 }
 
 // renderOptions are the view options for a plan of target t.
-func renderOptions(t apply.Target, format render.Format, verbose bool, w io.Writer) render.Options {
+func renderOptions(t apply.Backend, format render.Format, verbose bool, w io.Writer) render.Options {
+	d := t.Describe()
 	return render.Options{
 		Format:   format,
 		Verbose:  verbose,
 		Color:    format == render.Text && colorOn(w),
-		Database: dialect.Redact(t.URL),
-		Dialect:  t.Dialect.Scheme(),
+		Database: d.Database,
+		Dialect:  d.Kind,
+		Calls:    d.Calls,
 	}
 }
 

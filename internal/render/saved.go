@@ -58,6 +58,8 @@ func ViewOf(d Document) (*plan.Plan, Options, error) {
 		switch r.Reason {
 		case plan.RefusedDataCheck:
 			r.Steps = p.Blocked()
+		case plan.RefusedInexpressible:
+			r.Steps = p.Inexpressible()
 		case plan.RefusedDestructive:
 			r.Steps = p.Destructive()
 		}

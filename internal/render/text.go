@@ -46,7 +46,7 @@ func actionColor(a plan.Action) string {
 // yellow, blocking plain.
 func hazardColor(h plan.Hazard) string {
 	switch {
-	case h.Kind == plan.DataCheck:
+	case h.Kind == plan.DataCheck, h.Kind == plan.Inexpressible:
 		return ansiRed
 	case h.Kind == plan.Destructive && !h.LosesNothing():
 		return ansiYellow
