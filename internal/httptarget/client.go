@@ -27,7 +27,9 @@ type Options struct {
 	Token string
 	// Tenant, when set, is sent as X-Genesys-TenantId.
 	Tenant string
-	// Timeout bounds every call; default 30 seconds.
+	// Timeout bounds every call; default 30 seconds. Outside an apply and
+	// a mode switch (which retry for their lock timeout), 503 answers are
+	// retried for up to Timeout too.
 	Timeout time.Duration
 	// Client is the HTTP client; nil for a new one (tests pass their own).
 	Client *http.Client
@@ -43,7 +45,7 @@ type client struct {
 	tenant   string
 	timeout  time.Duration
 	http     *http.Client
-	retryFor time.Duration // how long 503 answers are retried; 0: not at all
+	retryFor time.Duration // how long 503 answers are retried
 }
 
 // newClient parses rawURL (http or https) and keeps its user info apart,
@@ -63,6 +65,7 @@ func newClient(rawURL string, o Options) (*client, error) {
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
 	}
+	c.retryFor = c.timeout
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
