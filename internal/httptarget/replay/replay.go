@@ -71,10 +71,18 @@ func Attr(name, typ string, more ...any) map[string]any {
 
 // SeedExtension adds an extension as a real server lists it: doc is
 // kept as it is and answered verbatim.
-func (s *Server) SeedExtension(doc map[string]any) { s.mu.Lock(); s.extensions = append(s.extensions, doc); s.mu.Unlock() }
+func (s *Server) SeedExtension(doc map[string]any) {
+	s.mu.Lock()
+	s.extensions = append(s.extensions, doc)
+	s.mu.Unlock()
+}
 
 // SeedKey adds a key document, answered verbatim.
-func (s *Server) SeedKey(doc map[string]any) { s.mu.Lock(); s.keys = append(s.keys, doc); s.mu.Unlock() }
+func (s *Server) SeedKey(doc map[string]any) {
+	s.mu.Lock()
+	s.keys = append(s.keys, doc)
+	s.mu.Unlock()
+}
 
 // SetMode sets the server mode directly.
 func (s *Server) SetMode(m string) { s.mu.Lock(); s.mode = m; s.mu.Unlock() }
