@@ -159,6 +159,9 @@ func writeText(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 
 // noChanges is the line of an empty plan.
 func noChanges(o Options) string {
+	if o.NoChanges != "" {
+		return o.NoChanges
+	}
 	if o.Database == "" && o.Dialect == "" {
 		return "No changes. The two schemas match."
 	}
