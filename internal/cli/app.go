@@ -57,6 +57,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			historyCommand(e),
 			inspectCommand(e),
 			diffCommand(e),
+			fmtCommand(e),
 			versionCommand(e),
 			completionCommand(e),
 		},
