@@ -160,14 +160,15 @@ func (f *formatter) document(doc *yaml.Node) {
 		root := doc.Content[0]
 		switch {
 		case root.Kind == yaml.MappingNode && len(root.Content) > 0 && properties(root) == "":
-			f.mapping(root, "", kindTop)
+			f.mapping(root, "", kindTop, false)
 		case root.Kind == yaml.SequenceNode && len(root.Content) > 0 && properties(root) == "":
 			f.sequence(root, "", kindOther)
 		default:
-			// A scalar or an empty collection: not a schema file, kept.
-			f2 := &formatter{}
-			f2.value(root, "", kindOther, "")
-			f.b.WriteString(strings.TrimPrefix(f2.b.String(), " "))
+			// A scalar or an empty collection: not a schema file (validate
+			// says so), written as it reads.
+			var one formatter
+			one.value(root, "", kindOther, "")
+			f.b.WriteString(strings.TrimPrefix(one.b.String(), " "))
 		}
 	}
 	if doc.FootComment != "" {
@@ -225,15 +226,10 @@ func pairs(n *yaml.Node, k nodeKind) [][2]*yaml.Node {
 	return append(known, rest...)
 }
 
-// mapping writes a block mapping whose keys start at indent. The first
-// line's indent is already written when first is set (a list item's
-// "- "), in which case the head comment of its first key was written
-// before it.
-func (f *formatter) mapping(n *yaml.Node, indent string, k nodeKind) {
-	f.mappingFrom(n, indent, k, false)
-}
-
-func (f *formatter) mappingFrom(n *yaml.Node, indent string, k nodeKind, inItem bool) {
+// mapping writes a block mapping whose keys start at indent. In a list
+// item (inItem), the item's "- " is already written, and so is the head
+// comment of the first key, before it.
+func (f *formatter) mapping(n *yaml.Node, indent string, k nodeKind, inItem bool) {
 	ps := pairs(n, k)
 	// A comment below the last field belongs to the end of the mapping,
 	// wherever that field moves.
@@ -301,7 +297,7 @@ func (f *formatter) value(v *yaml.Node, indent string, k nodeKind, keyLine strin
 	f.lineEnd(keyc, v)
 	f.comment(indent+"  ", v.HeadComment)
 	if v.Kind == yaml.MappingNode {
-		f.mapping(v, indent+"  ", k)
+		f.mapping(v, indent+"  ", k, false)
 	} else {
 		f.sequence(v, indent+"  ", k)
 	}
@@ -343,7 +339,7 @@ func (f *formatter) sequence(n *yaml.Node, indent string, k nodeKind) {
 			first := pairs(it, ik)[0][0]
 			f.comment(indent, first.HeadComment)
 			f.b.WriteString(indent + "- ")
-			f.mappingFrom(it, indent+"  ", ik, true)
+			f.mapping(it, indent+"  ", ik, true)
 			if it.LineComment != "" {
 				f.comment(indent+"  ", it.LineComment)
 			}
@@ -362,7 +358,7 @@ func (f *formatter) sequence(n *yaml.Node, indent string, k nodeKind) {
 		case it.Kind == yaml.MappingNode && len(it.Content) > 0:
 			f.b.WriteString(indent + "- " + strings.TrimSpace(props))
 			f.lineEnd(it)
-			f.mapping(it, indent+"  ", ik)
+			f.mapping(it, indent+"  ", ik, false)
 		default:
 			f.b.WriteString(indent + "-")
 			f.value(it, indent, kindOther, "")
