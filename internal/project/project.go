@@ -250,10 +250,12 @@ func describe(n *yaml.Node) string {
 	case yaml.AliasNode:
 		return "an alias"
 	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
+		// The value itself is never echoed: it may be a database URL with
+		// its password.
+		if n.ShortTag() == "!!null" || n.Value == "" {
 			return "an empty value"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		return "a single value"
 	}
 	return "nothing"
 }

@@ -40,11 +40,11 @@ func TestParse(t *testing.T) {
 	}
 
 	for src, want := range map[string]string{
-		"environments:\n  dev:\n    db: x\n    bd: y\n": ".ctxschema.yaml:4:5: unknown key \"bd\" in environment \"dev\"; known keys: db, dir, tenants",
-		"environments:\n  dev: 3\n":                     ".ctxschema.yaml:2:8: environment \"dev\" must be a mapping, not \"3\"",
-		"environments:\n  dev:\n    db: \"\"\n":         ".ctxschema.yaml:3:9: db must be a non-empty string, not \"\"",
-		"envs: {}\n":                                    ".ctxschema.yaml:1:1: unknown key \"envs\" in the project file; known keys: environments",
-		"environments:\n  a: {db: x}\n  a: {db: y}\n":   ".ctxschema.yaml:3:3: duplicate key \"a\" in environments (first given at .ctxschema.yaml:2:3); keep one",
+		"environments:\n  dev:\n    db: x\n    bd: y\n":    ".ctxschema.yaml:4:5: unknown key \"bd\" in environment \"dev\"; known keys: db, dir, tenants",
+		"environments:\n  dev: postgres://u:secret@h/db\n": ".ctxschema.yaml:2:8: environment \"dev\" must be a mapping, not a single value",
+		"environments:\n  dev:\n    db: \"\"\n":            ".ctxschema.yaml:3:9: db must be a non-empty string, not an empty value",
+		"envs: {}\n":                                       ".ctxschema.yaml:1:1: unknown key \"envs\" in the project file; known keys: environments",
+		"environments:\n  a: {db: x}\n  a: {db: y}\n":      ".ctxschema.yaml:3:3: duplicate key \"a\" in environments (first given at .ctxschema.yaml:2:3); keep one",
 		"": ".ctxschema.yaml:1:1: the project file is empty",
 	} {
 		_, err := Parse([]byte(src), "/p/.ctxschema.yaml", ".ctxschema.yaml")
