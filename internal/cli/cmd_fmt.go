@@ -45,7 +45,8 @@ func fmtCommand(e *env) *ucli.Command {
 }
 
 // ErrUnformatted is returned by fmt --check when a schema file is not in
-// the canonical layout; main maps it to exit code 1.
+// the canonical layout, after the files are listed on stdout; it exits 1,
+// like any error that main does not map to another code.
 var ErrUnformatted = errors.New("schema files are not formatted")
 
 func runFmt(_ context.Context, e *env, opts fmtOptions) error {
