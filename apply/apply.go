@@ -303,7 +303,7 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (i
 		return 0, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p)); err != nil {
 			return 0, err
 		}
 	}
@@ -406,19 +406,21 @@ func Converged(ctx context.Context, b Backend, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(p *plan.Plan) catalog.Entry {
+func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
 		o := st.Change.Object()
 		detail = append(detail, fmt.Sprintf("%s %s %s", st.Change.Action().Symbol(), o.Kind, o.Name))
 	}
-	return catalog.Entry{
+	e := catalog.Entry{
 		Kind:    "apply",
 		Actor:   Actor(),
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}
+	e.Revision, e.Run = Provenance(ctx)
+	return e
 }
 
 // Actor names the process for the history: user@host (pid N).

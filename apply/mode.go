@@ -88,6 +88,7 @@ func (t Target) SetMode(ctx context.Context, m model.Mode, lockTimeout time.Dura
 		return "", err
 	}
 	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	e.Revision, e.Run = Provenance(ctx)
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err
 	}

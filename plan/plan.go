@@ -23,6 +23,12 @@ const (
 	// schema of a Context Services server, which its API cannot change).
 	// Always refused.
 	Inexpressible HazardKind = "inexpressible"
+	// Narrowing: the change narrows what a live table accepts (a shorter
+	// length, a new mandatory attribute, a new unique key or item, single
+	// from multi-valued), so it fails on data that does not fit. Only an
+	// offline plan (diff, no data) carries it: with a database the data
+	// check runs instead and either passes or becomes a DataCheck.
+	Narrowing HazardKind = "narrowing"
 )
 
 // Hazard is one risk of one change, measured on the live data where it can
