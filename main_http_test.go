@@ -94,7 +94,7 @@ func TestHTTPBootstrapConvergeReplace(t *testing.T) {
 		t.Fatalf("plan wrote: %v", w)
 	}
 	ctxschema(t, "apply", "--dir", dir, "--db", db, "--auto-approve").want(t, 0,
-		"POST /metadata/profiles/extensions: done", "POST /metadata/identification-keys: done", "Apply complete!")
+		"POST /metadata/profiles/extensions (Phone): done", "POST /metadata/identification-keys (idPhone): done", "Apply complete!")
 	// The server lists everything back in its own shapes: the plan is empty.
 	ctxschema(t, "plan", "--dir", dir, "--db", db, "--detailed-exitcode").want(t, 0)
 	srv.Requests()
@@ -180,7 +180,7 @@ func TestHTTPRefusals(t *testing.T) {
 
 	// --format sql lists the calls instead of SQL.
 	r := ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--format", "sql")
-	r.want(t, 0, "runs Context Services API calls, not SQL", "--   POST /metadata/profiles/extensions")
+	r.want(t, 0, "runs Context Services API calls, not SQL", "--   POST /metadata/profiles/extensions (Phone)")
 	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		if !strings.HasPrefix(l, "--") {
 			t.Errorf("the sql view of an http target has a line that is not a comment: %q", l)
@@ -196,8 +196,8 @@ func TestHTTPPartialFailures(t *testing.T) {
 	// A failure in the middle: exit 1, saying what was done and not.
 	srv.Fail("POST /metadata/identification-keys", 1, http.StatusInternalServerError, nil)
 	ctxschema(t, "apply", "--dir", dir, "--db", srv.URL, "--auto-approve").want(t, 1,
-		"apply stopped at POST /metadata/identification-keys", "500", "done, and not undone: POST /metadata/profiles/extensions",
-		"not done: POST /metadata/identification-keys")
+		"apply stopped at POST /metadata/identification-keys (idEmail)", "500", "done, and not undone: POST /metadata/profiles/extensions (Phone)",
+		"not done: POST /metadata/identification-keys (idPhone)")
 	// A rerun converges.
 	ctxschema(t, "apply", "--dir", dir, "--db", srv.URL, "--auto-approve").want(t, 0)
 	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--detailed-exitcode").want(t, 0)
@@ -277,11 +277,21 @@ func TestHTTPCredentialsAndTenant(t *testing.T) {
 		}
 	}
 
+	// The saved plan names the server without the password; apply takes
+	// the URL again.
+	ctxschema(t, "apply", out).want(t, 1, "does not keep its password")
+	r = ctxschema(t, "apply", "--db", withPass, "--tenant", "101", out)
+	r.want(t, 0, "Apply complete!")
+	if strings.Contains(r.stdout+r.stderr, "s3cr3tpass") {
+		t.Fatalf("the password leaked:\n%s%s", r.stdout, r.stderr)
+	}
+	srv.Requests()
+
 	t.Setenv("CTXSCHEMA_API_TOKEN", "tok-3x4mpl3")
 	srv.Fail("GET /server/status", 1, http.StatusUnauthorized, nil)
 	r = ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--tenant", "101")
 	r.want(t, 1, "401")
-	r = ctxschema(t, "apply", "--dir", dir, "--db", srv.URL, "--auto-approve")
+	r = ctxschema(t, "apply", "--dir", dir, "--db", srv.URL, "--auto-approve", "--allow-destructive")
 	r.want(t, 0)
 	for _, q := range srv.Requests() {
 		if got := q.Header.Get("Authorization"); got != "Bearer tok-3x4mpl3" {

@@ -253,7 +253,7 @@ func callsOf(c plan.Change) ([]call, error) {
 }
 
 func createExtension(e model.Extension) call {
-	return call{Method: http.MethodPost, Path: extensionsPath, Body: extensionBody(e)}
+	return call{Method: http.MethodPost, Path: extensionsPath, Body: extensionBody(e), Name: e.Name}
 }
 
 func deleteExtension(name string) call {
@@ -261,7 +261,7 @@ func deleteExtension(name string) call {
 }
 
 func createKey(k model.Key) call {
-	return call{Method: http.MethodPost, Path: keysPath, Body: keyBody(k)}
+	return call{Method: http.MethodPost, Path: keysPath, Body: keyBody(k), Name: k.Name}
 }
 
 func deleteKey(name string) call {

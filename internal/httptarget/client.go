@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
 )
 
 // Options configure a Backend beyond its URL.
@@ -53,7 +55,7 @@ type client struct {
 func newClient(rawURL string, o Options) (*client, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("bad server URL %q: want http://host:port/base or https://host/base", redact(rawURL))
+		return nil, fmt.Errorf("bad server URL %q: want http://host:port/base or https://host/base", dialect.Redact(rawURL))
 	}
 	c := &client{user: u.User, token: o.Token, tenant: o.Tenant, timeout: o.Timeout, http: o.Client}
 	u.User = nil
@@ -61,7 +63,8 @@ func newClient(rawURL string, o Options) (*client, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	c.base = u
-	c.display = u.String()
+	// Messages and plan files name the server as every URL is redacted.
+	c.display = dialect.Redact(rawURL)
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
 	}
@@ -77,29 +80,23 @@ func newClient(rawURL string, o Options) (*client, error) {
 	return c, nil
 }
 
-// redact replaces everything between the scheme and an @ with the user
-// name and xxxxx, for a URL that may not parse.
-func redact(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return u.Redacted()
-	}
-	scheme, rest, ok := strings.Cut(rawURL, "://")
-	if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
-		user, _, _ := strings.Cut(rest[:at], ":")
-		return scheme + "://" + user + ":xxxxx" + rest[at:]
-	}
-	return rawURL
-}
-
 // call is one API request of a plan.
 type call struct {
 	Method, Path string
 	// Body is encoded as JSON; nil for none.
 	Body any
+	// Name is the name of the object a POST creates, for people.
+	Name string
 }
 
-// String is the call as plans list it: "POST /metadata/identification-keys".
-func (c call) String() string { return c.Method + " " + c.Path }
+// String is the call as plans and messages list it:
+// "POST /metadata/identification-keys (idPhone)".
+func (c call) String() string {
+	if c.Name != "" {
+		return c.Method + " " + c.Path + " (" + c.Name + ")"
+	}
+	return c.Method + " " + c.Path
+}
 
 // APIError is a 4xx or 5xx answer of the server.
 type APIError struct {

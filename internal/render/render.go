@@ -318,6 +318,15 @@ func statement(s string) string {
 	return strings.TrimRight(s, " \t\r\n;") + ";"
 }
 
+// work is one item of a step's work as the views write it: a SQL
+// statement ending with ";", or an API call as it is.
+func work(o Options, q string) string {
+	if o.Calls {
+		return q
+	}
+	return statement(q)
+}
+
 // afterComment introduces the statements that run after the transaction.
 const afterComment = "-- after the transaction commits (online index builds):"
 

@@ -113,12 +113,12 @@ func writeText(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 		if o.Verbose {
 			sqlIndent := indent + "  "
 			for _, q := range s.SQL {
-				t.block(sqlIndent, statement(q))
+				t.block(sqlIndent, work(o, q))
 			}
 			if len(s.After) > 0 {
 				t.line(sqlIndent + afterComment)
 				for _, q := range s.After {
-					t.block(sqlIndent, statement(q))
+					t.block(sqlIndent, work(o, q))
 				}
 			}
 		}
