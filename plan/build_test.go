@@ -68,6 +68,10 @@ func (f *fakeData) Unconvertible(_ context.Context, table, column string, from, 
 	f.calls = append(f.calls, fmt.Sprintf("unconvertible %s.%s %s->%s", table, column, from.Type, to.Type))
 	return f.finding, nil
 }
+func (f *fakeData) Unrepairable(_ context.Context, table, column, live string, to model.Attribute) (Finding, error) {
+	f.calls = append(f.calls, fmt.Sprintf("unrepairable %s.%s %s->%s", table, column, live, to.Type))
+	return f.finding, nil
+}
 func (f *fakeData) MultiRecord(_ context.Context, table string) (Finding, error) {
 	f.calls = append(f.calls, "multi "+table)
 	return f.finding, nil
