@@ -25,3 +25,12 @@ func TestRefusals(t *testing.T) {
 		},
 	})
 }
+
+func TestConversions(t *testing.T) {
+	dialecttest.RunConversions(t, dialecttest.Harness{
+		Dialect: sqlite.New(),
+		NewURL: func(t *testing.T) string {
+			return "sqlite://" + filepath.Join(t.TempDir(), "conversions.db")
+		},
+	})
+}

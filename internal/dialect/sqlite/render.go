@@ -102,7 +102,7 @@ func (r *renderer) render(ch plan.Change) error {
 	case plan.DeleteAttribute:
 		r.dropColumn(c.Before, c.After, c.Attribute.Column())
 	case plan.UpdateAttribute:
-		if attributeColumn(c.From).sql() == attributeColumn(c.To).sql() {
+		if !rebuildsFor(c.From, c.To) {
 			return nil // encrypt, name case, or integer/long: same column
 		}
 		var conv map[string]string
