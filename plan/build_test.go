@@ -292,6 +292,34 @@ func TestBuildOfflineDestructiveNeedsFlag(t *testing.T) {
 	}
 }
 
+// TestBuildOfflineTypeChanges: offline, a type change that can lose values
+// needs --allow-destructive; one that keeps every value does not.
+func TestBuildOfflineTypeChanges(t *testing.T) {
+	for _, c := range []struct {
+		from, to model.Type
+		loses    bool
+	}{
+		{model.Integer, model.Long, false},
+		{model.Integer, model.Double, false},
+		{model.Integer, model.Currency, false},
+		{model.Date, model.DateTime, false},
+		{model.Long, model.Double, true},
+		{model.Long, model.Currency, true},
+		{model.Long, model.Integer, true},
+		{model.Double, model.Currency, true},
+	} {
+		cur := &model.Schema{Profile: []model.Attribute{{Name: "V", Type: c.from}}}
+		desired := &model.Schema{Profile: []model.Attribute{{Name: "V", Type: c.to}}}
+		p, err := Build(context.Background(), live(cur), desired, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(p.Destructive()) == 1; got != c.loses {
+			t.Errorf("%s to %s: needs --allow-destructive = %v, want %v", c.from, c.to, got, c.loses)
+		}
+	}
+}
+
 func TestBuildDrift(t *testing.T) {
 	st := live(base())
 	st.Expected = Physical{Tables: []PhysicalTable{{

@@ -92,9 +92,13 @@ func (b *builder) tableRepairs(drift map[string][]Drift) {
 func (b *builder) repairChecks(ext string, ds []Drift) []Hazard {
 	var hs []Hazard
 	for _, d := range ds {
+		if d.Kind == ChangedColumn && d.Name == model.CustomerIDColumn {
+			hs = append(hs, b.customerIDChecks(ext)...)
+			continue
+		}
 		a, ok := attrOfColumn(*b.curAttrs(ext), d.Name)
 		if !ok {
-			continue // customer_id, record_id
+			continue // record_id
 		}
 		name := attrName(ext, a.Name)
 		switch d.Kind {
@@ -121,6 +125,24 @@ func (b *builder) repairChecks(ext string, ds []Drift) []Hazard {
 				})...)
 			}
 		}
+	}
+	return hs
+}
+
+// customerIDChecks are the data checks of repairing a drifted customer_id:
+// at most 16 characters, and unique where it is the primary key (every
+// table but a multi-valued extension's).
+func (b *builder) customerIDChecks(ext string) []Hazard {
+	col := model.CustomerIDColumn
+	hs := b.check(ext, func(table string) (Finding, error) {
+		return b.data.TooLong(b.ctx, table, col, model.CustomerIDLength)
+	}, func(Finding) string {
+		return fmt.Sprintf("customer ids, altered outside ctxschema, are longer than %d characters", model.CustomerIDLength)
+	})
+	if ext == "" || b.curExt(ext).Type != model.MultiValued {
+		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+			return b.data.Duplicates(b.ctx, table, []string{col}, false)
+		}, func(Finding) string { return "customer ids, altered outside ctxschema, repeat where they must be unique" })...)
 	}
 	return hs
 }
