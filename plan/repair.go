@@ -142,7 +142,9 @@ func (b *builder) customerIDChecks(ext string) []Hazard {
 	if ext == "" || b.curExt(ext).Type != model.MultiValued {
 		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
 			return b.data.Duplicates(b.ctx, table, []string{col}, false)
-		}, func(Finding) string { return "customer ids, altered outside ctxschema, repeat where they must be unique" })...)
+		}, func(Finding) string {
+			return "customer ids, altered outside ctxschema, repeat where they must be unique"
+		})...)
 	}
 	return hs
 }

@@ -226,7 +226,7 @@ func single() []Case {
 			Query: `SELECT CAST("score" AS TEXT) FROM "profile" WHERE "customer_id" = 'c1'`, Result: "1.5"},
 		{Name: "drift: widened string column keeps trailing spaces", From: Base(), Seed: seed, To: Base(),
 			Break: append(retype("ext_address", "postcode", "text"), `UPDATE "ext_address" SET "postcode" = '75001     ' WHERE "customer_id" = 'c1'`),
-			Want: []string{"! drift ext_address"}, Rows: seededRows,
+			Want:  []string{"! drift ext_address"}, Rows: seededRows,
 			Query: `SELECT length("postcode") FROM "ext_address" WHERE "customer_id" = 'c1'`, Result: "10"},
 		{Name: "currency default of 19 digits is exact", From: bigBalance(), Seed: seed, To: bigBalance(), Rows: seededRows,
 			Query: `SELECT count(*) FROM "ext_address" WHERE "balance" = '-999999999999999.9999'`, Result: "2"},
