@@ -160,7 +160,13 @@ func badValue(col string, from, to model.Attribute) string {
 		if from.Type == model.String && (to.Length <= 0 || from.Length > 0 && from.Length <= to.Length) {
 			return ""
 		}
-		return "char_length(" + asText(col, from.Type) + ") > " + strconv.Itoa(to.Length)
+		tooLong := "char_length(" + asText(col, from.Type) + ") > " + strconv.Itoa(to.Length)
+		if from.Type == model.Date || from.Type == model.DateTime {
+			// Their text has no room for infinity or a year before 1 AD
+			// (to_char writes '' and drops BC).
+			return "NOT isfinite(" + col + ") OR " + col + " < '0001-01-01' OR " + tooLong
+		}
+		return tooLong
 	}
 	if from.Type == to.Type {
 		return ""

@@ -126,6 +126,8 @@ func TestUnconvertible(t *testing.T) {
 		{ty(model.Currency), s(30), []string{`12.5`, `0`, `-999999999999999.9999`}, 0, "-999999999999999.9999,0,12.5"},
 		{ty(model.DateTime), s(10), []string{`'2020-01-01T00:00:00Z'`}, 1, ""},
 		{ty(model.Date), ty(model.Integer), []string{`'2020-01-01'`}, 1, ""},
+		{ty(model.Date), s(10), []string{`'2020-01-01'`, `'infinity'`, `'0044-03-15 BC'`}, 2, "2020-01-01"},
+		{ty(model.DateTime), s(30), []string{`'2020-01-01T00:00:00Z'`, `'-infinity'`}, 1, "2020-01-01T00:00:00.000Z"},
 		{ty(model.Double), s(30), []string{`1e20`, `0.1`}, 0, "0.1,1e+20"},
 		{s(10), s(3), []string{`'abcd'`, `'ab'`}, 1, "ab"},
 		{ty(model.Integer), ty(model.Long), []string{`2147483647`}, 0, "2147483647"},
