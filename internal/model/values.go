@@ -38,7 +38,14 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return "", fmt.Errorf("default %q is not a finite double", raw)
 		}
-		return strconv.FormatFloat(f, 'g', -1, 64), nil
+		out := strconv.FormatFloat(f, 'g', -1, 64)
+		// The default is what the database stores: a decimal that a double
+		// cannot hold (1e-400 underflows to 0, 9007199254740993 rounds) is
+		// refused rather than changed.
+		if want, ok := new(big.Rat).SetString(strings.TrimSpace(raw)); !ok || want.Cmp(mustRat(out)) != 0 {
+			return "", fmt.Errorf("default %q is not exactly a double (it would be stored as %s); write the value a double holds", raw, out)
+		}
+		return out, nil
 	case Currency:
 		return canonicalCurrency(raw)
 	case Boolean:
@@ -61,6 +68,12 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		return FormatDateTime(ts), nil
 	}
 	return "", fmt.Errorf("unknown type %q", t)
+}
+
+// mustRat reads a decimal that strconv wrote.
+func mustRat(s string) *big.Rat {
+	r, _ := new(big.Rat).SetString(s)
+	return r
 }
 
 var currencyRE = regexp.MustCompile(`^[+-]?(\d+)(\.(\d+))?$`)
