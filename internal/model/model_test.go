@@ -58,3 +58,14 @@ func TestCanonicalDefaultDoubleExact(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalDefaultDateTimeExact: a datetime default finer than a
+// millisecond is refused, not truncated.
+func TestCanonicalDefaultDateTimeExact(t *testing.T) {
+	if got, err := CanonicalDefault(DateTime, 0, "1981-03-17T02:00:00.1230Z"); err != nil || got != "1981-03-17T02:00:00.123Z" {
+		t.Errorf("CanonicalDefault(datetime, .1230) = %q, %v; want 1981-03-17T02:00:00.123Z", got, err)
+	}
+	if got, err := CanonicalDefault(DateTime, 0, "1981-03-17T02:00:00.123456Z"); err == nil {
+		t.Errorf("CanonicalDefault(datetime, .123456) = %q, want an error", got)
+	}
+}

@@ -65,6 +65,11 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("default %q is not an ISO 8601 UTC datetime (like 1981-03-17T02:00:00.000Z)", raw)
 		}
+		if ts.Nanosecond()%int(time.Millisecond) != 0 {
+			// The canonical text holds milliseconds, as Context Services
+			// and SQLite do: finer digits would be dropped.
+			return "", fmt.Errorf("default %q is finer than a millisecond; write at most 3 fraction digits", raw)
+		}
 		return FormatDateTime(ts), nil
 	}
 	return "", fmt.Errorf("unknown type %q", t)
