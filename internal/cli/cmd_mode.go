@@ -8,6 +8,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 )
 
@@ -37,7 +38,11 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 	if arg != "" && !want.Valid() {
 		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
 	}
-	t, closeDB, err := openTarget(ctx, db)
+	access := dialect.ReadWrite
+	if arg == "" {
+		access = dialect.ReadOnly
+	}
+	t, closeDB, err := openTarget(ctx, db, access)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	if err := readIndexes(ctx, q, tables); err != nil {
 		return nil, err
 	}
-	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+	st := plan.NewState()
 	for _, t := range tables {
 		st.Physical.Tables = append(st.Physical.Tables, t.physical())
 	}
