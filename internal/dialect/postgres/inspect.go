@@ -105,7 +105,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		if err := rows.Scan(&table, &col, &typ, &notNull, &identity, &generated, &expr); err != nil {
 			return nil, false, fmt.Errorf("reading the tables: %w", err)
 		}
-		if strings.HasPrefix(table, "cs_") {
+		if strings.HasPrefix(table, model.CatalogPrefix) {
 			seen[table] = true
 			continue
 		}

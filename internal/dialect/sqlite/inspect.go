@@ -235,7 +235,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 			return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 		}
 		table, name = strings.ToLower(table), strings.ToLower(name)
-		if strings.HasPrefix(table, "cs_") {
+		if strings.HasPrefix(table, model.CatalogPrefix) {
 			continue
 		}
 		t := tables[table]
