@@ -160,9 +160,9 @@ var ownedColumns = map[string]string{
 	"cmin":           "a PostgreSQL system column",
 	"cmax":           "a PostgreSQL system column",
 	"tableoid":       "a PostgreSQL system column",
-	"oid":            "a system column of PostgreSQL and SQLite",
-	"rowid":          "a SQLite system column",
-	"_rowid_":        "a SQLite system column",
+	"oid":            "a name of SQLite's row key, and a system column of PostgreSQL before version 12",
+	"rowid":          "SQLite's name for the row key, which a column so named would hide",
+	"_rowid_":        "SQLite's name for the row key, which a column so named would hide",
 }
 
 // CheckAttributeName returns a problem with name as the name of an
