@@ -164,7 +164,8 @@ func (l Location) memory() bool {
 //     without waiting, since SQLite cannot upgrade a reader safely.
 //
 // Read-only: mode=ro, so that SQLite neither creates the file nor writes
-// to it, and no journal mode, since setting one writes it to the file.
+// to it, no journal mode, since setting one writes it to the file, and no
+// locking mode, so that a reader never holds a lock after its read.
 func (l Location) DSN(access dialect.Access, fresh bool) string {
 	q := url.Values{}
 	for k, v := range l.Query {
@@ -179,6 +180,10 @@ func (l Location) DSN(access dialect.Access, fresh bool) string {
 		q.Del("_journal_mode")
 		q.Del("_journal")
 		q.Del("_txlock")
+		// EXCLUSIVE locking mode would have a reader hold its lock until
+		// it closes, and fails on a WAL database opened read-only.
+		q.Del("_locking_mode")
+		q.Del("_locking")
 		if !l.memory() {
 			q.Set("mode", "ro")
 		}

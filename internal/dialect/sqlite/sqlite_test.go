@@ -57,7 +57,7 @@ func TestDSN(t *testing.T) {
 	if got := loc.DSN(dialect.ReadWrite, false); got != want {
 		t.Errorf("DSN of an existing database = %q; want %q", got, want)
 	}
-	loc, err = ParseURL("sqlite://a.db?_journal_mode=WAL&mode=rwc&_txlock=deferred")
+	loc, err = ParseURL("sqlite://a.db?_journal_mode=WAL&mode=rwc&_txlock=deferred&_locking_mode=EXCLUSIVE")
 	if err != nil {
 		t.Fatal(err)
 	}
