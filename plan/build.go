@@ -67,12 +67,12 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		return nil, &InputError{Problems: b.problems}
 	}
 
-	var drift map[string][]Drift
-	var unmanaged []Drift
+	// On a new database nothing is expected: every table there is
+	// unmanaged, and listed as such.
+	drift, unmanaged := driftOf(st.Expected, st.Physical)
 	if st.New {
 		b.add(CreateProfile{Table: b.snapshot("")})
 	} else {
-		drift, unmanaged = driftOf(st.Expected, st.Physical)
 		b.forgetMissing(drift)
 	}
 	b.dropKeys()
