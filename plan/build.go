@@ -510,21 +510,34 @@ func (b *builder) countTouched() {
 // mode, until the table is renamed or dropped. Names are compared
 // case-insensitively, as SQLite compares them (on PostgreSQL a quoted
 // "Profile" would not collide: refusing it too is the cautious side).
+//
+// Index names are shared by every table of a database (of a PostgreSQL
+// schema), so a key's index is refused the same way when an index of its
+// name that the catalog does not know is on another table. One on the
+// key's own table may be the leftover of an interrupted build, which the
+// dialect recognises.
 func (b *builder) refuseAdoption(st *State) {
 	foreign := map[string]string{}
+	foreignIndex := map[string]string{} // index name → its table
 	for _, t := range st.Physical.Tables {
 		if !strings.HasPrefix(t.Name, catalogPrefix) {
 			foreign[lower(t.Name)] = t.Name
 		}
+		for _, ix := range t.Indexes {
+			foreignIndex[lower(ix.Name)] = t.Name
+		}
 	}
 	for _, t := range st.Expected.Tables {
 		delete(foreign, lower(t.Name))
+		for _, ix := range t.Indexes {
+			delete(foreignIndex, lower(ix.Name))
+		}
 	}
-	if len(foreign) == 0 {
+	if len(foreign) == 0 && len(foreignIndex) == 0 {
 		return
 	}
 	for i, s := range b.steps {
-		var table string
+		var table, index string
 		switch c := s.Change.(type) {
 		case CreateProfile:
 			table = model.ProfileTable
@@ -532,7 +545,19 @@ func (b *builder) refuseAdoption(st *State) {
 			table = c.Extension.Table()
 		case RenameExtension:
 			table = c.To.Table()
+		case CreateKey:
+			index, table = c.Key.Index(), model.KeyTable(c.Key)
+		case ReplaceKey:
+			index, table = c.To.Index(), model.KeyTable(c.To)
 		default:
+			continue
+		}
+		if index != "" {
+			if on, ok := foreignIndex[lower(index)]; ok && !strings.EqualFold(on, table) {
+				h := dataCheck(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on), Finding{Rows: -1})
+				h.Values, h.Groups, h.Customers = -1, -1, -1
+				b.steps[i].Hazards = append(b.steps[i].Hazards, h)
+			}
 			continue
 		}
 		name, ok := foreign[lower(table)]
