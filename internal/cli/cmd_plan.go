@@ -40,9 +40,11 @@ func planCommand(e *env) *ucli.Command {
 		Name:  "plan",
 		Usage: "show what apply would change in the database",
 		Description: "Compares the schema files with the live database and prints every change,\n" +
-			"its risk and the live data it touches. Changes nothing. Exits 3 when the\n" +
-			"database is in production mode and there are changes, 5 when a data check\n" +
-			"fails; with --detailed-exitcode, 2 when there are changes.",
+			"its risk and the live data it touches. Changes nothing. Exits 5 when a data\n" +
+			"check fails (a change that can never succeed, even in production mode), else\n" +
+			"3 when the database is in production mode and there are changes; with\n" +
+			"--detailed-exitcode, 2 when there are changes. --out saves the plan, bound\n" +
+			"to this database, for `ctxschema apply FILE` (see also `ctxschema show`).",
 		Flags: []ucli.Flag{
 			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
@@ -91,20 +93,26 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	}
 	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
 	refusal := apply.Refuse(p, false)
-	ro.Refusal = refusalView(refusal)
+	ro.Refusal = refusalOf(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}
 	if opts.Out != "" {
-		if err := savePlan(opts.Out, p, res.Schema, ro); err != nil {
+		redacted := ro.Database != t.URL
+		if err := savePlan(opts.Out, p, res.Schema, ro, redacted); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "Saved the plan to %s; apply it with: ctxschema apply %s\n", opts.Out, opts.Out)
+		how := "ctxschema apply " + opts.Out
+		if redacted {
+			how = "ctxschema apply --db URL " + opts.Out + " (the file keeps the database's URL without its password: give it again with --db or CTXSCHEMA_DB)"
+		}
+		fmt.Fprintf(e.stderr, "Saved the plan to %s, made for %s; apply it with: %s\n", opts.Out, ro.Database, how)
 	}
 	// plan fails on what no flag of apply allows; data loss is only shown.
+	// The view showed the refusal: main prints it no more.
 	var unsafe *apply.UnsafeError
 	if refusal != nil && !(errors.As(refusal, &unsafe) && unsafe.Reason == apply.NeedsAllowDestructive) {
-		return refusal
+		return &ReportedError{Err: refusal}
 	}
 	if opts.DetailedExitcode && !p.Empty() {
 		return ErrChanges
@@ -114,14 +122,14 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 
 // savePlan writes the plan file atomically: a crash never leaves half a
 // plan under the name.
-func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Options) error {
+func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Options, redacted bool) error {
 	ro.Format = render.JSON
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".ctxschema-plan-*")
 	if err != nil {
 		return fmt.Errorf("saving the plan: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := planfile.Write(tmp, p, desired, render.NewDocument(p, ro), time.Now()); err != nil {
+	if err := planfile.Write(tmp, p, desired, render.NewDocument(p, ro), redacted, time.Now()); err != nil {
 		tmp.Close()
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}

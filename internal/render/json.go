@@ -35,7 +35,24 @@ type Document struct {
 	// Unmanaged lists objects ctxschema did not create and never touches.
 	Unmanaged []UnmanagedDoc `json:"unmanaged"`
 	// Refusal is why apply would refuse or refused the plan, or null.
-	Refusal *Refusal `json:"refusal"`
+	Refusal *RefusalDoc `json:"refusal"`
+}
+
+// RefusalDoc is a refusal in the JSON document.
+type RefusalDoc struct {
+	// Reason is "data-check", "production", "stale-plan" or
+	// "destructive".
+	Reason string `json:"reason"`
+	// Message says what is refused and what to do, in one sentence.
+	Message string `json:"message"`
+	// Flag is the flag that allows the refused changes
+	// ("--allow-destructive"), or "" when no flag does.
+	Flag string `json:"flag"`
+}
+
+// NewRefusalDoc is the JSON view of a refusal.
+func NewRefusalDoc(r plan.Refusal) RefusalDoc {
+	return RefusalDoc{Reason: string(r.Reason), Message: r.Message(), Flag: r.Flag()}
 }
 
 // ChangeDoc is one step of a plan in the JSON document.
@@ -114,7 +131,7 @@ func NewDocument(p *plan.Plan, o Options) Document {
 		Unmanaged:     []UnmanagedDoc{},
 	}
 	if o.Refusal != nil {
-		r := *o.Refusal
+		r := NewRefusalDoc(*o.Refusal)
 		d.Refusal = &r
 	}
 	if p == nil {
@@ -220,10 +237,16 @@ func (d Document) Write(w io.Writer) error {
 
 // encodeDocument writes d into buf.
 func encodeDocument(buf *bytes.Buffer, d Document) error {
+	return encodeJSON(buf, d)
+}
+
+// encodeJSON writes v into buf as indented JSON with a trailing newline,
+// HTML characters not escaped.
+func encodeJSON(buf *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("render: encode plan document: %w", err)
 	}
 	return nil
