@@ -17,9 +17,11 @@ func modeCommand(e *env) *ucli.Command {
 		Name:      "mode",
 		Usage:     "show or switch the server mode (production refuses every schema change)",
 		ArgsUsage: "[production|maintenance]",
-		Description: "Without an argument, prints the database's server mode. With one, switches\n" +
-			"it and records the switch in the history. A switch waits for a running apply\n" +
-			"to finish (it takes the same lock). A new database is in maintenance.",
+		Description: "Without an argument, prints the database's server mode, reading it read-only\n" +
+			"(a SQLite file that does not exist is an error, never created). With one,\n" +
+			"switches it and records the switch in the history. A switch waits for a\n" +
+			"running apply to finish (it takes the same lock). A new database is in\n" +
+			"maintenance.",
 		Flags: []ucli.Flag{dbFlag(), lockTimeoutFlag()},
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema mode [flags] [production|maintenance]"); err != nil {
