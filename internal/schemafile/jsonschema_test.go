@@ -440,3 +440,23 @@ func TestJSONSchemaAgreesOnAttributeNames(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONSchemaAgreesOnDates: a date or datetime default the loader
+// accepts is accepted by the JSON Schema, and the days no month has, and
+// year 0, are refused by both. (The JSON Schema accepts February 29 of
+// every year; the loader knows the leap years.)
+func TestJSONSchemaAgreesOnDates(t *testing.T) {
+	sch := compileJSONSchema(t)
+	for _, date := range []string{"0001-01-01", "9999-12-31", "2024-02-29", "2024-01-31", "2024-03-31", "2024-04-30", "2024-05-31",
+		"2024-06-30", "2024-07-31", "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31",
+		"0000-01-01", "2024-00-10", "2024-13-01", "2024-01-00", "2024-01-32", "2024-02-30", "2024-04-31", "2024-06-31", "2024-09-31", "2024-11-31"} {
+		for typ, value := range map[string]string{"date": date, "datetime": date + "T12:00:00.000Z"} {
+			src := fmt.Sprintf("profile:\n  attributes:\n    - { name: D, type: %s, default: %q }\n", typ, value)
+			_, lerr := Parse(map[string][]byte{"a.yaml": []byte(src)})
+			jerr := validateYAML(sch, []byte(src))
+			if (lerr == nil) != (jerr == nil) {
+				t.Errorf("%s default %s: loader error %v, JSON Schema error %v; want them to agree", typ, value, lerr, jerr)
+			}
+		}
+	}
+}
