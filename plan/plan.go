@@ -169,6 +169,12 @@ type State struct {
 	New bool
 }
 
+// NewState is the state of a database where ctxschema recorded nothing yet
+// and that holds no table: an empty catalog in maintenance mode.
+func NewState() *State {
+	return &State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+}
+
 // Physical describes tables, columns and indexes as a dialect sees them.
 // Dialects normalise types and defaults so that Expected and Physical compare
 // equal when nothing drifted.

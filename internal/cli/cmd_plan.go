@@ -11,6 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
@@ -81,7 +82,18 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadOnly)
+	var missing *dialect.NotExistError
+	if errors.As(err, &missing) {
+		// Planned from an empty state, with the database left uncreated;
+		// Prepare reads nothing for a Target without DB.
+		d, lerr := registry().Lookup(opts.DB)
+		if lerr != nil {
+			return lerr
+		}
+		t, closeDB, err = apply.Target{Dialect: d, URL: opts.DB}, func() {}, nil
+		fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
+	}
 	if err != nil {
 		return err
 	}
