@@ -103,13 +103,13 @@ func (b *builder) repairChecks(ext string, ds []Drift) []Hazard {
 		name := attrName(ext, a.Name)
 		switch d.Kind {
 		case ChangedColumn:
-			hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+			hs = append(hs, b.check(ext, fmt.Sprintf("fails on values of %s, altered outside ctxschema, that do not convert back to %s", name, DescribeAttribute(a)), func(table string) (Finding, error) {
 				return b.data.Unrepairable(b.ctx, table, d.Name, d.Got, a)
 			}, func(Finding) string {
 				return fmt.Sprintf("values of %s, altered outside ctxschema, do not convert back to %s; correct them first", name, DescribeAttribute(a))
 			})...)
 			if a.Mandatory {
-				hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+				hs = append(hs, b.check(ext, fmt.Sprintf("fails on rows without a value for %s, which is mandatory", name), func(table string) (Finding, error) {
 					return b.data.Nulls(b.ctx, table, d.Name)
 				}, func(Finding) string {
 					return fmt.Sprintf("rows have no value for %s, which is mandatory; fill them first", name)
@@ -117,7 +117,7 @@ func (b *builder) repairChecks(ext string, ds []Drift) []Hazard {
 			}
 		case MissingColumn:
 			if a.Mandatory && a.Default == nil {
-				hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+				hs = append(hs, b.check(ext, fmt.Sprintf("fails if the table holds rows: the missing mandatory attribute %s has no default", name), func(table string) (Finding, error) {
 					n, err := b.data.Rows(b.ctx, table)
 					return Finding{Rows: n}, err
 				}, func(Finding) string {
@@ -134,13 +134,13 @@ func (b *builder) repairChecks(ext string, ds []Drift) []Hazard {
 // table but a multi-valued extension's).
 func (b *builder) customerIDChecks(ext string) []Hazard {
 	col := model.CustomerIDColumn
-	hs := b.check(ext, func(table string) (Finding, error) {
+	hs := b.check(ext, fmt.Sprintf("fails on customer ids longer than %d characters", model.CustomerIDLength), func(table string) (Finding, error) {
 		return b.data.TooLong(b.ctx, table, col, model.CustomerIDLength)
 	}, func(Finding) string {
 		return fmt.Sprintf("customer ids, altered outside ctxschema, are longer than %d characters", model.CustomerIDLength)
 	})
 	if ext == "" || b.curExt(ext).Type != model.MultiValued {
-		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+		hs = append(hs, b.check(ext, "fails on customer ids that repeat", func(table string) (Finding, error) {
 			return b.data.Duplicates(b.ctx, table, []string{col}, false)
 		}, func(Finding) string {
 			return "customer ids, altered outside ctxschema, repeat where they must be unique"

@@ -60,6 +60,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			inspectCommand(e),
 			diffCommand(e),
 			showCommand(e),
+			fmtCommand(e),
 			versionCommand(e),
 			completionCommand(e),
 		},
@@ -82,6 +83,10 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		if takesProjectEnv(cmd) {
+			cmd.Flags = append(cmd.Flags, envFlag())
+			cmd.Before = applyProjectEnv(e)
+		}
 		if cmd.BashComplete == nil {
 			cmd.BashComplete = completeFlags(cmd)
 		}

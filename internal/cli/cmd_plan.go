@@ -11,6 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
@@ -24,6 +25,8 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	// DriftOnly plans the repairs of drift alone (no schema files read).
+	DriftOnly bool
 }
 
 func formatFlag() *ucli.StringFlag {
@@ -43,11 +46,16 @@ func planCommand(e *env) *ucli.Command {
 			"check fails (a change that can never succeed, even in production mode), else\n" +
 			"3 when the database is in production mode and there are changes; with\n" +
 			"--detailed-exitcode, 2 when there are changes. --out saves the plan, bound\n" +
-			"to this database, for `ctxschema apply FILE` (see also `ctxschema show`).",
+			"to this database, for `ctxschema apply FILE` (see also `ctxschema show`).\n\n" +
+			"With --drift-only it reads no schema files and reports only drift: what\n" +
+			"the database lost or changed outside ctxschema since the last apply (an\n" +
+			"index dropped by hand, a column altered), as the repairs apply would make.\n" +
+			"It refuses nothing; with --detailed-exitcode it exits 2 when there is drift.",
 		Flags: []ucli.Flag{
 			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
+			&ucli.BoolFlag{Name: "drift-only", Usage: "report only drift between the catalog and the database (no schema files read; --dir is ignored)"},
 		},
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -60,17 +68,32 @@ func planCommand(e *env) *ucli.Command {
 			return runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
+				DriftOnly: c.Bool("drift-only"),
 			})
 		},
 	}
 }
 
 func runPlan(ctx context.Context, e *env, opts planOptions) error {
+	if opts.DriftOnly {
+		return runDriftPlan(ctx, e, opts)
+	}
 	res, err := loadSchemas(e, opts.Dir)
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadOnly)
+	var missing *dialect.NotExistError
+	if errors.As(err, &missing) {
+		// Planned from an empty state, with the database left uncreated;
+		// Prepare reads nothing for a Target without DB.
+		d, lerr := registry().Lookup(opts.DB)
+		if lerr != nil {
+			return lerr
+		}
+		t, closeDB, err = apply.Target{Dialect: d, URL: opts.DB}, func() {}, nil
+		fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
+	}
 	if err != nil {
 		return err
 	}
@@ -101,6 +124,35 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	var unsafe *apply.UnsafeError
 	if refusal != nil && !(errors.As(refusal, &unsafe) && unsafe.Reason == apply.NeedsAllowDestructive) {
 		return &ReportedError{Err: refusal}
+	}
+	if opts.DetailedExitcode && !p.Empty() {
+		return ErrChanges
+	}
+	return nil
+}
+
+// runDriftPlan is plan --drift-only: the repairs of drift, planned from
+// the catalog's own schema. It reports and refuses nothing: a nightly job
+// tells drift (exit 2 with --detailed-exitcode) from unapplied changes of
+// the schema files (plain plan), in any mode.
+func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
+	if opts.Out != "" {
+		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
+	}
+	t, closeDB, err := openTarget(ctx, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	p, err := apply.PrepareDrift(ctx, t)
+	if err != nil {
+		return err
+	}
+	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro.Title = "ctxschema drift"
+	ro.NoChanges = "No drift. The database matches its catalog."
+	if err := render.Plan(e.stdout, p, ro); err != nil {
+		return err
 	}
 	if opts.DetailedExitcode && !p.Empty() {
 		return ErrChanges

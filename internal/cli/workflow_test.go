@@ -77,7 +77,7 @@ func TestWorkflowShape(t *testing.T) {
 	want := map[string][]string{
 		"pull_request": {"ctxschema validate", "ctxschema plan --format markdown --detailed-exitcode"},
 		"push":         {"ctxschema apply --auto-approve"},
-		"schedule":     {"ctxschema plan --format markdown --detailed-exitcode"},
+		"schedule":     {"ctxschema plan --drift-only --format markdown --detailed-exitcode"},
 	}
 	for event, lines := range want {
 		for _, line := range lines {

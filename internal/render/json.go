@@ -65,7 +65,8 @@ type ChangeDoc struct {
 	// Description is the change's details for people, or "".
 	Description string `json:"description"`
 	// Risk is "blocked" (a data check fails), "destructive" (loses data:
-	// needs --allow-destructive) or "safe".
+	// needs --allow-destructive), "narrowing" (offline only: fails on data
+	// that does not fit) or "safe".
 	Risk string `json:"risk"`
 	// Hazards are the change's risks with their measured counts.
 	Hazards []HazardDoc `json:"hazards"`
@@ -87,7 +88,8 @@ type ObjectDoc struct {
 // HazardDoc is one hazard of a change. A count is null when it was not
 // measured (an offline diff).
 type HazardDoc struct {
-	// Kind is "destructive", "data-check" or "blocking".
+	// Kind is "destructive", "data-check", "blocking" or "narrowing"
+	// (offline only).
 	Kind string `json:"kind"`
 	// Message says what is at risk, without the counts.
 	Message string `json:"message"`

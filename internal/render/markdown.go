@@ -15,6 +15,7 @@ var markdownGroups = []struct {
 }{
 	{riskBlocked, "Blocked (data checks fail)"},
 	{riskDestructive, "Needs --allow-destructive"},
+	{riskNarrowing, "Narrowing (fails on data that does not fit; plan checks it)"},
 	{riskSafe, "Safe"},
 }
 
@@ -27,7 +28,11 @@ func writeMarkdown(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 		fmt.Fprintf(buf, "%s\n", noChanges(o))
 	} else {
 		s := p.Summary()
-		fmt.Fprintf(buf, "## ctxschema plan: %d to create, %d to update, %d to delete\n", s.Create, s.Update, s.Delete)
+		title := o.Title
+		if title == "" {
+			title = "ctxschema plan"
+		}
+		fmt.Fprintf(buf, "## %s: %d to create, %d to update, %d to delete\n", title, s.Create, s.Update, s.Delete)
 		if where := markdownWhere(p, o); where != "" {
 			fmt.Fprintf(buf, "\n%s\n", where)
 		}

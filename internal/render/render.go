@@ -95,6 +95,13 @@ type Options struct {
 	// Refusal is why apply would refuse or refused the plan (from
 	// apply.Refuse or apply.RefusalOf), or nil.
 	Refusal *plan.Refusal
+	// Title names the view in the markdown heading: "ctxschema plan" when
+	// empty, "ctxschema diff" for a diff, "ctxschema drift" for a
+	// drift-only plan.
+	Title string
+	// NoChanges is the line of an empty plan; empty for the default, which
+	// speaks of schema files or, offline, of two schemas.
+	NoChanges string
 }
 
 // Plan writes the view of p that o.Format names. It returns ErrUnknownFormat
@@ -132,11 +139,13 @@ type risk string
 const (
 	riskBlocked     risk = "blocked"
 	riskDestructive risk = "destructive"
+	riskNarrowing   risk = "narrowing"
 	riskSafe        risk = "safe"
 )
 
 // riskOf is the worst risk of a step: a failing data check blocks it, a
-// change that loses data needs --allow-destructive, anything else is safe
+// change that loses data needs --allow-destructive, a narrowing change
+// (offline only) fails on data that does not fit, anything else is safe
 // (blocking changes and destructive ones that lose nothing included).
 func riskOf(s plan.Step) risk {
 	switch {
@@ -144,6 +153,8 @@ func riskOf(s plan.Step) risk {
 		return riskBlocked
 	case s.NeedsAllowDestructive():
 		return riskDestructive
+	case s.HasHazard(plan.Narrowing):
+		return riskNarrowing
 	}
 	return riskSafe
 }
@@ -157,6 +168,8 @@ func hazardSymbol(k plan.HazardKind) string {
 		return "✗"
 	case plan.Blocking:
 		return "~"
+	case plan.Narrowing:
+		return "≠"
 	}
 	return "?"
 }
@@ -195,6 +208,9 @@ func hazardText(h plan.Hazard) string {
 // that apply (above 0) and up to five customer ids.
 func hazardCounts(h plan.Hazard) string {
 	var parts []string
+	if h.Kind == plan.Narrowing {
+		return "not measured"
+	}
 	if h.Kind == plan.Destructive {
 		if h.Rows < 0 && h.Values < 0 {
 			return "not measured"

@@ -171,6 +171,9 @@ func (t textWriter) refusal(r *plan.Refusal, hazards bool) {
 
 // noChanges is the line of an empty plan.
 func noChanges(o Options) string {
+	if o.NoChanges != "" {
+		return o.NoChanges
+	}
 	if o.Database == "" && o.Dialect == "" {
 		return "No changes. The two schemas match."
 	}

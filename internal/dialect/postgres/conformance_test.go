@@ -32,3 +32,5 @@ func TestConversionsOutsideUTC(t *testing.T) {
 		return url + sep + "TimeZone=Asia%2FTokyo"
 	}})
 }
+
+func TestHistoryUpgrade(t *testing.T) { dialecttest.RunHistoryUpgrade(t, harness()) }

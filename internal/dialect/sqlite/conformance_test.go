@@ -34,3 +34,12 @@ func TestConversions(t *testing.T) {
 		},
 	})
 }
+
+func TestHistoryUpgrade(t *testing.T) {
+	dialecttest.RunHistoryUpgrade(t, dialecttest.Harness{
+		Dialect: sqlite.New(),
+		NewURL: func(t *testing.T) string {
+			return "sqlite://" + filepath.Join(t.TempDir(), "history.db")
+		},
+	})
+}
