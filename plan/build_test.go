@@ -338,7 +338,8 @@ func TestBuildDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Columns are repaired first, indexes last under their final names.
-	if diff := cmp.Diff([]string{"! drift profile", "! drift profile"}, lines(p)); diff != "" {
+	// Offline, the column repair cannot measure its values: it may fail.
+	if diff := cmp.Diff([]string{"! drift profile [narrowing]", "! drift profile"}, lines(p)); diff != "" {
 		t.Fatalf("steps (-want +got):\n%s", diff)
 	}
 	var kinds []DriftKind
