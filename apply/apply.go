@@ -26,7 +26,10 @@ import (
 // dialects.
 type Target struct {
 	Dialect dialect.Dialect
-	DB      *sqlx.DB
+	// DB is the open database. It is nil for a database that does not
+	// exist yet (a read-only Open found no SQLite file): Prepare then
+	// plans its creation from an empty state, and nothing else accepts it.
+	DB *sqlx.DB
 	// URL is the database URL as given; it is only passed to the dialect's
 	// Lock and never printed unredacted.
 	URL string
@@ -50,6 +53,14 @@ func PrepareToApply(ctx context.Context, b Backend, desired *model.Schema) (*pla
 }
 
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
+	if t.DB == nil {
+		// Every table is new, so there is no data to check.
+		p, err := plan.Build(ctx, plan.NewState(), desired, nil)
+		if err != nil {
+			return nil, err
+		}
+		return p, Render(t.Dialect, p)
+	}
 	st, err := t.Dialect.Inspect(ctx, t.DB)
 	if err != nil {
 		return nil, err
@@ -192,8 +203,12 @@ func (t Target) Describe() Description {
 	return Description{Database: dialect.Redact(t.URL), Kind: t.Dialect.Scheme()}
 }
 
-// State implements Backend with the dialect's Inspect.
+// State implements Backend with the dialect's Inspect; a Target without
+// a DB (a SQLite file not created yet) holds nothing.
 func (t Target) State(ctx context.Context) (*plan.State, error) {
+	if t.DB == nil {
+		return plan.NewState(), nil
+	}
 	return t.Dialect.Inspect(ctx, t.DB)
 }
 

@@ -79,7 +79,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		return err
 	}
 	opts.Target.URL = opts.DB // a saved plan's own database unless --db
-	t, closeDB, err := openTarget(ctx, opts.Target)
+	t, closeDB, err := openTarget(ctx, opts.Target.access(dialect.ReadWrite))
 	if err != nil {
 		return err
 	}

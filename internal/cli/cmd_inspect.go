@@ -12,6 +12,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -55,7 +56,7 @@ func runInspect(ctx context.Context, e *env, opts inspectOptions) error {
 			return err
 		}
 	}
-	t, closeDB, err := openTarget(ctx, opts.Target)
+	t, closeDB, err := openTarget(ctx, opts.Target.access(dialect.ReadOnly))
 	if err != nil {
 		return err
 	}

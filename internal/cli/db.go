@@ -30,11 +30,22 @@ func registry() *dialect.Registry {
 }
 
 // targetOptions name the target of a command: --db, and for a Context
-// Services server --tenant and --api-timeout.
+// Services server --tenant and --api-timeout; and how a database is
+// opened.
 type targetOptions struct {
 	URL     string
 	Tenant  string
 	Timeout time.Duration
+	// Access is read-only for the commands that only read, which then
+	// change nothing, not even create a missing SQLite file (that is a
+	// *dialect.NotExistError).
+	Access dialect.Access
+}
+
+// access is o opened for a.
+func (o targetOptions) access(a dialect.Access) targetOptions {
+	o.Access = a
+	return o
 }
 
 // targetFlags are the flags of targetOptions but --db.
@@ -79,14 +90,14 @@ func openServer(_ context.Context, o targetOptions) (apply.Backend, func(), erro
 	return b, func() {}, nil
 }
 
-// openDatabase connects to the SQL database at o.URL.
+// openDatabase connects to the SQL database at o.URL, for o.Access.
 func openDatabase(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
 	rawURL := o.URL
 	d, err := registry().Lookup(rawURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := d.Open(ctx, rawURL)
+	db, err := d.Open(ctx, rawURL, o.Access)
 	if err != nil {
 		return nil, nil, err
 	}
