@@ -174,7 +174,11 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (*
 		return nil, err
 	}
 	defer s.Close()
-	p, err := s.Plan(ctx, desired)
+	st, err := s.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Plan(ctx, st, desired)
 	if err != nil {
 		return nil, err
 	}
@@ -255,14 +259,20 @@ func (s *sqlSession) Close() {
 	s.lock.Release()
 }
 
-// Plan implements Session: the state inspected inside the transaction.
-func (s *sqlSession) Plan(ctx context.Context, desired *model.Schema) (*plan.Plan, error) {
-	d := s.t.Dialect
-	st, err := d.Inspect(ctx, s.tx)
+// State implements Session: the state inspected inside the transaction.
+func (s *sqlSession) State(ctx context.Context) (*plan.State, error) {
+	st, err := s.t.Dialect.Inspect(ctx, s.tx)
 	if err != nil {
 		return nil, err
 	}
 	s.st = st
+	return st, nil
+}
+
+// Plan implements Session, with the data checks run inside the
+// transaction.
+func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
+	d := s.t.Dialect
 	// Under the lock, duplicate checks are not run up front: a unique index
 	// built inside the transaction refuses duplicates by itself, so the
 	// check only runs to explain a failed build, or before the commit for

@@ -45,9 +45,12 @@ type Backend interface {
 
 // Session is one apply on a Backend, between Begin and Close.
 type Session interface {
-	// Plan plans desired against the state seen inside the session (under
-	// the lock, where there is one): the plan Execute runs.
-	Plan(ctx context.Context, desired *model.Schema) (*plan.Plan, error)
+	// State reads the live state inside the session (under the lock,
+	// where there is one).
+	State(ctx context.Context) (*plan.State, error)
+	// Plan plans desired against st, which State returned: the plan
+	// Execute runs.
+	Plan(ctx context.Context, st *plan.State, desired *model.Schema) (*plan.Plan, error)
 	// Execute runs the steps of p, which Plan made, in order, and returns
 	// how many ran after the transaction (online index builds), where
 	// the backend has one. On failure it says what was done: a

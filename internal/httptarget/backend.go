@@ -117,6 +117,11 @@ func (b *Backend) Plan(ctx context.Context, desired *model.Schema, _ bool) (*pla
 	if err != nil {
 		return nil, err
 	}
+	return planFrom(ctx, st, desired)
+}
+
+// planFrom plans desired against st and fills each step's calls.
+func planFrom(ctx context.Context, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
 	p, err := plan.Build(ctx, st, desired, nil)
 	if err != nil {
 		return nil, err
@@ -165,9 +170,12 @@ type session struct {
 	b *Backend
 }
 
+// State implements apply.Session.
+func (s *session) State(ctx context.Context) (*plan.State, error) { return s.b.State(ctx) }
+
 // Plan implements apply.Session.
-func (s *session) Plan(ctx context.Context, desired *model.Schema) (*plan.Plan, error) {
-	return s.b.Plan(ctx, desired, true)
+func (s *session) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
+	return planFrom(ctx, st, desired)
 }
 
 // Close implements apply.Session: there is nothing to release.
