@@ -81,6 +81,16 @@ func openTarget(ctx context.Context, o targetOptions) (apply.Backend, func(), er
 	return openDatabase(ctx, o)
 }
 
+// openDatabase connects to the SQL database at o.URL, for o.Access: the
+// backend of every URL that names a dialect.
+func openDatabase(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
+	t, closeDB, err := openSQL(ctx, o.URL, o.Access)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, closeDB, nil
+}
+
 // openServer opens a Context Services server (internal/httptarget).
 func openServer(_ context.Context, o targetOptions) (apply.Backend, func(), error) {
 	b, err := httptarget.Open(o.URL, httptarget.Options{Token: os.Getenv(apiTokenEnv), Tenant: o.Tenant, Timeout: o.Timeout})
@@ -90,16 +100,16 @@ func openServer(_ context.Context, o targetOptions) (apply.Backend, func(), erro
 	return b, func() {}, nil
 }
 
-// openDatabase connects to the SQL database at o.URL, for o.Access.
-func openDatabase(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
-	rawURL := o.URL
+// openSQL connects to the SQL database at rawURL, for access: for the
+// commands that need a database, not any target (serve).
+func openSQL(ctx context.Context, rawURL string, access dialect.Access) (apply.Target, func(), error) {
 	d, err := registry().Lookup(rawURL)
 	if err != nil {
-		return nil, nil, err
+		return apply.Target{}, nil, err
 	}
-	db, err := d.Open(ctx, rawURL, o.Access)
+	db, err := d.Open(ctx, rawURL, access)
 	if err != nil {
-		return nil, nil, err
+		return apply.Target{}, nil, err
 	}
 	return apply.Target{Dialect: d, DB: db, URL: rawURL}, func() { db.Close() }, nil
 }
