@@ -32,6 +32,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stop()
 	}()
 
+	// Every byte written goes through the redactor: no password given on
+	// the command line or in CTXSCHEMA_DB is printed, whatever quotes it.
+	stdout, stderr, flush := cli.Redacting(args, stdout, stderr)
+	defer flush()
 	err := cli.NewApp(stdin, stdout, stderr).RunContext(ctx, args)
 	report(stderr, err)
 	return exitCode(err)

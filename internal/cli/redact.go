@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+)
+
+// Redacting wraps stdout and stderr so that no password given on the
+// command line or in CTXSCHEMA_DB reaches them, whatever code path prints
+// it: every argument that holds one (a --db value, but also a URL taken for
+// an argument because the flag before it lacks its value, or a keyword
+// string split by the shell) and the environment's URL are replaced by
+// their dialect.Redact form, and their passwords, wherever quoted, by
+// xxxxx. The writers hold back a tail that could begin a secret until the
+// next write; flush writes it, and must be called after the last write.
+// Without any secret, stdout and stderr are returned as they are.
+func Redacting(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, func()) {
+	values := []string{os.Getenv("CTXSCHEMA_DB")}
+	for _, a := range args {
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			a = v // --db=URL
+		}
+		values = append(values, a)
+	}
+	s := dialect.NewScrubber(values...)
+	if len(s.Needles()) == 0 {
+		return stdout, stderr, func() {}
+	}
+	out := &redactingWriter{w: stdout, s: s}
+	errw := &redactingWriter{w: stderr, s: s}
+	return out, errw, func() {
+		out.flush()
+		errw.flush()
+	}
+}
+
+// redactingWriter scrubs what it writes to w.
+type redactingWriter struct {
+	w    io.Writer
+	s    *dialect.Scrubber
+	held []byte
+}
+
+// Write writes p scrubbed, but for a tail that may be the start of a
+// secret, which it holds until the next Write or flush.
+func (r *redactingWriter) Write(p []byte) (int, error) {
+	buf := append(r.held, p...)
+	cut := r.safeCut(buf)
+	r.held = append([]byte(nil), buf[cut:]...)
+	if cut > 0 {
+		if _, err := io.WriteString(r.w, r.s.Scrub(string(buf[:cut]))); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// safeCut returns the length of the longest head of buf that no secret
+// straddles: no secret, whole or begun, starts before it and ends after.
+func (r *redactingWriter) safeCut(buf []byte) int {
+	cut := len(buf)
+	for moved := true; moved; {
+		moved = false
+		for _, n := range r.s.Needles() {
+			for i := max(0, cut-len(n)+1); i < cut; i++ {
+				end := min(len(buf), i+len(n))
+				if string(buf[i:end]) == n[:end-i] {
+					cut, moved = i, true
+					break
+				}
+			}
+		}
+	}
+	return cut
+}
+
+// flush writes the held tail.
+func (r *redactingWriter) flush() {
+	if len(r.held) > 0 {
+		io.WriteString(r.w, r.s.Scrub(string(r.held))) //nolint:errcheck // nothing is left to report it to
+		r.held = nil
+	}
+}
+
+// Unwrap returns the writer underneath, so that isTerminal sees the file.
+func (r *redactingWriter) Unwrap() io.Writer { return r.w }
