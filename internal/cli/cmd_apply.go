@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
@@ -65,7 +67,7 @@ func applyCommand(e *env) *ucli.Command {
 }
 
 func runApply(ctx context.Context, e *env, opts applyOptions) error {
-	desired, saved, err := applyInput(e, opts)
+	desired, saved, err := applyInput(ctx, e, opts)
 	if err != nil {
 		return err
 	}
@@ -126,7 +128,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 
 // applyInput returns the desired schema: from the schema files, or from a
 // saved plan after checking that the schema files did not change since.
-func applyInput(e *env, opts applyOptions) (*model.Schema, *planfile.File, error) {
+func applyInput(ctx context.Context, e *env, opts applyOptions) (*model.Schema, *planfile.File, error) {
 	if opts.PlanFile == "" {
 		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
@@ -134,12 +136,11 @@ func applyInput(e *env, opts applyOptions) (*model.Schema, *planfile.File, error
 		}
 		return res.Schema, nil, nil
 	}
-	f, err := os.Open(opts.PlanFile)
+	b, err := input.ReadFile(ctx, opts.PlanFile, planfile.MaxSize)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the plan file: %w", err)
 	}
-	defer f.Close()
-	saved, desired, err := planfile.Read(f)
+	saved, desired, err := planfile.Read(bytes.NewReader(b))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", opts.PlanFile, err)
 	}

@@ -44,6 +44,10 @@ type File struct {
 // whose content was edited after it was saved.
 var ErrNotPlan = errors.New("not a usable ctxschema plan file")
 
+// MaxSize bounds what Read reads: a plan of the largest schema Context
+// Services allows, with its SQL, is a few MiB.
+const MaxSize = 64 << 20
+
 // Write saves p, made for the schema desired and rendered as doc, to w.
 func Write(w io.Writer, p *plan.Plan, desired *model.Schema, doc render.Document, now time.Time) error {
 	f := File{
@@ -81,9 +85,12 @@ func (f File) sum() (string, error) {
 // reaches. It returns an error wrapping ErrNotPlan when the file is not a
 // plan file of this version or its checksum does not match.
 func Read(r io.Reader) (*File, *model.Schema, error) {
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(b) > MaxSize {
+		return nil, nil, fmt.Errorf("%w: it is larger than %d MiB, more than any plan file holds", ErrNotPlan, MaxSize>>20)
 	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(b))
