@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -41,7 +41,7 @@ type historyEntry struct {
 
 func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
 	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown format %q: use text or json", format)
+		return fmt.Errorf("unknown format %s: use text or json", quote.Value(format))
 	}
 	t, closeDB, err := openTarget(ctx, db)
 	if err != nil {
@@ -71,9 +71,11 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tSUMMARY")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary)
+		// The history is a table anyone with write access can edit: no
+		// field may break the layout or drive the terminal.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), quote.Line(h.Kind), quote.Line(h.Actor), quote.Line(h.Summary))
 		if verbose && h.Detail != "" {
-			for _, line := range strings.Split(h.Detail, "\n") {
+			for _, line := range quote.Lines(h.Detail) {
 				fmt.Fprintf(tw, "\t\t\t\t  %s\n", line)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 func modeCommand(e *env) *ucli.Command {
@@ -35,7 +36,7 @@ func modeCommand(e *env) *ucli.Command {
 func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
-		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
+		return fmt.Errorf("unknown mode %s: use production or maintenance", quote.Value(arg))
 	}
 	t, closeDB, err := openTarget(ctx, db)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -222,19 +223,5 @@ func cleanSQL(s string) string {
 
 // clean makes s safe for one terminal line: control characters (newlines,
 // tabs, escapes) are written as Go escapes, so that data read from a
-// database cannot break the layout or drive the terminal.
-func clean(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// database cannot break the layout or drive the terminal (quote.Line).
+func clean(s string) string { return quote.Line(s) }
