@@ -12,8 +12,6 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // env is what every command writes to and reads from; commands never touch
@@ -73,7 +71,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		// (urfave/cli's default answers it with its own exit code 3).
 		Action: func(c *ucli.Context) error {
 			if c.Args().Present() {
-				return fmt.Errorf("unknown command %s; run 'ctxschema --help' for the list of commands", quote.Value(c.Args().First()))
+				return fmt.Errorf("unknown command %s; run 'ctxschema --help' for the list of commands", quoteArg(c.Args().First()))
 			}
 			return ucli.ShowAppHelp(c)
 		},
@@ -136,7 +134,7 @@ func noArgs(c *ucli.Context) error {
 		return err
 	}
 	if c.Args().Present() {
-		return fmt.Errorf("%s takes no arguments, got %s; run 'ctxschema %s --help' for usage", c.Command.Name, quote.Value(c.Args().First()), c.Command.Name)
+		return fmt.Errorf("%s takes no arguments, got %s; run 'ctxschema %s --help' for usage", c.Command.Name, quoteArg(c.Args().First()), c.Command.Name)
 	}
 	return nil
 }
@@ -150,7 +148,7 @@ func flagsFirst(c *ucli.Context, usage string) error {
 	}
 	for _, a := range c.Args().Slice() {
 		if strings.HasPrefix(a, "-") && a != "-" {
-			return fmt.Errorf("flag %s comes after the arguments; put flags first: %s", quote.Value(a), usage)
+			return fmt.Errorf("flag %s comes after the arguments; put flags first: %s", quoteArg(a), usage)
 		}
 	}
 	return nil
@@ -176,7 +174,7 @@ func flagValues(c *ucli.Context) error {
 		}
 		v := c.String(sf.Name)
 		if name, _, _ := strings.Cut(strings.TrimLeft(v, "-"), "="); strings.HasPrefix(v, "-") && names[name] {
-			return fmt.Errorf("flag --%s has no value: it took %s, the next flag, for one; give --%s a value", sf.Name, quote.Value(v), sf.Name)
+			return fmt.Errorf("flag --%s has no value: it took %s, the next flag, for one; give --%s a value", sf.Name, quoteArg(v), sf.Name)
 		}
 	}
 	return nil

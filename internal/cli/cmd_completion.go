@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // completionScripts are the shell scripts that completion prints, by shell.
@@ -107,7 +105,7 @@ func completionCommand(e *env) *ucli.Command {
 			shell := c.Args().First()
 			script, ok := completionScripts[strings.ToLower(shell)]
 			if !ok {
-				return fmt.Errorf("no completion for shell %s; use %s", quote.Value(shell), strings.Join(shells(), " or "))
+				return fmt.Errorf("no completion for shell %s; use %s", quoteArg(shell), strings.Join(shells(), " or "))
 			}
 			_, err := fmt.Fprint(e.stdout, script)
 			return err

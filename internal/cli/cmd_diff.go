@@ -10,7 +10,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
@@ -64,7 +63,7 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 	for _, a := range c.Args().Slice() {
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			// urfave/cli stops reading flags at the first argument.
-			return diffOptions{}, fmt.Errorf("flag %s comes after the directories; put flags first: ctxschema diff [flags] A B", quote.Value(a))
+			return diffOptions{}, fmt.Errorf("flag %s comes after the directories; put flags first: ctxschema diff [flags] A B", quoteArg(a))
 		}
 	}
 	if n := c.Args().Len(); n != 2 {
@@ -78,7 +77,7 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 	case f == render.SQL:
 		return diffOptions{}, fmt.Errorf("diff has no SQL to show: it compares schema files without a database; use --format %s, or run 'ctxschema plan --format sql' against a database", formatNames(diffFormats))
 	case err != nil:
-		return diffOptions{}, fmt.Errorf("unknown format %s for diff; use one of %s", quote.Value(c.String("format")), formatNames(diffFormats))
+		return diffOptions{}, fmt.Errorf("unknown format %s for diff; use one of %s", quoteArg(c.String("format")), formatNames(diffFormats))
 	}
 	return diffOptions{From: c.Args().Get(0), To: c.Args().Get(1), Format: f, Detailed: c.Bool("detailed-exitcode")}, nil
 }

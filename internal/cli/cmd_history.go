@@ -41,7 +41,7 @@ type historyEntry struct {
 
 func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
 	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown format %s: use text or json", quote.Value(format))
+		return fmt.Errorf("unknown format %s: use text or json", quoteArg(format))
 	}
 	t, closeDB, err := openTarget(ctx, db)
 	if err != nil {

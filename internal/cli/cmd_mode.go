@@ -9,7 +9,6 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 func modeCommand(e *env) *ucli.Command {
@@ -36,7 +35,7 @@ func modeCommand(e *env) *ucli.Command {
 func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
-		return fmt.Errorf("unknown mode %s: use production or maintenance", quote.Value(arg))
+		return fmt.Errorf("unknown mode %s: use production or maintenance", quoteArg(arg))
 	}
 	t, closeDB, err := openTarget(ctx, db)
 	if err != nil {

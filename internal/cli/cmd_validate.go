@@ -8,7 +8,6 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
@@ -52,7 +51,7 @@ func validateCommand(e *env) *ucli.Command {
 			case "json":
 				opts.JSON = true
 			default:
-				return fmt.Errorf("unknown format %s for validate; use text or json", quote.Value(f))
+				return fmt.Errorf("unknown format %s for validate; use text or json", quoteArg(f))
 			}
 			return runValidate(c.Context, e, opts)
 		},

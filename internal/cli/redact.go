@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // Redacting wraps stdout and stderr so that no password given on the
@@ -87,3 +88,8 @@ func (r *redactingWriter) flush() {
 
 // Unwrap returns the writer underneath, so that isTerminal sees the file.
 func (r *redactingWriter) Unwrap() io.Writer { return r.w }
+
+// quoteArg quotes a command-line argument in a message: redacted first,
+// since quote.Value may cut it in the middle of a password, which the
+// Redacting writers would then no longer recognise.
+func quoteArg(s string) string { return quote.Value(dialect.Redact(s)) }
