@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
@@ -126,5 +127,18 @@ func oneLine(msg string) string {
 		}
 		b.WriteString(l)
 	}
-	return quote.Line(b.String())
+	msg = quote.Line(b.String())
+	if len(msg) > maxMessage {
+		// A safety net for text no one quoted with quote.Value, such as a
+		// value a database echoes in its error.
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = fmt.Sprintf("%s… (%d bytes)", msg[:cut], len(msg))
+	}
+	return msg
 }
+
+// maxMessage bounds the line report prints for one error.
+const maxMessage = 4 << 10

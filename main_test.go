@@ -169,3 +169,12 @@ func TestReportOneLine(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", stderr.String(), want)
 	}
 }
+
+// A huge error, such as a value a database echoes, is cut.
+func TestReportBounded(t *testing.T) {
+	var stderr strings.Builder
+	report(&stderr, errors.New("invalid input: \""+strings.Repeat("é", 3<<20)+"\""))
+	if got := stderr.Len(); got > maxMessage+100 || !strings.HasSuffix(stderr.String(), "… (6291473 bytes)\n") {
+		t.Errorf("got %d bytes ending %q", got, stderr.String()[max(0, got-40):])
+	}
+}

@@ -115,7 +115,7 @@ func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, erro
 		// which diff does not have.
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return nil, &schemafile.Problems{List: []schemafile.Problem{{Severity: schemafile.Error,
-				Message: fmt.Sprintf("%q is not a directory of schema files; diff compares two of them: ctxschema diff A B", dir)}}}
+				Message: fmt.Sprintf("%s is not a directory of schema files; diff compares two of them: ctxschema diff A B", quoteArg(dir))}}}
 		}
 		return loadSchemas(e, dir)
 	}

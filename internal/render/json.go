@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -186,7 +187,7 @@ func ReadDocument(r io.Reader) (Document, error) {
 		if d.FormatVersion == "" {
 			return Document{}, fmt.Errorf("read plan document: no format_version: not a ctxschema plan document")
 		}
-		return Document{}, fmt.Errorf("read plan document: format_version %q is not supported (this ctxschema reads %q): plan again with this version", d.FormatVersion, FormatVersion)
+		return Document{}, fmt.Errorf("read plan document: format_version %s is not supported (this ctxschema reads %q): plan again with this version", quote.Value(d.FormatVersion), FormatVersion)
 	}
 	if d.Changes == nil {
 		d.Changes = []ChangeDoc{}
