@@ -61,7 +61,7 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		_, err = fmt.Fprintf(e.stdout, "%s\n", quote.JSON(b))
 		return err
 	}
 	if len(entries) == 0 {

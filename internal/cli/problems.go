@@ -36,7 +36,7 @@ func writeProblemsJSON(w io.Writer, problems []schemafile.Problem) error {
 	if err := enc.Encode(docs); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(quote.JSON(buf.Bytes()))
 	return err
 }
 

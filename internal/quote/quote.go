@@ -7,6 +7,7 @@
 package quote
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -89,6 +90,27 @@ func Lines(s string) []string {
 		lines[i] = l
 	}
 	return lines
+}
+
+// JSON escapes the control characters encoding/json leaves raw in a
+// document it wrote — DEL and the C1 codes U+0080 to U+009F, which some
+// terminals obey — as \u escapes; the document means the same. They can
+// occur only inside strings, since JSON's own syntax is ASCII.
+func JSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return r == 0x7f || r >= 0x80 && r <= 0x9f }) {
+		return b
+	}
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == 0x7f || r >= 0x80 && r <= 0x9f {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
 }
 
 // Args returns args for a printf-style message with every string made a

@@ -42,3 +42,10 @@ func TestLines(t *testing.T) {
 		t.Errorf("Lines = %s, want %s", got, want)
 	}
 }
+
+func TestJSON(t *testing.T) {
+	in := []byte("{\"a\": \"x\u007f\u009b\u00e9\"}")
+	if got, want := string(JSON(in)), `{"a": "x\u007f\u009bé"}`; got != want {
+		t.Errorf("JSON = %s, want %s", got, want)
+	}
+}

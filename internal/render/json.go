@@ -221,12 +221,14 @@ func (d Document) Write(w io.Writer) error {
 
 // encodeDocument writes d into buf.
 func encodeDocument(buf *bytes.Buffer, d Document) error {
-	enc := json.NewEncoder(buf)
+	var doc bytes.Buffer
+	enc := json.NewEncoder(&doc)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
 		return fmt.Errorf("render: encode plan document: %w", err)
 	}
+	buf.Write(quote.JSON(doc.Bytes()))
 	return nil
 }
 
