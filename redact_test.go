@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,9 @@ func TestNoPasswordInOutput(t *testing.T) {
 		{"history", "--format", "json", "-v"},
 		{"inspect"},
 		{"inspect", "--out", "out"},
+		{"plan", "--dir", "s", "--drift-only"},
+		{"show", "plan.json"},
+		{"fmt", "--dir", "s", "--check"},
 		{"diff", "s", "s"},
 		{"version"},
 		{"completion", "bash"},
@@ -93,7 +97,8 @@ func TestNoPasswordInOutput(t *testing.T) {
 			n, fl, args := flags(cmd)
 			return join([]string{n}, fl, []string{"--db=" + strings.Join(url, " ")}, args)
 		},
-		"env": nil,
+		"env":          nil,
+		"project file": nil,
 		"missing value": func(cmd, url []string) []string {
 			n, fl, args := flags(cmd)
 			return join([]string{n}, fl, []string{"--dir", "--db"}, url, args)
@@ -121,9 +126,21 @@ func TestNoPasswordInOutput(t *testing.T) {
 			for name, place := range placings {
 				args := cmd
 				t.Setenv("CTXSCHEMA_DB", "sqlite://"+filepath.Join(dir, "env.db"))
-				if place == nil {
+				switch {
+				case name == "project file":
+					t.Setenv("CTXSCHEMA_DB", "")
+					q, _ := json.Marshal(strings.Join(url, " "))
+					project := "environments:\n  p:\n    db: " + string(q) + "\n    dir: s\n"
+					if err := os.WriteFile(filepath.Join(dir, ".ctxschema.yaml"), []byte(project), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					args = join(cmd, []string{"--env", "p"})
+					if n, fl, rest := flags(cmd); len(rest) > 0 {
+						args = join([]string{n}, fl, []string{"--env", "p"}, rest)
+					}
+				case place == nil:
 					t.Setenv("CTXSCHEMA_DB", strings.Join(url, " "))
-				} else {
+				default:
 					args = place(cmd, url)
 				}
 				var stdout, stderr bytes.Buffer

@@ -15,9 +15,10 @@ import (
 // an argument because the flag before it lacks its value, or a keyword
 // string split by the shell) and the environment's URL are replaced by
 // their dialect.Redact form, and their passwords, wherever quoted, by
-// xxxxx. The writers hold back a tail that could begin a secret until the
-// next write; flush writes it, and must be called after the last write.
-// Without any secret, stdout and stderr are returned as they are.
+// xxxxx. A database URL the command takes from elsewhere (a project file)
+// is added by env.protect. The writers hold back a tail that could begin a
+// secret until the next write; flush writes it, and must be called after
+// the last write.
 func Redacting(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, func()) {
 	values := []string{os.Getenv("CTXSCHEMA_DB")}
 	for _, a := range args {
@@ -27,9 +28,6 @@ func Redacting(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, f
 		values = append(values, a)
 	}
 	s := dialect.NewScrubber(values...)
-	if len(s.Needles()) == 0 {
-		return stdout, stderr, func() {}
-	}
 	out := &redactingWriter{w: stdout, s: s}
 	errw := &redactingWriter{w: stderr, s: s}
 	return out, errw, func() {
@@ -45,9 +43,22 @@ type redactingWriter struct {
 	held []byte
 }
 
+// protect makes the writers of e scrub url too, when they are Redacting's.
+func (e *env) protect(url string) {
+	if w, ok := e.stdout.(*redactingWriter); ok {
+		w.s.Add(url)
+	}
+	if w, ok := e.stderr.(*redactingWriter); ok {
+		w.s.Add(url)
+	}
+}
+
 // Write writes p scrubbed, but for a tail that may be the start of a
 // secret, which it holds until the next Write or flush.
 func (r *redactingWriter) Write(p []byte) (int, error) {
+	if len(r.held) == 0 && len(r.s.Needles()) == 0 {
+		return r.w.Write(p)
+	}
 	buf := append(r.held, p...)
 	cut := r.safeCut(buf)
 	r.held = append([]byte(nil), buf[cut:]...)

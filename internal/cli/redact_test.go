@@ -30,12 +30,19 @@ func TestRedactingWriterSplitWrites(t *testing.T) {
 	}
 }
 
-// Without a secret among the arguments, the writers are the callers' own.
-func TestRedactingWithoutSecret(t *testing.T) {
-	t.Setenv("CTXSCHEMA_DB", "sqlite://x.db")
+// A URL the command reads from elsewhere (a project file) is scrubbed once
+// protected, even when the command line held no secret.
+func TestRedactingProtect(t *testing.T) {
+	t.Setenv("CTXSCHEMA_DB", "")
 	var out bytes.Buffer
-	stdout, _, _ := Redacting([]string{"ctxschema", "plan", "--dir", "s"}, &out, io.Discard)
-	if stdout != io.Writer(&out) {
-		t.Errorf("stdout was wrapped without a secret to scrub")
+	stdout, stderr, flush := Redacting([]string{"ctxschema", "plan", "--env", "prod"}, &out, io.Discard)
+	e := &env{stdout: stdout, stderr: stderr}
+	io.WriteString(stdout, "before: S3cretPw\n")
+	e.protect("postgres://u:S3cretPw@h/db")
+	io.WriteString(stdout, "cannot connect to postgres://u:S3cretPw@h/db: password S3cretPw\n")
+	flush()
+	want := "before: S3cretPw\ncannot connect to postgres://u:xxxxx@h/db: password xxxxx\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }

@@ -3,6 +3,7 @@ package dialect
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -144,8 +145,10 @@ const minSecret = 4
 // Scrubber removes database URLs and their passwords from text that may
 // quote them out of context: a driver's error, a flag value taken for an
 // argument. Each value that holds a password is replaced by its Redact
-// form, then each of its Secrets by Mask.
+// form, then each of its Secrets by Mask. It is not safe for concurrent
+// use.
 type Scrubber struct {
+	values   []string
 	needles  []string
 	replacer *strings.Replacer
 }
@@ -154,30 +157,41 @@ type Scrubber struct {
 // arguments); values without a password are ignored.
 func NewScrubber(vs ...string) *Scrubber {
 	s := &Scrubber{}
-	var pairs, secrets []string
-	seen := map[string]bool{}
+	s.Add(vs...)
+	return s
+}
+
+// Add makes s scrub the values vs too (a URL read from a project file).
+func (s *Scrubber) Add(vs ...string) {
+	added := false
 	for _, v := range vs {
-		found := Secrets(v)
-		if len(found) == 0 || seen[v] {
-			continue
+		if len(Secrets(v)) > 0 && !slices.Contains(s.values, v) {
+			s.values = append(s.values, v)
+			added = true
 		}
-		seen[v] = true
+	}
+	if !added {
+		return
+	}
+	s.needles = nil
+	var pairs, secrets []string
+	for _, v := range s.values {
 		s.needles = append(s.needles, v)
 		pairs = append(pairs, v, Redact(v))
-		secrets = append(secrets, found...)
+		secrets = append(secrets, Secrets(v)...)
 	}
 	// Longer secrets first: the replacer prefers earlier pairs at a
 	// position, and a secret may contain a shorter one (its decoded form).
 	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	seen := map[string]bool{}
 	for _, p := range secrets {
-		if len(p) >= minSecret && !seen[p] {
+		if len(p) >= minSecret && !seen[p] && !slices.Contains(s.values, p) {
 			seen[p] = true
 			s.needles = append(s.needles, p)
 			pairs = append(pairs, p, Mask)
 		}
 	}
 	s.replacer = strings.NewReplacer(pairs...)
-	return s
 }
 
 // Scrub returns text without the scrubber's values and passwords.
