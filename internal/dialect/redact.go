@@ -111,6 +111,9 @@ func redact(s string) (string, []string) {
 			u.RawQuery = q.Encode()
 		}
 		u.Fragment, u.RawFragment = maskParams(u.Fragment), ""
+		if len(found) == 0 {
+			return s, nil // as written: no re-encoding of a URL without secrets
+		}
 		return u.String(), found
 	}
 	t := maskParams(s)
