@@ -59,7 +59,7 @@ func applyProjectEnv(e *env) ucli.BeforeFunc {
 		if err != nil {
 			return err
 		}
-		f, err := project.Read(path, displayPath(cwd, path))
+		f, err := project.Read(c.Context, path, displayPath(cwd, path))
 		var invalid *project.Error
 		if errors.As(err, &invalid) {
 			for _, p := range invalid.Problems {

@@ -44,14 +44,13 @@ func Load(dir string) (*Result, error) {
 		names[i] = displayPath(p, cwd)
 		// discover keeps regular files only, which never block: no
 		// context is needed to interrupt the read.
-		b, err := input.ReadFile(context.Background(), p, MaxFileSize)
-		var large *input.TooLargeError
+		b, err := ReadFile(context.Background(), p, names[i])
+		var probs *Problems
 		switch {
-		case errors.As(err, &large):
-			tooLarge = append(tooLarge, Problem{Pos: model.Pos{File: names[i]}, Severity: Error,
-				Message: fmt.Sprintf("the file is larger than %s, the limit for one schema file; split it into several files", input.Size(MaxFileSize))})
+		case errors.As(err, &probs):
+			tooLarge = append(tooLarge, probs.List...)
 		case err != nil:
-			return nil, fmt.Errorf("read schema file: %w", err)
+			return nil, err
 		}
 		data[i] = b
 	}
@@ -59,6 +58,22 @@ func Load(dir string) (*Result, error) {
 		return nil, &Problems{List: tooLarge}
 	}
 	return parse(names, data)
+}
+
+// ReadFile reads the schema file at path, which messages call name, up to
+// MaxFileSize: a larger file gives a *Problems at the file; other errors
+// (I/O) are wrapped.
+func ReadFile(ctx context.Context, path, name string) ([]byte, error) {
+	b, err := input.ReadFile(ctx, path, MaxFileSize)
+	var large *input.TooLargeError
+	switch {
+	case errors.As(err, &large):
+		return nil, &Problems{List: []Problem{{Pos: model.Pos{File: name}, Severity: Error,
+			Message: fmt.Sprintf("the file is larger than %s, the limit for one schema file; split it into several files", input.Size(MaxFileSize))}}}
+	case err != nil:
+		return nil, fmt.Errorf("read schema file: %w", err)
+	}
+	return b, nil
 }
 
 // MaxFileSize bounds one schema file, far above any real one (the largest
