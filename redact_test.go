@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
 )
 
@@ -73,6 +75,16 @@ func TestNoPasswordInOutput(t *testing.T) {
 		{"diff", "s", "s"},
 		{"version"},
 		{"completion", "bash"},
+	}
+	// Every command of the app is in the table, so that a new one is too.
+	covered := map[string]bool{}
+	for _, c := range commands {
+		covered[c[0]] = true
+	}
+	for _, c := range cli.NewApp(strings.NewReader(""), io.Discard, io.Discard).Commands {
+		if !covered[c.Name] {
+			t.Errorf("command %s is missing from the table of this test", c.Name)
+		}
 	}
 	// How the URL reaches the command; the command's own arguments follow
 	// the flags (mode production, diff A B) or are left out.
