@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -204,7 +205,11 @@ func escapeMarkdown(s string, br bool) string {
 				b.WriteByte(' ')
 			}
 		default:
-			b.WriteString(clean(string(r)))
+			if unicode.IsControl(r) {
+				b.WriteString(clean(string(r)))
+			} else {
+				b.WriteRune(r)
+			}
 		}
 	}
 	return b.String()
