@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/quote"
@@ -36,14 +37,18 @@ func Redacting(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, f
 	}
 }
 
-// redactingWriter scrubs what it writes to w.
+// redactingWriter scrubs what it writes to w. It is safe for concurrent
+// use (apply's progress reporter writes from its own goroutine).
 type redactingWriter struct {
+	mu   sync.Mutex
 	w    io.Writer
 	s    *dialect.Scrubber
 	held []byte
 }
 
 // protect makes the writers of e scrub url too, when they are Redacting's.
+// It is called while the command starts (the project file), before any
+// write from another goroutine.
 func (e *env) protect(url string) {
 	if w, ok := e.stdout.(*redactingWriter); ok {
 		w.s.Add(url)
@@ -56,6 +61,8 @@ func (e *env) protect(url string) {
 // Write writes p scrubbed, but for a tail that may be the start of a
 // secret, which it holds until the next Write or flush.
 func (r *redactingWriter) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if len(r.held) == 0 && len(r.s.Needles()) == 0 {
 		return r.w.Write(p)
 	}
@@ -91,6 +98,8 @@ func (r *redactingWriter) safeCut(buf []byte) int {
 
 // flush writes the held tail.
 func (r *redactingWriter) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if len(r.held) > 0 {
 		io.WriteString(r.w, r.s.Scrub(string(r.held))) //nolint:errcheck // nothing is left to report it to
 		r.held = nil
