@@ -116,6 +116,9 @@ func openSQL(ctx context.Context, rawURL string, access dialect.Access) (apply.T
 
 // isTerminal reports whether f is a terminal (a character device).
 func isTerminal(f any) bool {
+	if w, ok := f.(interface{ Unwrap() io.Writer }); ok { // see Redacting
+		f = w.Unwrap()
+	}
 	file, ok := f.(*os.File)
 	if !ok {
 		return false
