@@ -161,8 +161,7 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan, o Options) int {
 		obj := s.Change.Object()
 		fmt.Fprintf(&body, "-- %s %s %s\n", s.Change.Action().Symbol(), oneLine(string(obj.Kind)), oneLine(obj.Name))
 		for _, q := range s.SQL {
-			body.WriteString(work(o, cleanSQL(q)) + "
-")
+			body.WriteString(work(o, cleanSQL(q)) + "\n")
 			n++
 		}
 	}
