@@ -277,15 +277,22 @@ func TestHTTPCredentialsAndTenant(t *testing.T) {
 		}
 	}
 
-	// The saved plan names the server without the password; apply takes
-	// the URL again.
+	// The saved plan names the server without the password, and with
+	// its tenant; apply takes the URL again, and no other tenant.
 	ctxschema(t, "apply", out).want(t, 1, "does not keep its password")
-	r = ctxschema(t, "apply", "--db", withPass, "--tenant", "101", out)
+	ctxschema(t, "apply", "--db", withPass, out).want(t, 1, "#tenant=101")
+	ctxschema(t, "apply", "--db", withPass+"#tenant=101", "--tenant", "102", out).want(t, 1, "--tenant 102, but the URL names tenant 101")
+	srv.Requests()
+	r = ctxschema(t, "apply", "--db", withPass+"#tenant=101", out)
 	r.want(t, 0, "Apply complete!")
+	for _, q := range srv.Requests() {
+		if q.Header.Get("X-Genesys-TenantId") != "101" {
+			t.Errorf("%s %s: X-Genesys-TenantId %q", q.Method, q.Path, q.Header.Get("X-Genesys-TenantId"))
+		}
+	}
 	if strings.Contains(r.stdout+r.stderr, "s3cr3tpass") {
 		t.Fatalf("the password leaked:\n%s%s", r.stdout, r.stderr)
 	}
-	srv.Requests()
 
 	t.Setenv("CTXSCHEMA_API_TOKEN", "tok-3x4mpl3")
 	srv.Fail("GET /server/status", 1, http.StatusUnauthorized, nil)
@@ -319,4 +326,15 @@ func TestHTTPSavedPlanStale(t *testing.T) {
 	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--out", out).want(t, 0, "- identification key  idLast")
 	ctxschema(t, "apply", out).want(t, 0)
 	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--detailed-exitcode").want(t, 0)
+
+	// A plan made for a tenant applies to that tenant, by itself.
+	srv.SeedKey(map[string]any{"name": "idLast", "attributes": []any{"LastName"}})
+	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--tenant", "7", "--out", out).want(t, 0, "#tenant=7")
+	srv.Requests()
+	ctxschema(t, "apply", out).want(t, 0)
+	for _, q := range srv.Requests() {
+		if q.Header.Get("X-Genesys-TenantId") != "7" {
+			t.Errorf("%s %s: X-Genesys-TenantId %q", q.Method, q.Path, q.Header.Get("X-Genesys-TenantId"))
+		}
+	}
 }

@@ -100,7 +100,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	if opts.Out != "" {
-		redacted := ro.Database != opts.DB
+		redacted := dialect.Redact(opts.DB) != opts.DB
 		if err := savePlan(opts.Out, p, res.Schema, ro, redacted); err != nil {
 			return err
 		}

@@ -58,13 +58,29 @@ func newClient(rawURL string, o Options) (*client, error) {
 		return nil, fmt.Errorf("bad server URL %q: want http://host:port/base or https://host/base", dialect.Redact(rawURL))
 	}
 	c := &client{user: u.User, token: o.Token, tenant: o.Tenant, timeout: o.Timeout, http: o.Client}
+	// The tenant is part of the target: a URL ending in #tenant=ID (as a
+	// plan file records it) names it as --tenant does.
+	if u.Fragment != "" {
+		id, ok := strings.CutPrefix(u.Fragment, "tenant=")
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("bad server URL %q: the only fragment it may have is #tenant=ID", dialect.Redact(rawURL))
+		case c.tenant != "" && c.tenant != id:
+			return nil, fmt.Errorf("--tenant %s, but the URL names tenant %s: give one of them", c.tenant, id)
+		}
+		c.tenant = id
+	}
 	u.User = nil
-	u.RawQuery, u.Fragment = "", ""
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	c.base = u
-	// Messages and plan files name the server as every URL is redacted.
-	c.display = dialect.Redact(rawURL)
+	// Messages and plan files name the server as every URL is redacted,
+	// with its tenant.
+	c.display = dialect.Redact(strings.SplitN(rawURL, "#", 2)[0])
+	if c.tenant != "" {
+		c.display += "#tenant=" + c.tenant
+	}
 	if c.timeout <= 0 {
 		c.timeout = 30 * time.Second
 	}
