@@ -211,6 +211,15 @@ func TestHTTPPartialFailures(t *testing.T) {
 	srv.SetMode("maintenance")
 	ctxschema(t, "apply", "--dir", dir2, "--db", srv.URL, "--auto-approve", "--allow-destructive").want(t, 0)
 	ctxschema(t, "plan", "--dir", dir2, "--db", srv.URL, "--detailed-exitcode").want(t, 0)
+
+	// Most pages answer a call the mode refuses with 503: once the
+	// retries are over and the status says production, that is exit 3 too.
+	srv.Fail("DELETE /metadata/identification-keys", 1, 0, func(s *replay.Server) {
+		replay.ProductionNow(s)
+		replay.Unavailable(s)
+	})
+	ctxschema(t, "apply", "--dir", dir, "--db", srv.URL, "--auto-approve", "--allow-destructive", "--lock-timeout", "200ms").want(t, 3,
+		"apply stopped at DELETE /metadata/identification-keys/idPhone", "503", "production mode")
 }
 
 func TestHTTPRetriesAndTimeouts(t *testing.T) {

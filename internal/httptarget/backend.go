@@ -74,8 +74,8 @@ func (b *Backend) State(ctx context.Context) (*plan.State, error) {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, firstError(errs)
+	if err := firstError(errs); err != nil {
+		return nil, err
 	}
 	mode, err := modeOf(bodies[0])
 	if err != nil {
@@ -217,7 +217,7 @@ func (s *session) Execute(ctx context.Context, p *plan.Plan, opts apply.Options)
 						pe.NotDone = append(pe.NotDone, r.String())
 					}
 				}
-				if ae != nil && ae.Status == http.StatusForbidden {
+				if s.inProduction(ctx, ae) {
 					pe.Err = &apply.ModeError{}
 					pe.Cause = err
 				}
@@ -227,6 +227,23 @@ func (s *session) Execute(ctx context.Context, p *plan.Plan, opts apply.Options)
 		}
 	}
 	return 0, nil
+}
+
+// inProduction reports whether the server refused a call for its mode:
+// a 403 (the seed page's answer to a schema change in production mode),
+// or a 503 that outlasted the retries while the status says production
+// (the answer of most pages to a call the mode does not allow).
+func (s *session) inProduction(ctx context.Context, ae *APIError) bool {
+	switch {
+	case ae == nil:
+		return false
+	case ae.Status == http.StatusForbidden:
+		return true
+	case ae.Status == http.StatusServiceUnavailable:
+		m, err := s.b.Mode(ctx)
+		return err == nil && m == model.Production
+	}
+	return false
 }
 
 // callsOf is the API calls that make change c, in order.

@@ -43,6 +43,8 @@ type Server struct {
 	busy int
 	// delay holds every answer back.
 	delay time.Duration
+	// writes503 answers every POST and DELETE under /metadata with 503.
+	writes503 bool
 }
 
 type fault struct {
@@ -104,6 +106,11 @@ func (s *Server) Fail(match string, nth, status int, then func(*Server)) {
 // ProductionNow switches the server to production mode; for Fail's then.
 func ProductionNow(s *Server) { s.mode = "production" }
 
+// Unavailable makes the server answer 503 to every write, as most Context
+// Services pages answer a call that the mode does not allow; for Fail's
+// then.
+func Unavailable(s *Server) { s.writes503 = true }
+
 // Requests returns the requests received so far and forgets them.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -162,6 +169,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	schema := strings.HasPrefix(path, "/metadata")
+	if schema && r.Method != http.MethodGet && s.writes503 {
+		s.fail(w, http.StatusServiceUnavailable, "not allowed in this mode")
+		return
+	}
 	if schema && r.Method != http.MethodGet && s.mode == "production" {
 		s.fail(w, http.StatusForbidden, "schema changes are not allowed in production mode")
 		return
