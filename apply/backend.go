@@ -89,7 +89,7 @@ func History(ctx context.Context, b Backend) ([]catalog.Entry, error) {
 	h, ok := b.(Historian)
 	if !ok {
 		d := b.Describe()
-		return nil, fmt.Errorf("%w: %s is a %s target, which records no applies or mode switches (the Context Services API has no history); only a database target managed by ctxschema has one", ErrNoHistory, d.Database, d.Kind)
+		return nil, fmt.Errorf("%w: %s (target kind %s) records no applies or mode switches, and the Context Services API has no history; only a database that ctxschema manages has one", ErrNoHistory, d.Database, d.Kind)
 	}
 	return h.History(ctx)
 }
