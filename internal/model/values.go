@@ -38,6 +38,16 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return "", fmt.Errorf("default %q is not a finite double", raw)
 		}
+		if f == 0 && !zeroDigits(raw) {
+			return "", fmt.Errorf("default %q is too small for a double, which would store it as 0; write 0 or a value of at least 5e-324", raw)
+		}
+		// Negative zero is zero: -0 == 0, and neither dialect keeps the
+		// sign through a DEFAULT (PostgreSQL reads -0 as the integer 0
+		// negated, SQLite stores the integer 0), so a canonical -0 would
+		// never read back as written.
+		if f == 0 {
+			f = 0
+		}
 		return strconv.FormatFloat(f, 'g', -1, 64), nil
 	case Currency:
 		return canonicalCurrency(raw)
@@ -61,6 +71,21 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		return FormatDateTime(ts), nil
 	}
 	return "", fmt.Errorf("unknown type %q", t)
+}
+
+// zeroDigits reports whether the significand of a decimal or hexadecimal
+// float literal has no digit but 0, so that a value that underflows to 0
+// is told from a written zero.
+func zeroDigits(raw string) bool {
+	s := strings.ToLower(strings.TrimLeft(strings.TrimSpace(raw), "+-"))
+	exp := "e"
+	if strings.HasPrefix(s, "0x") {
+		s, exp = s[2:], "p"
+	}
+	if i := strings.Index(s, exp); i >= 0 {
+		s = s[:i]
+	}
+	return strings.Trim(s, "0._") == ""
 }
 
 var currencyRE = regexp.MustCompile(`^[+-]?(\d+)(\.(\d+))?$`)
