@@ -84,6 +84,7 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 			rs[i] = r
 		}
 	}
+	leftovers(d, p, rs)
 	for i, r := range rs {
 		p.Steps[i].SQL, p.Steps[i].After = r.SQL, r.After
 		if r.Blocking {
@@ -91,6 +92,53 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// leftovers settles the steps whose index already exists (plan.Step's
+// Existing): left by an online build that was killed or cancelled, or made
+// by hand. A valid index that is exactly what the step builds is adopted:
+// the step builds nothing and records its key. An invalid one is dropped
+// and built again, which the dialect renders. Either way it is the step's
+// index, no longer an unmanaged object. A valid index that differs stays
+// unmanaged, and the step's build fails on its name: ctxschema never
+// drops an index it cannot tell it made.
+func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
+	var want plan.Physical
+	for i, s := range p.Steps {
+		ix := s.Existing
+		if ix == nil {
+			continue
+		}
+		if want.Tables == nil {
+			want = d.Expected(p.Desired)
+		}
+		table := plan.TableOf(s.Change)
+		switch {
+		case !ix.Valid:
+		case ix.Definition == expectedIndex(want, table, ix.Name):
+			rs[i] = dialect.Rendered{}
+		default:
+			continue
+		}
+		var kept []plan.Drift
+		for _, u := range p.Unmanaged {
+			if !(u.Kind == plan.ExtraIndex && u.Table == table && u.Name == ix.Name) {
+				kept = append(kept, u)
+			}
+		}
+		p.Unmanaged = kept
+	}
+}
+
+// expectedIndex is the definition of index on table in want, or "".
+func expectedIndex(want plan.Physical, table, index string) string {
+	t, _ := want.Table(table)
+	for _, ix := range t.Indexes {
+		if ix.Name == index {
+			return ix.Definition
+		}
+	}
+	return ""
 }
 
 func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
@@ -162,6 +210,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
 	}
+	if err := lockLosses(ctx, d, tx, st, desired); err != nil {
+		return nil, err
+	}
 	// Under the lock, duplicate checks are not run up front: a unique index
 	// built inside the transaction refuses duplicates by itself, so the
 	// check only runs to explain a failed build, or before the commit for
@@ -197,7 +248,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
 					return nil, refusal
 				}
-				return nil, &StepError{Step: s, Statement: stmt, Err: err}
+				return nil, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
 		}
 		if len(s.After) == 0 {
@@ -232,7 +283,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing the apply: %w", err)
+		return nil, fmt.Errorf("committing the apply: %w", explainError(ctx, t, p, err))
 	}
 	if hasAfter(p) {
 		n, err := runDeferred(ctx, t, p, online, opts)
@@ -242,6 +293,38 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		}
 	}
 	return res, Converged(ctx, t, desired)
+}
+
+// explainError lets the dialect say what a failed statement of the apply
+// waited for or ran out of, and what to change (dialect.ErrorExplainer).
+func explainError(ctx context.Context, t Target, p *plan.Plan, err error) error {
+	if x, ok := t.Dialect.(dialect.ErrorExplainer); ok {
+		return x.ExplainError(ctx, t.DB, p, err)
+	}
+	return err
+}
+
+// lockLosses locks, inside the apply's transaction, the tables whose data
+// the plan's destructive changes lose, before any of it is counted:
+// otherwise a value committed by another session between the count and
+// the change (a column counted all NULL, an extension counted empty) would
+// be lost without --allow-destructive. The tables come from the plan made
+// without a database, which reads nothing. The lock is the one the change
+// itself takes; dialects without a TableLocker keep writers out from the
+// start of the transaction.
+func lockLosses(ctx context.Context, d dialect.Dialect, tx *sqlx.Tx, st *plan.State, desired *model.Schema) error {
+	l, ok := d.(dialect.TableLocker)
+	if !ok {
+		return nil
+	}
+	probe, err := plan.Build(ctx, st, desired, nil)
+	if err != nil {
+		return err
+	}
+	if tables := probe.LossTables(); len(tables) > 0 {
+		return l.LockTables(ctx, tx, tables)
+	}
+	return nil
 }
 
 // Refuse says why apply must refuse p, or nil when it may run: production

@@ -86,6 +86,9 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.addUniques()
 	b.createKeys()
 	b.indexRepairs(drift)
+	if !st.New {
+		b.leftovers(st)
+	}
 	b.countTouched()
 	if b.err != nil {
 		return nil, b.err

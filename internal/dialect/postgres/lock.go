@@ -146,3 +146,20 @@ func (l *lock) Release() error {
 	})
 	return l.err
 }
+
+// LockTables implements dialect.TableLocker: LOCK TABLE in ACCESS
+// EXCLUSIVE mode, the lock DROP TABLE and ALTER TABLE ... DROP COLUMN take,
+// so that the counts that follow see every committed value and nothing is
+// written until the transaction ends. Writers that hold the tables make it
+// wait, as long as the URL's lock_timeout allows.
+func (*Dialect) LockTables(ctx context.Context, tx *sqlx.Tx, tables []string) error {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = quoteIdent(t)
+	}
+	stmt := "LOCK TABLE " + strings.Join(names, ", ") + " IN ACCESS EXCLUSIVE MODE"
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("locking %s before counting what the plan deletes: %w", strings.Join(names, ", "), explain(err))
+	}
+	return nil
+}

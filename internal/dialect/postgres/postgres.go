@@ -49,6 +49,7 @@ var (
 	_ dialect.IndexCleaner     = (*Dialect)(nil)
 	_ dialect.ProgressReporter = (*Dialect)(nil)
 	_ dialect.CatalogProber    = (*Dialect)(nil)
+	_ dialect.TableLocker      = (*Dialect)(nil)
 )
 
 // New returns the PostgreSQL dialect.

@@ -1,0 +1,94 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// Server errors whose own message does not say what to do.
+const (
+	// lockNotAvailable: a statement waited longer than lock_timeout.
+	lockNotAvailable = "55P03"
+	// outOfMemory: "out of shared memory", the lock table is full.
+	outOfMemory = "53200"
+)
+
+// explainedError puts a sentence before a server error and unwraps to it.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *explainedError) Unwrap() error { return e.err }
+
+// explain adds to a lock timeout what was waited for and how to wait
+// longer; other errors are returned as they are.
+func explain(err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != lockNotAvailable {
+		return err
+	}
+	return &explainedError{err: err, msg: "another session holds a lock on the table (an open transaction or a long query that uses it), and the apply waited longer than the lock_timeout of the database URL (default 10s) for it; " +
+		"let that session finish or end it (see pg_stat_activity), or wait longer with the URL parameter lock_timeout, e.g. ?lock_timeout=60s (0 waits forever)"}
+}
+
+// locksPerTable estimates how many entries of the server's lock table the
+// apply's transaction takes for each table it creates or changes: the
+// table, its indexes, identity sequence, TOAST table and index, and the
+// objects behind its constraints (a multi-valued extension with one unique
+// item takes 17 on PostgreSQL 15).
+const locksPerTable = 16
+
+// ExplainError implements dialect.ErrorExplainer. A lock timeout names
+// what was waited for and the URL parameter that waits longer. "Out of
+// shared memory" names max_locks_per_transaction and the value that lets
+// the apply's one transaction lock every table of p: all changes run in
+// one transaction, and the server's lock table holds
+// max_locks_per_transaction × (max_connections + max_prepared_transactions)
+// entries for all sessions together.
+func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return err
+	}
+	switch pg.Code {
+	case lockNotAvailable:
+		return explain(err)
+	case outOfMemory:
+		if !strings.Contains(pg.Message, "shared memory") {
+			return err
+		}
+	default:
+		return err
+	}
+	tables := map[string]bool{}
+	for _, s := range p.Steps {
+		if len(s.SQL) > 0 {
+			tables[plan.TableOf(s.Change)] = true
+		}
+	}
+	need := int64(locksPerTable*len(tables) + 64)
+	var perTx, backends int64
+	q := `SELECT current_setting('max_locks_per_transaction')::bigint,
+	             current_setting('max_connections')::bigint + current_setting('max_prepared_transactions')::bigint`
+	if db.QueryRowxContext(ctx, q).Scan(&perTx, &backends) != nil || backends <= 0 {
+		return &explainedError{err: err, msg: fmt.Sprintf("the apply's one transaction locks about %d tables, indexes and sequences (%d tables), more than the server's lock table holds; raise the server setting max_locks_per_transaction in postgresql.conf and restart the server, or apply the schema in smaller parts", need, len(tables))}
+	}
+	want := (need + backends - 1) / backends
+	want = (want + 63) / 64 * 64 // a round number, and room to spare
+	if want <= perTx {
+		want = perTx * 2
+	}
+	return &explainedError{err: err, msg: fmt.Sprintf("the apply's one transaction locks about %d tables, indexes and sequences (%d tables), more than the server's lock table holds (max_locks_per_transaction %d × %d connections); raise the server setting max_locks_per_transaction to at least %d in postgresql.conf and restart the server, or apply the schema in smaller parts", need, len(tables), perTx, backends, want)}
+}
+
+var _ dialect.ErrorExplainer = (*Dialect)(nil)
