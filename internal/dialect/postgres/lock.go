@@ -157,9 +157,10 @@ func (*Dialect) LockTables(ctx context.Context, tx *sqlx.Tx, tables []string) er
 	for i, t := range tables {
 		names[i] = quoteIdent(t)
 	}
+	timeout := urlLockTimeout(ctx, tx)
 	stmt := "LOCK TABLE " + strings.Join(names, ", ") + " IN ACCESS EXCLUSIVE MODE"
 	if _, err := tx.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("locking %s before counting what the plan deletes: %w", strings.Join(names, ", "), explain(err))
+		return fmt.Errorf("locking %s before counting what the plan deletes: %w", strings.Join(names, ", "), explain(err, timeout))
 	}
 	return nil
 }
