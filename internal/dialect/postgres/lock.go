@@ -205,7 +205,11 @@ func (l *lock) Release() error {
 // EXCLUSIVE mode, the lock DROP TABLE and ALTER TABLE ... DROP COLUMN take,
 // so that the counts that follow see every committed value and nothing is
 // written until the transaction ends. Writers that hold the tables make it
-// wait, as long as the URL's lock_timeout allows.
+// wait, as long as the URL's lock_timeout allows. Readers wait too, for the
+// counts (on a refused plan as well): a weaker lock that lets them read
+// (SHARE ROW EXCLUSIVE) would have to be raised to ACCESS EXCLUSIVE by the
+// drop, which deadlocks with any transaction that read the table and then
+// writes to it.
 func (*Dialect) LockTables(ctx context.Context, tx *sqlx.Tx, tables []string) error {
 	names := make([]string, len(tables))
 	for i, t := range tables {
