@@ -37,6 +37,10 @@ type historyEntry struct {
 	Actor   string `json:"actor"`
 	Summary string `json:"summary"`
 	Detail  string `json:"detail"`
+	// Revision is the git commit the entry was made from, Run the CI run
+	// (a URL on GitHub Actions); "" when unknown.
+	Revision string `json:"revision"`
+	Run      string `json:"run"`
 }
 
 func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
@@ -55,7 +59,7 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 	if format == "json" {
 		out := []historyEntry{}
 		for _, h := range entries {
-			out = append(out, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail})
+			out = append(out, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail, h.Revision, h.Run})
 		}
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
@@ -69,14 +73,29 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tSUMMARY")
+	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tREVISION\tSUMMARY")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, shortRevision(h.Revision), h.Summary)
+		if h.Run != "" {
+			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", h.Run)
+		}
 		if verbose && h.Detail != "" {
 			for _, line := range strings.Split(h.Detail, "\n") {
-				fmt.Fprintf(tw, "\t\t\t\t  %s\n", line)
+				fmt.Fprintf(tw, "\t\t\t\t\t  %s\n", line)
 			}
 		}
 	}
 	return tw.Flush()
+}
+
+// shortRevision abbreviates a git commit to 12 characters, as git does for
+// people; "-" when unknown.
+func shortRevision(rev string) string {
+	switch {
+	case rev == "":
+		return "-"
+	case len(rev) > 12:
+		return rev[:12]
+	}
+	return rev
 }

@@ -133,7 +133,7 @@ func TestWriteRoundTripExamples(t *testing.T) {
 
 // exampleDirs lists the example projects: the directories under examples/
 // that hold schema files (examples/ci holds a workflow, not a schema).
-func exampleDirs(t *testing.T) []string {
+func exampleDirs(t testing.TB) []string {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join("..", "..", "examples", "*"))
 	if err != nil {

@@ -283,5 +283,21 @@ func (*Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
 			return fmt.Errorf("creating the catalog tables: %w", err)
 		}
 	}
+	// A history from before a column was added gains it. The columns are
+	// looked up first: ALTER TABLE locks the table even when it has nothing
+	// to add, and a reader of the history would wait for the whole apply.
+	for _, c := range catalog.HistoryColumns {
+		var n int
+		err := q.QueryRowxContext(ctx, `SELECT count(*) FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, catalog.HistoryTable, c).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("upgrading the catalog tables: %w", err)
+		}
+		if n == 0 {
+			if _, err := q.ExecContext(ctx, `ALTER TABLE "`+catalog.HistoryTable+`" ADD COLUMN IF NOT EXISTS "`+c+`" text`); err != nil {
+				return fmt.Errorf("upgrading the catalog tables: %w", err)
+			}
+		}
+	}
 	return nil
 }

@@ -197,7 +197,7 @@ func TestLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Killing the holder's session frees the lock.
-	b.exec(`SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2`)
+	b.exec(`SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
 	second, err := b.d.Lock(b.ctx, b.db, dbURL, 10*time.Second)
 	if err != nil {
 		t.Fatalf("lock after the holder died: %v", err)

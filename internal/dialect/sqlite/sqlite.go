@@ -215,5 +215,18 @@ func (d *Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
 			return fmt.Errorf("creating the catalog tables: %w", err)
 		}
 	}
+	// A history from before a column was added gains it; SQLite has no
+	// ADD COLUMN IF NOT EXISTS.
+	for _, c := range catalog.HistoryColumns {
+		var n int
+		if err := q.QueryRowxContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, catalog.HistoryTable, c).Scan(&n); err != nil {
+			return fmt.Errorf("upgrading the catalog tables: %w", err)
+		}
+		if n == 0 {
+			if _, err := q.ExecContext(ctx, `ALTER TABLE "`+catalog.HistoryTable+`" ADD COLUMN "`+c+`" TEXT NOT NULL DEFAULT ''`); err != nil {
+				return fmt.Errorf("upgrading the catalog tables: %w", err)
+			}
+		}
+	}
 	return nil
 }
