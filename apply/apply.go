@@ -184,8 +184,16 @@ type Result struct {
 // (*StaleError), changes that lose data without opts.AllowDestructive
 // (*UnsafeError). It reports a database that did not converge
 // (*NotConvergedError).
-func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
+func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ *Result, err error) {
 	d := t.Dialect
+	// The plan made under the lock, once there is one: the dialect may
+	// name, in an error, how much of it the server could not take.
+	var p *plan.Plan
+	defer func() {
+		if err != nil {
+			err = explainError(ctx, t, p, err)
+		}
+	}()
 	// Refuse before touching anything: not even the lock or the catalog.
 	if mode, err := readMode(ctx, d, t.DB); err != nil {
 		return nil, err
@@ -223,7 +231,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	// builds that run after it (see uniqueChecks). This spares a scan and
 	// sort of the table as large as the build itself.
 	data := d.Data(tx)
-	p, err := plan.Build(ctx, st, desired, deferDuplicates{data})
+	p, err = plan.Build(ctx, st, desired, deferDuplicates{data})
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +295,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing the apply: %w", explainError(ctx, t, p, err))
+		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
 	if hasAfter(p) {
 		n, err := runDeferred(ctx, t, p, online, opts)
@@ -301,6 +309,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 
 // explainError lets the dialect say what a failed statement of the apply
 // waited for or ran out of, and what to change (dialect.ErrorExplainer).
+// p is nil before the apply planned.
 func explainError(ctx context.Context, t Target, p *plan.Plan, err error) error {
 	if x, ok := t.Dialect.(dialect.ErrorExplainer); ok {
 		return x.ExplainError(ctx, t.DB, p, err)

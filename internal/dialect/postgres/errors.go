@@ -34,10 +34,12 @@ func (e *explainedError) Unwrap() error { return e.err }
 
 // explain adds to a lock timeout what was waited for, how long (timeout,
 // as the server shows lock_timeout; "" when unknown) and how to wait
-// longer; other errors are returned as they are.
+// longer; other errors, and errors explained already, are returned as they
+// are.
 func explain(err error, timeout string) error {
 	var pg *pgconn.PgError
-	if !errors.As(err, &pg) || pg.Code != lockNotAvailable {
+	var done *explainedError
+	if !errors.As(err, &pg) || pg.Code != lockNotAvailable || errors.As(err, &done) {
 		return err
 	}
 	if timeout == "" {
@@ -73,7 +75,8 @@ const locksPerTable = 10
 // entries for all sessions together.
 func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err error) error {
 	var pg *pgconn.PgError
-	if !errors.As(err, &pg) {
+	var done *explainedError
+	if !errors.As(err, &pg) || errors.As(err, &done) {
 		return err
 	}
 	switch pg.Code {
@@ -87,7 +90,7 @@ func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err
 		return err
 	}
 	tables := map[string]bool{}
-	for _, s := range p.Steps {
+	for _, s := range planSteps(p) {
 		if len(s.SQL) > 0 {
 			tables[plan.TableOf(s.Change)] = true
 		}
@@ -108,3 +111,10 @@ func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err
 }
 
 var _ dialect.ErrorExplainer = (*Dialect)(nil)
+
+func planSteps(p *plan.Plan) []plan.Step {
+	if p == nil {
+		return nil
+	}
+	return p.Steps
+}

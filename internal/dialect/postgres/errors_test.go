@@ -35,19 +35,25 @@ func TestLockTimeoutSaysWhatToDo(t *testing.T) {
 	if _, err := apply.Run(ctx, tg, base, apply.Options{LockTimeout: time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	reader, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Rollback() //nolint:errcheck
-	if _, err := reader.ExecContext(ctx, `SELECT count(*) FROM "profile"`); err != nil {
-		t.Fatal(err)
-	}
-	for name, s := range map[string]*model.Schema{
-		"add":    {Profile: append(base.Clone().Profile, model.Attribute{Name: "B", Type: model.Integer})},
-		"delete": {},
+	add := &model.Schema{Profile: append(base.Clone().Profile, model.Attribute{Name: "B", Type: model.Integer})}
+	for _, tc := range []struct {
+		name, hold string
+		schema     *model.Schema
+	}{
+		{"add", `SELECT count(*) FROM "profile"`, add},
+		{"delete", `SELECT count(*) FROM "profile"`, &model.Schema{}},
+		{"catalog", `SELECT * FROM "cs_schema" FOR UPDATE`, &model.Schema{Profile: base.Profile, Extensions: []model.Extension{{Name: "Fax", Type: model.Classifier}}}},
 	} {
-		_, err := apply.Run(ctx, tg, s, apply.Options{LockTimeout: time.Second, AllowDestructive: true})
+		name := tc.name
+		reader, err := db.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reader.ExecContext(ctx, tc.hold); err != nil {
+			t.Fatal(err)
+		}
+		_, err = apply.Run(ctx, tg, tc.schema, apply.Options{LockTimeout: time.Second, AllowDestructive: true})
+		reader.Rollback() //nolint:errcheck
 		var pg *pgconn.PgError
 		if !errors.As(err, &pg) || pg.Code != "55P03" {
 			t.Fatalf("%s: apply = %v, want the lock timeout", name, err)
