@@ -46,20 +46,37 @@ func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan
 	return prepare(ctx, t, desired, true)
 }
 
+// prepareAttempts bounds how often prepare plans again when an apply
+// changed the database while it counted (dialect.ChangeDetector).
+const prepareAttempts = 3
+
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	st, err := t.Dialect.Inspect(ctx, t.DB)
 	if err != nil {
 		return nil, err
 	}
-	var data plan.Data = t.Dialect.Data(t.DB)
-	// In production mode the plan is refused, and the refusal must say
-	// whether a change can never succeed (see Refuse): run every check.
-	if deferUnique && st.Mode != model.Production {
-		data = deferDuplicates{data}
-	}
-	p, err := plan.Build(ctx, st, desired, data)
-	if err != nil {
-		return nil, err
+	var p *plan.Plan
+	for attempt := 1; ; attempt++ {
+		var data plan.Data = t.Dialect.Data(t.DB)
+		// In production mode the plan is refused, and the refusal must say
+		// whether a change can never succeed (see Refuse): run every check.
+		if deferUnique && st.Mode != model.Production {
+			data = deferDuplicates{data}
+		}
+		p, err = plan.Build(ctx, st, desired, data)
+		if err == nil {
+			break
+		}
+		// Without the apply lock, an apply may drop a table or a column
+		// between the inspection and a count of it ("relation does not
+		// exist"): plan again on what the database is now.
+		c, ok := t.Dialect.(dialect.ChangeDetector)
+		if attempt == prepareAttempts || !ok || !c.ChangedMeanwhile(err) {
+			return nil, err
+		}
+		if st, err = t.Dialect.Inspect(ctx, t.DB); err != nil {
+			return nil, err
+		}
 	}
 	if err := Render(t.Dialect, p); err != nil {
 		return nil, err

@@ -92,6 +92,15 @@ type ErrorExplainer interface {
 	ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err error) error
 }
 
+// ChangeDetector is implemented by dialects that can tell, from the error
+// of a read made without the apply lock (a plan's data checks), that an
+// apply changed what was read meanwhile: a table or column dropped since
+// the inspection. The plan is then made again, a bounded number of times;
+// without it, such an error fails the plan.
+type ChangeDetector interface {
+	ChangedMeanwhile(err error) bool
+}
+
 // ProgressReporter is implemented by dialects that can tell how far a
 // running index build has come (PostgreSQL's pg_stat_progress_create_index).
 type ProgressReporter interface {

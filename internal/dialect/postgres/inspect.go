@@ -88,6 +88,23 @@ func droppedMeanwhile(err error) bool {
 	return strings.HasPrefix(pg.Message, "cache lookup failed") || strings.HasPrefix(pg.Message, "could not open relation with OID")
 }
 
+// ChangedMeanwhile implements dialect.ChangeDetector: a table or column
+// that does not exist (any more), or an object dropped while a query
+// looked at it (see droppedMeanwhile).
+func (*Dialect) ChangedMeanwhile(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (pg.Code == undefinedTable || pg.Code == undefinedColumn) {
+		return true
+	}
+	return droppedMeanwhile(err)
+}
+
+// SQLSTATEs of an object that is not there.
+const (
+	undefinedTable  = "42P01"
+	undefinedColumn = "42703"
+)
+
 func (d *Dialect) inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
 	tables, hasCatalog, err := readColumns(ctx, q)
 	if err != nil {

@@ -50,6 +50,7 @@ var (
 	_ dialect.ProgressReporter = (*Dialect)(nil)
 	_ dialect.CatalogProber    = (*Dialect)(nil)
 	_ dialect.TableLocker      = (*Dialect)(nil)
+	_ dialect.ChangeDetector   = (*Dialect)(nil)
 )
 
 // New returns the PostgreSQL dialect.
