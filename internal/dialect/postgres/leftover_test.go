@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,6 +172,47 @@ func TestOnlineBuildRecordedWhenCancelled(t *testing.T) {
 	}
 	if len(st.Catalog.Keys) != 1 {
 		t.Errorf("the cancelled apply did not record its finished build: catalog keys %+v", st.Catalog.Keys)
+	}
+	dialecttest.Verify(t, tg, emailSchema(true))
+}
+
+// TestOnlineBuildInterrupted: an apply cancelled (SIGINT, SIGTERM) during
+// an online build removes the unfinished index and says it was
+// interrupted; the next apply builds it.
+func TestOnlineBuildInterrupted(t *testing.T) {
+	tg := seeded(t, 100000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := apply.Run(ctx, tg, emailSchema(true), apply.Options{LockTimeout: 10 * time.Second})
+		errc <- err
+	}()
+	for {
+		var n int
+		if err := tg.DB.Get(&n, `SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database()`); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("the apply ended before its build could be interrupted: %v", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	err := <-errc
+	var deferred *apply.DeferredError
+	if !errors.As(err, &deferred) || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("apply = %v, want an interrupted online build", err)
+	}
+	if got := indexState(t, tg, "ik_idemail"); got != "missing" {
+		t.Errorf("after the interruption the index is %s, want none", got)
+	}
+	if _, err := apply.Run(context.Background(), tg, emailSchema(true), apply.Options{LockTimeout: 10 * time.Second}); err != nil {
+		t.Fatalf("rerun: %v", err)
 	}
 	dialecttest.Verify(t, tg, emailSchema(true))
 }
