@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
@@ -25,7 +26,7 @@ func TestLockTimeoutSaysWhatToDo(t *testing.T) {
 	url := pgtest.NewDatabase(t) + "&lock_timeout=200ms"
 	ctx := context.Background()
 	d := postgres.New()
-	db, err := d.Open(ctx, url)
+	db, err := d.Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/model"
 )
@@ -24,7 +25,7 @@ func TestApplyTransactionKeepsWritersOut(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "writers.db")
 	d := sqlite.New()
-	db, err := d.Open(ctx, "sqlite://"+path)
+	db, err := d.Open(ctx, "sqlite://"+path, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
