@@ -52,6 +52,10 @@ func PrepareToApply(ctx context.Context, b Backend, desired *model.Schema) (*pla
 	return b.Plan(ctx, desired, true)
 }
 
+// prepareAttempts bounds how often prepare plans again when an apply
+// changed the database while it counted (dialect.ChangeDetector).
+const prepareAttempts = 3
+
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	if t.DB == nil {
 		// Every table is new, so there is no data to check.
@@ -65,15 +69,28 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 	if err != nil {
 		return nil, err
 	}
-	var data plan.Data = t.Dialect.Data(t.DB)
-	// In production mode the plan is refused, and the refusal must say
-	// whether a change can never succeed (see Refuse): run every check.
-	if deferUnique && st.Mode != model.Production {
-		data = deferDuplicates{data}
-	}
-	p, err := plan.Build(ctx, st, desired, data)
-	if err != nil {
-		return nil, err
+	var p *plan.Plan
+	for attempt := 1; ; attempt++ {
+		var data plan.Data = t.Dialect.Data(t.DB)
+		// In production mode the plan is refused, and the refusal must say
+		// whether a change can never succeed (see Refuse): run every check.
+		if deferUnique && st.Mode != model.Production {
+			data = deferDuplicates{data}
+		}
+		p, err = plan.Build(ctx, st, desired, data)
+		if err == nil {
+			break
+		}
+		// Without the apply lock, an apply may drop a table or a column
+		// between the inspection and a count of it ("relation does not
+		// exist"): plan again on what the database is now.
+		c, ok := t.Dialect.(dialect.ChangeDetector)
+		if attempt == prepareAttempts || !ok || !c.ChangedMeanwhile(err) {
+			return nil, err
+		}
+		if st, err = t.Dialect.Inspect(ctx, t.DB); err != nil {
+			return nil, err
+		}
 	}
 	if err := Render(t.Dialect, p); err != nil {
 		return nil, err
@@ -100,6 +117,7 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 			rs[i] = r
 		}
 	}
+	leftovers(d, p, rs)
 	for i, r := range rs {
 		p.Steps[i].SQL, p.Steps[i].After = r.SQL, r.After
 		if r.Blocking {
@@ -107,6 +125,53 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// leftovers settles the steps whose index already exists (plan.Step's
+// Existing): left by an online build that was killed or cancelled, or made
+// by hand. A valid index that is exactly what the step builds is adopted:
+// the step builds nothing and records its key. An invalid one is dropped
+// and built again, which the dialect renders. Either way it is the step's
+// index, no longer an unmanaged object. A valid index that differs stays
+// unmanaged, and the step's build fails on its name: ctxschema never
+// drops an index it cannot tell it made.
+func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
+	var want plan.Physical
+	for i, s := range p.Steps {
+		ix := s.Existing
+		if ix == nil {
+			continue
+		}
+		if want.Tables == nil {
+			want = d.Expected(p.Desired)
+		}
+		table := plan.TableOf(s.Change)
+		switch {
+		case !ix.Valid:
+		case ix.Definition == expectedIndex(want, table, ix.Name):
+			rs[i] = dialect.Rendered{}
+		default:
+			continue
+		}
+		var kept []plan.Drift
+		for _, u := range p.Unmanaged {
+			if !(u.Kind == plan.ExtraIndex && u.Table == table && u.Name == ix.Name) {
+				kept = append(kept, u)
+			}
+		}
+		p.Unmanaged = kept
+	}
+}
+
+// expectedIndex is the definition of index on table in want, or "".
+func expectedIndex(want plan.Physical, table, index string) string {
+	t, _ := want.Table(table)
+	for _, ix := range t.Indexes {
+		if ix.Name == index {
+			return ix.Definition
+		}
+	}
+	return ""
 }
 
 func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
@@ -227,17 +292,17 @@ func (t Target) Begin(ctx context.Context, opts Options) (Session, error) {
 	d := t.Dialect
 	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
 	if err != nil {
-		return nil, err
+		return nil, explainError(ctx, t, nil, err)
 	}
 	tx, err := d.Begin(ctx, t.DB)
 	if err != nil {
 		lock.Release()
-		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+		return nil, fmt.Errorf("starting the apply transaction: %w", explainError(ctx, t, nil, err))
 	}
 	s := &sqlSession{t: t, lock: lock, tx: tx}
 	if err := d.EnsureCatalog(ctx, tx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, explainError(ctx, t, nil, err)
 	}
 	return s, nil
 }
@@ -263,7 +328,7 @@ func (s *sqlSession) Close() {
 func (s *sqlSession) State(ctx context.Context) (*plan.State, error) {
 	st, err := s.t.Dialect.Inspect(ctx, s.tx)
 	if err != nil {
-		return nil, err
+		return nil, explainError(ctx, s.t, nil, err)
 	}
 	s.st = st
 	return st, nil
@@ -271,8 +336,20 @@ func (s *sqlSession) State(ctx context.Context) (*plan.State, error) {
 
 // Plan implements Session, with the data checks run inside the
 // transaction.
-func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
+func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (_ *plan.Plan, err error) {
 	d := s.t.Dialect
+	defer func() {
+		if err != nil {
+			err = explainError(ctx, s.t, nil, err)
+		}
+	}()
+	// In production mode the apply refuses: it changes nothing, so it
+	// locks nothing.
+	if st.Mode != model.Production {
+		if err := lockLosses(ctx, d, s.tx, st, desired); err != nil {
+			return nil, err
+		}
+	}
 	// Under the lock, duplicate checks are not run up front: a unique index
 	// built inside the transaction refuses duplicates by itself, so the
 	// check only runs to explain a failed build, or before the commit for
@@ -291,8 +368,15 @@ func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Sc
 
 // Execute implements Session: every statement of p in the transaction,
 // the catalog and the history, the commit, then the online index builds.
-func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (int, error) {
+func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (_ int, err error) {
 	d, tx, data, t := s.t.Dialect, s.tx, s.data, s.t
+	// The dialect may name, in an error, how much of the plan the server
+	// could not take.
+	defer func() {
+		if err != nil {
+			err = explainError(ctx, t, p, err)
+		}
+	}()
 	// A plan made only of online builds changes nothing in the transaction:
 	// each build then enforces its own uniqueness, and its failure leaves
 	// the database as it was, so no check needs to run first.
@@ -303,7 +387,7 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (i
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
 					return 0, refusal
 				}
-				return 0, &StepError{Step: s, Statement: stmt, Err: err}
+				return 0, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
 		}
 		if len(s.After) == 0 {
@@ -344,6 +428,39 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (i
 		return 0, nil
 	}
 	return runDeferred(ctx, t, p, online, opts)
+}
+
+// explainError lets the dialect say what a failed statement of the apply
+// waited for or ran out of, and what to change (dialect.ErrorExplainer).
+// p is nil before the apply planned.
+func explainError(ctx context.Context, t Target, p *plan.Plan, err error) error {
+	if x, ok := t.Dialect.(dialect.ErrorExplainer); ok {
+		return x.ExplainError(ctx, t.DB, p, err)
+	}
+	return err
+}
+
+// lockLosses locks, inside the apply's transaction, the tables whose data
+// the plan's destructive changes lose, before any of it is counted:
+// otherwise a value committed by another session between the count and
+// the change (a column counted all NULL, an extension counted empty) would
+// be lost without --allow-destructive. The tables come from the plan made
+// without a database, which reads nothing. The lock is the one the change
+// itself takes; dialects without a TableLocker keep writers out from the
+// start of the transaction.
+func lockLosses(ctx context.Context, d dialect.Dialect, tx *sqlx.Tx, st *plan.State, desired *model.Schema) error {
+	l, ok := d.(dialect.TableLocker)
+	if !ok {
+		return nil
+	}
+	probe, err := plan.Build(ctx, st, desired, nil)
+	if err != nil {
+		return err
+	}
+	if tables := probe.LossTables(); len(tables) > 0 {
+		return l.LockTables(ctx, tx, tables)
+	}
+	return nil
 }
 
 // Refuse says why apply must refuse p, or nil when it may run. It is the
