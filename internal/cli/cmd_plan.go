@@ -24,14 +24,17 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	NoColor          bool
 }
 
-func formatFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, markdown or sql"}
+func verboseFlag(usage string) *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: usage}
 }
 
-func verboseFlag() *ucli.BoolFlag {
-	return &ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show the SQL of every change (text format)"}
+// noColorFlag is the --no-color flag of the commands that colour their
+// text output; NO_COLOR (set and not empty) and TERM=dumb do the same.
+func noColorFlag() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also: NO_COLOR set and not empty, or TERM=dumb)"}
 }
 
 func planCommand(e *env) *ucli.Command {
@@ -43,21 +46,30 @@ func planCommand(e *env) *ucli.Command {
 			"database is in production mode and there are changes, 5 when a data check\n" +
 			"fails; with --detailed-exitcode, 2 when there are changes.",
 		Flags: []ucli.Flag{
-			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
 		},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: no changes, or changes without --detailed-exitcode"},
+			exitDocError,
+			exitDoc{2, "--detailed-exitcode: there are changes"},
+			exitDoc{3, "the database is in production mode and there are changes"},
+			exitDoc{4, "invalid schema files"},
+			exitDoc{5, "a change fails a data check on the data in the database"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			f, err := render.ParseFormat(c.String("format"))
+			f, err := planFormats().choose("plan", c.String("format"))
 			if err != nil {
 				return err
 			}
 			return runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
+				NoColor: c.Bool("no-color"),
 			})
 		},
 	}
@@ -77,7 +89,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
-	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	refusal := apply.Refuse(p, false)
 	ro.Refusal = refusalView(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
@@ -92,7 +104,8 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	// plan fails on what no flag of apply allows; data loss is only shown.
 	var unsafe *apply.UnsafeError
 	if refusal != nil && !(errors.As(refusal, &unsafe) && unsafe.Reason == apply.NeedsAllowDestructive) {
-		return refusal
+		// The view showed it.
+		return &ReportedError{Err: refusal}
 	}
 	if opts.DetailedExitcode && !p.Empty() {
 		return ErrChanges

@@ -49,10 +49,10 @@ func isTerminal(f any) bool {
 }
 
 // colorOn reports whether output to w may be coloured: only on a terminal
-// and never with NO_COLOR set.
-func colorOn(w io.Writer) bool {
-	_, noColor := os.LookupEnv("NO_COLOR")
-	return !noColor && isTerminal(w)
+// that can show colours, never with noColor (the --no-color flag), and
+// never with NO_COLOR set to anything but "" (no-color.org).
+func colorOn(w io.Writer, noColor bool) bool {
+	return !noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
 }
 
 // refusalView is how a plan view shows the refusal err (from
@@ -82,12 +82,13 @@ func changes(n int, one, many string) string {
 	return fmt.Sprintf("%d changes %s", n, many)
 }
 
-// renderOptions are the view options for a plan of target t.
-func renderOptions(t apply.Target, format render.Format, verbose bool, w io.Writer) render.Options {
+// renderOptions are the view options for a plan of target t; color is
+// whether the text view may colour its output (see colorOn).
+func renderOptions(t apply.Target, format render.Format, verbose, color bool) render.Options {
 	return render.Options{
 		Format:   format,
 		Verbose:  verbose,
-		Color:    format == render.Text && colorOn(w),
+		Color:    format == render.Text && color,
 		Database: dialect.Redact(t.URL),
 		Dialect:  t.Dialect.Scheme(),
 	}

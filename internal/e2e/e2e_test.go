@@ -21,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 )
 
@@ -346,7 +347,7 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 	path := prepared(t, dir, 10)
 	v2dir := writeSchema(t, filepath.Join(dir, "v2"), v2)
 	// Hold the apply lock from this process, as a long apply would.
-	lock, err := sqlite.LockFile(context.Background(), path+".lock", time.Second)
+	lock, err := sqlite.LockFile(context.Background(), path+".lock", dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +377,7 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 func TestModeSwitchTakesTheApplyLock(t *testing.T) {
 	dir := t.TempDir()
 	path := prepared(t, dir, 1)
-	lock, err := sqlite.LockFile(context.Background(), path+".lock", time.Second)
+	lock, err := sqlite.LockFile(context.Background(), path+".lock", dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

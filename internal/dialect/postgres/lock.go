@@ -29,7 +29,7 @@ const lockPoll = 250 * time.Millisecond
 // crashed or killed apply never leaves it behind. The holder is named from
 // pg_locks and pg_stat_activity: its application_name (ctxschema, host and
 // pid), client address, backend pid and times.
-func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (dialect.Lock, error) {
+func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
 	conn, err := db.Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
@@ -40,7 +40,9 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout ti
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
 	key := lockKey(schema)
+	timeout := opts.Timeout
 	deadline := time.Now().Add(timeout)
+	waiting := opts.Waiting
 	for {
 		var ok bool
 		if err := conn.GetContext(ctx, &ok, "SELECT pg_try_advisory_lock($1, $2)", lockClass, key); err != nil {
@@ -49,6 +51,10 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout ti
 		}
 		if ok {
 			return &lock{conn: conn, key: key}, nil
+		}
+		if waiting != nil {
+			waiting(holderOf(ctx, conn, key))
+			waiting = nil
 		}
 		if !time.Now().Before(deadline) {
 			holder := holderOf(ctx, conn, key)

@@ -68,7 +68,7 @@ func (noLock) Release() error { return nil }
 
 // Lock implements dialect.Dialect with the sidecar lock file of the
 // database that rawURL names; db is not used.
-func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (dialect.Lock, error) {
+func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
 	loc, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -76,18 +76,21 @@ func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout 
 	if loc.memory() {
 		return noLock{}, nil
 	}
-	return LockFile(ctx, loc.Path+".lock", timeout)
+	return LockFile(ctx, loc.Path+".lock", opts)
 }
 
 // LockFile takes an exclusive lock on the file at path, creating it if
-// needed, waiting up to timeout. When it times out it returns a
-// *dialect.LockTimeoutError naming the holder recorded in the file.
-func LockFile(ctx context.Context, path string, timeout time.Duration) (dialect.Lock, error) {
+// needed, waiting up to opts.Timeout, and calls opts.Waiting with the
+// holder recorded in the file when it has to wait. When it times out it
+// returns a *dialect.LockTimeoutError naming that holder.
+func LockFile(ctx context.Context, path string, opts dialect.LockOptions) (dialect.Lock, error) {
+	timeout := opts.Timeout
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening the apply lock %q: %w", path, err)
 	}
 	deadline := time.Now().Add(timeout)
+	waiting := opts.Waiting
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -96,6 +99,10 @@ func LockFile(ctx context.Context, path string, timeout time.Duration) (dialect.
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
 			return nil, fmt.Errorf("taking the apply lock %q: %w", path, err)
+		}
+		if waiting != nil && errors.Is(err, syscall.EWOULDBLOCK) {
+			waiting(readHolder(f))
+			waiting = nil
 		}
 		if !time.Now().Before(deadline) {
 			holder := readHolder(f)
