@@ -21,7 +21,8 @@ type applyView interface {
 	plan(p *plan.Plan, ro render.Options) error
 	// event reports what apply.Run is doing (apply.Options.Events).
 	event(e apply.Event)
-	// complete reports a finished apply of p.
+	// complete reports a finished apply of p, or that there was nothing
+	// to do when p is empty.
 	complete(p *plan.Plan) error
 	// outcome reports err, the error apply ended with (nil on success),
 	// where the view reports errors, and returns the error for main: a
@@ -54,6 +55,10 @@ func (v *textApplyView) event(e apply.Event) {
 }
 
 func (v *textApplyView) complete(p *plan.Plan) error {
+	if p.Empty() {
+		// The plan view said there is nothing to do.
+		return nil
+	}
 	_, err := fmt.Fprintln(v.e.stdout, summaryLine(p))
 	return err
 }

@@ -142,7 +142,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		return &ReportedError{Err: refusal}
 	}
 	if p.Empty() {
-		return nil
+		return view.complete(p)
 	}
 	if saved == nil && !opts.AutoApprove {
 		if err := confirm(ctx, e); err != nil {
