@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
@@ -114,5 +116,36 @@ func TestSetModeInterrupted(t *testing.T) {
 	}
 	if !strings.Contains(holder, "pid ") {
 		t.Errorf("the lock_waiting event names %q, not the holder", holder)
+	}
+}
+
+// releaseFails is a dialect whose apply lock cannot be released.
+type releaseFails struct{ dialect.Dialect }
+
+func (d releaseFails) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
+	l, err := d.Dialect.Lock(ctx, db, rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	return failingLock{l}, nil
+}
+
+type failingLock struct{ dialect.Lock }
+
+func (l failingLock) Release() error {
+	l.Lock.Release() //nolint:errcheck // the test's own failure is reported instead
+	return errors.New("lock file gone")
+}
+
+// TestReleaseErrorReported: a lock that cannot be released is reported by
+// Run and SetMode, not dropped by a deferred call.
+func TestReleaseErrorReported(t *testing.T) {
+	tg := newTarget(t)
+	tg.Dialect = releaseFails{tg.Dialect}
+	if _, err := apply.Run(context.Background(), tg, schema(), apply.Options{}); err == nil || !strings.Contains(err.Error(), "releasing the apply lock: lock file gone") {
+		t.Errorf("Run = %v; want the failed release", err)
+	}
+	if _, err := apply.SetMode(context.Background(), tg, model.Production, apply.Options{}); err == nil || !strings.Contains(err.Error(), "releasing the apply lock: lock file gone") {
+		t.Errorf("SetMode = %v; want the failed release", err)
 	}
 }

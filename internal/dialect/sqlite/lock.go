@@ -54,8 +54,7 @@ type fileLock struct {
 func (l *fileLock) Release() error {
 	var err error
 	l.once.Do(func() {
-		l.f.Truncate(0)
-		err = errors.Join(syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN), l.f.Close())
+		err = errors.Join(l.f.Truncate(0), syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN), l.f.Close())
 	})
 	return err
 }
