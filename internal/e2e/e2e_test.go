@@ -28,6 +28,11 @@ import (
 // bin is the ctxschema binary built by TestMain.
 var bin string
 
+// buildFlags are the flags TestMain builds bin with: -race when the tests
+// themselves run with it (race_test.go), so that the binary's goroutines
+// are checked too.
+var buildFlags []string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ctxschema-e2e-")
 	if err != nil {
@@ -35,7 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = filepath.Join(dir, "ctxschema")
-	out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput()
+	out, err := exec.Command("go", append([]string{"build", "-o", bin}, append(buildFlags, "../..")...)...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building ctxschema: %v\n%s", err, out)
 		os.RemoveAll(dir)
