@@ -48,7 +48,9 @@ const (
 )
 
 // exitCode maps the error of a command to the exit code. It is the only
-// place that does.
+// place that does. A command returns one refusal, already the one to fix
+// first (apply.Refuse orders them: 4 before any plan, then a failing data
+// check 5, production mode 3, a stale plan 5, data loss 5).
 func exitCode(err error) int {
 	var (
 		problems *schemafile.Problems

@@ -20,7 +20,7 @@ import (
 func newTarget(t *testing.T) apply.Target {
 	t.Helper()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "e.db")
-	db, err := sqlite.New().Open(context.Background(), url)
+	db, err := sqlite.New().Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

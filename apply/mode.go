@@ -90,6 +90,7 @@ func SetMode(ctx context.Context, t Target, m model.Mode, opts Options) (_ model
 		return "", err
 	}
 	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	e.Revision, e.Run = Provenance(ctx)
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err
 	}

@@ -141,7 +141,7 @@ func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, histor
 		return err
 	}
 	if history {
-		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p)); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -337,5 +338,68 @@ func TestBuildNoChangeRunsNoDataCheck(t *testing.T) {
 	}
 	if !p.Empty() || len(data.calls) != 0 {
 		t.Fatalf("no-op plan: %d steps, data calls %v", len(p.Steps), data.calls)
+	}
+}
+
+// TestBuildOfflineNarrowing: without data, every change a data check would
+// guard carries an unmeasured narrowing hazard (diff shows it); with data,
+// none does, and widening changes never do.
+func TestBuildOfflineNarrowing(t *testing.T) {
+	desired := base()
+	desired.Profile[0].Length = 32                                                                                                                  // shorter
+	desired.Profile[1].Mandatory = true                                                                                                             // becomes mandatory
+	desired.Extensions[0].Type = model.SingleValued                                                                                                 // from multi-valued
+	desired.Extensions[0].Unique = nil                                                                                                              // (single-valued has none)
+	desired.Keys[1].Unique = true                                                                                                                   // new unique key: replaced
+	desired.Extensions[0].Attributes = append(desired.Extensions[0].Attributes, model.Attribute{Name: "Ext", Type: model.Integer, Mandatory: true}) // new mandatory, no default
+	p, err := Build(context.Background(), live(base()), desired, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range p.Steps {
+		for _, h := range s.Hazards {
+			if h.Kind == Narrowing {
+				if h.Rows != -1 || h.Values != -1 || h.Groups != -1 || h.Customers != -1 {
+					t.Errorf("%s: a narrowing hazard is never measured, got %+v", s.Change.Object().Name, h)
+				}
+				got = append(got, s.Change.Object().Name+": "+h.Message)
+			}
+		}
+	}
+	want := []string{
+		"Phone: fails if a customer holds more than one Phone record",
+		"Phone.Ext: fails if the table holds rows: the new mandatory attribute Ext has no default",
+		"FirstName: fails on values of FirstName longer than 32 characters",
+		"EmailAddress: fails on rows without a value for EmailAddress, which becomes mandatory",
+		"idPhone: fails on values duplicated across customers",
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("narrowing hazards:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// With data the checks run instead: a passing check leaves no hazard.
+	p, err = Build(context.Background(), live(base()), desired, &fakeData{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Steps {
+		if s.HasHazard(Narrowing) {
+			t.Errorf("%s: a narrowing hazard with data", s.Change.Object().Name)
+		}
+	}
+
+	// Widening needs no check (back to multi-valued, the unique item
+	// Phone(PhoneNumber) is new, and narrows).
+	p, err = Build(context.Background(), live(desired), base(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Steps {
+		if s.HasHazard(Narrowing) && s.Change.Object().Name != "Phone(PhoneNumber)" {
+			t.Errorf("%s: widening is not narrowing", s.Change.Object().Name)
+		}
 	}
 }

@@ -19,6 +19,12 @@ const (
 	DataCheck HazardKind = "data-check"
 	// Blocking: the change locks or rewrites a table. Shown, not refused.
 	Blocking HazardKind = "blocking"
+	// Narrowing: the change narrows what a live table accepts (a shorter
+	// length, a new mandatory attribute, a new unique key or item, single
+	// from multi-valued), so it fails on data that does not fit. Only an
+	// offline plan (diff, no data) carries it: with a database the data
+	// check runs instead and either passes or becomes a DataCheck.
+	Narrowing HazardKind = "narrowing"
 )
 
 // Hazard is one risk of one change, measured on the live data where it can
@@ -161,6 +167,12 @@ type State struct {
 	Physical, Expected Physical
 	// New is true when the database has no ctxschema catalog yet.
 	New bool
+}
+
+// NewState is the state of a database where ctxschema recorded nothing yet
+// and that holds no table: an empty catalog in maintenance mode.
+func NewState() *State {
+	return &State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
 }
 
 // Physical describes tables, columns and indexes as a dialect sees them.

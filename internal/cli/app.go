@@ -31,6 +31,8 @@ const exitCodes = `EXIT CODES:
    4  invalid schema files (the 400 rule)
    5  refused as unsafe: a destructive change without --allow-destructive,
       a failing data check, or a stale saved plan
+   When several hold, the code is the one to fix first: 4, then 5 for a
+   failing data check (even in production mode), then 3, then the other 5s.
 `
 
 // exitDoc is one line of the EXIT CODES section of a command's --help:
@@ -82,6 +84,8 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			historyCommand(e),
 			inspectCommand(e),
 			diffCommand(e),
+			showCommand(e),
+			fmtCommand(e),
 			versionCommand(e),
 			completionCommand(e),
 		},
@@ -104,6 +108,10 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		if takesProjectEnv(cmd) {
+			cmd.Flags = append(cmd.Flags, envFlag())
+			cmd.Before = applyProjectEnv(e)
+		}
 		if cmd.BashComplete == nil {
 			cmd.BashComplete = completeCommand(nil)
 		}

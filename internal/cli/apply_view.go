@@ -21,6 +21,9 @@ type applyView interface {
 	plan(p *plan.Plan, ro render.Options) error
 	// event reports what apply.Run is doing (apply.Options.Events).
 	event(e apply.Event)
+	// refused reports err, the error of apply.Run once the plan was shown:
+	// a refusal found under the lock is reported with its details.
+	refused(err error) error
 	// complete reports a finished apply of p, or that there was nothing
 	// to do when p is empty.
 	complete(p *plan.Plan) error
@@ -62,6 +65,8 @@ func (v *textApplyView) complete(p *plan.Plan) error {
 	_, err := fmt.Fprintln(v.e.stdout, summaryLine(p))
 	return err
 }
+
+func (v *textApplyView) refused(err error) error { return refused(v.e, err, v.opts.NoColor) }
 
 func (v *textApplyView) outcome(err error) error { return err }
 
@@ -109,8 +114,8 @@ type eventDoc struct {
 	Summary *render.SummaryDoc `json:"summary,omitempty"`
 	// Refusal and Problems detail an error: why apply refused, or the
 	// problems of the schema files.
-	Refusal  *render.Refusal `json:"refusal,omitempty"`
-	Problems []problemDoc    `json:"problems,omitempty"`
+	Refusal  *render.RefusalDoc `json:"refusal,omitempty"`
+	Problems []problemDoc       `json:"problems,omitempty"`
 }
 
 // eventChangeDoc names the change of an event, as the plan document does.
@@ -172,6 +177,10 @@ func (v *jsonApplyView) event(e apply.Event) {
 	v.write(d)
 }
 
+// refused leaves err to outcome, which writes it as the error event, with
+// its refusal.
+func (v *jsonApplyView) refused(err error) error { return err }
+
 func (v *jsonApplyView) complete(p *plan.Plan) error {
 	s := p.Summary()
 	v.write(eventDoc{Type: eventComplete, Message: summaryLine(p),
@@ -185,7 +194,11 @@ func (v *jsonApplyView) outcome(err error) error {
 	if err == nil {
 		return v.err
 	}
-	d := eventDoc{Type: eventError, Message: err.Error(), Refusal: refusalView(err)}
+	d := eventDoc{Type: eventError, Message: err.Error()}
+	if r, ok := apply.RefusalOf(err); ok {
+		doc := render.NewRefusalDoc(r)
+		d.Refusal = &doc
+	}
 	var problems *schemafile.Problems
 	if errors.As(err, &problems) {
 		d.Problems = problemDocs(problems.List)

@@ -44,7 +44,10 @@ func diffCommand(e *env) *ucli.Command {
 		ArgsUsage: "A B",
 		Description: "Loads the schema files of directories A (before) and B (after) and shows\n" +
 			"the changes that would take a database from A to B, as plan shows them,\n" +
-			"without a database: nothing is measured and no SQL is rendered. Compare\n" +
+			"without a database: nothing is measured and no SQL is rendered. A change\n" +
+			"that loses data is marked destructive; one that fails on data that does\n" +
+			"not fit (a shorter length, a new mandatory attribute or unique key) is\n" +
+			"marked narrowing: plan checks it on the live data. Compare\n" +
 			"two git revisions by checking one out with git worktree add.",
 		Flags: []ucli.Flag{
 			diffFormats().flag(),
@@ -106,7 +109,7 @@ func runDiff(ctx context.Context, e *env, opts diffOptions) error {
 	}
 	// A diff has no database, so no mode: the views leave it out.
 	p.Mode = ""
-	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOn(e.stdout, opts.NoColor)}
+	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOn(e.stdout, opts.NoColor), Title: "ctxschema diff"}
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/render"
 )
 
@@ -60,10 +61,14 @@ type historyEntry struct {
 	Actor   string `json:"actor"`
 	Summary string `json:"summary"`
 	Detail  string `json:"detail"`
+	// Revision is the git commit the entry was made from, Run the CI run
+	// (a URL on GitHub Actions); "" when unknown.
+	Revision string `json:"revision"`
+	Run      string `json:"run"`
 }
 
 func runHistory(ctx context.Context, e *env, db string, view func(io.Writer, []catalog.Entry, bool) error, verbose bool) error {
-	t, closeDB, err := openTarget(ctx, db)
+	t, closeDB, err := openTarget(ctx, db, dialect.ReadOnly)
 	if err != nil {
 		return err
 	}
@@ -79,7 +84,7 @@ func runHistory(ctx context.Context, e *env, db string, view func(io.Writer, []c
 func writeHistoryJSON(w io.Writer, entries []catalog.Entry, _ bool) error {
 	doc := historyDoc{FormatVersion: render.FormatVersion, Entries: []historyEntry{}}
 	for _, h := range entries {
-		doc.Entries = append(doc.Entries, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail})
+		doc.Entries = append(doc.Entries, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail, h.Revision, h.Run})
 	}
 	return writeJSON(w, doc)
 }
@@ -92,14 +97,29 @@ func writeHistoryText(w io.Writer, entries []catalog.Entry, verbose bool) error 
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tSUMMARY")
+	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tREVISION\tSUMMARY")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, shortRevision(h.Revision), h.Summary)
+		if h.Run != "" {
+			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", h.Run)
+		}
 		if verbose && h.Detail != "" {
 			for _, line := range strings.Split(h.Detail, "\n") {
-				fmt.Fprintf(tw, "\t\t\t\t  %s\n", line)
+				fmt.Fprintf(tw, "\t\t\t\t\t  %s\n", line)
 			}
 		}
 	}
 	return tw.Flush()
+}
+
+// shortRevision abbreviates a git commit to 12 characters, as git does for
+// people; "-" when unknown.
+func shortRevision(rev string) string {
+	switch {
+	case rev == "":
+		return "-"
+	case len(rev) > 12:
+		return rev[:12]
+	}
+	return rev
 }

@@ -26,7 +26,8 @@ type goldenCase struct {
 	name    string
 	plan    func() *plan.Plan
 	opts    Options
-	formats []Format // nil: every format
+	refusal plan.RefusalReason // "": none
+	formats []Format           // nil: every format
 }
 
 var goldenCases = []goldenCase{
@@ -43,23 +44,10 @@ var goldenCases = []goldenCase{
 	{name: "create-verbose", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite", Verbose: true}, formats: []Format{Text}},
 	{name: "offline", plan: offlinePlan},
 	{name: "offline-empty", plan: func() *plan.Plan { return &plan.Plan{} }, formats: []Format{Text, SQL}},
-	{name: "refused-production", plan: productionPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite", Refusal: &Refusal{
-		Reason:  RefusedProduction,
-		Message: "the database is in production mode, which refuses schema changes; switch it with ctxschema mode maintenance first",
-	}}},
-	{name: "refused-destructive", plan: destructivePlan, opts: Options{Database: postgresURL, Dialect: "postgres", Refusal: &Refusal{
-		Reason:  RefusedDestructive,
-		Message: "a change loses data",
-		Flag:    "--allow-destructive",
-	}}},
-	{name: "refused-data-check", plan: dataCheckPlan, opts: Options{Database: postgresURL, Dialect: "postgres", Refusal: &Refusal{
-		Reason:  RefusedDataCheck,
-		Message: "the data in the database does not allow these changes; fix the offending records, then plan again",
-	}}},
-	{name: "refused-stale-plan", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite", Refusal: &Refusal{
-		Reason:  RefusedStalePlan,
-		Message: "the database changed since the plan was saved; plan again",
-	}}},
+	{name: "refused-production", plan: productionPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite"}, refusal: plan.RefusedProduction},
+	{name: "refused-destructive", plan: destructivePlan, opts: Options{Database: postgresURL, Dialect: "postgres"}, refusal: plan.RefusedDestructive},
+	{name: "refused-data-check", plan: dataCheckPlan, opts: Options{Database: postgresURL, Dialect: "postgres"}, refusal: plan.RefusedDataCheck},
+	{name: "refused-stale-plan", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite"}, refusal: plan.RefusedStalePlan},
 }
 
 var extensions = map[Format]string{Text: ".txt", JSON: ".json", Markdown: ".md", SQL: ".sql"}
@@ -75,6 +63,7 @@ func TestGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				o := c.opts
 				o.Format = f
+				o.Refusal = refusalOf(c.plan(), c.refusal)
 				var buf bytes.Buffer
 				if err := Plan(&buf, c.plan(), o); err != nil {
 					t.Fatalf("Plan: %v", err)
@@ -94,6 +83,22 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// refusalOf is the refusal of p for reason, as apply.Refuse makes it, or
+// nil for no reason.
+func refusalOf(p *plan.Plan, reason plan.RefusalReason) *plan.Refusal {
+	switch reason {
+	case "":
+		return nil
+	case plan.RefusedDataCheck:
+		return &plan.Refusal{Reason: reason, Steps: p.Blocked()}
+	case plan.RefusedDestructive:
+		return &plan.Refusal{Reason: reason, Steps: p.Destructive()}
+	case plan.RefusedStalePlan:
+		return &plan.Refusal{Reason: reason, Moved: "the catalog (another apply ran)"}
+	}
+	return &plan.Refusal{Reason: reason}
 }
 
 func checkGolden(t *testing.T, path, got string) {

@@ -19,9 +19,9 @@ func writeSQL(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 	}
 	comment(buf, "ctxschema plan, dialect "+dialect)
 	if r := o.Refusal; r != nil {
-		s := refusalHeading(r) + ": " + r.Message
-		if r.Flag != "" {
-			s += " (allowed by " + r.Flag + ")"
+		s := refusalHeading(r) + ": " + r.Message()
+		if r.Flag() != "" {
+			s += " (allowed by " + r.Flag() + ")"
 		}
 		comment(buf, s)
 	}

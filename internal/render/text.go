@@ -145,20 +145,35 @@ func writeText(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 
 	if r := o.Refusal; r != nil {
 		t.line("")
-		t.line(t.paint(ansiBold+ansiRed, refusalHeading(r)+":") + " " + clean(r.Message))
-		for _, s := range refusalSteps(p, r) {
-			obj := s.Change.Object()
-			t.line("  " + s.Change.Action().Symbol() + " " + clean(string(obj.Kind)) + " " + clean(obj.Name))
-		}
-		if way := refusalWayOut(r, r.Flag); way != "" {
-			t.line(way)
-		}
+		t.refusal(r, false)
 	}
 	return nil
 }
 
+// refusal writes the refusal block: the heading and message, the refused
+// changes (with their refused hazards' counts when hazards is set, for a
+// refusal shown without its plan), and the flag that allows them.
+func (t textWriter) refusal(r *plan.Refusal, hazards bool) {
+	t.line(t.paint(ansiBold+ansiRed, refusalHeading(r)+":") + " " + clean(r.Message()))
+	for _, s := range r.Steps {
+		obj := s.Change.Object()
+		t.line("  " + s.Change.Action().Symbol() + " " + clean(string(obj.Kind)) + " " + clean(obj.Name))
+		if hazards {
+			for _, h := range r.Hazards(s) {
+				t.line("    " + t.paint(hazardColor(h), hazardSymbol(h.Kind)+" "+clean(hazardText(h))))
+			}
+		}
+	}
+	if way := refusalWayOut(r, r.Flag()); way != "" {
+		t.line(way)
+	}
+}
+
 // noChanges is the line of an empty plan.
 func noChanges(o Options) string {
+	if o.NoChanges != "" {
+		return o.NoChanges
+	}
 	if o.Database == "" && o.Dialect == "" {
 		return "No changes. The two schemas match."
 	}

@@ -84,3 +84,9 @@ func displayPath(path, cwd string) string {
 	}
 	return rel
 }
+
+// Discover returns the schema files below dir as Load reads them (every
+// *.yaml and *.yml, recursively, dot-files and dot-directories skipped,
+// sorted), or a *Problems when dir is missing, not a directory or holds no
+// schema file.
+func Discover(dir string) ([]string, error) { return discover(dir) }

@@ -15,3 +15,5 @@ func harness() dialecttest.Harness {
 func TestConformance(t *testing.T) { dialecttest.Run(t, harness()) }
 
 func TestRefusals(t *testing.T) { dialecttest.RunRefusals(t, harness()) }
+
+func TestHistoryUpgrade(t *testing.T) { dialecttest.RunHistoryUpgrade(t, harness()) }

@@ -206,8 +206,10 @@ func applicationName() string {
 }
 
 // Open implements dialect.Dialect: it connects, checks that the server
-// answers and that the schema exists.
-func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+// answers and that the schema exists. With dialect.ReadOnly, every
+// transaction of the connection is read-only (default_transaction_read_only),
+// so that the server itself refuses any write of a read-only command.
+func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) (*sqlx.DB, error) {
 	c, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -230,6 +232,9 @@ func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 	setDefault("DateStyle", "ISO")
 	params["search_path"] = quoteIdent(c.schema)
 	params[lockTimeoutSetting] = strconv.FormatInt(c.lockTimeout.Milliseconds(), 10)
+	if access == dialect.ReadOnly {
+		params["default_transaction_read_only"] = "on"
+	}
 	if pc.ConnectTimeout == 0 {
 		pc.ConnectTimeout = defaultConnectTimeout
 	}
@@ -280,6 +285,22 @@ func (*Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
 	for _, s := range stmts {
 		if _, err := q.ExecContext(ctx, s); err != nil {
 			return fmt.Errorf("creating the catalog tables: %w", err)
+		}
+	}
+	// A history from before a column was added gains it. The columns are
+	// looked up first: ALTER TABLE locks the table even when it has nothing
+	// to add, and a reader of the history would wait for the whole apply.
+	for _, c := range catalog.HistoryColumns {
+		var n int
+		err := q.QueryRowxContext(ctx, `SELECT count(*) FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, catalog.HistoryTable, c).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("upgrading the catalog tables: %w", err)
+		}
+		if n == 0 {
+			if _, err := q.ExecContext(ctx, `ALTER TABLE "`+catalog.HistoryTable+`" ADD COLUMN IF NOT EXISTS "`+c+`" text`); err != nil {
+				return fmt.Errorf("upgrading the catalog tables: %w", err)
+			}
 		}
 	}
 	return nil

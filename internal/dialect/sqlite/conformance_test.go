@@ -25,3 +25,12 @@ func TestRefusals(t *testing.T) {
 		},
 	})
 }
+
+func TestHistoryUpgrade(t *testing.T) {
+	dialecttest.RunHistoryUpgrade(t, dialecttest.Harness{
+		Dialect: sqlite.New(),
+		NewURL: func(t *testing.T) string {
+			return "sqlite://" + filepath.Join(t.TempDir(), "history.db")
+		},
+	})
+}
