@@ -99,7 +99,7 @@ func (e *InterruptedError) Error() string {
 	case !e.Committed:
 		return "interrupted; rolled back, nothing changed"
 	}
-	return fmt.Sprintf("interrupted after the transaction committed: its changes are applied, and %d of %d online index builds; the interrupted build was removed, rerun apply to build the rest", e.Built, e.Pending)
+	return fmt.Sprintf("interrupted after the transaction committed: its changes are applied, and %d of %d online index builds ran; the interrupted build was removed: rerun apply to build the rest", e.Built, e.Pending)
 }
 
 func (e *InterruptedError) Unwrap() error { return e.Err }

@@ -208,3 +208,74 @@ func TestInvalidIndexLeftoverRebuilt(t *testing.T) {
 	}
 	dialecttest.Verify(t, tg, emailSchema(true))
 }
+
+// TestOnlineBuildInterrupted: Ctrl-C (a cancelled context) while an online
+// build runs after the commit says what was done, not "context canceled",
+// and leaves no invalid index behind; a rerun builds it.
+func TestOnlineBuildInterrupted(t *testing.T) {
+	tg := seeded(t, 2000)
+	writer, err := tg.DB.BeginTxx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Rollback() //nolint:errcheck
+	// An open writer makes the concurrent build wait for it.
+	if _, err := writer.Exec(`INSERT INTO "profile" ("customer_id", "emailaddress") VALUES ('w', 'w@example.com')`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := apply.Run(ctx, tg, emailSchema(true), apply.Options{LockTimeout: 10 * time.Second})
+		errc <- err
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		if err := tg.DB.Get(&n, `SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database() AND phase LIKE 'waiting%'`); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the online build never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	// Once the build is cancelled, let the writer go: the clean-up of the
+	// invalid index waits for it as the build did.
+	for {
+		var n int
+		if err := tg.DB.Get(&n, `SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database()`); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the online build was not cancelled")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := writer.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	err = <-errc
+	var ie *apply.InterruptedError
+	if !errors.As(err, &ie) || !ie.Committed || ie.Built != 0 || ie.Pending != 1 {
+		t.Fatalf("apply = %v (%+v); want an interruption after the commit, 0 of 1 builds done", err, ie)
+	}
+	if want := "interrupted after the transaction committed"; !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("error %q; want it to say %q", err, want)
+	}
+	if got := indexState(t, tg, "ik_idemail"); got != "missing" {
+		t.Errorf("after the interrupted build the index is %s, want none left behind", got)
+	}
+	if _, err := apply.Run(context.Background(), tg, emailSchema(true), apply.Options{LockTimeout: 10 * time.Second}); err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	dialecttest.Verify(t, tg, emailSchema(true))
+}
