@@ -79,7 +79,7 @@ func (o Options) lockOptions() dialect.LockOptions {
 
 // InterruptedError is returned by Run and SetMode when their context was
 // cancelled (Ctrl-C): it says what was done, instead of "context canceled".
-// It unwraps to the context's error.
+// It unwraps to the context's error and to the error it caused.
 type InterruptedError struct {
 	// Began is true when the transaction had begun (and was rolled back
 	// unless Committed).
@@ -89,7 +89,9 @@ type InterruptedError struct {
 	Committed bool
 	// Built and Pending count the online index builds done and planned.
 	Built, Pending int
-	Err            error
+	// Err is the context's error, Cause the error the interruption
+	// caused (a *DeferredError, a *StepError…); both unwrap from it.
+	Err, Cause error
 }
 
 func (e *InterruptedError) Error() string {
@@ -102,7 +104,7 @@ func (e *InterruptedError) Error() string {
 	return fmt.Sprintf("interrupted after the transaction committed: its changes are applied, and %d of %d online index builds ran; the interrupted build was removed: rerun apply to build the rest", e.Built, e.Pending)
 }
 
-func (e *InterruptedError) Unwrap() error { return e.Err }
+func (e *InterruptedError) Unwrap() []error { return []error{e.Err, e.Cause} }
 
 // interrupted replaces *err with an *InterruptedError when ctx was
 // cancelled: whatever failed then failed because of the cancellation.
@@ -114,7 +116,7 @@ func interrupted(ctx context.Context, err *error, ie InterruptedError) {
 	if errors.As(*err, &already) {
 		return
 	}
-	ie.Err = ctx.Err()
+	ie.Err, ie.Cause = ctx.Err(), *err
 	*err = &ie
 }
 

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"sort"
 
 	"github.com/ctxschema/ctxschema/internal/model"
 )
@@ -44,6 +45,10 @@ type Hazard struct {
 	Customers int64
 	// CustomerIDs are up to five offending customer ids, never values.
 	CustomerIDs []string
+	// Table is the live table whose data the hazard measures, or would
+	// measure with a database ("" when none): apply locks it before
+	// measuring, so that what it counts is what the change loses.
+	Table string
 }
 
 // LosesNothing reports whether a destructive hazard was measured and loses
@@ -62,6 +67,13 @@ type Step struct {
 	SQL []string
 	// After runs after the transaction commits (online index builds).
 	After []string
+	// Existing is set on a step that builds an index (a new key or unique
+	// item) whose name an index the catalog does not record already takes:
+	// most often one that an interrupted online build left behind, valid
+	// or not. Whoever renders the step adopts it when it is valid and
+	// matches, and drops it before building when it is invalid (see
+	// apply.Render).
+	Existing *PhysicalIndex
 }
 
 // HasHazard reports whether the step carries a hazard of kind k.
@@ -155,6 +167,24 @@ func (p *Plan) Destructive() []Step {
 	return out
 }
 
+// LossTables lists, sorted, the live tables whose data a destructive
+// change of p loses or may lose. Planned without a database (nil Data), a
+// plan still names them: apply locks them before it measures the losses.
+func (p *Plan) LossTables() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range p.Steps {
+		for _, h := range s.Hazards {
+			if h.Kind == Destructive && h.Table != "" && !seen[h.Table] {
+				seen[h.Table] = true
+				out = append(out, h.Table)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // State is the live state of a database as a dialect inspected it.
 type State struct {
 	// Catalog is the schema recorded by the last apply; empty on a new
@@ -243,6 +273,11 @@ type Data interface {
 	// Unconvertible finds non-null values of column, stored as from, that
 	// do not convert to the type to without loss.
 	Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (Finding, error)
+	// Unrepairable finds non-null values of a column whose definition
+	// drifted (live is its inspected Definition) that repairing it back to
+	// the attribute to would reject or alter: Unconvertible's check for a
+	// repair.
+	Unrepairable(ctx context.Context, table, column, live string, to model.Attribute) (Finding, error)
 	// MultiRecord finds customers holding more than one record.
 	MultiRecord(ctx context.Context, table string) (Finding, error)
 }

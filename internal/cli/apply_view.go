@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
@@ -140,7 +141,7 @@ func (v *jsonApplyView) write(d eventDoc) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(d); err == nil {
-		_, err = v.e.stdout.Write(buf.Bytes())
+		_, err = v.e.stdout.Write(quote.JSON(buf.Bytes()))
 		if v.err == nil {
 			v.err = err
 		}

@@ -109,7 +109,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 
 // applyPlan plans, shows the plan through view, and applies it.
 func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) error {
-	desired, saved, err := applyInput(e, &opts)
+	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ type savedPlan struct {
 // unless another was given, which must then be the same, and reads the
 // schema files only when --dir was given: whether ./schemas happens to
 // exist changes nothing.
-func applyInput(e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
+func applyInput(ctx context.Context, e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 	if opts.PlanFile == "" {
 		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
@@ -193,7 +193,7 @@ func applyInput(e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 		}
 		return res.Schema, nil, nil
 	}
-	f, desired, err := readPlanFile(opts.PlanFile)
+	f, desired, err := readPlanFile(ctx, opts.PlanFile)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -78,7 +78,7 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 	for _, a := range c.Args().Slice() {
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			// urfave/cli stops reading flags at the first argument.
-			return diffOptions{}, fmt.Errorf("flag %q comes after the directories; put flags first: ctxschema diff [flags] A B", a)
+			return diffOptions{}, fmt.Errorf("flag %s comes after the directories; put flags first: ctxschema diff [flags] A B", quoteArg(a))
 		}
 	}
 	if n := c.Args().Len(); n != 2 {
@@ -127,7 +127,7 @@ func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, erro
 		// which diff does not have.
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return nil, &schemafile.Problems{List: []schemafile.Problem{{Severity: schemafile.Error,
-				Message: fmt.Sprintf("%q is not a directory of schema files; diff compares two of them: ctxschema diff A B", dir)}}}
+				Message: fmt.Sprintf("%s is not a directory of schema files; diff compares two of them: ctxschema diff A B", quoteArg(dir))}}}
 		}
 		return loadSchemas(e, dir)
 	}

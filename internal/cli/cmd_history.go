@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
 )
 
@@ -99,12 +99,14 @@ func writeHistoryText(w io.Writer, entries []catalog.Entry, verbose bool) error 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tREVISION\tSUMMARY")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, shortRevision(h.Revision), h.Summary)
+		// The history is a table anyone with write access can edit: no
+		// field may break the layout or drive the terminal.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), quote.Line(h.Kind), quote.Line(h.Actor), quote.Line(shortRevision(h.Revision)), quote.Line(h.Summary))
 		if h.Run != "" {
-			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", h.Run)
+			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", quote.Line(h.Run))
 		}
 		if verbose && h.Detail != "" {
-			for _, line := range strings.Split(h.Detail, "\n") {
+			for _, line := range quote.Lines(h.Detail) {
 				fmt.Fprintf(tw, "\t\t\t\t\t  %s\n", line)
 			}
 		}

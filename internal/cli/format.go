@@ -49,7 +49,7 @@ func (fs formats[V]) choose(command, name string) (V, error) {
 		}
 	}
 	var zero V
-	return zero, fmt.Errorf("unknown format %q for %s; use %s", name, command, orList(fs.names()))
+	return zero, fmt.Errorf("unknown format %s for %s; use %s", quoteArg(name), command, orList(fs.names()))
 }
 
 // planFormats are the views of a plan: every format of package render.
