@@ -89,6 +89,11 @@ WHERE p.datname = current_database() AND n.nspname = current_schema() AND p.pid 
 ORDER BY p.pid
 LIMIT 1`
 
+// rowQuerier is a connection, a pool or a transaction.
+type rowQuerier interface {
+	QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row
+}
+
 // waitForBuilds waits, until deadline, for the index builds that other
 // sessions run on the schema's tables to end. An apply killed during an
 // online build (kill -9, a lost client) frees the apply lock at once, as
@@ -98,7 +103,7 @@ LIMIT 1`
 // adopted; or invalid, rebuilt) and not race it, for DROP INDEX and a
 // build finishing on the same index fail with "tuple concurrently
 // updated".
-func waitForBuilds(ctx context.Context, conn *sqlx.Conn, deadline time.Time, timeout time.Duration) error {
+func waitForBuilds(ctx context.Context, conn rowQuerier, deadline time.Time, timeout time.Duration) error {
 	for {
 		var pid int
 		var app, index, table string
