@@ -8,6 +8,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -194,9 +195,13 @@ type Options struct {
 	// saved: Run refuses with a *StaleError when the plan it makes under
 	// the lock has another.
 	Expect *plan.Fingerprint
-	// Progress receives progress lines (online index builds); nil for none.
-	Progress func(format string, args ...any)
-	// ProgressEvery is how often progress is reported; default one second.
+	// Events, when set, receives what Run is doing as it does it: waiting
+	// for the lock, each change as it starts and finishes, the commit, and
+	// the online index builds with their progress. It is never called
+	// concurrently, and Run waits for it to return.
+	Events func(Event)
+	// ProgressEvery is how often the progress of an online index build is
+	// reported; default one second.
 	ProgressEvery time.Duration
 	// Log receives a line for each action a backend without a transaction
 	// takes (each API call and its outcome); nil for none.
@@ -226,8 +231,18 @@ type Result struct {
 // production mode (*ModeError, before touching anything and again under
 // the lock), a plan whose fingerprint is not opts.Expect (*StaleError),
 // changes that lose data without opts.AllowDestructive (*UnsafeError). It
-// reports a backend that did not converge (*NotConvergedError).
-func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (*Result, error) {
+// reports a backend that did not converge (*NotConvergedError), and, when
+// ctx is cancelled, says what was done (*InterruptedError, or the
+// backend's *PartialError).
+func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (res *Result, err error) {
+	executed := false
+	defer func() {
+		var ie InterruptedError
+		if executed {
+			ie = InterruptedError{Began: true, Committed: true, Built: res.Deferred, Pending: countAfter(res.Plan)}
+		}
+		interrupted(ctx, &err, ie)
+	}()
 	// Refuse before touching anything: not even the lock or the catalog.
 	if mode, err := b.Mode(ctx); err != nil {
 		return nil, err
@@ -238,7 +253,11 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	defer s.Close()
+	defer func() {
+		if cerr := s.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
 	st, err := s.State(ctx)
 	if err != nil {
 		return nil, err
@@ -255,7 +274,7 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (*
 	if p.Mode == model.Production {
 		return nil, &ModeError{}
 	}
-	res := &Result{Plan: p}
+	res = &Result{Plan: p}
 	if p.Empty() {
 		return res, nil
 	}
@@ -264,6 +283,7 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (*
 	if err != nil {
 		return res, err
 	}
+	executed = true
 	return res, Converged(ctx, b, desired)
 }
 
@@ -286,23 +306,27 @@ func (t Target) Plan(ctx context.Context, desired *model.Schema, forApply bool) 
 	return prepare(ctx, t, desired, forApply)
 }
 
-// Begin implements Backend: it takes the dialect's apply lock, begins the
-// apply's transaction and creates the catalog tables in it when missing.
-func (t Target) Begin(ctx context.Context, opts Options) (Session, error) {
+// Begin implements Backend: it takes the dialect's apply lock (reporting a
+// wait for it as a LockWaiting event), begins the apply's transaction and
+// creates the catalog tables in it when missing.
+func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) {
 	d := t.Dialect
-	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
+	defer func() {
+		if err != nil {
+			err = explainError(ctx, t, nil, err)
+		}
+	}()
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
 	if err != nil {
-		return nil, explainError(ctx, t, nil, err)
+		return nil, err
 	}
-	tx, err := d.Begin(ctx, t.DB)
-	if err != nil {
-		lock.Release()
-		return nil, fmt.Errorf("starting the apply transaction: %w", explainError(ctx, t, nil, err))
+	s := &sqlSession{t: t, lock: lock, txStart: time.Now()}
+	if s.tx, err = d.Begin(ctx, t.DB); err != nil {
+		release(lock, &err)
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
 	}
-	s := &sqlSession{t: t, lock: lock, tx: tx}
-	if err := d.EnsureCatalog(ctx, tx); err != nil {
-		s.Close()
-		return nil, explainError(ctx, t, nil, err)
+	if err := d.EnsureCatalog(ctx, s.tx); err != nil {
+		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }
@@ -310,39 +334,48 @@ func (t Target) Begin(ctx context.Context, opts Options) (Session, error) {
 // sqlSession is an apply on a SQL database: the lock, the transaction, and
 // what Plan saw inside it.
 type sqlSession struct {
-	t    Target
-	lock dialect.Lock
-	tx   *sqlx.Tx
-	st   *plan.State
-	data plan.Data
+	t       Target
+	lock    dialect.Lock
+	tx      *sqlx.Tx
+	txStart time.Time
+	st      *plan.State
+	data    plan.Data
 }
 
 // Close implements Session: a rollback (a no-op after the commit) and the
-// lock's release.
-func (s *sqlSession) Close() {
-	s.tx.Rollback() //nolint:errcheck // a no-op after Commit
-	s.lock.Release()
+// lock's release, with their errors.
+func (s *sqlSession) Close() error {
+	var err error
+	rollback(s.tx, &err)
+	release(s.lock, &err)
+	return err
 }
 
 // State implements Session: the state inspected inside the transaction.
-func (s *sqlSession) State(ctx context.Context) (*plan.State, error) {
+func (s *sqlSession) State(ctx context.Context) (_ *plan.State, err error) {
+	defer s.explain(ctx, nil, &err, InterruptedError{Began: true})
 	st, err := s.t.Dialect.Inspect(ctx, s.tx)
 	if err != nil {
-		return nil, explainError(ctx, s.t, nil, err)
+		return nil, err
 	}
 	s.st = st
 	return st, nil
+}
+
+// explain lets the dialect explain *err (see explainError) and says what
+// an interruption left done (ie).
+func (s *sqlSession) explain(ctx context.Context, p *plan.Plan, err *error, ie InterruptedError) {
+	if *err != nil {
+		*err = explainError(ctx, s.t, p, *err)
+	}
+	interrupted(ctx, err, ie)
 }
 
 // Plan implements Session, with the data checks run inside the
 // transaction.
 func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (_ *plan.Plan, err error) {
 	d := s.t.Dialect
-	defer func() {
-		if err != nil {
-			err = explainError(ctx, s.t, nil, err)
-		}
-	}()
+	defer s.explain(ctx, nil, &err, InterruptedError{Began: true})
 	// In production mode the apply refuses: it changes nothing, so it
 	// locks nothing.
 	if st.Mode != model.Production {
@@ -367,21 +400,31 @@ func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Sc
 }
 
 // Execute implements Session: every statement of p in the transaction,
-// the catalog and the history, the commit, then the online index builds.
-func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (_ int, err error) {
+// each change reported as events, the catalog and the history, the
+// commit, then the online index builds.
+func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n int, err error) {
 	d, tx, data, t := s.t.Dialect, s.tx, s.data, s.t
-	// The dialect may name, in an error, how much of the plan the server
-	// could not take.
+	committed := false
 	defer func() {
-		if err != nil {
-			err = explainError(ctx, t, p, err)
+		ie := InterruptedError{Began: true, Committed: committed}
+		if committed {
+			ie.Built, ie.Pending = n, countAfter(p)
 		}
+		s.explain(ctx, p, &err, ie)
 	}()
 	// A plan made only of online builds changes nothing in the transaction:
 	// each build then enforces its own uniqueness, and its failure leaves
 	// the database as it was, so no check needs to run first.
 	online := onlyOnline(p)
-	for _, s := range p.Steps {
+	for i := range p.Steps {
+		s := p.Steps[i]
+		// A step made only of an online build is reported when it runs,
+		// after the commit.
+		inTx := len(s.SQL) > 0 || len(s.After) == 0
+		start := time.Now()
+		if inTx {
+			opts.emit(Event{Type: ChangeStart, Time: start, Step: &p.Steps[i]})
+		}
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
@@ -389,6 +432,9 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (_
 				}
 				return 0, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
+		}
+		if inTx {
+			opts.emit(Event{Type: ChangeDone, Step: &p.Steps[i], Elapsed: time.Since(start)})
 		}
 		if len(s.After) == 0 {
 			continue
@@ -424,6 +470,8 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (_
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("committing the apply: %w", err)
 	}
+	committed = true
+	opts.emit(Event{Type: Committed, Elapsed: time.Since(s.txStart)})
 	if !hasAfter(p) {
 		return 0, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -39,8 +38,9 @@ type Backend interface {
 	// session.
 	Begin(ctx context.Context, opts Options) (Session, error)
 	// SetMode switches the server mode and returns the previous one. It
-	// waits for a running apply where the backend has a lock.
-	SetMode(ctx context.Context, m model.Mode, lockTimeout time.Duration) (model.Mode, error)
+	// waits, up to opts.LockTimeout, for a running apply where the backend
+	// has a lock, or for a server that is busy.
+	SetMode(ctx context.Context, m model.Mode, opts Options) (model.Mode, error)
 }
 
 // Session is one apply on a Backend, between Begin and Close.
@@ -58,8 +58,9 @@ type Session interface {
 	// ran, a *DeferredError for a failed online build.
 	Execute(ctx context.Context, p *plan.Plan, opts Options) (deferred int, err error)
 	// Close ends the session: it rolls back what Execute did not commit
-	// and releases the lock. It is safe to call more than once.
-	Close()
+	// and releases the lock, and reports what failed in doing so. It is
+	// safe to call more than once.
+	Close() error
 }
 
 // Historian is implemented by backends that keep a history of applies and
@@ -101,6 +102,6 @@ func ReadMode(ctx context.Context, b Backend) (model.Mode, error) {
 
 // SetMode switches the server mode of the backend (see Backend.SetMode)
 // and returns the previous one.
-func SetMode(ctx context.Context, b Backend, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
-	return b.SetMode(ctx, m, lockTimeout)
+func SetMode(ctx context.Context, b Backend, m model.Mode, opts Options) (model.Mode, error) {
+	return b.SetMode(ctx, m, opts)
 }

@@ -150,10 +150,10 @@ func (b *Backend) Begin(_ context.Context, opts apply.Options) (apply.Session, e
 
 // SetMode implements apply.Backend: GET /server/status, then POST
 // /server/mode when the mode differs. While the server switches it answers
-// 503, retried for up to lockTimeout.
-func (b *Backend) SetMode(ctx context.Context, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
+// 503, retried for up to opts.LockTimeout.
+func (b *Backend) SetMode(ctx context.Context, m model.Mode, opts apply.Options) (model.Mode, error) {
 	c := *b.c
-	c.retryFor = lockTimeout
+	c.retryFor = opts.LockTimeout
 	rb := &Backend{c: &c}
 	old, err := rb.Mode(ctx)
 	if err != nil || old == m {
@@ -179,10 +179,10 @@ func (s *session) Plan(ctx context.Context, st *plan.State, desired *model.Schem
 }
 
 // Close implements apply.Session: there is nothing to release.
-func (s *session) Close() {}
+func (s *session) Close() error { return nil }
 
 // Execute implements apply.Session: the calls of each step in order, each
-// outcome reported through opts.Log. It stops at the first failure with an
+// step reported as events and each call's outcome through opts.Log. It stops at the first failure with an
 // *apply.PartialError saying what was done and what was not; a 403 (the
 // server switched to production mode meanwhile) makes it unwrap to an
 // *apply.ModeError. A DELETE answered 404 has nothing left to delete and
@@ -194,6 +194,8 @@ func (s *session) Execute(ctx context.Context, p *plan.Plan, opts apply.Options)
 		if err != nil {
 			return 0, err
 		}
+		start := time.Now()
+		opts.Emit(apply.Event{Type: apply.ChangeStart, Time: start, Step: &p.Steps[i]})
 		for j, c := range cs {
 			_, err := s.b.c.do(ctx, c)
 			var ae *APIError
@@ -225,6 +227,7 @@ func (s *session) Execute(ctx context.Context, p *plan.Plan, opts apply.Options)
 			}
 			done = append(done, c.String())
 		}
+		opts.Emit(apply.Event{Type: apply.ChangeDone, Step: &p.Steps[i], Elapsed: time.Since(start)})
 	}
 	return 0, nil
 }
