@@ -76,11 +76,13 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadWrite)
+	// A database that does not exist yet is created only once the plan is
+	// neither refused nor declined: planned from nothing until then.
+	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.WriteExisting, "the plan creates everything, and apply creates the database once it runs")
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() { closeDB() }()
 	// A person who confirms on a terminal sees every data check first;
 	// otherwise the duplicate checks of new unique indexes are left to the
 	// index builds, which refuse duplicates themselves (exit 5 with the
@@ -126,6 +128,11 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	}
 	if opts.Progress {
 		runOpts.Progress = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	}
+	if t.DB == nil {
+		if t, closeDB, err = openTarget(ctx, opts.DB, dialect.ReadWrite); err != nil {
+			return err
+		}
 	}
 	res, err := apply.Run(ctx, t, desired, runOpts)
 	if err != nil {

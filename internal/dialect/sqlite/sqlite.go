@@ -200,8 +200,8 @@ func (l Location) DSN(access dialect.Access, fresh bool) string {
 }
 
 // Open implements dialect.Dialect. The directory of the database file must
-// exist. Read-write, the file is created on first use. Read-only, a missing
-// file is a *dialect.NotExistError, and a database whose directory this
+// exist. ReadWrite, the file is created on first use. ReadOnly and
+// WriteExisting, a missing file is a *dialect.NotExistError; ReadOnly, a database whose directory this
 // process cannot write is read as immutable when SQLite cannot otherwise
 // read it (a WAL database needs to create its -shm file; see openReadOnly).
 func (d *Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) (*sqlx.DB, error) {
@@ -233,10 +233,10 @@ func (d *Dialect) Open(ctx context.Context, rawURL string, access dialect.Access
 	if err != nil && !missing {
 		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
 	}
+	if missing && access != dialect.ReadWrite {
+		return nil, &dialect.NotExistError{Database: loc.Path}
+	}
 	if access == dialect.ReadOnly {
-		if missing {
-			return nil, &dialect.NotExistError{Database: loc.Path}
-		}
 		return openReadOnly(ctx, loc)
 	}
 	return open(ctx, loc, loc.DSN(access, missing || fi.Size() == 0))
