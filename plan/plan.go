@@ -180,6 +180,17 @@ func NewState() *State {
 // equal when nothing drifted.
 type Physical struct {
 	Tables []PhysicalTable
+	// Others are the objects that are neither tables nor their indexes
+	// but whose names a table or an index cannot take (views, sequences
+	// and the like share the tables' namespace). Inspect fills it; drift
+	// ignores it.
+	Others []PhysicalObject
+}
+
+// PhysicalObject names a database object that is not a table, by kind
+// ("view", "sequence").
+type PhysicalObject struct {
+	Name, Kind string
 }
 
 // Table finds a table by physical name.
