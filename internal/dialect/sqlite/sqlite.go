@@ -109,7 +109,8 @@ func ParseURL(rawURL string) (Location, error) {
 //     database. NORMAL, the WAL default, loses at most the last
 //     transactions, whole.
 //   - nolock=1 takes no file locks, so readers see an apply half done and
-//     two writers can corrupt the file.
+//     two writers can corrupt the file; so does a VFS that takes none
+//     (vfs=unix-none, win32-none).
 //   - _ignore_check_constraints=1 lets a table rebuild copy values that
 //     the layout's CHECK constraints (length, boolean) refuse.
 func checkSettings(q url.Values) error {
@@ -126,6 +127,9 @@ func checkSettings(q url.Values) error {
 	}
 	if truthy(q.Get("nolock")) {
 		return errors.New("nolock would let other processes read or write the database in the middle of an apply; remove it")
+	}
+	if v := q.Get("vfs"); strings.HasSuffix(strings.ToLower(v), "-none") {
+		return fmt.Errorf("vfs=%s takes no file locks, which would let other processes read or write the database in the middle of an apply; remove it", v)
 	}
 	if truthy(q.Get("_ignore_check_constraints")) {
 		return errors.New("_ignore_check_constraints would let a table rebuild store values that the layout's CHECK constraints refuse; remove it")
