@@ -196,10 +196,26 @@ func savedDatabase(file string, saved *planfile.File, given string, set bool) (s
 		}
 		return saved.Database, nil
 	}
-	if got := dialect.Redact(given); got != saved.Database {
+	if got := dialect.Redact(given); got != saved.Database && !sameDatabase(saved.Database, given) {
 		return "", fmt.Errorf("%s was made for %s, not %s: apply it to the database it was made for (drop --db and CTXSCHEMA_DB, or give that URL), or plan again for this one", file, saved.Database, got)
 	}
 	return given, nil
+}
+
+// sameDatabase reports whether the URL a plan was saved for and the given
+// one name the same database in different words (sqlite://x.db and
+// sqlite://./x.db), as their dialect tells.
+func sameDatabase(saved, given string) bool {
+	r := registry()
+	d, err := r.Lookup(given)
+	if err != nil {
+		return false
+	}
+	if s, err := r.Lookup(saved); err != nil || s.Scheme() != d.Scheme() {
+		return false
+	}
+	c, ok := d.(dialect.DatabaseComparer)
+	return ok && c.SameDatabase(saved, given)
 }
 
 func lockTimeoutFlag() *ucli.DurationFlag {

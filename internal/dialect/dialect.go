@@ -109,6 +109,14 @@ type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q Querier) error
 }
 
+// DatabaseComparer is implemented by dialects whose URLs can name one
+// database in several ways (a SQLite file by a relative or an absolute
+// path, through a symbolic link, with other connection parameters).
+type DatabaseComparer interface {
+	// SameDatabase reports whether URLs a and b name the same database.
+	SameDatabase(a, b string) bool
+}
+
 // ProgressReporter is implemented by dialects that can tell how far a
 // running index build has come (PostgreSQL's pg_stat_progress_create_index).
 type ProgressReporter interface {

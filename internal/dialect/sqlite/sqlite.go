@@ -283,6 +283,24 @@ func openReadOnly(ctx context.Context, loc Location) (*sqlx.DB, error) {
 	return nil, err
 }
 
+// SameDatabase implements dialect.DatabaseComparer: two URLs name the same
+// database when their files have the same real path (relative paths are
+// read from the working directory, symbolic links resolved), whatever
+// their query parameters. In-memory databases are never the same.
+func (d *Dialect) SameDatabase(a, b string) bool {
+	la, err := ParseURL(a)
+	if err != nil || la.memory() {
+		return false
+	}
+	lb, err := ParseURL(b)
+	if err != nil || lb.memory() {
+		return false
+	}
+	ra, errA := realPath(la.Path)
+	rb, errB := realPath(lb.Path)
+	return errA == nil && errB == nil && ra == rb
+}
+
 // accessWrite is access(2)'s W_OK.
 const accessWrite = 2
 
