@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // InputError reports problems of the schema files that only the live
@@ -87,6 +88,9 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.createKeys()
 	b.indexRepairs(drift)
 	b.refuseAdoption(st)
+	if !st.New {
+		b.leftovers(st)
+	}
 	b.countTouched()
 	if b.err != nil {
 		return nil, b.err
@@ -268,7 +272,7 @@ func findAttr(as []model.Attribute, name string) (model.Attribute, bool) {
 }
 
 func (b *builder) problem(pos model.Pos, format string, args ...any) {
-	b.problems = append(b.problems, InputProblem{Pos: pos, Message: fmt.Sprintf(format, args...)})
+	b.problems = append(b.problems, InputProblem{Pos: pos, Message: fmt.Sprintf(format, quote.Args(args)...)})
 }
 
 // add appends a step with its hazards.

@@ -473,13 +473,21 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 	var hs []Hazard
 	// A type change converts every value exactly or is refused by its data
 	// check: it never loses a value. Offline, the check cannot run, and a
-	// change that can meet values that do not convert is narrowing.
+	// change that can meet values that do not convert is narrowing; it
+	// names its table, which apply locks before the check counts (see
+	// Plan.LossTables), so that no value written meanwhile escapes it.
 	if from.Type != to.Type && (b.data != nil || narrowing(from, to)) {
-		hs = append(hs, b.check(ext, fmt.Sprintf("fails on values of %s that do not convert from %s to %s", name, from.Type, to.Type), func(table string) (Finding, error) {
+		check := b.check(ext, fmt.Sprintf("fails on values of %s that do not convert from %s to %s", name, from.Type, to.Type), func(table string) (Finding, error) {
 			return b.data.Unconvertible(b.ctx, table, col, from, to)
 		}, func(Finding) string {
 			return fmt.Sprintf("values of %s do not convert from %s to %s", name, from.Type, to.Type)
-		})...)
+		})
+		for i := range check {
+			if check[i].Kind == Narrowing {
+				check[i].Table = b.liveTable[lower(ext)]
+			}
+		}
+		hs = append(hs, check...)
 	}
 	if to.Type == model.String && from.Type == model.String && to.Length < from.Length {
 		hs = append(hs, b.check(ext, fmt.Sprintf("fails on values of %s longer than %d characters", name, to.Length), func(table string) (Finding, error) {
@@ -594,10 +602,11 @@ func unknownLoss(msg string) Hazard {
 // non-null values.
 func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes extension %s and its records", e.Name))
+	table, ok := b.liveTable[lower(e.Name)]
+	h.Table = table
 	if b.data == nil {
 		return h
 	}
-	table, ok := b.liveTable[lower(e.Name)]
 	if !ok {
 		h.Rows, h.Values = 0, 0 // its table is gone already (drift)
 		return h
@@ -626,12 +635,14 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 // non-null values (the rows stay, so Rows does not apply).
 func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes attribute %s and its values", attrName(ext, a.Name)))
+	table := b.liveTable[lower(ext)]
+	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
+	if ok {
+		h.Table = table
+	}
 	if b.data == nil {
 		return h
 	}
-	h.Rows = -1
-	table := b.liveTable[lower(ext)]
-	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
 	if !ok {
 		h.Values = 0
 		return h

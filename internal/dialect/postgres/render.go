@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -14,14 +15,39 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // quoteLiteral quotes a string literal. Like PostgreSQL's quote_literal it
 // switches to an E'...' literal when the text holds a backslash, so that the
-// result reads the same whatever standard_conforming_strings says.
+// result reads the same whatever standard_conforming_strings says; it also
+// does for a control character, which it writes as an escape (\n, \x1B,
+// \u009B): no SQL that ctxschema prints or runs holds one raw, so a default
+// cannot inject a line or a terminal escape into a log or a terminal.
 func quoteLiteral(s string) string {
-	s = strings.ReplaceAll(s, "'", "''")
-	if strings.Contains(s, `\`) {
-		return `E'` + strings.ReplaceAll(s, `\`, `\\`) + `'`
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsControl(r) }) {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
-	return "'" + s + "'"
+	var b strings.Builder
+	b.WriteString("E'")
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\'':
+			b.WriteString("''")
+		case eEscapes[r] != 0:
+			b.WriteByte('\\')
+			b.WriteByte(eEscapes[r])
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02X`, r)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
+
+// eEscapes are the one-letter escapes of an E'...' literal.
+var eEscapes = map[rune]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't'}
 
 // Render implements dialect.Dialect. It is pure: it reads the change, the
 // table states it carries and the plan's row counts, never the database.
@@ -34,7 +60,7 @@ func quoteLiteral(s string) string {
 // or empty tables indexes are built inside the transaction, which is
 // faster and atomic.
 func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
-	r := &renderer{p: p}
+	r := &renderer{p: p, existing: step.Existing}
 	switch c := step.Change.(type) {
 	case plan.CreateProfile:
 		t := c.Table
@@ -96,6 +122,9 @@ type renderer struct {
 	p   *plan.Plan
 	out dialect.Rendered
 	err error
+	// existing is the index the step's build finds in place (plan.Step's
+	// Existing); an invalid one is dropped before the build.
+	existing *plan.PhysicalIndex
 }
 
 func (r *renderer) exec(stmt string) { r.out.SQL = append(r.out.SQL, stmt) }
@@ -259,10 +288,21 @@ func createIndex(table string, ix tableIndex, concurrently bool) string {
 
 // buildIndex builds ix on table: concurrently after the transaction when
 // the table may hold rows, in it when the table is new or empty.
+//
+// An invalid index of the same name, left by an interrupted online build,
+// is dropped first, the same way as the build runs: it holds the name, and
+// is useless anyway (never read by queries, yet updated on every write).
 func (r *renderer) buildIndex(table string, ix tableIndex, fresh bool) {
+	leftover := r.existing != nil && !r.existing.Valid && r.existing.Name == ix.name
 	if !fresh && r.hasRows(table) {
+		if leftover {
+			r.out.After = append(r.out.After, "DROP INDEX CONCURRENTLY IF EXISTS "+quoteIdent(ix.name))
+		}
 		r.out.After = append(r.out.After, createIndex(table, ix, true))
 		return
+	}
+	if leftover {
+		r.exec("DROP INDEX IF EXISTS " + quoteIdent(ix.name))
 	}
 	r.exec(createIndex(table, ix, false))
 }
