@@ -128,7 +128,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.Out != "" {
 		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
 	}
-	t, closeDB, err := openToPlan(ctx, e, opts.DB)
+	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.ReadOnly, "it has no drift")
 	if err != nil {
 		return err
 	}
