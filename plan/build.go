@@ -88,6 +88,7 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.createKeys()
 	b.indexRepairs(drift)
 	b.refuseAdoption(st)
+	b.refuseColumnAdoption(unmanaged)
 	if !st.New {
 		b.leftovers(st)
 	}
@@ -502,6 +503,40 @@ func (b *builder) countTouched() {
 			return
 		}
 		b.rows[table] = n
+	}
+}
+
+// refuseColumnAdoption marks every step that would add a column, or
+// rename one to a name, that its table already holds without the catalog
+// knowing it (a column added by hand, listed as unmanaged): the step could
+// never run, and ctxschema never adopts a column whose values it knows
+// nothing of. It is a failing data check, like a table made by hand.
+func (b *builder) refuseColumnAdoption(unmanaged []Drift) {
+	extra := map[string]bool{} // live table + "." + column
+	for _, d := range unmanaged {
+		if d.Kind == ExtraColumn {
+			extra[d.Table+"."+lower(d.Name)] = true
+		}
+	}
+	if len(extra) == 0 {
+		return
+	}
+	for i, s := range b.steps {
+		var ext string
+		var a model.Attribute
+		switch c := s.Change.(type) {
+		case AddAttribute:
+			ext, a = c.Extension, c.Attribute
+		case RenameAttribute:
+			ext, a = c.Extension, c.To
+		default:
+			continue
+		}
+		table, ok := b.liveTable[lower(ext)]
+		if !ok || !extra[table+"."+a.Column()] {
+			continue
+		}
+		b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("column %s already exists in table %s and ctxschema did not create it; ctxschema never adopts a column: rename or drop it, or name the attribute otherwise", a.Column(), table)))
 	}
 }
 
