@@ -74,7 +74,7 @@ func (f *File) Env(name string) (Environment, error) {
 // Error is the error of an invalid project file: every problem, each at
 // its file:line:col.
 type Error struct {
-	Problems []schemafile.Problem
+	Problems []model.Problem
 }
 
 func (e *Error) Error() string {
@@ -138,7 +138,7 @@ func Parse(data []byte, path, display string) (*File, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{Problems: []schemafile.Problem{schemafile.SyntaxProblem(display, data, err)}}
+		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
 	}
 	var more yaml.Node
 	switch err := dec.Decode(&more); {
@@ -146,7 +146,7 @@ func Parse(data []byte, path, display string) (*File, error) {
 		p.errorf(p.pos(&more), "the project file holds a second YAML document; keep one, with every environment under its environments key")
 		return nil, &Error{Problems: p.problems}
 	case err != nil && !errors.Is(err, io.EOF):
-		return nil, &Error{Problems: []schemafile.Problem{schemafile.SyntaxProblem(display, data, err)}}
+		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
 	}
 	base := filepath.Dir(path)
 	if len(doc.Content) == 0 {
@@ -223,7 +223,7 @@ func resolveURL(base, u string) string {
 
 type parser struct {
 	file     string
-	problems []schemafile.Problem
+	problems []model.Problem
 }
 
 func (p *parser) pos(n *yaml.Node) model.Pos {
@@ -231,7 +231,7 @@ func (p *parser) pos(n *yaml.Node) model.Pos {
 }
 
 func (p *parser) errorf(pos model.Pos, format string, args ...any) {
-	p.problems = append(p.problems, schemafile.Problem{Pos: pos, Severity: schemafile.Error, Message: fmt.Sprintf(format, args...)})
+	p.problems = append(p.problems, model.Problem{Pos: pos, Severity: model.SeverityError, Message: fmt.Sprintf(format, args...)})
 }
 
 // mapping walks a mapping node: keys must be plain words, given once, and
