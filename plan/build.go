@@ -518,7 +518,14 @@ func (b *builder) refuseColumnAdoption(unmanaged []Drift) {
 
 // nameTaken is the failing data check of a step whose table or index name
 // another object holds: it can never run, and counts nothing.
-func nameTaken(message string) Hazard {
+func nameTaken(message string) Hazard { return NameTaken(message) }
+
+// NameTaken is the failing data check of a step whose index or table name
+// an object that ctxschema did not create holds, with message saying which
+// and what to do. The planner adds it where the live state shows the
+// collision; apply.Render adds it for an index of the step's own name and
+// table whose definition only the dialect can compare.
+func NameTaken(message string) Hazard {
 	h := dataCheck(message, Finding{Rows: -1})
 	h.Values, h.Groups, h.Customers = -1, -1, -1
 	return h
