@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // Planning for a target without an update (Limits.NoUpdate): every object
@@ -35,7 +36,8 @@ func buildReplacing(ctx context.Context, st *State, desired *model.Schema) (*Pla
 	}
 	r.extensions()
 	if len(r.problems) > 0 {
-		return nil, &InputError{Problems: r.problems}
+		model.SortProblems(r.problems)
+		return nil, &model.Problems{List: r.problems}
 	}
 	r.keys()
 	p := &Plan{
@@ -58,7 +60,7 @@ func buildReplacing(ctx context.Context, st *State, desired *model.Schema) (*Pla
 // replacer holds the steps of buildReplacing by group, in plan order.
 type replacer struct {
 	cur, des *model.Schema
-	problems []InputProblem
+	problems []model.Problem
 
 	profileSteps, deleteKeys, deleteExts, replaceExts, createExts, replaceKeys, createKeys []Step
 
@@ -113,7 +115,7 @@ func (r *replacer) extensions() {
 		from, ok := r.cur.Extension(d.Name)
 		if !ok && d.RenamedFrom != "" {
 			if from, ok = r.cur.Extension(d.RenamedFrom); ok && continued[lower(from.Name)] {
-				r.problems = append(r.problems, InputProblem{Pos: d.Pos, Message: fmt.Sprintf("extension %q is renamed_from %q, which another extension already continues", d.Name, d.RenamedFrom)})
+				r.problems = append(r.problems, model.Problem{Pos: d.Pos, Severity: model.SeverityError, Message: fmt.Sprintf("extension %s is renamed_from %s, which another extension already continues", quote.Value(d.Name), quote.Value(d.RenamedFrom))})
 				continue
 			}
 		}

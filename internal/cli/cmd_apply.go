@@ -87,7 +87,9 @@ func applyCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return runApply(c.Context, e, applyOptions{
+			// The text view's schema problems also become annotations in
+			// a GitHub Actions job; the JSON view reports its own.
+			return showProblems(e, runApply(c.Context, e, applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
 				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
@@ -96,7 +98,7 @@ func applyCommand(e *env) *ucli.Command {
 				Target:   targetOf(c),
 				NoColor:  c.Bool("no-color"),
 				View:     view,
-			})
+			}), false, inActions())
 		},
 	}
 }
@@ -116,11 +118,13 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		return err
 	}
 	opts.Target.URL = opts.DB // a saved plan's own database unless --db
-	t, closeDB, err := openTarget(ctx, opts.Target.access(dialect.ReadWrite))
+	// A database that does not exist yet is created only once the plan is
+	// neither refused nor declined: planned from nothing until then.
+	t, closeDB, missing, err := openExisting(ctx, e, opts.Target.access(dialect.WriteExisting), "the plan creates everything, and apply creates the database once it runs")
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() { closeDB() }()
 	// A person who confirms on a terminal sees every data check first;
 	// otherwise the duplicate checks of new unique indexes are left to the
 	// index builds, which refuse duplicates themselves (exit 5 with the
@@ -165,6 +169,11 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		Expect:           &p.Fingerprint,
 		Events:           view.event,
 		Log:              func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
+	}
+	if missing {
+		if t, closeDB, err = openTarget(ctx, opts.Target.access(dialect.ReadWrite)); err != nil {
+			return err
+		}
 	}
 	res, err := apply.Run(ctx, t, desired, runOpts)
 	if err != nil {
@@ -227,10 +236,26 @@ func savedDatabase(file string, saved *planfile.File, given string, set bool) (s
 		}
 		return saved.Database, nil
 	}
-	if got := dialect.Redact(given); got != saved.Database {
+	if got := dialect.Redact(given); got != saved.Database && !sameDatabase(saved.Database, given) {
 		return "", fmt.Errorf("%s was made for %s, not %s: apply it to the database it was made for (drop --db and CTXSCHEMA_DB, or give that URL), or plan again for this one", file, saved.Database, got)
 	}
 	return given, nil
+}
+
+// sameDatabase reports whether the URL a plan was saved for and the given
+// one name the same database in different words (sqlite://x.db and
+// sqlite://./x.db), as their dialect tells.
+func sameDatabase(saved, given string) bool {
+	r := registry()
+	d, err := r.Lookup(given)
+	if err != nil {
+		return false
+	}
+	if s, err := r.Lookup(saved); err != nil || s.Scheme() != d.Scheme() {
+		return false
+	}
+	c, ok := d.(dialect.DatabaseComparer)
+	return ok && c.SameDatabase(saved, given)
 }
 
 func lockTimeoutFlag() *ucli.DurationFlag {

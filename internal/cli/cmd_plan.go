@@ -77,12 +77,15 @@ func planCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return runPlan(c.Context, e, planOptions{
+			err = runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
 				Target:  targetOf(c),
 				NoColor: c.Bool("no-color"), DriftOnly: c.Bool("drift-only"),
 			})
+			// The loader's and the planner's problems alike: JSON for
+			// --format json, annotations in a GitHub Actions job.
+			return showProblems(e, err, f == render.JSON, inActions())
 		},
 	}
 }
@@ -141,7 +144,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.Out != "" {
 		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
 	}
-	t, closeDB, err := openToPlan(ctx, e, opts.Target)
+	t, closeDB, _, err := openExisting(ctx, e, opts.Target.access(dialect.ReadOnly), "it has no drift")
 	if err != nil {
 		return err
 	}
@@ -189,15 +192,24 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 // uncreated: the returned Target has no DB, which apply's Target reads as
 // a database with nothing in it.
 func openToPlan(ctx context.Context, e *env, o targetOptions) (apply.Backend, func(), error) {
-	t, closeDB, err := openTarget(ctx, o.access(dialect.ReadOnly))
-	var missing *dialect.NotExistError
-	if !errors.As(err, &missing) {
-		return t, closeDB, err
+	t, closeDB, _, err := openExisting(ctx, e, o.access(dialect.ReadOnly), "the plan creates everything; apply creates the database")
+	return t, closeDB, err
+}
+
+// openExisting opens the target o names with o.Access (ReadOnly or
+// WriteExisting), or, when it is a database that does not exist, says so
+// on stderr with what happens next (then) and returns a Target without
+// DB, and missing true.
+func openExisting(ctx context.Context, e *env, o targetOptions, then string) (apply.Backend, func(), bool, error) {
+	t, closeDB, err := openTarget(ctx, o)
+	var notExist *dialect.NotExistError
+	if !errors.As(err, &notExist) {
+		return t, closeDB, false, err
 	}
 	d, err := registry().Lookup(o.URL)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
-	return apply.Target{Dialect: d, URL: o.URL}, func() {}, nil
+	fmt.Fprintf(e.stderr, "Database %q does not exist yet: %s.\n", notExist.Database, then)
+	return apply.Target{Dialect: d, URL: o.URL}, func() {}, true, nil
 }
