@@ -318,6 +318,7 @@ func TestHTTPCredentialsAndTenant(t *testing.T) {
 		t.Fatalf("the token leaked:\n%s%s", r.stdout, r.stderr)
 	}
 	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--tenant", "acme").want(t, 1, "integer")
+	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL+"/cms?tenant=1").want(t, 1, "has no query")
 }
 
 func TestHTTPSavedPlanStale(t *testing.T) {

@@ -111,11 +111,19 @@ func lostRecords(name string) Hazard {
 func (r *replacer) extensions() {
 	r.replaced, r.deleted = map[string]model.Extension{}, map[string]bool{}
 	continued := map[string]bool{}
+	// A target that holds no extension yet accepts renamed_from that names
+	// nothing, as Build does: the files can bootstrap a new environment.
+	fresh := len(r.cur.Extensions) == 0
 	for _, d := range r.des.Extensions {
 		from, ok := r.cur.Extension(d.Name)
 		if !ok && d.RenamedFrom != "" {
-			if from, ok = r.cur.Extension(d.RenamedFrom); ok && continued[lower(from.Name)] {
-				r.problems = append(r.problems, model.Problem{Pos: d.Pos, Severity: model.SeverityError, Message: fmt.Sprintf("extension %s is renamed_from %s, which another extension already continues", quote.Value(d.Name), quote.Value(d.RenamedFrom))})
+			from, ok = r.cur.Extension(d.RenamedFrom)
+			switch {
+			case ok && continued[lower(from.Name)]:
+				r.problem(d.Pos, "extension %s is renamed_from %s, which another extension already continues", d.Name, d.RenamedFrom)
+				continue
+			case !ok && !fresh:
+				r.problem(d.Pos, "extension %s is renamed_from %s, but the server has no extension %s; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, d.RenamedFrom)
 				continue
 			}
 		}
@@ -187,6 +195,14 @@ func (r *replacer) keys() {
 		}
 		r.createKeys = append(r.createKeys, Step{Change: CreateKey{Key: stripKey(d)}})
 	}
+}
+
+func (r *replacer) problem(pos model.Pos, format string, names ...string) {
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = quote.Value(n)
+	}
+	r.problems = append(r.problems, model.Problem{Pos: pos, Severity: model.SeverityError, Message: fmt.Sprintf(format, args...)})
 }
 
 // sourceDeleted reports whether live key k is on an extension that is

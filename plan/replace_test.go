@@ -84,6 +84,21 @@ func TestBuildNoUpdate(t *testing.T) {
 	}
 }
 
+func TestBuildNoUpdateRenamedFromNothing(t *testing.T) {
+	desired := base()
+	desired.Extensions[0].RenamedFrom = "Phones"
+	desired.Extensions = append(desired.Extensions, model.Extension{Name: "Fax", Type: model.SingleValued, RenamedFrom: "Telefax", Attributes: []model.Attribute{attr("Number", model.String)}})
+	if _, err := Build(context.Background(), noUpdate(base()), desired, nil); err == nil || !strings.Contains(err.Error(), `"Fax" is renamed_from "Telefax", but the server has no extension "Telefax"`) {
+		t.Fatalf("err = %v", err)
+	}
+	// On a server with no extension yet, it bootstraps.
+	empty := base()
+	empty.Extensions, empty.Keys = nil, empty.Keys[:1]
+	if _, err := Build(context.Background(), noUpdate(empty), desired, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBuildNoUpdateReplaceCarriesKeys(t *testing.T) {
 	desired := base()
 	desired.Extensions[0].Attributes[0].Mandatory = true

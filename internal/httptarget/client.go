@@ -57,6 +57,9 @@ func newClient(rawURL string, o Options) (*client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("bad server URL %q: want http://host:port/base or https://host/base", dialect.Redact(rawURL))
 	}
+	if u.RawQuery != "" {
+		return nil, fmt.Errorf("bad server URL %q: a Context Services base URL has no query; give the tenant with --tenant", dialect.Redact(rawURL))
+	}
 	c := &client{user: u.User, token: o.Token, tenant: o.Tenant, timeout: o.Timeout, http: o.Client}
 	// The tenant is part of the target: a URL ending in #tenant=ID (as a
 	// plan file records it) names it as --tenant does.
