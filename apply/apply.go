@@ -117,6 +117,22 @@ type Options struct {
 	Progress func(format string, args ...any)
 	// ProgressEvery is how often progress is reported; default one second.
 	ProgressEvery time.Duration
+	// Edit, when set, derives the desired schema from the catalog that Run
+	// reads under the lock, and Run ignores its desired argument. A change
+	// to one object (an API call adding or deleting a key) is then made to
+	// the schema as it is once no other apply can run, so that two such
+	// changes never undo each other. Its error is returned as it is.
+	Edit func(catalog *model.Schema) (*model.Schema, error)
+	// Actor names who applies, in the history; default Actor().
+	Actor string
+}
+
+// actor is the history's name for whoever runs with o.
+func (o Options) actor() string {
+	if o.Actor != "" {
+		return o.Actor
+	}
+	return Actor()
 }
 
 // Result is what Run did.
@@ -161,6 +177,11 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	// caught here.
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
+	}
+	if opts.Edit != nil {
+		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
+			return nil, err
+		}
 	}
 	// Under the lock, duplicate checks are not run up front: a unique index
 	// built inside the transaction refuses duplicates by itself, so the
@@ -222,7 +243,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		return nil, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(p, opts.actor())); err != nil {
 			return nil, err
 		}
 	}
@@ -286,7 +307,7 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(p *plan.Plan) catalog.Entry {
+func historyOf(p *plan.Plan, actor string) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
@@ -295,7 +316,7 @@ func historyOf(p *plan.Plan) catalog.Entry {
 	}
 	return catalog.Entry{
 		Kind:    "apply",
-		Actor:   Actor(),
+		Actor:   actor,
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}

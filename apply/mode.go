@@ -52,6 +52,24 @@ func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
 	return catalog.History(ctx, t.DB)
 }
 
+// Declared returns the schema recorded by the last apply and the server
+// mode, without the lock: an empty schema in maintenance mode on a database
+// that has no catalog yet.
+func Declared(ctx context.Context, t Target) (*model.Schema, model.Mode, error) {
+	if p, ok := t.Dialect.(dialect.CatalogProber); ok {
+		exists, err := p.CatalogExists(ctx, t.DB)
+		if err != nil || !exists {
+			return &model.Schema{}, model.Maintenance, err
+		}
+		return catalog.Read(ctx, t.DB)
+	}
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return nil, "", err
+	}
+	return st.Catalog, st.Mode, nil
+}
+
 // ReadMode returns the recorded server mode of the target.
 func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
 	return readMode(ctx, t.Dialect, t.DB)
@@ -62,6 +80,11 @@ func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
 // so that a switch to production never lands in the middle of an apply
 // that already checked the mode. It returns the previous mode.
 func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
+	return SetModeAs(ctx, t, m, lockTimeout, Actor())
+}
+
+// SetModeAs is SetMode with the history naming actor as who switched.
+func SetModeAs(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration, actor string) (model.Mode, error) {
 	d := t.Dialect
 	lock, err := d.Lock(ctx, t.DB, t.URL, lockTimeout)
 	if err != nil {
@@ -86,7 +109,7 @@ func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Durat
 	if err := catalog.SetMode(ctx, tx, m); err != nil {
 		return "", err
 	}
-	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	e := catalog.Entry{Kind: "mode", Actor: actor, Summary: fmt.Sprintf("%s -> %s", old, m)}
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err
 	}

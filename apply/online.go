@@ -104,7 +104,7 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 			n++
 		}
 		built[i] = true
-		if err := record(ctx, t, beforeOnline(p, built), p, online && i == last); err != nil {
+		if err := record(ctx, t, beforeOnline(p, built), p, online && i == last, opts.actor()); err != nil {
 			return n, err
 		}
 	}
@@ -125,9 +125,9 @@ func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err er
 	return &DeferredError{Statement: stmt, Err: err}
 }
 
-// record writes the catalog, and the history entry of p when asked, in one
-// transaction.
-func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool) error {
+// record writes the catalog, and the history entry of p by actor when
+// asked, in one transaction.
+func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool, actor string) error {
 	tx, err := t.Dialect.Begin(ctx, t.DB)
 	if err != nil {
 		return fmt.Errorf("recording the online builds: %w", err)
@@ -137,7 +137,7 @@ func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, histor
 		return err
 	}
 	if history {
-		if err := catalog.Append(ctx, tx, historyOf(p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(p, actor)); err != nil {
 			return err
 		}
 	}
