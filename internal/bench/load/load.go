@@ -64,7 +64,9 @@ func (r *Result) ServerErrors() int64 {
 }
 
 // OK reports whether the run saw nothing wrong.
-func (r *Result) OK() bool { return len(r.Unexpected) == 0 && len(r.Lost) == 0 && r.ServerErrors() == 0 }
+func (r *Result) OK() bool {
+	return len(r.Unexpected) == 0 && len(r.Lost) == 0 && r.ServerErrors() == 0
+}
 
 // String summarises the run in a few lines.
 func (r *Result) String() string {
@@ -258,6 +260,8 @@ func percentiles(samples []sample, write bool) [3]time.Duration {
 		return [3]time.Duration{}
 	}
 	slices.Sort(ds)
-	at := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(10 * time.Microsecond) }
+	at := func(p float64) time.Duration {
+		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(10 * time.Microsecond)
+	}
 	return [3]time.Duration{at(0.5), at(0.99), ds[len(ds)-1].Round(10 * time.Microsecond)}
 }
