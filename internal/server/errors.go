@@ -207,10 +207,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		// The views are plain structs: this is a bug.
 		status, b = http.StatusInternalServerError, []byte(`{"error":{"status":500,"code":"internal","message":"encoding the answer failed"}}`)
 	}
+	writeRaw(w, status, b)
+}
+
+// writeRaw answers with the JSON b.
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
-	w.Write(append(b, '\n')) //nolint:errcheck // the client went away
+	w.Write(b)            //nolint:errcheck // the client went away
+	w.Write([]byte{'\n'}) //nolint:errcheck
 }
 
 func count(n int, noun string) string {

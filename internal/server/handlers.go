@@ -17,31 +17,37 @@ import (
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
-// declared reads the declared schema and mode of the request's database.
-func (s *Server) declared(r *http.Request) (*Database, *model.Schema, model.Mode, error) {
+// declared reads the declared schema of the request's database.
+func (s *Server) declared(r *http.Request) (*Database, *model.Schema, error) {
 	db, err := s.cfg.Resolver.Resolve(r)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
-	sch, mode, err := apply.Declared(r.Context(), db.Target)
-	return db, sch, mode, err
+	sch, err := db.declared(r.Context())
+	return db, sch, err
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) error {
-	_, sch, _, err := s.declared(r)
+	db, sch, err := s.declared(r)
 	if err != nil {
 		return err
 	}
-	out := make([]keyView, 0, len(sch.Keys))
-	for _, k := range sch.Keys {
-		out = append(out, keyOf(k))
+	b, err := db.view(sch, "keys", func() any {
+		out := make([]keyView, 0, len(sch.Keys))
+		for _, k := range sch.Keys {
+			out = append(out, keyOf(k))
+		}
+		return out
+	})
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeRaw(w, http.StatusOK, b)
 	return nil
 }
 
 func (s *Server) getKey(w http.ResponseWriter, r *http.Request) error {
-	_, sch, _, err := s.declared(r)
+	_, sch, err := s.declared(r)
 	if err != nil {
 		return err
 	}
@@ -54,20 +60,26 @@ func (s *Server) getKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listExtensions(w http.ResponseWriter, r *http.Request) error {
-	_, sch, _, err := s.declared(r)
+	db, sch, err := s.declared(r)
 	if err != nil {
 		return err
 	}
-	out := make([]extensionView, 0, len(sch.Extensions))
-	for _, e := range sch.Extensions {
-		out = append(out, extensionOf(e))
+	b, err := db.view(sch, "extensions", func() any {
+		out := make([]extensionView, 0, len(sch.Extensions))
+		for _, e := range sch.Extensions {
+			out = append(out, extensionOf(e))
+		}
+		return out
+	})
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeRaw(w, http.StatusOK, b)
 	return nil
 }
 
 func (s *Server) getExtension(w http.ResponseWriter, r *http.Request) error {
-	_, sch, _, err := s.declared(r)
+	_, sch, err := s.declared(r)
 	if err != nil {
 		return err
 	}
@@ -80,11 +92,15 @@ func (s *Server) getExtension(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	_, sch, _, err := s.declared(r)
+	db, sch, err := s.declared(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, profileView{Attributes: attributesOf(sch.Profile)})
+	b, err := db.view(sch, "profile", func() any { return profileView{Attributes: attributesOf(sch.Profile)} })
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, b)
 	return nil
 }
 

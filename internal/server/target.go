@@ -1,16 +1,22 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
 )
 
 // Database is one database the server answers for, with the queue its
-// writes wait in.
+// writes wait in and what its reads keep of the declared schema.
 type Database struct {
 	Target apply.Target
 	// writes holds one token: the writes of this process queue for it, in
@@ -18,6 +24,96 @@ type Database struct {
 	// waits for other processes. (The SQLite and PostgreSQL locks poll, so
 	// many writers of one process polling them would be served in no order.)
 	writes chan struct{}
+
+	mu sync.Mutex
+	// exists is set once the catalog tables were seen: a read then needs
+	// no probe for them (one is made again when a read fails).
+	exists bool
+	// doc is the catalog document last read and schema its decoding:
+	// reads decode the document only when it changed, since decoding costs
+	// more than the query.
+	doc    []byte
+	schema *model.Schema
+	// views are the JSON answers made from viewsOf, by name.
+	viewsOf *model.Schema
+	views   map[string][]byte
+}
+
+// view returns the JSON of build's answer for schema s, made once per
+// schema read from the catalog.
+func (d *Database) view(s *model.Schema, name string, build func() any) ([]byte, error) {
+	d.mu.Lock()
+	if b, ok := d.views[name]; ok && d.viewsOf == s {
+		d.mu.Unlock()
+		return b, nil
+	}
+	d.mu.Unlock()
+	b, err := json.Marshal(build())
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if d.viewsOf != s {
+		d.viewsOf, d.views = s, map[string][]byte{}
+	}
+	d.views[name] = b
+	d.mu.Unlock()
+	return b, nil
+}
+
+// declared reads the declared schema, as apply.Declared does, with one
+// query once the catalog is known to exist. The schema it returns is
+// shared by the reads: never change it.
+func (d *Database) declared(ctx context.Context) (*model.Schema, error) {
+	prober, ok := d.Target.Dialect.(dialect.CatalogProber)
+	if !ok {
+		s, _, err := apply.Declared(ctx, d.Target)
+		return s, err
+	}
+	d.mu.Lock()
+	exists := d.exists
+	d.mu.Unlock()
+	if exists {
+		if def, found, err := catalog.ReadDefinition(ctx, d.Target.DB); err == nil {
+			return d.decode(def, found)
+		}
+		// The catalog may be gone (dropped by hand): probe again.
+	}
+	exists, err := prober.CatalogExists(ctx, d.Target.DB)
+	if err != nil || !exists {
+		return &model.Schema{}, err
+	}
+	d.mu.Lock()
+	d.exists = true
+	d.mu.Unlock()
+	def, found, err := catalog.ReadDefinition(ctx, d.Target.DB)
+	if err != nil {
+		return nil, err
+	}
+	return d.decode(def, found)
+}
+
+// decode returns the schema of the catalog document def, decoding it only
+// when it differs from the last one.
+func (d *Database) decode(def []byte, found bool) (*model.Schema, error) {
+	if !found {
+		return &model.Schema{}, nil
+	}
+	d.mu.Lock()
+	if d.schema != nil && bytes.Equal(def, d.doc) {
+		s := d.schema
+		d.mu.Unlock()
+		return s, nil
+	}
+	d.mu.Unlock()
+	s, err := catalog.Decode(def)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.doc, d.schema = def, s
+	d.mu.Unlock()
+	return s, nil
 }
 
 // NewDatabase returns the Database of target t.
