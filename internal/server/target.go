@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/dialect"
@@ -27,8 +29,10 @@ type Database struct {
 
 	mu sync.Mutex
 	// exists is set once the catalog tables were seen: a read then needs
-	// no probe for them (one is made again when a read fails).
+	// no probe for them (one is made again when a read fails), and runs
+	// stmt, catalog.DefinitionQuery prepared.
 	exists bool
+	stmt   *sqlx.Stmt
 	// doc is the catalog document last read and schema its decoding:
 	// reads decode the document only when it changed, since decoding costs
 	// more than the query.
@@ -71,10 +75,10 @@ func (d *Database) declared(ctx context.Context) (*model.Schema, error) {
 		return s, err
 	}
 	d.mu.Lock()
-	exists := d.exists
+	exists, stmt := d.exists, d.stmt
 	d.mu.Unlock()
 	if exists {
-		if def, found, err := catalog.ReadDefinition(ctx, d.Target.DB); err == nil {
+		if def, found, err := catalog.ReadDefinitionWith(ctx, stmt); err == nil {
 			return d.decode(def, found)
 		}
 		// The catalog may be gone (dropped by hand): probe again.
@@ -83,12 +87,18 @@ func (d *Database) declared(ctx context.Context) (*model.Schema, error) {
 	if err != nil || !exists {
 		return &model.Schema{}, err
 	}
-	d.mu.Lock()
-	d.exists = true
-	d.mu.Unlock()
 	def, found, err := catalog.ReadDefinition(ctx, d.Target.DB)
 	if err != nil {
 		return nil, err
+	}
+	// Later reads run the query prepared, on each connection of the pool.
+	if stmt, err := d.Target.DB.PreparexContext(ctx, catalog.DefinitionQuery); err == nil {
+		d.mu.Lock()
+		if d.stmt != nil {
+			d.stmt.Close()
+		}
+		d.stmt, d.exists = stmt, true
+		d.mu.Unlock()
 	}
 	return d.decode(def, found)
 }
