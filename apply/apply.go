@@ -23,7 +23,10 @@ import (
 // Target is an open database and its dialect.
 type Target struct {
 	Dialect dialect.Dialect
-	DB      *sqlx.DB
+	// DB is the open database. It is nil for a database that does not
+	// exist yet (a read-only Open found no SQLite file): Prepare then
+	// plans its creation from an empty state, and nothing else accepts it.
+	DB *sqlx.DB
 	// URL is the database URL as given; it is only passed to the dialect's
 	// Lock and never printed unredacted.
 	URL string
@@ -47,12 +50,22 @@ func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan
 }
 
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
+	if t.DB == nil {
+		// Every table is new, so there is no data to check.
+		p, err := plan.Build(ctx, plan.NewState(), desired, nil)
+		if err != nil {
+			return nil, err
+		}
+		return p, Render(t.Dialect, p)
+	}
 	st, err := t.Dialect.Inspect(ctx, t.DB)
 	if err != nil {
 		return nil, err
 	}
 	var data plan.Data = t.Dialect.Data(t.DB)
-	if deferUnique {
+	// In production mode the plan is refused, and the refusal must say
+	// whether a change can never succeed (see Refuse): run every check.
+	if deferUnique && st.Mode != model.Production {
 		data = deferDuplicates{data}
 	}
 	p, err := plan.Build(ctx, st, desired, data)
@@ -144,16 +157,19 @@ type Result struct {
 }
 
 // Run applies the changes that make the database match desired. It refuses
-// in production mode (*ModeError), refuses changes that fail a data check or
-// lose data without opts.AllowDestructive (*UnsafeError), and reports a
-// database that did not converge (*NotConvergedError).
+// as Refuse does, in the same order: changes that fail a data check
+// (*UnsafeError), production mode (*ModeError, before touching anything and
+// again under the lock), a plan whose fingerprint is not opts.Expect
+// (*StaleError), changes that lose data without opts.AllowDestructive
+// (*UnsafeError). It reports a database that did not converge
+// (*NotConvergedError).
 func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
 	d := t.Dialect
 	// Refuse before touching anything: not even the lock or the catalog.
 	if mode, err := readMode(ctx, d, t.DB); err != nil {
 		return nil, err
 	} else if mode == model.Production {
-		return nil, &ModeError{}
+		return nil, refuseProduction(ctx, t, desired, opts)
 	}
 	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
 	if err != nil {
@@ -173,11 +189,6 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err != nil {
 		return nil, err
 	}
-	// The mode again, under the lock: a switch since the first look is
-	// caught here.
-	if st.Mode == model.Production {
-		return nil, &ModeError{}
-	}
 	if opts.Edit != nil {
 		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
 			return nil, err
@@ -196,13 +207,13 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err := Render(d, p); err != nil {
 		return nil, err
 	}
-	if opts.Expect != nil {
-		if what := opts.Expect.Diff(p.Fingerprint); what != "" {
-			return nil, &StaleError{What: what}
-		}
-	}
-	if err := Check(p, opts.AllowDestructive); err != nil {
+	// The mode again, under the lock: a switch since the first look is
+	// caught here, with the other refusals in their order.
+	if err := refuse(p, opts.AllowDestructive, opts.moved(p)); err != nil {
 		return nil, err
+	}
+	if st.Mode == model.Production {
+		return nil, &ModeError{}
 	}
 	res := &Result{Plan: p}
 	if p.Empty() {
@@ -243,7 +254,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		return nil, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(p, opts.actor())); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p, opts.actor())); err != nil {
 			return nil, err
 		}
 	}
@@ -265,29 +276,79 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	return res, Converged(ctx, t, desired)
 }
 
-// Refuse says why apply must refuse p, or nil when it may run: production
-// mode (*ModeError), then the reasons of Check. It is the one place that
-// decides, for the apply and for the refusal a plan shows.
+// Refuse says why apply must refuse p, or nil when it may run. It is the
+// one place that decides, for apply and for the refusal a plan shows. When
+// several refusals hold, it returns the one a user must fix first (the
+// README's exit codes; 4, invalid schema files, comes before any plan):
+//
+//  1. a failing data check (*UnsafeError, exit 5): the change can never
+//     succeed, whatever the mode, so a pull request's plan catches it even
+//     against a database in production mode;
+//  2. production mode (*ModeError, exit 3), for a plan with changes;
+//  3. a stale plan (*StaleError, exit 5; see RefuseSaved);
+//  4. changes that lose data without allowDestructive (*UnsafeError, exit
+//     5). They can succeed, with the flag; but production mode refuses
+//     them even then, so switching the mode comes first.
 func Refuse(p *plan.Plan, allowDestructive bool) error {
-	if p.Empty() {
-		return nil
-	}
-	if p.Mode == model.Production {
-		return &ModeError{}
-	}
-	return Check(p, allowDestructive)
+	return refuse(p, allowDestructive, "")
 }
 
-// Check refuses a plan that cannot or may not be applied: data checks that
-// fail, and changes that lose data without allowDestructive.
-func Check(p *plan.Plan, allowDestructive bool) error {
+// RefuseSaved is Refuse for a plan that was saved or approved with the
+// fingerprint saved, where p is the plan made again now: it is stale when
+// the fingerprints differ, even when p has no changes.
+func RefuseSaved(p *plan.Plan, saved plan.Fingerprint, allowDestructive bool) error {
+	return refuse(p, allowDestructive, saved.Diff(p.Fingerprint))
+}
+
+// refuse is Refuse with moved naming what changed since the plan was saved
+// or approved ("" when nothing did, or no plan was).
+func refuse(p *plan.Plan, allowDestructive bool, moved string) error {
 	if b := p.Blocked(); len(b) > 0 {
 		return &UnsafeError{Reason: DataCheckFailed, Steps: b}
+	}
+	if p.Mode == model.Production && !p.Empty() {
+		return &ModeError{}
+	}
+	if moved != "" {
+		return &StaleError{What: moved}
 	}
 	if d := p.Destructive(); len(d) > 0 && !allowDestructive {
 		return &UnsafeError{Reason: NeedsAllowDestructive, Steps: d}
 	}
 	return nil
+}
+
+// moved names what changed since the plan o.Expect was made, or "".
+func (o Options) moved(p *plan.Plan) string {
+	if o.Expect == nil {
+		return ""
+	}
+	return o.Expect.Diff(p.Fingerprint)
+}
+
+// refuseProduction is Run's refusal of a database in production mode,
+// before it takes the lock: the plan is made with every data check, so
+// that a change that can never succeed is refused as such (see Refuse).
+func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts Options) error {
+	if opts.Edit != nil {
+		// The edit of the schema as it is now: what the plan under the
+		// lock would apply.
+		current, _, err := Declared(ctx, t)
+		if err != nil {
+			return err
+		}
+		if desired, err = opts.Edit(current.Clone()); err != nil {
+			return err
+		}
+	}
+	p, err := Prepare(ctx, t, desired)
+	if err != nil {
+		return err
+	}
+	if err := refuse(p, opts.AllowDestructive, opts.moved(p)); err != nil {
+		return err
+	}
+	return &ModeError{}
 }
 
 // Converged plans again and reports a *NotConvergedError unless the plan is
@@ -307,19 +368,21 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(p *plan.Plan, actor string) catalog.Entry {
+func historyOf(ctx context.Context, p *plan.Plan, actor string) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
 		o := st.Change.Object()
 		detail = append(detail, fmt.Sprintf("%s %s %s", st.Change.Action().Symbol(), o.Kind, o.Name))
 	}
-	return catalog.Entry{
+	e := catalog.Entry{
 		Kind:    "apply",
 		Actor:   actor,
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}
+	e.Revision, e.Run = Provenance(ctx)
+	return e
 }
 
 // Actor names the process for the history: user@host (pid N).

@@ -1,55 +1,85 @@
 package apply
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/ctxschema/ctxschema/plan"
 )
 
+// Refused is implemented by every error with which apply refuses a plan
+// (*ModeError, *UnsafeError, *StaleError): each exposes the one
+// plan.Refusal value that the views render.
+type Refused interface {
+	error
+	Refusal() plan.Refusal
+}
+
+// RefusalOf returns the refusal that err (or an error it wraps) stands
+// for, and false when err is not a refusal.
+func RefusalOf(err error) (plan.Refusal, bool) {
+	var r Refused
+	if errors.As(err, &r) {
+		return r.Refusal(), true
+	}
+	return plan.Refusal{}, false
+}
+
+// refusalError is the message of a refusal error: the refusal's message
+// and the changes it is about.
+func refusalError(r plan.Refusal) string {
+	msg := "refused: " + r.Message()
+	if flag := r.Flag(); flag != "" {
+		msg += "; review the plan and rerun with " + flag + " to apply them"
+	}
+	if len(r.Steps) == 0 {
+		return msg
+	}
+	names := make([]string, len(r.Steps))
+	for i, s := range r.Steps {
+		o := s.Change.Object()
+		names[i] = fmt.Sprintf("%s %s %s", s.Change.Action().Symbol(), o.Kind, o.Name)
+	}
+	return msg + " (" + strings.Join(names, "; ") + ")"
+}
+
 // ModeError is returned when the database is in production mode, where
 // every schema change is refused (the Context Services 403 rule).
 type ModeError struct{}
 
-func (*ModeError) Error() string {
-	return "the database is in production mode, which refuses every schema change; switch it with `ctxschema mode maintenance` first"
-}
+func (e *ModeError) Error() string { return refusalError(e.Refusal()) }
+
+// Refusal is the refusal the error stands for.
+func (*ModeError) Refusal() plan.Refusal { return plan.Refusal{Reason: plan.RefusedProduction} }
 
 // UnsafeReason says why a plan was refused as unsafe.
 type UnsafeReason string
 
 // The reasons for an UnsafeError.
 const (
-	DataCheckFailed       UnsafeReason = "data-check"
-	NeedsAllowDestructive UnsafeReason = "destructive"
+	DataCheckFailed       = UnsafeReason(plan.RefusedDataCheck)
+	NeedsAllowDestructive = UnsafeReason(plan.RefusedDestructive)
 )
 
 // UnsafeError is returned when a plan holds changes that fail a data check
-// (never applied) or lose data without --allow-destructive.
+// (never applied) or lose data without --allow-destructive. Steps carry
+// their hazards: a data check found by apply itself (a unique index build
+// over duplicates) carries the same counts and customer ids as a plan's.
 type UnsafeError struct {
 	Reason UnsafeReason
 	Steps  []plan.Step
 }
 
-func (e *UnsafeError) Error() string {
-	names := make([]string, len(e.Steps))
-	for i, s := range e.Steps {
-		o := s.Change.Object()
-		names[i] = fmt.Sprintf("%s %s %s", s.Change.Action().Symbol(), o.Kind, o.Name)
-	}
-	if e.Reason == DataCheckFailed {
-		return fmt.Sprintf("refused: %d change(s) cannot succeed on the data in the database (%s); fix the data or the schema files and plan again", len(e.Steps), strings.Join(names, "; "))
-	}
-	return fmt.Sprintf("refused: %d change(s) lose data (%s); review the plan and rerun with --allow-destructive to apply them", len(e.Steps), strings.Join(names, "; "))
+func (e *UnsafeError) Error() string { return refusalError(e.Refusal()) }
+
+// Refusal is the refusal the error stands for.
+func (e *UnsafeError) Refusal() plan.Refusal {
+	return plan.Refusal{Reason: plan.RefusalReason(e.Reason), Steps: e.Steps}
 }
 
 // Flag is the flag that would allow the refused changes, or "".
-func (e *UnsafeError) Flag() string {
-	if e.Reason == NeedsAllowDestructive {
-		return "--allow-destructive"
-	}
-	return ""
-}
+func (e *UnsafeError) Flag() string { return e.Refusal().Flag() }
 
 // StaleError is returned when the plan made under the lock differs from
 // the plan that was approved or saved.
@@ -59,8 +89,11 @@ type StaleError struct {
 	What string
 }
 
-func (e *StaleError) Error() string {
-	return fmt.Sprintf("refused: the plan is stale, %s changed since it was made; plan again", e.What)
+func (e *StaleError) Error() string { return refusalError(e.Refusal()) }
+
+// Refusal is the refusal the error stands for.
+func (e *StaleError) Refusal() plan.Refusal {
+	return plan.Refusal{Reason: plan.RefusedStalePlan, Moved: e.What}
 }
 
 // StepError is returned when a statement failed inside the apply's

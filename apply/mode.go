@@ -110,6 +110,7 @@ func SetModeAs(ctx context.Context, t Target, m model.Mode, lockTimeout time.Dur
 		return "", err
 	}
 	e := catalog.Entry{Kind: "mode", Actor: actor, Summary: fmt.Sprintf("%s -> %s", old, m)}
+	e.Revision, e.Run = Provenance(ctx)
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err
 	}

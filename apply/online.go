@@ -137,7 +137,7 @@ func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, histor
 		return err
 	}
 	if history {
-		if err := catalog.Append(ctx, tx, historyOf(p, actor)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p, actor)); err != nil {
 			return err
 		}
 	}

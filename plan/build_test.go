@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -66,6 +67,10 @@ func (f *fakeData) TooLong(_ context.Context, table, column string, max int) (Fi
 }
 func (f *fakeData) Unconvertible(_ context.Context, table, column string, from, to model.Attribute) (Finding, error) {
 	f.calls = append(f.calls, fmt.Sprintf("unconvertible %s.%s %s->%s", table, column, from.Type, to.Type))
+	return f.finding, nil
+}
+func (f *fakeData) Unrepairable(_ context.Context, table, column, live string, to model.Attribute) (Finding, error) {
+	f.calls = append(f.calls, fmt.Sprintf("unrepairable %s.%s %s->%s", table, column, live, to.Type))
 	return f.finding, nil
 }
 func (f *fakeData) MultiRecord(_ context.Context, table string) (Finding, error) {
@@ -288,6 +293,34 @@ func TestBuildOfflineDestructiveNeedsFlag(t *testing.T) {
 	}
 }
 
+// TestBuildOfflineTypeChanges: offline, a type change that can lose values
+// needs --allow-destructive; one that keeps every value does not.
+func TestBuildOfflineTypeChanges(t *testing.T) {
+	for _, c := range []struct {
+		from, to model.Type
+		loses    bool
+	}{
+		{model.Integer, model.Long, false},
+		{model.Integer, model.Double, false},
+		{model.Integer, model.Currency, false},
+		{model.Date, model.DateTime, false},
+		{model.Long, model.Double, true},
+		{model.Long, model.Currency, true},
+		{model.Long, model.Integer, true},
+		{model.Double, model.Currency, true},
+	} {
+		cur := &model.Schema{Profile: []model.Attribute{{Name: "V", Type: c.from}}}
+		desired := &model.Schema{Profile: []model.Attribute{{Name: "V", Type: c.to}}}
+		p, err := Build(context.Background(), live(cur), desired, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(p.Destructive()) == 1; got != c.loses {
+			t.Errorf("%s to %s: needs --allow-destructive = %v, want %v", c.from, c.to, got, c.loses)
+		}
+	}
+}
+
 func TestBuildDrift(t *testing.T) {
 	st := live(base())
 	st.Expected = Physical{Tables: []PhysicalTable{{
@@ -305,7 +338,8 @@ func TestBuildDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Columns are repaired first, indexes last under their final names.
-	if diff := cmp.Diff([]string{"! drift profile", "! drift profile"}, lines(p)); diff != "" {
+	// Offline, the column repair cannot measure its values: it may fail.
+	if diff := cmp.Diff([]string{"! drift profile [narrowing]", "! drift profile"}, lines(p)); diff != "" {
 		t.Fatalf("steps (-want +got):\n%s", diff)
 	}
 	var kinds []DriftKind
@@ -337,5 +371,68 @@ func TestBuildNoChangeRunsNoDataCheck(t *testing.T) {
 	}
 	if !p.Empty() || len(data.calls) != 0 {
 		t.Fatalf("no-op plan: %d steps, data calls %v", len(p.Steps), data.calls)
+	}
+}
+
+// TestBuildOfflineNarrowing: without data, every change a data check would
+// guard carries an unmeasured narrowing hazard (diff shows it); with data,
+// none does, and widening changes never do.
+func TestBuildOfflineNarrowing(t *testing.T) {
+	desired := base()
+	desired.Profile[0].Length = 32                                                                                                                  // shorter
+	desired.Profile[1].Mandatory = true                                                                                                             // becomes mandatory
+	desired.Extensions[0].Type = model.SingleValued                                                                                                 // from multi-valued
+	desired.Extensions[0].Unique = nil                                                                                                              // (single-valued has none)
+	desired.Keys[1].Unique = true                                                                                                                   // new unique key: replaced
+	desired.Extensions[0].Attributes = append(desired.Extensions[0].Attributes, model.Attribute{Name: "Ext", Type: model.Integer, Mandatory: true}) // new mandatory, no default
+	p, err := Build(context.Background(), live(base()), desired, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range p.Steps {
+		for _, h := range s.Hazards {
+			if h.Kind == Narrowing {
+				if h.Rows != -1 || h.Values != -1 || h.Groups != -1 || h.Customers != -1 {
+					t.Errorf("%s: a narrowing hazard is never measured, got %+v", s.Change.Object().Name, h)
+				}
+				got = append(got, s.Change.Object().Name+": "+h.Message)
+			}
+		}
+	}
+	want := []string{
+		"Phone: fails if a customer holds more than one Phone record",
+		"Phone.Ext: fails if the table holds rows: the new mandatory attribute Ext has no default",
+		"FirstName: fails on values of FirstName longer than 32 characters",
+		"EmailAddress: fails on rows without a value for EmailAddress, which becomes mandatory",
+		"idPhone: fails on values duplicated across customers",
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("narrowing hazards:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// With data the checks run instead: a passing check leaves no hazard.
+	p, err = Build(context.Background(), live(base()), desired, &fakeData{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Steps {
+		if s.HasHazard(Narrowing) {
+			t.Errorf("%s: a narrowing hazard with data", s.Change.Object().Name)
+		}
+	}
+
+	// Widening needs no check (back to multi-valued, the unique item
+	// Phone(PhoneNumber) is new, and narrows).
+	p, err = Build(context.Background(), live(desired), base(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Steps {
+		if s.HasHazard(Narrowing) && s.Change.Object().Name != "Phone(PhoneNumber)" {
+			t.Errorf("%s: widening is not narrowing", s.Change.Object().Name)
+		}
 	}
 }

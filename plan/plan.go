@@ -19,6 +19,12 @@ const (
 	DataCheck HazardKind = "data-check"
 	// Blocking: the change locks or rewrites a table. Shown, not refused.
 	Blocking HazardKind = "blocking"
+	// Narrowing: the change narrows what a live table accepts (a shorter
+	// length, a new mandatory attribute, a new unique key or item, single
+	// from multi-valued), so it fails on data that does not fit. Only an
+	// offline plan (diff, no data) carries it: with a database the data
+	// check runs instead and either passes or becomes a DataCheck.
+	Narrowing HazardKind = "narrowing"
 )
 
 // Hazard is one risk of one change, measured on the live data where it can
@@ -163,6 +169,12 @@ type State struct {
 	New bool
 }
 
+// NewState is the state of a database where ctxschema recorded nothing yet
+// and that holds no table: an empty catalog in maintenance mode.
+func NewState() *State {
+	return &State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+}
+
 // Physical describes tables, columns and indexes as a dialect sees them.
 // Dialects normalise types and defaults so that Expected and Physical compare
 // equal when nothing drifted.
@@ -231,6 +243,11 @@ type Data interface {
 	// Unconvertible finds non-null values of column, stored as from, that
 	// do not convert to the type to without loss.
 	Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (Finding, error)
+	// Unrepairable finds non-null values of a column whose definition
+	// drifted (live is its inspected Definition) that repairing it back to
+	// the attribute to would reject or alter: Unconvertible's check for a
+	// repair.
+	Unrepairable(ctx context.Context, table, column, live string, to model.Attribute) (Finding, error)
 	// MultiRecord finds customers holding more than one record.
 	MultiRecord(ctx context.Context, table string) (Finding, error)
 }

@@ -141,7 +141,7 @@ func (b *builder) updateExtensions() {
 		e.Type, e.Name = d.Type, d.Name
 		var hs []Hazard
 		if old.Type == model.MultiValued && d.Type != model.MultiValued {
-			hs = b.check(d.Name, func(table string) (Finding, error) {
+			hs = b.check(d.Name, fmt.Sprintf("fails if a customer holds more than one %s record", d.Name), func(table string) (Finding, error) {
 				return b.data.MultiRecord(b.ctx, table)
 			}, func(Finding) string {
 				return fmt.Sprintf("customers hold more than one %s record, and a %s extension allows one", d.Name, d.Type)
@@ -199,7 +199,7 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 		*attrs = append(*attrs, want)
 		var hs []Hazard
 		if want.Mandatory && want.Default == nil {
-			hs = b.check(ext, func(table string) (Finding, error) {
+			hs = b.check(ext, fmt.Sprintf("fails if the table holds rows: the new mandatory attribute %s has no default", d.Name), func(table string) (Finding, error) {
 				n, err := b.data.Rows(b.ctx, table)
 				return Finding{Rows: n}, err
 			}, func(Finding) string {
@@ -425,8 +425,9 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 		}
 	}
 	message := func(Finding) string { return duplicateMessage(what, perCustomer) }
+	fails := "fails on " + strings.TrimPrefix(duplicateMessage("", perCustomer), " over ")
 	if len(cols) == 0 {
-		return b.check(ext, func(table string) (Finding, error) {
+		return b.check(ext, fails, func(table string) (Finding, error) {
 			if perCustomer {
 				return b.data.MultiRecord(b.ctx, table)
 			}
@@ -437,7 +438,7 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 			return Finding{Rows: n, Groups: 1, Customers: n}, nil
 		}, message)
 	}
-	return b.check(ext, func(table string) (Finding, error) {
+	return b.check(ext, fails, func(table string) (Finding, error) {
 		return b.data.Duplicates(b.ctx, table, cols, perCustomer)
 	}, message)
 }
@@ -476,7 +477,7 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 				hs = append(hs, unknownLoss(fmt.Sprintf("changes %s from %s to %s; values that do not convert are lost", name, from.Type, to.Type)))
 			}
 		} else {
-			hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+			hs = append(hs, b.check(ext, "", func(table string) (Finding, error) {
 				return b.data.Unconvertible(b.ctx, table, col, from, to)
 			}, func(Finding) string {
 				return fmt.Sprintf("values of %s do not convert from %s to %s", name, from.Type, to.Type)
@@ -484,14 +485,14 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 		}
 	}
 	if to.Type == model.String && from.Type == model.String && to.Length < from.Length {
-		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+		hs = append(hs, b.check(ext, fmt.Sprintf("fails on values of %s longer than %d characters", name, to.Length), func(table string) (Finding, error) {
 			return b.data.TooLong(b.ctx, table, col, to.Length)
 		}, func(Finding) string {
 			return fmt.Sprintf("values of %s are longer than the new length %d", name, to.Length)
 		})...)
 	}
 	if to.Mandatory && !from.Mandatory {
-		hs = append(hs, b.check(ext, func(table string) (Finding, error) {
+		hs = append(hs, b.check(ext, fmt.Sprintf("fails on rows without a value for %s, which becomes mandatory", name), func(table string) (Finding, error) {
 			return b.data.Nulls(b.ctx, table, col)
 		}, func(Finding) string {
 			return fmt.Sprintf("rows have no value for %s, which becomes mandatory; fill them first", name)
@@ -500,11 +501,13 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 	return hs
 }
 
-// narrowing reports whether a type change can lose values.
+// narrowing reports whether a type change can lose values. Only integer
+// to long, double and currency and date to datetime keep every value: a
+// long may exceed 2^53 (a double's exact integers) or 15 digits (a
+// currency's).
 func narrowing(from, to model.Attribute) bool {
 	widen := map[model.Type][]model.Type{
 		model.Integer: {model.Long, model.Double, model.Currency},
-		model.Long:    {model.Double, model.Currency},
 		model.Date:    {model.DateTime},
 	}
 	if to.Type == model.String {
@@ -520,13 +523,18 @@ func narrowing(from, to model.Attribute) bool {
 
 // check runs a data check on ext's live table and turns a non-empty finding
 // into a data-check hazard. It records the table's row count for the plan.
-func (b *builder) check(ext string, query func(table string) (Finding, error), message func(Finding) string) []Hazard {
-	if b.data == nil || b.err != nil {
+// Offline (no data), the check cannot run: the change gets a narrowing
+// hazard that says what data would make it fail (fails), unmeasured.
+func (b *builder) check(ext, fails string, query func(table string) (Finding, error), message func(Finding) string) []Hazard {
+	if b.err != nil {
 		return nil
 	}
 	table, ok := b.liveTable[lower(ext)]
 	if !ok {
 		return nil
+	}
+	if b.data == nil {
+		return []Hazard{{Kind: Narrowing, Message: fails, Rows: -1, Values: -1, Groups: -1, Customers: -1}}
 	}
 	if _, err := b.rowsOf(table); err != nil {
 		return nil

@@ -15,13 +15,14 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // The catalog tables.
 const (
-	MetaTable    = "cs_meta"
-	SchemaTable  = "cs_schema"
-	HistoryTable = "cs_history"
+	MetaTable    = model.CatalogPrefix + "meta"
+	SchemaTable  = model.CatalogPrefix + "schema"
+	HistoryTable = model.CatalogPrefix + "history"
 )
 
 // FormatVersion is the version of the catalog layout, stored in cs_meta.
@@ -35,7 +36,18 @@ type Entry struct {
 	Actor   string
 	Summary string
 	Detail  string
+	// Revision is the source revision (git commit) the entry was made
+	// from, and Run the CI run that made it; "" when unknown. Databases
+	// whose cs_history predates them read as "" (see HistoryColumns).
+	Revision string
+	Run      string
 }
+
+// HistoryColumns are the columns cs_history gained after its first layout,
+// each text. A dialect's EnsureCatalog adds those missing from an older
+// database, so that its history keeps working; History reads whichever
+// columns a table has.
+var HistoryColumns = []string{"revision", "run"}
 
 // document is the JSON form of a declared schema in cs_schema. Its field
 // names are part of the on-disk format: never rename them.
@@ -202,7 +214,7 @@ func ReadMode(ctx context.Context, q sqlx.QueryerContext) (model.Mode, error) {
 	}
 	mode := model.Mode(m)
 	if !mode.Valid() {
-		return "", fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
+		return "", fmt.Errorf("catalog %s holds an unknown mode %s", MetaTable, quote.Value(m))
 	}
 	return mode, nil
 }
@@ -240,29 +252,62 @@ func Append(ctx context.Context, q sqlx.ExtContext, e Entry) error {
 	if e.At.IsZero() {
 		e.At = time.Now()
 	}
-	_, err := q.ExecContext(ctx, q.Rebind("INSERT INTO "+HistoryTable+" (at, kind, actor, summary, detail) VALUES (?, ?, ?, ?, ?)"),
-		e.At.UTC().Format(time.RFC3339Nano), e.Kind, e.Actor, e.Summary, e.Detail)
+	_, err := q.ExecContext(ctx, q.Rebind("INSERT INTO "+HistoryTable+" (at, kind, actor, summary, detail, revision, run) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+		e.At.UTC().Format(time.RFC3339Nano), e.Kind, e.Actor, e.Summary, e.Detail, e.Revision, e.Run)
 	if err != nil {
 		return fmt.Errorf("writing the history: %w", err)
 	}
 	return nil
 }
 
-// History lists the history, oldest first.
+// History lists the history, oldest first. It reads the columns by name,
+// so that a database whose cs_history predates a column (HistoryColumns)
+// reads without it, as "": reading never alters the database.
 func History(ctx context.Context, q sqlx.QueryerContext) ([]Entry, error) {
-	rows, err := q.QueryxContext(ctx, "SELECT id, at, kind, actor, summary, detail FROM "+HistoryTable+" ORDER BY id")
+	const query = "SELECT * FROM " + HistoryTable + " ORDER BY id"
+	rows, err := q.QueryxContext(ctx, query)
+	if err != nil {
+		// A connection that read the history before an apply added a
+		// column holds a prepared statement of the old shape: PostgreSQL
+		// refuses it once ("cached plan must not change result type") and
+		// the driver drops it, so the query runs again, prepared anew.
+		if rows, err = q.QueryxContext(ctx, query); err != nil {
+			return nil, fmt.Errorf("reading the history: %w", err)
+		}
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
 	if err != nil {
 		return nil, fmt.Errorf("reading the history: %w", err)
 	}
-	defer rows.Close()
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Summary, &e.Detail); err != nil {
+		var id sql.NullInt64
+		text := map[string]*sql.NullString{}
+		dest := make([]any, len(cols))
+		for i, c := range cols {
+			if c == "id" {
+				dest[i] = &id
+				continue
+			}
+			v := new(sql.NullString)
+			text[c] = v
+			dest[i] = v
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("reading the history: %w", err)
 		}
-		e.At, _ = time.Parse(time.RFC3339Nano, at)
+		get := func(c string) string {
+			if v, ok := text[c]; ok {
+				return v.String
+			}
+			return ""
+		}
+		e.ID = id.Int64
+		e.At, _ = time.Parse(time.RFC3339Nano, get("at"))
+		e.Kind, e.Actor, e.Summary, e.Detail = get("kind"), get("actor"), get("summary"), get("detail")
+		e.Revision, e.Run = get("revision"), get("run")
 		out = append(out, e)
 	}
 	return out, rows.Err()

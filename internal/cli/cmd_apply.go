@@ -5,23 +5,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
 // applyOptions are the flags and argument of apply.
 type applyOptions struct {
-	Dir, DB          string
+	Dir, DB string
+	// DirSet and DBSet say whether --dir and --db (or their environment
+	// variables) were given: a saved plan is checked against the schema
+	// files only when asked, and applied to its own database unless told
+	// another.
+	DirSet, DBSet    bool
 	PlanFile         string
 	AutoApprove      bool
 	AllowDestructive bool
@@ -38,8 +42,10 @@ func applyCommand(e *env) *ucli.Command {
 		Description: "Plans, shows the plan, and applies it in one transaction under the apply lock,\n" +
 			"then checks that the database converged. Without --auto-approve it asks for\n" +
 			"'yes' on a terminal and refuses without one. `apply PLANFILE` applies a plan\n" +
-			"saved by `plan --out` exactly, and refuses (exit 5) when the database or the\n" +
-			"schema files changed since.",
+			"saved by `plan --out` exactly, to the database it was made for (give --db\n" +
+			"when its URL had a password; another database is refused), and refuses\n" +
+			"(exit 5) when that database changed since, or, with --dir, when the schema\n" +
+			"files there no longer say what the plan reaches.",
 		Flags: []ucli.Flag{
 			dirFlag(), dbFlag(), verboseFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
@@ -56,6 +62,7 @@ func applyCommand(e *env) *ucli.Command {
 			}
 			return runApply(c.Context, e, applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
+				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
@@ -65,11 +72,11 @@ func applyCommand(e *env) *ucli.Command {
 }
 
 func runApply(ctx context.Context, e *env, opts applyOptions) error {
-	desired, saved, err := applyInput(e, opts)
+	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadWrite)
 	if err != nil {
 		return err
 	}
@@ -87,21 +94,25 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		return err
 	}
 	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
+	var refusal error
 	if saved != nil {
-		if what := saved.Fingerprint.Diff(p.Fingerprint); what != "" {
-			return &apply.StaleError{What: what}
+		refusal = apply.RefuseSaved(p, saved.expect, opts.AllowDestructive)
+		if refusal == nil && !sameChanges(saved.Plan, render.NewDocument(p, ro)) {
+			refusal = &apply.StaleError{What: "the list of changes"}
 		}
-		if !sameChanges(saved.Plan, render.NewDocument(p, ro)) {
-			return &apply.StaleError{What: "the list of changes"}
-		}
+	} else {
+		refusal = apply.Refuse(p, opts.AllowDestructive)
 	}
-	refusal := apply.Refuse(p, opts.AllowDestructive)
-	ro.Refusal = refusalView(refusal)
+	ro.Refusal = refusalOf(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}
-	if refusal != nil || p.Empty() {
-		return refusal
+	if refusal != nil {
+		// The view showed the refusal: main prints it no more.
+		return &ReportedError{Err: refusal}
+	}
+	if p.Empty() {
+		return nil
 	}
 	if saved == nil && !opts.AutoApprove {
 		if err := confirm(e); err != nil {
@@ -118,15 +129,29 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	}
 	res, err := apply.Run(ctx, t, desired, runOpts)
 	if err != nil {
-		return err
+		return refused(e, err)
 	}
 	fmt.Fprintln(e.stdout, summaryLine(res.Plan))
 	return nil
 }
 
+// savedPlan is a plan file to apply, and the fingerprint that apply
+// expects of the plan it makes again.
+type savedPlan struct {
+	*planfile.File
+	// expect is the file's fingerprint, with the hash of the schema files
+	// in --dir for the schema it reaches when --dir was given: files that
+	// say something else make the plan stale, refused in the order of
+	// apply.Refuse.
+	expect plan.Fingerprint
+}
+
 // applyInput returns the desired schema: from the schema files, or from a
-// saved plan after checking that the schema files did not change since.
-func applyInput(e *env, opts applyOptions) (*model.Schema, *planfile.File, error) {
+// saved plan. For a saved plan it sets opts.DB to the plan's database
+// unless another was given, which must then be the same, and reads the
+// schema files only when --dir was given: whether ./schemas happens to
+// exist changes nothing.
+func applyInput(ctx context.Context, e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 	if opts.PlanFile == "" {
 		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
@@ -134,26 +159,40 @@ func applyInput(e *env, opts applyOptions) (*model.Schema, *planfile.File, error
 		}
 		return res.Schema, nil, nil
 	}
-	f, err := os.Open(opts.PlanFile)
+	f, desired, err := readPlanFile(ctx, opts.PlanFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading the plan file: %w", err)
+		return nil, nil, err
 	}
-	defer f.Close()
-	saved, desired, err := planfile.Read(f)
+	db, err := savedDatabase(opts.PlanFile, f, opts.DB, opts.DBSet)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", opts.PlanFile, err)
+		return nil, nil, err
 	}
-	// The schema files, when present, must still say what the plan reaches.
-	if _, err := os.Stat(opts.Dir); err == nil {
-		res, err := schemafile.Load(opts.Dir)
+	opts.DB = db
+	saved := &savedPlan{File: f, expect: f.Fingerprint}
+	if opts.DirSet {
+		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
 			return nil, nil, err
 		}
-		if plan.SchemaHash(res.Schema) != saved.Fingerprint.Desired {
-			return nil, nil, &apply.StaleError{What: "the schema files in " + opts.Dir}
-		}
+		saved.expect.Desired = plan.SchemaHash(res.Schema)
 	}
 	return desired, saved, nil
+}
+
+// savedDatabase is the URL to apply the plan saved in file to: the given
+// one when set, which must be the database the plan was made for, or else
+// the plan's own, unless its password was redacted.
+func savedDatabase(file string, saved *planfile.File, given string, set bool) (string, error) {
+	if !set {
+		if saved.DatabaseRedacted {
+			return "", fmt.Errorf("%s was made for %s, and the plan file does not keep its password: give the database's URL with --db or CTXSCHEMA_DB", file, saved.Database)
+		}
+		return saved.Database, nil
+	}
+	if got := dialect.Redact(given); got != saved.Database {
+		return "", fmt.Errorf("%s was made for %s, not %s: apply it to the database it was made for (drop --db and CTXSCHEMA_DB, or give that URL), or plan again for this one", file, saved.Database, got)
+	}
+	return given, nil
 }
 
 func lockTimeoutFlag() *ucli.DurationFlag {

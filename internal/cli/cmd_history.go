@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -37,13 +38,17 @@ type historyEntry struct {
 	Actor   string `json:"actor"`
 	Summary string `json:"summary"`
 	Detail  string `json:"detail"`
+	// Revision is the git commit the entry was made from, Run the CI run
+	// (a URL on GitHub Actions); "" when unknown.
+	Revision string `json:"revision"`
+	Run      string `json:"run"`
 }
 
 func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
 	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown format %q: use text or json", format)
+		return fmt.Errorf("unknown format %s: use text or json", quoteArg(format))
 	}
-	t, closeDB, err := openTarget(ctx, db)
+	t, closeDB, err := openTarget(ctx, db, dialect.ReadOnly)
 	if err != nil {
 		return err
 	}
@@ -55,13 +60,13 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 	if format == "json" {
 		out := []historyEntry{}
 		for _, h := range entries {
-			out = append(out, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail})
+			out = append(out, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail, h.Revision, h.Run})
 		}
 		b, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		_, err = fmt.Fprintf(e.stdout, "%s\n", quote.JSON(b))
 		return err
 	}
 	if len(entries) == 0 {
@@ -69,14 +74,31 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tSUMMARY")
+	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tREVISION\tSUMMARY")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary)
+		// The history is a table anyone with write access can edit: no
+		// field may break the layout or drive the terminal.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), quote.Line(h.Kind), quote.Line(h.Actor), quote.Line(shortRevision(h.Revision)), quote.Line(h.Summary))
+		if h.Run != "" {
+			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", quote.Line(h.Run))
+		}
 		if verbose && h.Detail != "" {
-			for _, line := range strings.Split(h.Detail, "\n") {
-				fmt.Fprintf(tw, "\t\t\t\t  %s\n", line)
+			for _, line := range quote.Lines(h.Detail) {
+				fmt.Fprintf(tw, "\t\t\t\t\t  %s\n", line)
 			}
 		}
 	}
 	return tw.Flush()
+}
+
+// shortRevision abbreviates a git commit to 12 characters, as git does for
+// people; "-" when unknown.
+func shortRevision(rev string) string {
+	switch {
+	case rev == "":
+		return "-"
+	case len(rev) > 12:
+		return rev[:12]
+	}
+	return rev
 }

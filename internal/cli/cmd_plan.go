@@ -11,6 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
@@ -24,6 +25,8 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	// DriftOnly plans the repairs of drift alone (no schema files read).
+	DriftOnly bool
 }
 
 func formatFlag() *ucli.StringFlag {
@@ -39,13 +42,20 @@ func planCommand(e *env) *ucli.Command {
 		Name:  "plan",
 		Usage: "show what apply would change in the database",
 		Description: "Compares the schema files with the live database and prints every change,\n" +
-			"its risk and the live data it touches. Changes nothing. Exits 3 when the\n" +
-			"database is in production mode and there are changes, 5 when a data check\n" +
-			"fails; with --detailed-exitcode, 2 when there are changes.",
+			"its risk and the live data it touches. Changes nothing. Exits 5 when a data\n" +
+			"check fails (a change that can never succeed, even in production mode), else\n" +
+			"3 when the database is in production mode and there are changes; with\n" +
+			"--detailed-exitcode, 2 when there are changes. --out saves the plan, bound\n" +
+			"to this database, for `ctxschema apply FILE` (see also `ctxschema show`).\n\n" +
+			"With --drift-only it reads no schema files and reports only drift: what\n" +
+			"the database lost or changed outside ctxschema since the last apply (an\n" +
+			"index dropped by hand, a column altered), as the repairs apply would make.\n" +
+			"It refuses nothing; with --detailed-exitcode it exits 2 when there is drift.",
 		Flags: []ucli.Flag{
 			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
+			&ucli.BoolFlag{Name: "drift-only", Usage: "report only drift between the catalog and the database (no schema files read; --dir is ignored)"},
 		},
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
@@ -58,17 +68,21 @@ func planCommand(e *env) *ucli.Command {
 			return runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
+				DriftOnly: c.Bool("drift-only"),
 			})
 		},
 	}
 }
 
 func runPlan(ctx context.Context, e *env, opts planOptions) error {
+	if opts.DriftOnly {
+		return runDriftPlan(ctx, e, opts)
+	}
 	res, err := loadSchemas(e, opts.Dir)
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openToPlan(ctx, e, opts.DB)
 	if err != nil {
 		return err
 	}
@@ -79,20 +93,55 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	}
 	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
 	refusal := apply.Refuse(p, false)
-	ro.Refusal = refusalView(refusal)
+	ro.Refusal = refusalOf(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}
 	if opts.Out != "" {
-		if err := savePlan(opts.Out, p, res.Schema, ro); err != nil {
+		redacted := ro.Database != t.URL
+		if err := savePlan(opts.Out, p, res.Schema, ro, redacted); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "Saved the plan to %s; apply it with: ctxschema apply %s\n", opts.Out, opts.Out)
+		how := "ctxschema apply " + opts.Out
+		if redacted {
+			how = "ctxschema apply --db URL " + opts.Out + " (the file keeps the database's URL without its password: give it again with --db or CTXSCHEMA_DB)"
+		}
+		fmt.Fprintf(e.stderr, "Saved the plan to %s, made for %s; apply it with: %s\n", opts.Out, ro.Database, how)
 	}
 	// plan fails on what no flag of apply allows; data loss is only shown.
+	// The view showed the refusal: main prints it no more.
 	var unsafe *apply.UnsafeError
 	if refusal != nil && !(errors.As(refusal, &unsafe) && unsafe.Reason == apply.NeedsAllowDestructive) {
-		return refusal
+		return &ReportedError{Err: refusal}
+	}
+	if opts.DetailedExitcode && !p.Empty() {
+		return ErrChanges
+	}
+	return nil
+}
+
+// runDriftPlan is plan --drift-only: the repairs of drift, planned from
+// the catalog's own schema. It reports and refuses nothing: a nightly job
+// tells drift (exit 2 with --detailed-exitcode) from unapplied changes of
+// the schema files (plain plan), in any mode.
+func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
+	if opts.Out != "" {
+		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
+	}
+	t, closeDB, err := openToPlan(ctx, e, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	p, err := apply.PrepareDrift(ctx, t)
+	if err != nil {
+		return err
+	}
+	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro.Title = "ctxschema drift"
+	ro.NoChanges = "No drift. The database matches its catalog."
+	if err := render.Plan(e.stdout, p, ro); err != nil {
+		return err
 	}
 	if opts.DetailedExitcode && !p.Empty() {
 		return ErrChanges
@@ -102,14 +151,14 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 
 // savePlan writes the plan file atomically: a crash never leaves half a
 // plan under the name.
-func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Options) error {
+func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Options, redacted bool) error {
 	ro.Format = render.JSON
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".ctxschema-plan-*")
 	if err != nil {
 		return fmt.Errorf("saving the plan: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := planfile.Write(tmp, p, desired, render.NewDocument(p, ro), time.Now()); err != nil {
+	if err := planfile.Write(tmp, p, desired, render.NewDocument(p, ro), redacted, time.Now()); err != nil {
 		tmp.Close()
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}
@@ -120,4 +169,22 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}
 	return nil
+}
+
+// openToPlan opens the database at rawURL read-only for a plan. A SQLite
+// file that does not exist is planned from an empty state and left
+// uncreated: the returned Target has no DB, which apply's Prepare and
+// PrepareDrift read as a database with nothing in it.
+func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(), error) {
+	t, closeDB, err := openTarget(ctx, rawURL, dialect.ReadOnly)
+	var missing *dialect.NotExistError
+	if !errors.As(err, &missing) {
+		return t, closeDB, err
+	}
+	d, err := registry().Lookup(rawURL)
+	if err != nil {
+		return apply.Target{}, nil, err
+	}
+	fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
+	return apply.Target{Dialect: d, URL: rawURL}, func() {}, nil
 }

@@ -24,14 +24,16 @@ func registry() *dialect.Registry {
 	return dialect.NewRegistry(sqlite.New(), postgres.New())
 }
 
-// openTarget connects to the database at rawURL. The returned close
-// function releases the connection.
-func openTarget(ctx context.Context, rawURL string) (apply.Target, func(), error) {
+// openTarget connects to the database at rawURL for access: read-only for
+// the commands that only read, which then change nothing, not even create
+// a missing SQLite file (that is a *dialect.NotExistError). The returned
+// close function releases the connection.
+func openTarget(ctx context.Context, rawURL string, access dialect.Access) (apply.Target, func(), error) {
 	d, err := registry().Lookup(rawURL)
 	if err != nil {
 		return apply.Target{}, nil, err
 	}
-	db, err := d.Open(ctx, rawURL)
+	db, err := d.Open(ctx, rawURL, access)
 	if err != nil {
 		return apply.Target{}, nil, err
 	}
@@ -40,6 +42,9 @@ func openTarget(ctx context.Context, rawURL string) (apply.Target, func(), error
 
 // isTerminal reports whether f is a terminal (a character device).
 func isTerminal(f any) bool {
+	if w, ok := f.(interface{ Unwrap() io.Writer }); ok { // see Redacting
+		f = w.Unwrap()
+	}
 	file, ok := f.(*os.File)
 	if !ok {
 		return false
@@ -55,31 +60,29 @@ func colorOn(w io.Writer) bool {
 	return !noColor && isTerminal(w)
 }
 
-// refusalView is how a plan view shows the refusal err (from
-// apply.Refuse), or nil when err is nil.
-func refusalView(err error) *render.Refusal {
-	var mode *apply.ModeError
-	var unsafe *apply.UnsafeError
-	switch {
-	case errors.As(err, &mode):
-		return &render.Refusal{Reason: render.RefusedProduction,
-			Message: "the database is in production mode, which refuses every schema change; switch it with `ctxschema mode maintenance` first"}
-	case errors.As(err, &unsafe) && unsafe.Reason == apply.DataCheckFailed:
-		return &render.Refusal{Reason: render.RefusedDataCheck,
-			Message: fmt.Sprintf("%s on the data in the database; fix the data or the schema files and plan again", changes(len(unsafe.Steps), "cannot succeed", "cannot succeed"))}
-	case errors.As(err, &unsafe):
-		return &render.Refusal{Reason: render.RefusedDestructive,
-			Message: changes(len(unsafe.Steps), "loses data", "lose data"), Flag: unsafe.Flag()}
+// refusalOf is the refusal that err (from apply.Refuse) stands for, for
+// the views, or nil when err is none.
+func refusalOf(err error) *plan.Refusal {
+	if r, ok := apply.RefusalOf(err); ok {
+		return &r
 	}
 	return nil
 }
 
-// changes phrases "1 change loses data" / "2 changes lose data".
-func changes(n int, one, many string) string {
-	if n == 1 {
-		return "1 change " + one
+// refused reports a refusal found once the plan was shown (apply.Run
+// refusing under its lock, or an index build finding duplicates): the
+// refusal is written once, on stderr, with the counts and customer ids of
+// its data checks, and main prints nothing more. Other errors are returned
+// as they are.
+func refused(e *env, err error) error {
+	r, ok := apply.RefusalOf(err)
+	if !ok {
+		return err
 	}
-	return fmt.Sprintf("%d changes %s", n, many)
+	if werr := render.Refusal(e.stderr, r, render.Options{Format: render.Text, Color: colorOn(e.stderr)}); werr != nil {
+		return err
+	}
+	return &ReportedError{Err: err}
 }
 
 // renderOptions are the view options for a plan of target t.

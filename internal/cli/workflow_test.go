@@ -3,8 +3,10 @@ package cli
 import (
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,7 +66,7 @@ func TestWorkflowCommandsExist(t *testing.T) {
 
 // TestWorkflowShape checks the workflow's triggers and its key command
 // lines: validate and plan on pull requests, apply on main with
-// --auto-approve, a scheduled plan --detailed-exitcode, and go install.
+// --auto-approve, a scheduled plan --detailed-exitcode, and ctxschema built from a checkout.
 func TestWorkflowShape(t *testing.T) {
 	wf := readWorkflow(t)
 	for _, on := range []string{"pull_request", "push", "schedule"} {
@@ -75,7 +77,7 @@ func TestWorkflowShape(t *testing.T) {
 	want := map[string][]string{
 		"pull_request": {"ctxschema validate", "ctxschema plan --format markdown --detailed-exitcode"},
 		"push":         {"ctxschema apply --auto-approve"},
-		"schedule":     {"ctxschema plan --format markdown --detailed-exitcode"},
+		"schedule":     {"ctxschema plan --drift-only --format markdown --detailed-exitcode"},
 	}
 	for event, lines := range want {
 		for _, line := range lines {
@@ -91,16 +93,21 @@ func TestWorkflowShape(t *testing.T) {
 			}
 		}
 	}
-	installs := 0
-	for _, job := range wf.Jobs {
+	// The module is not published: every job builds ctxschema from a
+	// checkout of its source, and none tries go install …@version.
+	builds := 0
+	for name, job := range wf.Jobs {
 		for _, s := range job.Steps {
-			if strings.Contains(s.Run, "go install \"github.com/ctxschema/ctxschema@") {
-				installs++
+			if strings.Contains(s.Run, "go install") {
+				t.Errorf("job %s runs go install, which cannot work until the module is published", name)
+			}
+			if strings.Contains(s.Run, "go build -o \"$RUNNER_TEMP/bin/ctxschema\"") {
+				builds++
 			}
 		}
 	}
-	if installs != len(wf.Jobs) {
-		t.Errorf("%d of %d jobs install ctxschema with go install", installs, len(wf.Jobs))
+	if builds != len(wf.Jobs) {
+		t.Errorf("%d of %d jobs build ctxschema from its checkout", builds, len(wf.Jobs))
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(workflowFile), "README.md")); err != nil {
 		t.Errorf("examples/ci has no README.md")
@@ -315,6 +322,47 @@ jobs:
 		}
 		if err == "" {
 			t.Errorf("ctxschema %v passes the check", bad)
+		}
+	}
+}
+
+// TestWorkflowPlanExitCodes runs the pull request's plan step with a
+// stand-in ctxschema that exits with each code: the step passes on 0
+// (no changes), 2 (changes) and 3 (refused only for production mode), and
+// fails on anything else, 5 above all: a change that can never succeed
+// fails the pull request whatever the database's mode.
+func TestWorkflowPlanExitCodes(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash to run the workflow step")
+	}
+	wf := readWorkflow(t)
+	var script string
+	for _, s := range wf.Jobs["review"].Steps {
+		if strings.Contains(s.Run, "--detailed-exitcode") {
+			script = s.Run
+		}
+	}
+	if script == "" {
+		t.Fatal("the review job has no plan --detailed-exitcode step")
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --detailed-exitcode ] && exit \"$PLAN_EXIT\"; done\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(bin, "ctxschema"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for code, pass := range map[int]bool{0: true, 1: false, 2: true, 3: true, 4: false, 5: false} {
+		dir := t.TempDir()
+		// GitHub runs a step's script with bash -e.
+		cmd := exec.Command(bash, "-e", "-c", script)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(),
+			"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+			"PLAN_EXIT="+strconv.Itoa(code),
+			"GITHUB_STEP_SUMMARY="+filepath.Join(dir, "summary.md"))
+		out, err := cmd.CombinedOutput()
+		if got := err == nil; got != pass {
+			t.Errorf("plan exiting %d: the step passed = %v, want %v (%v)\n%s", code, got, pass, err, out)
 		}
 	}
 }

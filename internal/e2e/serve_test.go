@@ -118,7 +118,7 @@ func countIndexes(t *testing.T, url, prefix string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := d.Open(context.Background(), url)
+	db, err := d.Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package planfile saves plans for a later `apply FILE` and reads them back.
-// A saved plan holds the rendered plan for people and tools, the desired
-// schema it reaches, the fingerprint of the live state it was made against,
+// A saved plan holds the database it was made for (password redacted), the
+// rendered plan for people and tools, the desired schema it reaches, the
+// fingerprint of the live state and of the schema files it was made from,
 // and a checksum over all of it, so that an edited file is refused.
 package planfile
 
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
@@ -23,15 +25,26 @@ import (
 // Kind marks a ctxschema plan file.
 const Kind = "ctxschema-plan"
 
-// FormatVersion is the version of the plan file format.
-const FormatVersion = "1"
+// FormatVersion is the version of the plan file format. Version 2 binds a
+// plan to its database (Database, DatabaseRedacted); Read refuses every
+// other version.
+const FormatVersion = "2"
 
 // File is a saved plan. Its JSON field names are the file format.
 type File struct {
-	FormatVersion string           `json:"format_version"`
-	Kind          string           `json:"kind"`
-	CreatedAt     string           `json:"created_at"`
-	Fingerprint   plan.Fingerprint `json:"fingerprint"`
+	FormatVersion string `json:"format_version"`
+	Kind          string `json:"kind"`
+	CreatedAt     string `json:"created_at"`
+	// Database is the URL of the database the plan was made for, its
+	// password redacted: `apply FILE` applies it there unless told another
+	// URL, and refuses a URL that redacts to something else.
+	Database string `json:"database"`
+	// DatabaseRedacted is true when Database is not the URL as given (a
+	// password was redacted): apply then needs the URL again.
+	DatabaseRedacted bool `json:"database_redacted"`
+	// Fingerprint identifies the live state (catalog, physical layout,
+	// mode) and the schema files (Desired) the plan was made from.
+	Fingerprint plan.Fingerprint `json:"fingerprint"`
 	// Desired is the schema the plan reaches, as schema-file YAML with its
 	// renamed_from instructions, so that a saved rename stays a rename.
 	Desired string          `json:"desired"`
@@ -44,15 +57,23 @@ type File struct {
 // whose content was edited after it was saved.
 var ErrNotPlan = errors.New("not a usable ctxschema plan file")
 
+// MaxSize bounds what Read reads: a plan of the largest schema Context
+// Services allows, with its SQL, is a few MiB.
+const MaxSize = 64 << 20
+
 // Write saves p, made for the schema desired and rendered as doc, to w.
-func Write(w io.Writer, p *plan.Plan, desired *model.Schema, doc render.Document, now time.Time) error {
+// The database is doc.Database; redacted says whether it lost a password
+// to redaction.
+func Write(w io.Writer, p *plan.Plan, desired *model.Schema, doc render.Document, redacted bool, now time.Time) error {
 	f := File{
-		FormatVersion: FormatVersion,
-		Kind:          Kind,
-		CreatedAt:     now.UTC().Format(time.RFC3339),
-		Fingerprint:   p.Fingerprint,
-		Desired:       string(schemafile.Write(desired)),
-		Plan:          doc,
+		FormatVersion:    FormatVersion,
+		Kind:             Kind,
+		CreatedAt:        now.UTC().Format(time.RFC3339),
+		Database:         doc.Database,
+		DatabaseRedacted: redacted,
+		Fingerprint:      p.Fingerprint,
+		Desired:          string(schemafile.Write(desired)),
+		Plan:             doc,
 	}
 	var err error
 	f.Checksum, err = f.sum()
@@ -81,21 +102,33 @@ func (f File) sum() (string, error) {
 // reaches. It returns an error wrapping ErrNotPlan when the file is not a
 // plan file of this version or its checksum does not match.
 func Read(r io.Reader) (*File, *model.Schema, error) {
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(b) > MaxSize {
+		return nil, nil, fmt.Errorf("%w: it is larger than %d MiB, more than any plan file holds", ErrNotPlan, MaxSize>>20)
+	}
+	// The kind and version first, leniently: a file of another version
+	// may have other fields, and deserves the version's message.
+	var head struct {
+		FormatVersion string `json:"format_version"`
+		Kind          string `json:"kind"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNotPlan, err)
+	}
+	if head.Kind != Kind {
+		return nil, nil, fmt.Errorf("%w: it has no \"kind\": %q", ErrNotPlan, Kind)
+	}
+	if head.FormatVersion != FormatVersion {
+		return nil, nil, fmt.Errorf("%w: it is in plan file format %s, and this ctxschema reads only format %q (format 2 binds a plan to its database); make the plan again with this ctxschema (plan --out)", ErrNotPlan, quote.Value(head.FormatVersion), FormatVersion)
 	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotPlan, err)
-	}
-	if f.Kind != Kind {
-		return nil, nil, fmt.Errorf("%w: it has no \"kind\": %q", ErrNotPlan, Kind)
-	}
-	if f.FormatVersion != FormatVersion {
-		return nil, nil, fmt.Errorf("%w: format_version %q is not %q; plan again with this version of ctxschema", ErrNotPlan, f.FormatVersion, FormatVersion)
 	}
 	sum, err := f.sum()
 	if err != nil {

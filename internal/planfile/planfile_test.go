@@ -34,7 +34,7 @@ func TestRoundTrip(t *testing.T) {
 	p := sample()
 	var buf bytes.Buffer
 	doc := render.NewDocument(p, render.Options{Dialect: "sqlite", Database: "sqlite://x.db"})
-	if err := Write(&buf, p, p.Desired, doc, time.Unix(0, 0)); err != nil {
+	if err := Write(&buf, p, p.Desired, doc, false, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	f, desired, err := Read(bytes.NewReader(buf.Bytes()))
@@ -50,12 +50,33 @@ func TestRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(doc, f.Plan); diff != "" {
 		t.Errorf("document (-want +got):\n%s", diff)
 	}
+	if f.Database != "sqlite://x.db" || f.DatabaseRedacted {
+		t.Errorf("database %q (redacted %v)", f.Database, f.DatabaseRedacted)
+	}
+}
+
+// TestDatabaseRedacted: a plan made for a URL with a password keeps the
+// redacted URL and says that it cannot be reopened from it.
+func TestDatabaseRedacted(t *testing.T) {
+	p := sample()
+	var buf bytes.Buffer
+	doc := render.NewDocument(p, render.Options{Dialect: "postgres", Database: "postgres://u:xxxxx@h/db"})
+	if err := Write(&buf, p, p.Desired, doc, true, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	f, _, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Database != "postgres://u:xxxxx@h/db" || !f.DatabaseRedacted {
+		t.Errorf("database %q (redacted %v)", f.Database, f.DatabaseRedacted)
+	}
 }
 
 func TestRefused(t *testing.T) {
 	p := sample()
 	var buf bytes.Buffer
-	if err := Write(&buf, p, p.Desired, render.NewDocument(p, render.Options{}), time.Unix(0, 0)); err != nil {
+	if err := Write(&buf, p, p.Desired, render.NewDocument(p, render.Options{}), false, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.String()
@@ -64,7 +85,8 @@ func TestRefused(t *testing.T) {
 		"edited desired":   strings.Replace(good, `name: FirstName`, `name: LastName`, 1),
 		"not json":         "hello",
 		"another document": `{"format_version": "1", "changes": []}`,
-		"other version":    strings.Replace(good, `"format_version": "1",`, `"format_version": "9",`, 1),
+		"other version":    strings.Replace(good, `"format_version": "2",`, `"format_version": "9",`, 1),
+		"version 1":        strings.Replace(good, `"format_version": "2",`, `"format_version": "1",`, 1),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if text == good {

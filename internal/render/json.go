@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -35,7 +36,24 @@ type Document struct {
 	// Unmanaged lists objects ctxschema did not create and never touches.
 	Unmanaged []UnmanagedDoc `json:"unmanaged"`
 	// Refusal is why apply would refuse or refused the plan, or null.
-	Refusal *Refusal `json:"refusal"`
+	Refusal *RefusalDoc `json:"refusal"`
+}
+
+// RefusalDoc is a refusal in the JSON document.
+type RefusalDoc struct {
+	// Reason is "data-check", "production", "stale-plan" or
+	// "destructive".
+	Reason string `json:"reason"`
+	// Message says what is refused and what to do, in one sentence.
+	Message string `json:"message"`
+	// Flag is the flag that allows the refused changes
+	// ("--allow-destructive"), or "" when no flag does.
+	Flag string `json:"flag"`
+}
+
+// NewRefusalDoc is the JSON view of a refusal.
+func NewRefusalDoc(r plan.Refusal) RefusalDoc {
+	return RefusalDoc{Reason: string(r.Reason), Message: r.Message(), Flag: r.Flag()}
 }
 
 // ChangeDoc is one step of a plan in the JSON document.
@@ -48,7 +66,8 @@ type ChangeDoc struct {
 	// Description is the change's details for people, or "".
 	Description string `json:"description"`
 	// Risk is "blocked" (a data check fails), "destructive" (loses data:
-	// needs --allow-destructive) or "safe".
+	// needs --allow-destructive), "narrowing" (offline only: fails on data
+	// that does not fit) or "safe".
 	Risk string `json:"risk"`
 	// Hazards are the change's risks with their measured counts.
 	Hazards []HazardDoc `json:"hazards"`
@@ -70,7 +89,8 @@ type ObjectDoc struct {
 // HazardDoc is one hazard of a change. A count is null when it was not
 // measured (an offline diff).
 type HazardDoc struct {
-	// Kind is "destructive", "data-check" or "blocking".
+	// Kind is "destructive", "data-check", "blocking" or "narrowing"
+	// (offline only).
 	Kind string `json:"kind"`
 	// Message says what is at risk, without the counts.
 	Message string `json:"message"`
@@ -114,7 +134,7 @@ func NewDocument(p *plan.Plan, o Options) Document {
 		Unmanaged:     []UnmanagedDoc{},
 	}
 	if o.Refusal != nil {
-		r := *o.Refusal
+		r := NewRefusalDoc(*o.Refusal)
 		d.Refusal = &r
 	}
 	if p == nil {
@@ -186,7 +206,7 @@ func ReadDocument(r io.Reader) (Document, error) {
 		if d.FormatVersion == "" {
 			return Document{}, fmt.Errorf("read plan document: no format_version: not a ctxschema plan document")
 		}
-		return Document{}, fmt.Errorf("read plan document: format_version %q is not supported (this ctxschema reads %q): plan again with this version", d.FormatVersion, FormatVersion)
+		return Document{}, fmt.Errorf("read plan document: format_version %s is not supported (this ctxschema reads %q): plan again with this version", quote.Value(d.FormatVersion), FormatVersion)
 	}
 	if d.Changes == nil {
 		d.Changes = []ChangeDoc{}
@@ -220,12 +240,21 @@ func (d Document) Write(w io.Writer) error {
 
 // encodeDocument writes d into buf.
 func encodeDocument(buf *bytes.Buffer, d Document) error {
-	enc := json.NewEncoder(buf)
+	return encodeJSON(buf, d)
+}
+
+// encodeJSON writes v into buf as indented JSON with a trailing newline,
+// HTML characters not escaped, and no raw DEL or C1 control character
+// (quote.JSON).
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	var doc bytes.Buffer
+	enc := json.NewEncoder(&doc)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("render: encode plan document: %w", err)
 	}
+	buf.Write(quote.JSON(doc.Bytes()))
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctxschema/ctxschema/plan"
 )
 
 // TestJSONRoundTrip checks NewDocument → Write → ReadDocument gives the
@@ -60,7 +62,7 @@ func TestJSONView(t *testing.T) {
 // change them, and arrays are never null.
 func TestJSONKeys(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Plan(&buf, dataCheckPlan(), Options{Format: JSON, Refusal: &Refusal{Reason: RefusedDataCheck, Message: "m"}}); err != nil {
+	if err := Plan(&buf, dataCheckPlan(), Options{Format: JSON, Refusal: refusalOf(dataCheckPlan(), plan.RefusedDataCheck)}); err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]any

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -15,6 +16,7 @@ var markdownGroups = []struct {
 }{
 	{riskBlocked, "Blocked (data checks fail)"},
 	{riskDestructive, "Needs --allow-destructive"},
+	{riskNarrowing, "Narrowing (fails on data that does not fit; plan checks it)"},
 	{riskSafe, "Safe"},
 }
 
@@ -27,7 +29,11 @@ func writeMarkdown(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 		fmt.Fprintf(buf, "%s\n", noChanges(o))
 	} else {
 		s := p.Summary()
-		fmt.Fprintf(buf, "## ctxschema plan: %d to create, %d to update, %d to delete\n", s.Create, s.Update, s.Delete)
+		title := o.Title
+		if title == "" {
+			title = "ctxschema plan"
+		}
+		fmt.Fprintf(buf, "## %s: %d to create, %d to update, %d to delete\n", title, s.Create, s.Update, s.Delete)
 		if where := markdownWhere(p, o); where != "" {
 			fmt.Fprintf(buf, "\n%s\n", where)
 		}
@@ -72,7 +78,7 @@ func writeMarkdown(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 
 	var sql, refusal bytes.Buffer
 	n := writeMarkdownSQL(&sql, p)
-	writeMarkdownRefusal(&refusal, p, o)
+	writeMarkdownRefusal(&refusal, o.Refusal, false)
 	if n > 0 && buf.Len()+sql.Len()+refusal.Len() > markdownSQLBudget {
 		sql.Reset()
 		fmt.Fprintf(&sql, "\nThe SQL (%s) is left out to keep this under the size of a comment: see `ctxschema plan --format sql`.\n",
@@ -87,22 +93,27 @@ func writeMarkdown(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 // SQL out: a GitHub comment holds at most 65,536 characters.
 const markdownSQLBudget = 60000
 
-// writeMarkdownRefusal writes the refusal as a quote, with the changes it
-// is about and the flag that allows them.
-func writeMarkdownRefusal(buf *bytes.Buffer, p *plan.Plan, o Options) {
-	r := o.Refusal
+// writeMarkdownRefusal writes refusal r as a quote, with the changes it is
+// about (and their refused hazards when hazards is set) and the flag that
+// allows them.
+func writeMarkdownRefusal(buf *bytes.Buffer, r *plan.Refusal, hazards bool) {
 	if r == nil {
 		return
 	}
-	fmt.Fprintf(buf, "\n> **%s:** %s\n", refusalHeading(r), escapeMarkdown(r.Message, false))
-	if steps := refusalSteps(p, r); len(steps) > 0 {
+	fmt.Fprintf(buf, "\n> **%s:** %s\n", refusalHeading(r), escapeMarkdown(r.Message(), false))
+	if len(r.Steps) > 0 {
 		buf.WriteString(">\n")
-		for _, s := range steps {
+		for _, s := range r.Steps {
 			obj := s.Change.Object()
 			fmt.Fprintf(buf, "> - %s %s %s\n", codeSpan(s.Change.Action().Symbol()), escapeMarkdown(string(obj.Kind), false), codeSpan(obj.Name))
+			if hazards {
+				for _, h := range r.Hazards(s) {
+					fmt.Fprintf(buf, ">   - %s\n", escapeMarkdown(hazardSymbol(h.Kind)+" "+hazardText(h), false))
+				}
+			}
 		}
 	}
-	if way := refusalWayOut(r, codeSpan(r.Flag)); way != "" {
+	if way := refusalWayOut(r, codeSpan(r.Flag())); way != "" {
 		fmt.Fprintf(buf, ">\n> %s\n", way)
 	}
 }
@@ -150,7 +161,7 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 		obj := s.Change.Object()
 		fmt.Fprintf(&body, "-- %s %s %s\n", s.Change.Action().Symbol(), oneLine(string(obj.Kind)), oneLine(obj.Name))
 		for _, q := range s.SQL {
-			body.WriteString(statement(q) + "\n")
+			body.WriteString(statement(cleanSQL(q)) + "\n")
 			n++
 		}
 	}
@@ -163,7 +174,7 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 				}
 				body.WriteString(afterComment + "\n")
 			}
-			body.WriteString(statement(q) + "\n")
+			body.WriteString(statement(cleanSQL(q)) + "\n")
 			after++
 		}
 	}
@@ -194,7 +205,11 @@ func escapeMarkdown(s string, br bool) string {
 				b.WriteByte(' ')
 			}
 		default:
-			b.WriteRune(r)
+			if unicode.IsControl(r) {
+				b.WriteString(clean(string(r)))
+			} else {
+				b.WriteRune(r)
+			}
 		}
 	}
 	return b.String()
@@ -220,9 +235,10 @@ func cellCode(s string) string {
 	return codeSpan(strings.ReplaceAll(s, "|", `\|`))
 }
 
-// oneLine replaces line breaks with spaces.
+// oneLine replaces line breaks with spaces and escapes any other control
+// character.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	return clean(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 }
 
 // longestRun is the length of the longest run of c in s.

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -65,7 +66,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, s, formatList())
+	return "", fmt.Errorf("%w %s: use one of %s", ErrUnknownFormat, quote.Value(s), formatList())
 }
 
 func formatList() string {
@@ -92,36 +93,16 @@ type Options struct {
 	// Dialect is the dialect's scheme ("sqlite", "postgres"), or "" for an
 	// offline diff.
 	Dialect string
-	// Refusal is why apply would refuse or refused the plan, or nil.
-	Refusal *Refusal
-}
-
-// RefusalReason classifies why apply refuses a plan.
-type RefusalReason string
-
-// The reasons apply refuses a plan.
-const (
-	// RefusedProduction: the database is in production mode (exit 3).
-	RefusedProduction RefusalReason = "production"
-	// RefusedDestructive: a change loses data and --allow-destructive was
-	// not given (exit 5).
-	RefusedDestructive RefusalReason = "destructive"
-	// RefusedDataCheck: a data check fails; nothing allows it (exit 5).
-	RefusedDataCheck RefusalReason = "data-check"
-	// RefusedStalePlan: the database or the schema files changed since the
-	// plan was saved (exit 5).
-	RefusedStalePlan RefusalReason = "stale-plan"
-)
-
-// Refusal is why apply would refuse, or refused, a plan. It is both an
-// option of the views and part of the JSON document.
-type Refusal struct {
-	Reason RefusalReason `json:"reason"`
-	// Message says what is refused and what to do, in one sentence.
-	Message string `json:"message"`
-	// Flag is the flag that allows the refused changes
-	// ("--allow-destructive"), or "" when no flag does.
-	Flag string `json:"flag"`
+	// Refusal is why apply would refuse or refused the plan (from
+	// apply.Refuse or apply.RefusalOf), or nil.
+	Refusal *plan.Refusal
+	// Title names the view in the markdown heading: "ctxschema plan" when
+	// empty, "ctxschema diff" for a diff, "ctxschema drift" for a
+	// drift-only plan.
+	Title string
+	// NoChanges is the line of an empty plan; empty for the default, which
+	// speaks of schema files or, offline, of two schemas.
+	NoChanges string
 }
 
 // Plan writes the view of p that o.Format names. It returns ErrUnknownFormat
@@ -159,11 +140,13 @@ type risk string
 const (
 	riskBlocked     risk = "blocked"
 	riskDestructive risk = "destructive"
+	riskNarrowing   risk = "narrowing"
 	riskSafe        risk = "safe"
 )
 
 // riskOf is the worst risk of a step: a failing data check blocks it, a
-// change that loses data needs --allow-destructive, anything else is safe
+// change that loses data needs --allow-destructive, a narrowing change
+// (offline only) fails on data that does not fit, anything else is safe
 // (blocking changes and destructive ones that lose nothing included).
 func riskOf(s plan.Step) risk {
 	switch {
@@ -171,6 +154,8 @@ func riskOf(s plan.Step) risk {
 		return riskBlocked
 	case s.NeedsAllowDestructive():
 		return riskDestructive
+	case s.HasHazard(plan.Narrowing):
+		return riskNarrowing
 	}
 	return riskSafe
 }
@@ -184,6 +169,8 @@ func hazardSymbol(k plan.HazardKind) string {
 		return "✗"
 	case plan.Blocking:
 		return "~"
+	case plan.Narrowing:
+		return "≠"
 	}
 	return "?"
 }
@@ -222,6 +209,9 @@ func hazardText(h plan.Hazard) string {
 // that apply (above 0) and up to five customer ids.
 func hazardCounts(h plan.Hazard) string {
 	var parts []string
+	if h.Kind == plan.Narrowing {
+		return "not measured"
+	}
 	if h.Kind == plan.Destructive {
 		if h.Rows < 0 && h.Values < 0 {
 			return "not measured"
@@ -334,21 +324,8 @@ func unmanagedText(d plan.Drift) string {
 	return d.String()
 }
 
-// refusalSteps returns the steps a refusal is about: those that lose data
-// for a destructive refusal, those whose data checks fail for a data-check
-// refusal, none otherwise (the refusal concerns the whole plan).
-func refusalSteps(p *plan.Plan, r *Refusal) []plan.Step {
-	switch r.Reason {
-	case RefusedDestructive:
-		return p.Destructive()
-	case RefusedDataCheck:
-		return p.Blocked()
-	}
-	return nil
-}
-
 // refusalHeading names the refusal for people: "Refused (stale plan)".
-func refusalHeading(r *Refusal) string {
+func refusalHeading(r *plan.Refusal) string {
 	if r.Reason == "" {
 		return "Refused"
 	}
@@ -356,9 +333,9 @@ func refusalHeading(r *Refusal) string {
 }
 
 // refusalWayOut says how to allow the refused changes, with flag as the
-// view writes r.Flag, or "" when no flag does.
-func refusalWayOut(r *Refusal, flag string) string {
-	if r.Flag == "" {
+// view writes r.Flag(), or "" when no flag does.
+func refusalWayOut(r *plan.Refusal, flag string) string {
+	if r.Flag() == "" {
 		return ""
 	}
 	return "To allow it, apply with " + flag + "."
@@ -370,4 +347,34 @@ func modeText(p *plan.Plan) string {
 		return ""
 	}
 	return string(p.Mode) + " mode"
+}
+
+// Refusal writes refusal r on its own, without its plan, in format
+// o.Format: what apply says when it refuses once the plan was shown (a
+// duplicate found by a unique index build, a switch to production mode
+// under the lock). Unlike a plan's refusal block, each refused change
+// lists its refused hazards with their counts and customer ids.
+func Refusal(w io.Writer, r plan.Refusal, o Options) error {
+	var buf bytes.Buffer
+	switch o.Format {
+	case Text, "":
+		textWriter{buf: &buf, color: o.Color}.refusal(&r, true)
+	case Markdown:
+		writeMarkdownRefusal(&buf, &r, true)
+	case JSON:
+		doc := NewRefusalDoc(r)
+		if err := encodeJSON(&buf, struct {
+			FormatVersion string      `json:"format_version"`
+			Refusal       *RefusalDoc `json:"refusal"`
+		}{FormatVersion, &doc}); err != nil {
+			return err
+		}
+	case SQL:
+		s := refusalHeading(&r) + ": " + r.Message()
+		comment(&buf, s)
+	default:
+		return fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, o.Format, formatList())
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }

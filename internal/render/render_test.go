@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -26,7 +27,8 @@ type goldenCase struct {
 	name    string
 	plan    func() *plan.Plan
 	opts    Options
-	formats []Format // nil: every format
+	refusal plan.RefusalReason // "": none
+	formats []Format           // nil: every format
 }
 
 var goldenCases = []goldenCase{
@@ -43,23 +45,10 @@ var goldenCases = []goldenCase{
 	{name: "create-verbose", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite", Verbose: true}, formats: []Format{Text}},
 	{name: "offline", plan: offlinePlan},
 	{name: "offline-empty", plan: func() *plan.Plan { return &plan.Plan{} }, formats: []Format{Text, SQL}},
-	{name: "refused-production", plan: productionPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite", Refusal: &Refusal{
-		Reason:  RefusedProduction,
-		Message: "the database is in production mode, which refuses schema changes; switch it with ctxschema mode maintenance first",
-	}}},
-	{name: "refused-destructive", plan: destructivePlan, opts: Options{Database: postgresURL, Dialect: "postgres", Refusal: &Refusal{
-		Reason:  RefusedDestructive,
-		Message: "a change loses data",
-		Flag:    "--allow-destructive",
-	}}},
-	{name: "refused-data-check", plan: dataCheckPlan, opts: Options{Database: postgresURL, Dialect: "postgres", Refusal: &Refusal{
-		Reason:  RefusedDataCheck,
-		Message: "the data in the database does not allow these changes; fix the offending records, then plan again",
-	}}},
-	{name: "refused-stale-plan", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite", Refusal: &Refusal{
-		Reason:  RefusedStalePlan,
-		Message: "the database changed since the plan was saved; plan again",
-	}}},
+	{name: "refused-production", plan: productionPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite"}, refusal: plan.RefusedProduction},
+	{name: "refused-destructive", plan: destructivePlan, opts: Options{Database: postgresURL, Dialect: "postgres"}, refusal: plan.RefusedDestructive},
+	{name: "refused-data-check", plan: dataCheckPlan, opts: Options{Database: postgresURL, Dialect: "postgres"}, refusal: plan.RefusedDataCheck},
+	{name: "refused-stale-plan", plan: createPlan, opts: Options{Database: sqliteURL, Dialect: "sqlite"}, refusal: plan.RefusedStalePlan},
 }
 
 var extensions = map[Format]string{Text: ".txt", JSON: ".json", Markdown: ".md", SQL: ".sql"}
@@ -75,6 +64,7 @@ func TestGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				o := c.opts
 				o.Format = f
+				o.Refusal = refusalOf(c.plan(), c.refusal)
 				var buf bytes.Buffer
 				if err := Plan(&buf, c.plan(), o); err != nil {
 					t.Fatalf("Plan: %v", err)
@@ -94,6 +84,22 @@ func TestGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// refusalOf is the refusal of p for reason, as apply.Refuse makes it, or
+// nil for no reason.
+func refusalOf(p *plan.Plan, reason plan.RefusalReason) *plan.Refusal {
+	switch reason {
+	case "":
+		return nil
+	case plan.RefusedDataCheck:
+		return &plan.Refusal{Reason: reason, Steps: p.Blocked()}
+	case plan.RefusedDestructive:
+		return &plan.Refusal{Reason: reason, Steps: p.Destructive()}
+	case plan.RefusedStalePlan:
+		return &plan.Refusal{Reason: reason, Moved: "the catalog (another apply ran)"}
+	}
+	return &plan.Refusal{Reason: reason}
 }
 
 func checkGolden(t *testing.T, path, got string) {
@@ -208,7 +214,8 @@ func TestThousands(t *testing.T) {
 }
 
 // TestHostileData checks that data read from a database cannot break the
-// text layout or reach the terminal as control characters.
+// layout, reach the terminal as control characters or start a line of its
+// own (a GitHub Actions workflow command) in any view.
 func TestHostileData(t *testing.T) {
 	p := &plan.Plan{
 		Steps: []plan.Step{{
@@ -218,24 +225,40 @@ func TestHostileData(t *testing.T) {
 				CustomerIDs: []string{"ok1", "with space", "esc\x1b[31m", "a,b", ""},
 			}},
 		}},
-		Unmanaged: []plan.Drift{{Kind: plan.UnmanagedTable, Table: "evil\x1b]0;title\x07"}},
+		Unmanaged: []plan.Drift{
+			{Kind: plan.UnmanagedTable, Table: "evil\x1b]0;title\x07"},
+			{Kind: plan.ExtraColumn, Table: "profile", Name: "x\n::error::column", Got: "TEXT DEFAULT 'a\n::warning::b\u009b'"},
+		},
 	}
-	p.Steps[0].SQL = []string{"ALTER TABLE \"profile\" ALTER COLUMN \"x\" SET DEFAULT 'a\x1b[2Jb'"}
-	var buf bytes.Buffer
-	if err := Plan(&buf, p, Options{Verbose: true}); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	if strings.ContainsAny(out, "\x1b\x07") {
-		t.Errorf("control characters reached the output:\n%q", out)
-	}
-	for _, want := range []string{
-		`two\nlines (7 customers, e.g. ok1, "with space", "esc\x1b[31m", "a,b", "", …)`,
-		`unmanaged (never touched): table evil\x1b]0;title\a`,
-		`SET DEFAULT 'a\x1b[2Jb';`,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
+	// SQL carried over from a live database: a line break inside a literal.
+	p.Steps[0].SQL = []string{"ALTER TABLE \"profile\" ALTER COLUMN \"x\"\n  SET DEFAULT 'a\x1b[2Jb\n::warning title=x::pwned'"}
+	p.Steps[0].After = []string{"CREATE INDEX \"ik\" ON \"profile\" (\"x\") WHERE \"x\" <> '\n::error::y'"}
+	refusal := &plan.Refusal{Reason: plan.RefusedStalePlan, Moved: "the\n::error::z \x1b[1m"}
+	for _, f := range Formats() {
+		var buf bytes.Buffer
+		if err := Plan(&buf, p, Options{Format: f, Verbose: true, Refusal: refusal}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if i := strings.IndexFunc(out, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }); i >= 0 {
+			t.Errorf("%s: control character %q reached the output:\n%q", f, out[i], out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "::") {
+				t.Errorf("%s: a line starts a workflow command: %q", f, l)
+			}
+		}
+		if f != Text {
+			continue
+		}
+		for _, want := range []string{
+			`two\nlines (7 customers, e.g. ok1, "with space", "esc\x1b[31m", "a,b", "", …)`,
+			`unmanaged (never touched): table evil\x1b]0;title\a`,
+			`  SET DEFAULT 'a\x1b[2Jb\n::warning title=x::pwned';`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
 		}
 	}
 }

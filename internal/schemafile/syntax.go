@@ -105,3 +105,10 @@ func printable(r rune) bool {
 	}
 	return false
 }
+
+// SyntaxProblem turns a yaml.v3 error about data, read from file, into a
+// problem at file:line:col, for the other YAML inputs of the CLI (the
+// project file) and for fmt, which parse YAML themselves.
+func SyntaxProblem(file string, data []byte, err error) Problem {
+	return syntaxProblem(file, data, err)
+}

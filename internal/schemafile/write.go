@@ -21,7 +21,9 @@ import (
 // attributes, unique items and key attributes, and leaves out what the
 // loader supplies anyway: length 255, source profile and false booleans.
 // Each attribute is one flow mapping ({ name: …, type: … }) when it fits on
-// a line, with the name and type columns aligned within its list.
+// a line, with the name and type columns aligned within its list. Fields
+// come in the documentation order of decode.go's field lists, which fmt
+// (format.go) follows too: a file Write wrote is already formatted.
 
 // flowWidth is the widest line an attribute may take as a flow mapping;
 // wider attributes (long defaults) are written as block mappings.
@@ -95,9 +97,6 @@ func writeExtensions(b *bytes.Buffer, exts []model.Extension) {
 		}
 		fmt.Fprintf(b, "  - name: %s\n", scalar(e.Name))
 		fmt.Fprintf(b, "    type: %s\n", scalar(string(e.Type)))
-		if e.RenamedFrom != "" {
-			fmt.Fprintf(b, "    renamed_from: %s\n", scalar(e.RenamedFrom))
-		}
 		writeAttributes(b, "    ", e.Attributes)
 		if len(e.Unique) > 0 {
 			items := make([]string, len(e.Unique))
@@ -109,6 +108,9 @@ func writeExtensions(b *bytes.Buffer, exts []model.Extension) {
 				}
 			}
 			fmt.Fprintf(b, "    unique: [%s]\n", strings.Join(items, ", "))
+		}
+		if e.RenamedFrom != "" {
+			fmt.Fprintf(b, "    renamed_from: %s\n", scalar(e.RenamedFrom))
 		}
 	}
 }

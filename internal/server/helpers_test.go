@@ -68,7 +68,7 @@ func open(t *testing.T, url string) apply.Target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := d.Open(context.Background(), url)
+	db, err := d.Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type Harness struct {
 func (h Harness) Open(t *testing.T) apply.Target {
 	t.Helper()
 	url := h.NewURL(t)
-	db, err := h.Dialect.Open(context.Background(), url)
+	db, err := h.Dialect.Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -81,6 +81,21 @@ func RunCase(t *testing.T, h Harness, c Case) {
 	tg := setup(t, h, c.From, c.Seed)
 	opts := apply.Options{LockTimeout: 10 * time.Second}
 	Exec(t, tg.DB, c.Break...)
+	// A drift-only plan holds exactly the drift repairs ("!") of the
+	// full plan, whatever the schema files say.
+	drift, err := apply.PrepareDrift(ctx, tg)
+	if err != nil {
+		t.Fatalf("drift-only plan: %v", err)
+	}
+	var repairs []string
+	for _, l := range c.Want {
+		if strings.HasPrefix(l, "! ") {
+			repairs = append(repairs, l)
+		}
+	}
+	if diff := cmp.Diff(repairs, Lines(drift)); diff != "" {
+		t.Errorf("drift-only plan (-want +got):\n%s", diff)
+	}
 	p, err := apply.Prepare(ctx, tg, c.To)
 	if err != nil {
 		t.Fatalf("plan: %v", err)

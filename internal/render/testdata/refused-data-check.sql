@@ -1,5 +1,5 @@
 -- ctxschema plan, dialect postgres
--- Refused (data check): the data in the database does not allow these changes; fix the offending records, then plan again
+-- Refused (data check): 2 changes cannot succeed on the data in the database; fix the data or the schema files and plan again
 ALTER TABLE "ext_phone" ADD COLUMN "label" varchar(32) DEFAULT 'home|work';
 ALTER TABLE "profile" ALTER COLUMN "lastname" SET NOT NULL;
 DROP INDEX "ik_idphone";

@@ -1,5 +1,5 @@
 -- ctxschema plan, dialect sqlite
--- Refused (production): the database is in production mode, which refuses schema changes; switch it with ctxschema mode maintenance first
+-- Refused (production): the database is in production mode, which refuses every schema change; switch it with `ctxschema mode maintenance` first
 CREATE TABLE "profile" (
   "customer_id" TEXT NOT NULL PRIMARY KEY CHECK (length("customer_id") <= 16),
   "firstname" TEXT CHECK (length("firstname") <= 64),

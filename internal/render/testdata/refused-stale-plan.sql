@@ -1,5 +1,5 @@
 -- ctxschema plan, dialect sqlite
--- Refused (stale plan): the database changed since the plan was saved; plan again
+-- Refused (stale plan): the plan is stale: the catalog (another apply ran) changed since it was made; plan again
 CREATE TABLE "profile" (
   "customer_id" TEXT NOT NULL PRIMARY KEY CHECK (length("customer_id") <= 16),
   "firstname" TEXT CHECK (length("firstname") <= 64),
