@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
@@ -63,6 +62,7 @@ const (
 	codeDataCheck     = "data_check"
 	codeInUse         = "in_use"
 	codeDestructive   = "destructive"
+	codeRefused       = "refused"
 	codeTooLarge      = "body_too_large"
 	codeMediaType     = "unsupported_media_type"
 	codeUnavailable   = "unavailable"
@@ -109,8 +109,7 @@ func toError(err error) (e Error, header http.Header) {
 		inv      *invalidError
 		problems *schemafile.Problems
 		input    *plan.InputError
-		mode     *apply.ModeError
-		unsafe   *apply.UnsafeError
+		refused  interface{ Refusal() plan.Refusal }
 		lock     *dialect.LockTimeoutError
 		tooLarge *http.MaxBytesError
 		netErr   *net.OpError
@@ -134,13 +133,19 @@ func toError(err error) (e Error, header http.Header) {
 		e = Error{Status: http.StatusBadRequest, Code: codeInvalidSchema, Message: problems.Error()}
 	case errors.As(err, &input):
 		e = Error{Status: http.StatusBadRequest, Code: codeInvalidSchema, Message: input.Error()}
-	case errors.As(err, &mode):
-		e = Error{Status: http.StatusForbidden, Code: codeProduction,
-			Message: "the database is in production mode, which refuses every schema change; switch it with POST /server/mode {\"mode\": \"maintenance\"} (or `ctxschema mode maintenance`) first"}
-	case errors.As(err, &unsafe) && unsafe.Reason == apply.DataCheckFailed:
-		e = Error{Status: http.StatusConflict, Code: codeDataCheck, Message: unsafe.Error(), Checks: checks(unsafe.Steps)}
-	case errors.As(err, &unsafe):
-		e = Error{Status: http.StatusConflict, Code: codeDestructive, Message: unsafe.Error()}
+	case errors.As(err, &refused):
+		// apply's refusals, by the one value they all expose.
+		switch r := refused.Refusal(); r.Reason {
+		case plan.RefusedProduction:
+			e = Error{Status: http.StatusForbidden, Code: codeProduction,
+				Message: "the database is in production mode, which refuses every schema change; switch it with POST /server/mode {\"mode\": \"maintenance\"} (or `ctxschema mode maintenance`) first"}
+		case plan.RefusedDataCheck:
+			e = Error{Status: http.StatusConflict, Code: codeDataCheck, Message: err.Error(), Checks: checks(r.Steps)}
+		case plan.RefusedDestructive:
+			e = Error{Status: http.StatusConflict, Code: codeDestructive, Message: err.Error()}
+		default:
+			e = Error{Status: http.StatusConflict, Code: codeRefused, Message: err.Error()}
+		}
 	case errors.As(err, &lock):
 		e = Error{Status: http.StatusServiceUnavailable, Code: codeLockTimeout,
 			Message: fmt.Sprintf("timed out after %s waiting for the apply lock, held by %s; retry later", lock.Timeout, lock.Holder)}
