@@ -26,10 +26,10 @@ func serveCommand(e *env) *ucli.Command {
 			"ones finish (an apply included), then exits 0.",
 		Flags: []ucli.Flag{
 			dbFlag(),
-			&ucli.StringFlag{Name: "listen", Usage: "address to listen on, host:port (without --auth, a loopback address only)",
+			&ucli.StringFlag{Name: "listen", Usage: "`ADDR` to listen on, host:port (without --auth, a loopback address only)",
 				EnvVars: []string{"CTXSCHEMA_LISTEN"}, Value: "127.0.0.1:8080"},
-			&ucli.StringFlag{Name: "base-path", Usage: "path prefix of every endpoint, like /cms"},
-			&ucli.StringFlag{Name: "auth", Usage: "YAML file of bearer tokens (SHA-256 and role, admin or reader); without it, no credentials are asked"},
+			&ucli.StringFlag{Name: "base-path", Usage: "`PATH` prefix of every endpoint, like /cms"},
+			&ucli.StringFlag{Name: "auth", Usage: "YAML `FILE` of bearer tokens (SHA-256 and role, admin or reader); without it, no credentials are asked"},
 			lockTimeoutFlag(),
 		},
 		Action: func(c *ucli.Context) error {
