@@ -55,7 +55,7 @@ func TestEditUnderTheLock(t *testing.T) {
 	if _, err := apply.Run(ctx, tg, stale, apply.Options{Edit: func(*model.Schema) (*model.Schema, error) { return nil, refuse }}); err != refuse {
 		t.Errorf("Run with a failing edit: %v, want its error", err)
 	}
-	if _, err := apply.SetModeAs(ctx, tg, model.Production, time.Second, "tester"); err != nil {
+	if _, err := apply.SetMode(ctx, tg, model.Production, apply.Options{LockTimeout: time.Second, Actor: "tester"}); err != nil {
 		t.Fatal(err)
 	}
 	hist, _ = catalog.History(ctx, tg.DB)

@@ -24,6 +24,10 @@ func serveCommand(e *env) *ucli.Command {
 			"lock, data checks, catalog and history. One access-log line per request\n" +
 			"goes to stderr. SIGINT or SIGTERM stops accepting requests, lets the running\n" +
 			"ones finish (an apply included), then exits 0.",
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "stopped by SIGINT or SIGTERM, after the requests under way finished"},
+			exitDoc{1, "error: database unreachable at start, an invalid --auth file, --listen beyond loopback without --auth, an address in use"},
+		),
 		Flags: []ucli.Flag{
 			dbFlag(),
 			&ucli.StringFlag{Name: "listen", Usage: "`ADDR` to listen on, host:port (without --auth, a loopback address only)",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 )
 
 // TestConformance drives a real server on loopback, with a real client,
@@ -98,7 +99,7 @@ func conformance(tg apply.Target) []exchange {
 	  {"name":"end_availabilty","type":"datetime","mandatory":"false"}],
 	  "unique":["PhoneNumber"]}`
 	holdLock := func(t *testing.T) func() {
-		l, err := tg.Dialect.Lock(context.Background(), tg.DB, tg.URL, time.Second)
+		l, err := tg.Dialect.Lock(context.Background(), tg.DB, tg.URL, dialect.LockOptions{Timeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -279,7 +279,7 @@ func (s *Server) setMode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer release()
-	if _, err := apply.SetModeAs(context.WithoutCancel(r.Context()), db.Target, m, left, callerOf(r)); err != nil {
+	if _, err := apply.SetMode(context.WithoutCancel(r.Context()), db.Target, m, apply.Options{LockTimeout: left, Actor: callerOf(r)}); err != nil {
 		return err
 	}
 	w.Header().Set("Location", s.base+"/server/status")

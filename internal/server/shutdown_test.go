@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctxschema/ctxschema/internal/dialect"
 )
 
 // TestShutdownLetsApplyFinish shuts the server down while a POST waits for
@@ -35,7 +37,7 @@ func TestShutdownLetsApplyFinish(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(ctx, ln) }()
 
-		lock, err := tg.Dialect.Lock(context.Background(), tg.DB, tg.URL, time.Second)
+		lock, err := tg.Dialect.Lock(context.Background(), tg.DB, tg.URL, dialect.LockOptions{Timeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
