@@ -23,8 +23,8 @@ import (
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
 // TestMain lets the test binary act as the ctxschema command in the
@@ -222,7 +222,7 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func TestExitCode(t *testing.T) {
-	problems := &schemafile.Problems{List: []schemafile.Problem{{Message: "bad"}}}
+	problems := &model.Problems{List: []model.Problem{{Message: "bad"}}}
 	tests := []struct {
 		err  error
 		want int

@@ -86,7 +86,9 @@ func applyCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return runApply(c.Context, e, applyOptions{
+			// The text view's schema problems also become annotations in
+			// a GitHub Actions job; the JSON view reports its own.
+			return showProblems(e, runApply(c.Context, e, applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
 				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
@@ -94,7 +96,7 @@ func applyCommand(e *env) *ucli.Command {
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
 				NoColor:  c.Bool("no-color"),
 				View:     view,
-			})
+			}), false, inActions())
 		},
 	}
 }

@@ -76,11 +76,14 @@ func planCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return runPlan(c.Context, e, planOptions{
+			err = runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
 				NoColor: c.Bool("no-color"), DriftOnly: c.Bool("drift-only"),
 			})
+			// The loader's and the planner's problems alike: JSON for
+			// --format json, annotations in a GitHub Actions job.
+			return showProblems(e, err, f == render.JSON, inActions())
 		},
 	}
 }
