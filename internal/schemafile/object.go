@@ -26,7 +26,7 @@ const catalogFile = "(declared schema)"
 // it were declared in a file beside the files that declare current, and
 // returns current with it added. Problems of the object are positioned in
 // file at n's lines and columns; the object's warnings come back in the
-// Result, those of current are left out. Invalid objects give a *Problems,
+// Result, those of current are left out. Invalid objects give a *model.Problems,
 // every problem at once, with the messages of Load.
 func AddObject(current *model.Schema, kind ObjectKind, n *yaml.Node, file string) (*Result, error) {
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
@@ -44,11 +44,11 @@ func AddObject(current *model.Schema, kind ObjectKind, n *yaml.Node, file string
 	var obj fileDecl
 	(&decoder{file: file, r: r}).document(doc, &obj)
 	s := build([]fileDecl{base, obj}, r)
-	sortProblems(r.list)
+	model.SortProblems(r.list)
 	if r.failed() {
-		return nil, &Problems{List: r.list}
+		return nil, &model.Problems{List: r.list}
 	}
-	var warnings []Problem
+	var warnings []model.Problem
 	for _, p := range r.list {
 		if p.Pos.File == file {
 			warnings = append(warnings, p)

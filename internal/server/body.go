@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
@@ -200,10 +201,10 @@ func (p fieldPaths) walk(n *yaml.Node, path string) {
 }
 
 // problems turns the loader's problems into the API's, in order.
-func (p fieldPaths) problems(ps *schemafile.Problems) []Problem {
+func (p fieldPaths) problems(ps *model.Problems) []Problem {
 	var out []Problem
 	for _, pr := range ps.List {
-		if pr.Severity != schemafile.Error {
+		if pr.Severity != model.SeverityError {
 			continue
 		}
 		if pr.Pos.File != requestFile {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -89,7 +89,7 @@ func errorf(status int, code, format string, args ...any) *httpError {
 // invalidError is the loader's problems with a request body, with the
 // field path of every position in the body.
 type invalidError struct {
-	problems *schemafile.Problems
+	problems *model.Problems
 	paths    fieldPaths
 }
 
@@ -107,8 +107,7 @@ func toError(err error) (e Error, header http.Header) {
 	var (
 		he       *httpError
 		inv      *invalidError
-		problems *schemafile.Problems
-		input    *plan.InputError
+		problems *model.Problems
 		refused  interface{ Refusal() plan.Refusal }
 		lock     *dialect.LockTimeoutError
 		tooLarge *http.MaxBytesError
@@ -131,8 +130,6 @@ func toError(err error) (e Error, header http.Header) {
 		e.Message = fmt.Sprintf("the request body is not a valid schema object: %s", count(len(e.Problems), "problem"))
 	case errors.As(err, &problems):
 		e = Error{Status: http.StatusBadRequest, Code: codeInvalidSchema, Message: problems.Error()}
-	case errors.As(err, &input):
-		e = Error{Status: http.StatusBadRequest, Code: codeInvalidSchema, Message: input.Error()}
 	case errors.As(err, &refused):
 		// apply's refusals, by the one value they all expose.
 		switch r := refused.Refusal(); r.Reason {

@@ -148,7 +148,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, kind schemafile.
 		}
 		res, err := schemafile.AddObject(sch, kind, body.node, requestFile)
 		if err != nil {
-			var problems *schemafile.Problems
+			var problems *model.Problems
 			if errors.As(err, &problems) {
 				return nil, &invalidError{problems: problems, paths: body.paths}
 			}
