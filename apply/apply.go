@@ -209,6 +209,14 @@ type Options struct {
 	// Log receives a line for each action a backend without a transaction
 	// takes (each API call and its outcome); nil for none.
 	Log func(format string, args ...any)
+	// Edit, when set, derives the desired schema from the catalog that Run
+	// reads under the lock, and Run ignores its desired argument. A change
+	// to one object (an API call adding or deleting a key) is then made to
+	// the schema as it is once no other apply can run, so that two such
+	// changes never undo each other. Its error is returned as it is.
+	Edit func(catalog *model.Schema) (*model.Schema, error)
+	// Actor names who applies, in the history; default Actor().
+	Actor string
 }
 
 // Logf sends a line to o.Log, if set.
@@ -216,6 +224,14 @@ func (o Options) Logf(format string, args ...any) {
 	if o.Log != nil {
 		o.Log(format, args...)
 	}
+}
+
+// actor is the history's name for whoever runs with o.
+func (o Options) actor() string {
+	if o.Actor != "" {
+		return o.Actor
+	}
+	return Actor()
 }
 
 // Result is what Run did.
@@ -264,6 +280,11 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 	st, err := s.State(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Edit != nil {
+		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
+			return nil, err
+		}
 	}
 	p, err := s.Plan(ctx, st, desired)
 	if err != nil {
@@ -461,7 +482,7 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 		return 0, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(ctx, p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p, opts.actor())); err != nil {
 			return 0, err
 		}
 	}
@@ -572,6 +593,17 @@ func (o Options) moved(p *plan.Plan) string {
 // before it takes the lock: the plan is made with every data check, so
 // that a change that can never succeed is refused as such (see Refuse).
 func refuseProduction(ctx context.Context, b Backend, desired *model.Schema, opts Options) error {
+	if opts.Edit != nil {
+		// The edit of the schema as it is now: what the plan under the
+		// lock would apply.
+		st, err := b.State(ctx)
+		if err != nil {
+			return err
+		}
+		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
+			return err
+		}
+	}
 	p, err := Prepare(ctx, b, desired)
 	if err != nil {
 		return err
@@ -599,7 +631,7 @@ func Converged(ctx context.Context, b Backend, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
+func historyOf(ctx context.Context, p *plan.Plan, actor string) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
@@ -608,7 +640,7 @@ func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
 	}
 	e := catalog.Entry{
 		Kind:    "apply",
-		Actor:   Actor(),
+		Actor:   actor,
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}
