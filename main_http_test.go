@@ -334,6 +334,9 @@ func TestHTTPSavedPlanStale(t *testing.T) {
 		t.Fatalf("a stale plan wrote: %v", w)
 	}
 	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--out", out).want(t, 0, "- identification key  idLast")
+	// show prints a saved plan's calls as plan does.
+	r := ctxschema(t, "show", "--format", "sql", out)
+	r.want(t, 0, "runs Context Services API calls, not SQL", "--   DELETE /metadata/identification-keys/idLast")
 	ctxschema(t, "apply", out).want(t, 0)
 	ctxschema(t, "plan", "--dir", dir, "--db", srv.URL, "--detailed-exitcode").want(t, 0)
 
