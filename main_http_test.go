@@ -175,6 +175,9 @@ func TestHTTPRefusals(t *testing.T) {
 	ctxschema(t, "mode", "--db", srv.URL, "maintenance").want(t, 0, "maintenance (was production)")
 	ctxschema(t, "mode", "--db", srv.URL).want(t, 0, "maintenance")
 
+	// The API shows no tables: no drift.
+	ctxschema(t, "plan", "--drift-only", "--db", srv.URL, "--detailed-exitcode").want(t, 0)
+
 	// history: the API has none.
 	ctxschema(t, "history", "--db", srv.URL).want(t, 1, "no history", "Context Services API")
 
