@@ -7,7 +7,10 @@ package schemafile
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ctxschema/ctxschema/internal/model"
 )
@@ -35,15 +38,61 @@ func Load(dir string) (*Result, error) {
 	}
 	cwd, _ := os.Getwd()
 	names := make([]string, len(paths))
-	data := make([][]byte, len(paths))
 	for i, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("read schema file: %w", err)
-		}
-		names[i], data[i] = displayPath(p, cwd), b
+		names[i] = displayPath(p, cwd)
 	}
-	return parse(names, data)
+	decls := make([]fileDecl, len(paths))
+	probs := make([][]Problem, len(paths))
+	errs := make([]error, len(paths))
+	inParallel(len(paths), func(i int) {
+		b, err := os.ReadFile(paths[i])
+		if err != nil {
+			errs[i] = fmt.Errorf("read schema file: %w", err)
+			return
+		}
+		decls[i], probs[i] = decodeOne(names[i], b)
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return merge(names, decls, probs)
+}
+
+// inParallel calls f(0) … f(n-1) on up to GOMAXPROCS goroutines: a
+// repository written by inspect --out holds one file per object, and
+// files decode independently.
+func inParallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/minFilesPerWorker)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// minFilesPerWorker is the fewest files worth a goroutine of their own.
+const minFilesPerWorker = 8
+
+// decodeOne decodes one file with a reporter of its own.
+func decodeOne(name string, data []byte) (fileDecl, []Problem) {
+	r := &reporter{}
+	d := decodeFile(name, data, r)
+	return d, r.list
 }
 
 // Parse validates schema files given in memory, keyed by the name to use
@@ -63,10 +112,18 @@ func Parse(files map[string][]byte) (*Result, error) {
 }
 
 func parse(names []string, data [][]byte) (*Result, error) {
-	r := &reporter{}
 	decls := make([]fileDecl, len(names))
-	for i := range names {
-		decls[i] = decodeFile(names[i], data[i], r)
+	probs := make([][]Problem, len(names))
+	inParallel(len(names), func(i int) { decls[i], probs[i] = decodeOne(names[i], data[i]) })
+	return merge(names, decls, probs)
+}
+
+// merge validates and merges the decoded files, with the problems found
+// decoding each, in file order.
+func merge(names []string, decls []fileDecl, probs [][]Problem) (*Result, error) {
+	r := &reporter{}
+	for _, ps := range probs {
+		r.list = append(r.list, ps...)
 	}
 	s := build(decls, r)
 	sortProblems(r.list)
