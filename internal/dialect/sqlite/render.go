@@ -90,9 +90,10 @@ func (r *renderer) render(ch plan.Change) error {
 		}
 	case plan.AddAttribute:
 		col := attributeColumn(c.Attribute)
-		if c.Attribute.Mandatory && c.Attribute.Default == nil {
+		if c.Attribute.Mandatory && c.Attribute.Default == nil || !col.addable() {
 			// ADD COLUMN refuses NOT NULL without a default even on an
-			// empty table; the planner refuses it on a table with rows.
+			// empty table (the planner refuses it on a table with rows),
+			// and a default that is an expression.
 			r.rebuild(c.Before, c.After, nil)
 		} else {
 			// ADD COLUMN keeps every row; SQLite checks the new column's
@@ -102,7 +103,7 @@ func (r *renderer) render(ch plan.Change) error {
 	case plan.DeleteAttribute:
 		r.dropColumn(c.Before, c.After, c.Attribute.Column())
 	case plan.UpdateAttribute:
-		if attributeColumn(c.From).sql() == attributeColumn(c.To).sql() {
+		if !rebuildsFor(c.From, c.To) {
 			return nil // encrypt, name case, or integer/long: same column
 		}
 		var conv map[string]string
@@ -564,7 +565,7 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) error {
 	}
 	cols := columnsOf(t)
 	for _, c := range cols {
-		if missing[c.name] && (c.pk || c.notNull && c.dflt == "" || c.refTable != "") {
+		if missing[c.name] && (c.pk || c.notNull && c.dflt == "" || c.refTable != "" || !c.addable()) {
 			rebuild = true
 		}
 	}
@@ -576,7 +577,17 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) error {
 				before.Attributes = append(before.Attributes, a)
 			}
 		}
-		r.rebuild(before, t, nil)
+		// A drifted column's values convert back to its attribute's type by
+		// the predicate of Data.Unrepairable, which the plan checked.
+		conv := map[string]string{}
+		for _, d := range drift {
+			for _, a := range t.Attributes {
+				if d.Kind == plan.ChangedColumn && a.Column() == d.Name {
+					conv[d.Name] = convert(qualified(t.Name, d.Name), a, a)
+				}
+			}
+		}
+		r.rebuild(before, t, conv)
 		return nil
 	}
 	for _, c := range cols {
