@@ -49,6 +49,16 @@ func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan
 	return prepare(ctx, t, desired, true)
 }
 
+// PrepareInspected is Prepare (or, toApply, PrepareToApply) from st, the
+// state of t that the caller inspected (t.Dialect.Inspect): the CLI reads
+// the database while it loads the schema files, on the other core.
+func PrepareInspected(ctx context.Context, t Target, st *plan.State, desired *model.Schema, toApply bool) (*plan.Plan, error) {
+	if st == nil {
+		return nil, fmt.Errorf("apply: no inspected state to plan from")
+	}
+	return prepareFrom(ctx, t, st, desired, toApply)
+}
+
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	if t.DB == nil {
 		// Every table is new, so there is no data to check.
@@ -62,6 +72,10 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 	if err != nil {
 		return nil, err
 	}
+	return prepareFrom(ctx, t, st, desired, deferUnique)
+}
+
+func prepareFrom(ctx context.Context, t Target, st *plan.State, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	var data plan.Data = t.Dialect.Data(t.DB)
 	// In production mode the plan is refused, and the refusal must say
 	// whether a change can never succeed (see Refuse): run every check.

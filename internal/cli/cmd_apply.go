@@ -72,26 +72,50 @@ func applyCommand(e *env) *ucli.Command {
 }
 
 func runApply(ctx context.Context, e *env, opts applyOptions) error {
+	// Schema files (not a saved plan, which names its own database): the
+	// database is read, on a read-only connection, while they load.
+	var ahead *readAhead
+	if opts.PlanFile == "" {
+		ahead = startReadAhead(ctx, opts.DB)
+	}
 	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
+		if ahead != nil {
+			ahead.abandon()
+		}
 		return err
+	}
+	// A person who confirms on a terminal sees every data check first;
+	// otherwise the duplicate checks of new unique indexes are left to the
+	// index builds, which refuse duplicates themselves (exit 5 with the
+	// same counts): the table is read once, not twice.
+	toApply := opts.AutoApprove || saved != nil
+	var p *plan.Plan
+	if ahead != nil {
+		// A database that does not exist yet, or that the read-only
+		// connection could not read, is planned on the connection the
+		// apply opens (which creates a SQLite file), as without the read.
+		if ro, closeRO, st, err := ahead.wait(); err == nil {
+			p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
+			closeRO()
+			if err != nil {
+				return err
+			}
+		}
 	}
 	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadWrite)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	// A person who confirms on a terminal sees every data check first;
-	// otherwise the duplicate checks of new unique indexes are left to the
-	// index builds, which refuse duplicates themselves (exit 5 with the
-	// same counts): the table is read once, not twice.
-	prepare := apply.Prepare
-	if opts.AutoApprove || saved != nil {
-		prepare = apply.PrepareToApply
-	}
-	p, err := prepare(ctx, t, desired)
-	if err != nil {
-		return err
+	if p == nil {
+		prepare := apply.Prepare
+		if toApply {
+			prepare = apply.PrepareToApply
+		}
+		if p, err = prepare(ctx, t, desired); err != nil {
+			return err
+		}
 	}
 	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
 	var refusal error

@@ -29,7 +29,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -119,7 +118,6 @@ func run() error {
 // measure is one process run: its wall time and peak RSS.
 type measure struct {
 	wall time.Duration
-	rss  int64 // KiB
 	out  string
 }
 
@@ -142,11 +140,24 @@ func runProc(in string, name string, args ...string) (measure, error) {
 	if err != nil {
 		return measure{}, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
-	var rss int64
-	if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
+	return measure{wall: wall, out: out.String()}, nil
+}
+
+// peakRun runs ctxschema with args once, untimed, under /usr/bin/time, and
+// returns its peak RSS in KiB. (The rusage of a child that Go starts is no
+// use: it shares this process's memory until exec, and Linux counts that
+// as the child's.)
+func peakRun(args ...string) (int64, error) {
+	f := filepath.Join(work, "time.txt")
+	if _, err := runProc("", "/usr/bin/time", append([]string{"-f", "%M", "-o", f, bin}, args...)...); err != nil {
+		return 0, err
 	}
-	return measure{wall: wall, rss: rss, out: out.String()}, nil
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strconv.ParseInt(strings.TrimSpace(lines[len(lines)-1]), 10, 64)
 }
 
 // row is one line of the issue's table: per round, ours and the floor
@@ -155,6 +166,7 @@ type row struct {
 	name, goal string
 	limit      float64
 	ours       []measure
+	rss        int64                      // KiB, ours' peak
 	parts      map[string][]time.Duration // a, b, c
 	ratios     []float64
 }
@@ -165,9 +177,10 @@ type scenario struct {
 	name, goal string
 	limit      float64
 	prepare    func(round int) error
-	ours       func(round int) (measure, error)
-	a          func(round int) (time.Duration, error) // nil: no (a)
-	withYAML   string                                 // the directory of (b); "" for none
+	// ours returns the arguments of ctxschema for the round.
+	ours     func(round int) []string
+	a        func(round int) (time.Duration, error) // nil: no (a)
+	withYAML string                                 // the directory of (b); "" for none
 }
 
 func (s scenario) run() (row, error) {
@@ -181,7 +194,7 @@ func (s scenario) run() (row, error) {
 		var o measure
 		part := map[string]time.Duration{}
 		steps := []func() error{
-			func() (err error) { o, err = s.ours(i); return err },
+			func() (err error) { o, err = runProc("", bin, s.ours(i)...); return err },
 			func() error {
 				m, err := runProc("", floorBin)
 				part["c"] = m.wall
@@ -214,12 +227,20 @@ func (s scenario) run() (row, error) {
 		}
 		r.ours = append(r.ours, o)
 		r.ratios = append(r.ratios, float64(o.wall)/float64(sum))
-		fmt.Fprintf(os.Stderr, "%s round %d: ours %v, floor %v (a %v, b %v, c %v), %.2f×, peak %d KiB\n",
+		fmt.Fprintf(os.Stderr, "%s round %d: ours %v, floor %v (a %v, b %v, c %v), %.2f×\n",
 			s.name, i+1, o.wall.Round(time.Millisecond), sum.Round(time.Millisecond),
 			part["a"].Round(time.Millisecond), part["b"].Round(time.Millisecond), part["c"].Round(time.Millisecond),
-			r.ratios[len(r.ratios)-1], o.rss)
+			r.ratios[len(r.ratios)-1])
 	}
-	return r, nil
+	// The peak memory, from one more run of ours alone.
+	if s.prepare != nil {
+		if err := s.prepare(runs); err != nil {
+			return r, err
+		}
+	}
+	var err error
+	r.rss, err = peakRun(s.ours(runs)...)
+	return r, err
 }
 
 // recorder records the queries sent through it, with their arguments
@@ -351,17 +372,17 @@ func sqliteScenarios(ctx context.Context, n int) ([]row, error) {
 	var out []row
 	for _, sc := range []scenario{
 		{name: "SQLite: plan, no changes", goal: "≤ 1.3×", limit: 1.3, withYAML: dir, a: client(noop),
-			ours: func(int) (measure, error) { return runProc("", bin, "plan", "--dir", dir, "--db", dbURL) }},
+			ours: func(int) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
 		{name: "SQLite: plan, 1% changed", goal: "≤ 1.3×", limit: 1.3, withYAML: changedDir, a: client(change),
-			ours: func(int) (measure, error) { return runProc("", bin, "plan", "--dir", changedDir, "--db", dbURL) }},
+			ours: func(int) []string { return []string{"plan", "--dir", changedDir, "--db", dbURL} }},
 		{name: "SQLite: first apply to an empty file", goal: "≤ 1.3×", limit: 1.3, withYAML: dir,
 			prepare: func(i int) error { removeSQLite(fresh("ours", i)); removeSQLite(fresh("floor", i)); return nil },
 			a: func(i int) (time.Duration, error) {
 				m, err := runProc(ddl, "sqlite3", fresh("floor", i))
 				return m.wall, err
 			},
-			ours: func(i int) (measure, error) {
-				return runProc("", bin, "apply", "--auto-approve", "--dir", dir, "--db", "sqlite://"+fresh("ours", i))
+			ours: func(i int) []string {
+				return []string{"apply", "--auto-approve", "--dir", dir, "--db", "sqlite://" + fresh("ours", i)}
 			}},
 	} {
 		r, err := sc.run()
@@ -445,7 +466,7 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 				m, err := runProc("", "psql", psqlURL(dbURL), "-X", "-q", "-f", noop, "-o", "/dev/null")
 				return m.wall, err
 			},
-			ours: func(int) (measure, error) { return runProc("", bin, "plan", "--dir", dir, "--db", dbURL) }},
+			ours: func(int) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
 		{name: "PostgreSQL: first apply to an empty database", goal: "≤ 1.3×", limit: 1.3, withYAML: dir,
 			prepare: func(i int) error {
 				for _, who := range []string{"ours", "floor"} {
@@ -461,8 +482,8 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 				m, err := runProc("", "psql", psqlURL(fresh["floor"]), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", ddl, "-o", "/dev/null")
 				return m.wall, err
 			},
-			ours: func(int) (measure, error) {
-				return runProc("", bin, "apply", "--auto-approve", "--dir", dir, "--db", fresh["ours"])
+			ours: func(int) []string {
+				return []string{"apply", "--auto-approve", "--dir", dir, "--db", fresh["ours"]}
 			}},
 	} {
 		r, err := sc.run()
@@ -476,7 +497,7 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 
 func startup() ([]row, error) {
 	r, err := scenario{name: "start-up (`ctxschema version` vs a binary linking the same drivers)", goal: "≤ 1.0×", limit: 1.0,
-		ours: func(int) (measure, error) { return runProc("", bin, "version") }}.run()
+		ours: func(int) []string { return []string{"version"} }}.run()
 	return []row{r}, err
 }
 
@@ -506,12 +527,17 @@ func growthOf(ctx context.Context, ns []int) ([]growthRow, error) {
 		var walls []time.Duration
 		var rss int64
 		for i := 0; i < runs; i++ {
-			m, err := runProc("", bin, "plan", "--dir", dir, "--db", "sqlite://"+dbPath)
+			args := []string{"plan", "--dir", dir, "--db", "sqlite://" + dbPath}
+			m, err := runProc("", bin, args...)
 			if err != nil {
 				return nil, err
 			}
 			walls = append(walls, m.wall)
-			rss = max(rss, m.rss)
+			peak, err := peakRun(args...)
+			if err != nil {
+				return nil, err
+			}
+			rss = max(rss, peak)
 		}
 		out = append(out, growthRow{n: n, wall: median(walls), rss: rss})
 		fmt.Fprintf(os.Stderr, "growth N=%d: %v, peak %d KiB\n", n, median(walls).Round(time.Millisecond), rss)
@@ -544,11 +570,10 @@ func printTable(n int, rows []row, gs []growthRow) {
 	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		walls := make([]time.Duration, len(r.ours))
-		var rss int64
 		for i, o := range r.ours {
 			walls[i] = o.wall
-			rss = max(rss, o.rss)
 		}
+		rss := r.rss
 		part := func(k string) string {
 			if len(r.parts[k]) == 0 {
 				return "—"
