@@ -429,9 +429,6 @@ func pgDatabase(name string) (string, func(), error) {
 	return u.String(), func() { exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }, nil //nolint:errcheck // best effort
 }
 
-// psqlURL is a URL psql accepts: without the driver options it does not know.
-func psqlURL(s string) string { return s }
-
 func pgScenarios(ctx context.Context, n int) ([]row, error) {
 	s := gen.Schema(n, gen.DefaultSeed)
 	dir := filepath.Join(work, "schema")
@@ -463,7 +460,7 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 	for _, sc := range []scenario{
 		{name: "PostgreSQL: plan, no changes", goal: "≤ 1.3×", limit: 1.3, withYAML: dir,
 			a: func(int) (time.Duration, error) {
-				m, err := runProc("", "psql", psqlURL(dbURL), "-X", "-q", "-f", noop, "-o", "/dev/null")
+				m, err := runProc("", "psql", dbURL, "-X", "-q", "-f", noop, "-o", "/dev/null")
 				return m.wall, err
 			},
 			ours: func(int) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
@@ -479,7 +476,7 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 				return nil
 			},
 			a: func(int) (time.Duration, error) {
-				m, err := runProc("", "psql", psqlURL(fresh["floor"]), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", ddl, "-o", "/dev/null")
+				m, err := runProc("", "psql", fresh["floor"], "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", ddl, "-o", "/dev/null")
 				return m.wall, err
 			},
 			ours: func(int) []string {
