@@ -17,9 +17,8 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/quote"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
-	"github.com/ctxschema/ctxschema/plan"
 )
 
 func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
@@ -60,8 +59,7 @@ const (
 // check 5, production mode 3, a stale plan 5, data loss 5).
 func exitCode(err error) int {
 	var (
-		problems *schemafile.Problems
-		input    *plan.InputError
+		problems *model.Problems
 		mode     *apply.ModeError
 		unsafe   *apply.UnsafeError
 		stale    *apply.StaleError
@@ -73,7 +71,7 @@ func exitCode(err error) int {
 		return exitChanges
 	case errors.As(err, &mode):
 		return exitRefused
-	case errors.As(err, &problems), errors.As(err, &input):
+	case errors.As(err, &problems):
 		return exitInvalid
 	case errors.As(err, &unsafe), errors.As(err, &stale):
 		return exitUnsafe
@@ -91,7 +89,7 @@ func report(stderr io.Writer, err error) {
 	if err == nil || errors.Is(err, cli.ErrChanges) || errors.As(err, &reported) {
 		return
 	}
-	var problems *schemafile.Problems
+	var problems *model.Problems
 	if errors.As(err, &problems) {
 		for _, p := range problems.List {
 			if p.Pos.File == "" {
@@ -100,11 +98,6 @@ func report(stderr io.Writer, err error) {
 				fmt.Fprintln(stderr, oneLine(p.String()))
 			}
 		}
-		return
-	}
-	var input *plan.InputError
-	if errors.As(err, &input) {
-		fmt.Fprintln(stderr, oneLine(input.Error()))
 		return
 	}
 	fmt.Fprintln(stderr, "ctxschema: "+oneLine(err.Error()))

@@ -145,8 +145,9 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 // the step builds nothing and records its key. An invalid one is dropped
 // and built again, which the dialect renders. Either way it is the step's
 // index, no longer an unmanaged object. A valid index that differs stays
-// unmanaged, and the step's build fails on its name: ctxschema never
-// drops an index it cannot tell it made.
+// unmanaged, and the step is a failing data check (plan.NameTaken): its
+// build could never run, and ctxschema never drops an index it cannot tell
+// it made.
 func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
 	var want plan.Physical
 	for i, s := range p.Steps {
@@ -163,6 +164,8 @@ func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
 		case ix.Definition == expectedIndex(want, table, ix.Name):
 			rs[i] = dialect.Rendered{}
 		default:
+			p.Steps[i].Hazards = append(p.Steps[i].Hazards, plan.NameTaken(fmt.Sprintf(
+				"index %s already exists on table %s with another definition, and ctxschema did not create it; rename or drop it", ix.Name, table)))
 			continue
 		}
 		var kept []plan.Drift
@@ -206,10 +209,30 @@ type Options struct {
 	// saved: Run refuses with a *StaleError when the plan it makes under
 	// the lock has another.
 	Expect *plan.Fingerprint
-	// Progress receives progress lines (online index builds); nil for none.
-	Progress func(format string, args ...any)
-	// ProgressEvery is how often progress is reported; default one second.
+	// Events, when set, receives what Run is doing as it does it: waiting
+	// for the lock, each change as it starts and finishes, the commit, and
+	// the online index builds with their progress. It is never called
+	// concurrently, and Run waits for it to return.
+	Events func(Event)
+	// ProgressEvery is how often the progress of an online index build is
+	// reported; default one second.
 	ProgressEvery time.Duration
+	// Edit, when set, derives the desired schema from the catalog that Run
+	// reads under the lock, and Run ignores its desired argument. A change
+	// to one object (an API call adding or deleting a key) is then made to
+	// the schema as it is once no other apply can run, so that two such
+	// changes never undo each other. Its error is returned as it is.
+	Edit func(catalog *model.Schema) (*model.Schema, error)
+	// Actor names who applies, in the history; default Actor().
+	Actor string
+}
+
+// actor is the history's name for whoever runs with o.
+func (o Options) actor() string {
+	if o.Actor != "" {
+		return o.Actor
+	}
+	return Actor()
 }
 
 // Result is what Run did.
@@ -226,8 +249,17 @@ type Result struct {
 // again under the lock), a plan whose fingerprint is not opts.Expect
 // (*StaleError), changes that lose data without opts.AllowDestructive
 // (*UnsafeError). It reports a database that did not converge
-// (*NotConvergedError).
-func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ *Result, err error) {
+// (*NotConvergedError), and, when ctx is cancelled, says what was done
+// (*InterruptedError).
+func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (res *Result, err error) {
+	began, committed := false, false
+	defer func() {
+		ie := InterruptedError{Began: began, Committed: committed}
+		if committed && res != nil {
+			ie.Built, ie.Pending = res.Deferred, countAfter(res.Plan)
+		}
+		interrupted(ctx, &err, ie)
+	}()
 	d := t.Dialect
 	// The plan made under the lock, once there is one: the dialect may
 	// name, in an error, how much of it the server could not take.
@@ -243,23 +275,30 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	} else if mode == model.Production {
 		return nil, refuseProduction(ctx, t, desired, opts)
 	}
-	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	defer release(lock, &err)
 
+	txStart := time.Now()
 	tx, err := d.Begin(ctx, t.DB)
 	if err != nil {
 		return nil, fmt.Errorf("starting the apply transaction: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	began = true
+	defer rollback(tx, &err)
 	if err := d.EnsureCatalog(ctx, tx); err != nil {
 		return nil, err
 	}
 	st, err := d.Inspect(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Edit != nil {
+		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
+			return nil, err
+		}
 	}
 	// In production mode the apply refuses below: it changes nothing, so
 	// it locks nothing.
@@ -289,7 +328,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
 	}
-	res := &Result{Plan: p}
+	res = &Result{Plan: p}
 	if p.Empty() {
 		return res, nil
 	}
@@ -297,7 +336,15 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	// each build then enforces its own uniqueness, and its failure leaves
 	// the database as it was, so no check needs to run first.
 	online := onlyOnline(p)
-	for _, s := range p.Steps {
+	for i := range p.Steps {
+		s := p.Steps[i]
+		// A step made only of an online build is reported when it runs,
+		// after the commit.
+		inTx := len(s.SQL) > 0 || len(s.After) == 0
+		start := time.Now()
+		if inTx {
+			opts.emit(Event{Type: ChangeStart, Time: start, Step: &p.Steps[i]})
+		}
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
@@ -305,6 +352,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 				}
 				return nil, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
+		}
+		if inTx {
+			opts.emit(Event{Type: ChangeDone, Step: &p.Steps[i], Elapsed: time.Since(start)})
 		}
 		if len(s.After) == 0 {
 			continue
@@ -328,7 +378,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 		return nil, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(ctx, p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p, opts.actor())); err != nil {
 			return nil, err
 		}
 	}
@@ -340,6 +390,8 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
+	committed = true
+	opts.emit(Event{Type: Committed, Elapsed: time.Since(txStart)})
 	if hasAfter(p) {
 		n, err := runDeferred(ctx, t, p, online, opts)
 		res.Deferred = n
@@ -437,6 +489,17 @@ func (o Options) moved(p *plan.Plan) string {
 // before it takes the lock: the plan is made with every data check, so
 // that a change that can never succeed is refused as such (see Refuse).
 func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts Options) error {
+	if opts.Edit != nil {
+		// The edit of the schema as it is now: what the plan under the
+		// lock would apply.
+		current, _, err := Declared(ctx, t)
+		if err != nil {
+			return err
+		}
+		if desired, err = opts.Edit(current.Clone()); err != nil {
+			return err
+		}
+	}
 	p, err := Prepare(ctx, t, desired)
 	if err != nil {
 		return err
@@ -464,7 +527,7 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
+func historyOf(ctx context.Context, p *plan.Plan, actor string) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
@@ -473,7 +536,7 @@ func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
 	}
 	e := catalog.Entry{
 		Kind:    "apply",
-		Actor:   Actor(),
+		Actor:   actor,
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}

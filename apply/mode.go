@@ -3,7 +3,6 @@ package apply
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -52,27 +51,49 @@ func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
 	return catalog.History(ctx, t.DB)
 }
 
+// Declared returns the schema recorded by the last apply and the server
+// mode, without the lock: an empty schema in maintenance mode on a database
+// that has no catalog yet.
+func Declared(ctx context.Context, t Target) (*model.Schema, model.Mode, error) {
+	if p, ok := t.Dialect.(dialect.CatalogProber); ok {
+		exists, err := p.CatalogExists(ctx, t.DB)
+		if err != nil || !exists {
+			return &model.Schema{}, model.Maintenance, err
+		}
+		return catalog.Read(ctx, t.DB)
+	}
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return nil, "", err
+	}
+	return st.Catalog, st.Mode, nil
+}
+
 // ReadMode returns the recorded server mode of the target.
 func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
 	return readMode(ctx, t.Dialect, t.DB)
 }
 
 // SetMode switches the server mode and records the switch in the history,
-// in one transaction. It takes the apply lock (waiting up to lockTimeout),
+// in one transaction. It takes the apply lock (waiting up to
+// opts.LockTimeout, and reporting the wait to opts.Events),
 // so that a switch to production never lands in the middle of an apply
 // that already checked the mode. It returns the previous mode.
-func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
+func SetMode(ctx context.Context, t Target, m model.Mode, opts Options) (_ model.Mode, err error) {
+	began := false
+	defer func() { interrupted(ctx, &err, InterruptedError{Began: began}) }()
 	d := t.Dialect
-	lock, err := d.Lock(ctx, t.DB, t.URL, lockTimeout)
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
 	if err != nil {
 		return "", err
 	}
-	defer lock.Release()
+	defer release(lock, &err)
 	tx, err := d.Begin(ctx, t.DB)
 	if err != nil {
 		return "", fmt.Errorf("starting the mode switch: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	began = true
+	defer rollback(tx, &err)
 	if err := d.EnsureCatalog(ctx, tx); err != nil {
 		return "", err
 	}
@@ -86,7 +107,7 @@ func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Durat
 	if err := catalog.SetMode(ctx, tx, m); err != nil {
 		return "", err
 	}
-	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	e := catalog.Entry{Kind: "mode", Actor: opts.actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
 	e.Revision, e.Run = Provenance(ctx)
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err

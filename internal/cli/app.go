@@ -35,6 +35,31 @@ const exitCodes = `EXIT CODES:
    failing data check (even in production mode), then 3, then the other 5s.
 `
 
+// exitDoc is one line of the EXIT CODES section of a command's --help:
+// an exit code the command can return and what it means there.
+type exitDoc struct {
+	code    int
+	meaning string
+}
+
+// Exit codes as most commands describe them.
+var (
+	exitDocOK    = exitDoc{0, "success"}
+	exitDocError = exitDoc{1, "error: database unreachable, I/O, usage, lock timeout, interrupted"}
+)
+
+// commandHelp is the help template of a command that can exit with the
+// codes exits: urfave/cli's, followed by an EXIT CODES section.
+func commandHelp(exits ...exitDoc) string {
+	var b strings.Builder
+	b.WriteString(ucli.CommandHelpTemplate)
+	b.WriteString("\nEXIT CODES:\n")
+	for _, e := range exits {
+		fmt.Fprintf(&b, "   %d  %s\n", e.code, e.meaning)
+	}
+	return b.String()
+}
+
 // NewApp builds the ctxschema application. It reads from stdin and writes
 // results to stdout and errors and progress to stderr. Running it returns
 // the command's error without printing it and without exiting: the caller
@@ -56,6 +81,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			planCommand(e),
 			applyCommand(e),
 			modeCommand(e),
+			serveCommand(e),
 			historyCommand(e),
 			inspectCommand(e),
 			diffCommand(e),
@@ -88,7 +114,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			cmd.Before = applyProjectEnv(e)
 		}
 		if cmd.BashComplete == nil {
-			cmd.BashComplete = completeFlags(cmd)
+			cmd.BashComplete = completeCommand(nil)
 		}
 	}
 	return app

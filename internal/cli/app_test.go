@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -57,5 +59,31 @@ func TestSharedFlags(t *testing.T) {
 	}
 	if got.db != "sqlite://flag.db" || got.dir != "s" {
 		t.Errorf("got db %q dir %q", got.db, got.dir)
+	}
+}
+
+// TestEveryCommandListsExitCodes: every command's --help ends with the
+// exit codes it can return, 0 first; a new command needs its own list.
+func TestEveryCommandListsExitCodes(t *testing.T) {
+	for _, cmd := range NewApp(strings.NewReader(""), io.Discard, io.Discard).Commands {
+		if cmd.Hidden {
+			continue
+		}
+		if !strings.Contains(cmd.CustomHelpTemplate, "\nEXIT CODES:\n   0  ") {
+			t.Errorf("ctxschema %s --help lists no exit codes; set CustomHelpTemplate: commandHelp(…)", cmd.Name)
+		}
+	}
+}
+
+// TestDevNullIsNotATerminal: /dev/null is a character device, yet nobody
+// can answer a prompt there.
+func TestDevNullIsNotATerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("isTerminal(%s) = true, want false", os.DevNull)
 	}
 }

@@ -32,6 +32,18 @@ type applyOptions struct {
 	LockTimeout      time.Duration
 	Verbose          bool
 	Progress         bool
+	NoColor          bool
+	// View makes the view that reports the plan, the apply's events and
+	// its outcome.
+	View func(*env, applyOptions) (applyView, error)
+}
+
+// applyFormats are the views of apply: text for people (the plan and the
+// summary on stdout, what it is doing on stderr), json for tools (a stream
+// of events on stdout, one JSON object per line).
+var applyFormats = formats[func(*env, applyOptions) (applyView, error)]{
+	{"text", newTextApplyView},
+	{"json", newJSONApplyView},
 }
 
 func applyCommand(e *env) *ucli.Command {
@@ -45,14 +57,24 @@ func applyCommand(e *env) *ucli.Command {
 			"saved by `plan --out` exactly, to the database it was made for (give --db\n" +
 			"when its URL had a password; another database is refused), and refuses\n" +
 			"(exit 5) when that database changed since, or, with --dir, when the schema\n" +
-			"files there no longer say what the plan reaches.",
+			"files there no longer say what the plan reaches. While it works, it says on\n" +
+			"stderr what it is doing: waiting for the lock, each change with its time.\n" +
+			"--format json writes all of it on stdout instead, as one JSON event per\n" +
+			"line, for tools.",
 		Flags: []ucli.Flag{
-			dirFlag(), dbFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
-			&ucli.BoolFlag{Name: "progress", Usage: "show the progress of online index builds even when stderr is not a terminal"},
+			&ucli.BoolFlag{Name: "progress", Usage: "show how far online index builds have come even when stderr is not a terminal"},
 		},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: applied, or nothing to change"},
+			exitDoc{1, "error: database unreachable, I/O, a failed apply (rolled back), lock timeout, not approved, interrupted"},
+			exitDoc{3, "the database is in production mode"},
+			exitDoc{4, "invalid schema files"},
+			exitDoc{5, "a destructive change without --allow-destructive, a failing data check, or a stale saved plan"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema apply [flags] [PLANFILE]"); err != nil {
 				return err
@@ -60,18 +82,35 @@ func applyCommand(e *env) *ucli.Command {
 			if c.NArg() > 1 {
 				return fmt.Errorf("apply takes at most one argument, the plan file; got %d", c.NArg())
 			}
-			return runApply(c.Context, e, applyOptions{
+			view, err := applyFormats.choose("apply", c.String("format"))
+			if err != nil {
+				return err
+			}
+			// The text view's schema problems also become annotations in
+			// a GitHub Actions job; the JSON view reports its own.
+			return showProblems(e, runApply(c.Context, e, applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
 				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
-			})
+				NoColor:  c.Bool("no-color"),
+				View:     view,
+			}), false, inActions())
 		},
 	}
 }
 
 func runApply(ctx context.Context, e *env, opts applyOptions) error {
+	view, err := opts.View(e, opts)
+	if err != nil {
+		return err
+	}
+	return view.outcome(applyPlan(ctx, e, opts, view))
+}
+
+// applyPlan plans, shows the plan through view, and applies it.
+func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) error {
 	// Schema files (not a saved plan, which names its own database): the
 	// database is read, on a read-only connection, while they load.
 	var ahead *readAhead
@@ -85,6 +124,16 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		}
 		return err
 	}
+	// A database that does not exist yet is created only once the plan is
+	// neither refused nor declined: planned from nothing until then.
+	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.WriteExisting, "the plan creates everything, and apply creates the database once it runs")
+	if err != nil {
+		if ahead != nil {
+			ahead.abandon()
+		}
+		return err
+	}
+	defer func() { closeDB() }()
 	// A person who confirms on a terminal sees every data check first;
 	// otherwise the duplicate checks of new unique indexes are left to the
 	// index builds, which refuse duplicates themselves (exit 5 with the
@@ -93,21 +142,17 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	var p *plan.Plan
 	if ahead != nil {
 		// A database that does not exist yet, or that the read-only
-		// connection could not read, is planned on the connection the
-		// apply opens (which creates a SQLite file), as without the read.
+		// connection could not read, is planned below as without the read.
 		if ro, closeRO, st, err := ahead.wait(); err == nil {
-			p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
+			if t.DB != nil {
+				p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
+			}
 			closeRO()
 			if err != nil {
 				return err
 			}
 		}
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadWrite)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
 	if p == nil {
 		prepare := apply.Prepare
 		if toApply {
@@ -117,7 +162,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 			return err
 		}
 	}
-	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
+	ro := renderOptions(t, render.Text, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	var refusal error
 	if saved != nil {
 		refusal = apply.RefuseSaved(p, saved.expect, opts.AllowDestructive)
@@ -128,7 +173,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		refusal = apply.Refuse(p, opts.AllowDestructive)
 	}
 	ro.Refusal = refusalOf(refusal)
-	if err := render.Plan(e.stdout, p, ro); err != nil {
+	if err := view.plan(p, ro); err != nil {
 		return err
 	}
 	if refusal != nil {
@@ -136,10 +181,10 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		return &ReportedError{Err: refusal}
 	}
 	if p.Empty() {
-		return nil
+		return view.complete(p)
 	}
 	if saved == nil && !opts.AutoApprove {
-		if err := confirm(e); err != nil {
+		if err := confirm(ctx, e); err != nil {
 			return err
 		}
 	}
@@ -147,16 +192,18 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
+		Events:           view.event,
 	}
-	if opts.Progress {
-		runOpts.Progress = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	if t.DB == nil {
+		if t, closeDB, err = openTarget(ctx, opts.DB, dialect.ReadWrite); err != nil {
+			return err
+		}
 	}
 	res, err := apply.Run(ctx, t, desired, runOpts)
 	if err != nil {
-		return refused(e, err)
+		return view.refused(err)
 	}
-	fmt.Fprintln(e.stdout, summaryLine(res.Plan))
-	return nil
+	return view.complete(res.Plan)
 }
 
 // savedPlan is a plan file to apply, and the fingerprint that apply
@@ -213,10 +260,26 @@ func savedDatabase(file string, saved *planfile.File, given string, set bool) (s
 		}
 		return saved.Database, nil
 	}
-	if got := dialect.Redact(given); got != saved.Database {
+	if got := dialect.Redact(given); got != saved.Database && !sameDatabase(saved.Database, given) {
 		return "", fmt.Errorf("%s was made for %s, not %s: apply it to the database it was made for (drop --db and CTXSCHEMA_DB, or give that URL), or plan again for this one", file, saved.Database, got)
 	}
 	return given, nil
+}
+
+// sameDatabase reports whether the URL a plan was saved for and the given
+// one name the same database in different words (sqlite://x.db and
+// sqlite://./x.db), as their dialect tells.
+func sameDatabase(saved, given string) bool {
+	r := registry()
+	d, err := r.Lookup(given)
+	if err != nil {
+		return false
+	}
+	if s, err := r.Lookup(saved); err != nil || s.Scheme() != d.Scheme() {
+		return false
+	}
+	c, ok := d.(dialect.DatabaseComparer)
+	return ok && c.SameDatabase(saved, given)
 }
 
 func lockTimeoutFlag() *ucli.DurationFlag {
@@ -226,20 +289,32 @@ func lockTimeoutFlag() *ucli.DurationFlag {
 // errNotApproved is returned when the user did not confirm an apply.
 var errNotApproved = errors.New("apply cancelled: the answer was not 'yes'; nothing changed")
 
-// confirm asks for "yes" on the terminal; without one it refuses.
-func confirm(e *env) error {
+// confirm asks for "yes" on the terminal; without one it refuses. It
+// returns as soon as ctx is cancelled (Ctrl-C at the prompt), without
+// waiting for the answer.
+func confirm(ctx context.Context, e *env) error {
 	if !isTerminal(e.stdin) {
 		return errors.New("refusing to apply without confirmation: stdin is not a terminal; review the plan and rerun with --auto-approve (or apply a saved plan file)")
 	}
 	fmt.Fprint(e.stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errNotApproved
+	// A read from a terminal cannot be cancelled: it runs on a goroutine
+	// that is left behind, blocked, when ctx ends first; the process exits
+	// soon after.
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.stderr)
+		return fmt.Errorf("apply cancelled at the prompt; nothing changed: %w", ctx.Err())
+	case line := <-answer:
+		if strings.TrimSpace(line) != "yes" {
+			return errNotApproved
+		}
+		return nil
 	}
-	if strings.TrimSpace(line) != "yes" {
-		return errNotApproved
-	}
-	return nil
 }
 
 // sameChanges reports whether two plan documents hold the same changes, in

@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
@@ -35,6 +36,11 @@ func fmtCommand(e *env) *ucli.Command {
 			dirFlag(),
 			&ucli.BoolFlag{Name: "check", Usage: "rewrite nothing; list the files that are not formatted and exit 1 when there are any"},
 		},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: every file is formatted (rewritten if needed)"},
+			exitDoc{1, "--check: some files are not formatted; or an error: I/O, usage"},
+			exitDoc{4, "invalid YAML, or a --dir that is missing or holds no schema file"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -60,11 +66,11 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 		out        []byte
 	}
 	var changes []change
-	var problems []schemafile.Problem
+	var problems []model.Problem
 	for _, p := range paths {
 		name := displayPath(cwd, p)
 		data, err := schemafile.ReadFile(ctx, p, name)
-		var large *schemafile.Problems
+		var large *model.Problems
 		switch {
 		case errors.As(err, &large):
 			problems = append(problems, large.List...)
@@ -73,7 +79,7 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 			return err
 		}
 		out, err := schemafile.Format(name, data)
-		var ps *schemafile.Problems
+		var ps *model.Problems
 		switch {
 		case errors.As(err, &ps):
 			problems = append(problems, ps.List...)
@@ -86,7 +92,7 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 		}
 	}
 	if len(problems) > 0 {
-		return &schemafile.Problems{List: problems}
+		return &model.Problems{List: problems}
 	}
 	for _, c := range changes {
 		if !opts.Check {
@@ -103,8 +109,14 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 }
 
 // writeFileAtomic replaces the file at path with data, keeping its mode: a
-// crash leaves the old file or the new one, never half of one.
+// crash leaves the old file or the new one, never half of one. A symbolic
+// link stays one: the file it points to is replaced.
 func writeFileAtomic(path string, data []byte) error {
+	link := path
+	path, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return fmt.Errorf("rewriting %s: %w", link, err)
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("rewriting %s: %w", path, err)
@@ -119,6 +131,10 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("rewriting %s: %w", path, err)
 	}
 	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("rewriting %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("rewriting %s: %w", path, err)
 	}

@@ -25,16 +25,19 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	NoColor          bool
 	// DriftOnly plans the repairs of drift alone (no schema files read).
 	DriftOnly bool
 }
 
-func formatFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, markdown or sql"}
+func verboseFlag(usage string) *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: usage}
 }
 
-func verboseFlag() *ucli.BoolFlag {
-	return &ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show the SQL of every change (text format)"}
+// noColorFlag is the --no-color flag of the commands that colour their
+// text output; NO_COLOR (set and not empty) and TERM=dumb do the same.
+func noColorFlag() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also: NO_COLOR set and not empty, or TERM=dumb)"}
 }
 
 func planCommand(e *env) *ucli.Command {
@@ -52,24 +55,35 @@ func planCommand(e *env) *ucli.Command {
 			"index dropped by hand, a column altered), as the repairs apply would make.\n" +
 			"It refuses nothing; with --detailed-exitcode it exits 2 when there is drift.",
 		Flags: []ucli.Flag{
-			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
 			&ucli.BoolFlag{Name: "drift-only", Usage: "report only drift between the catalog and the database (no schema files read; --dir is ignored)"},
 		},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: no changes, or changes without --detailed-exitcode"},
+			exitDocError,
+			exitDoc{2, "--detailed-exitcode: there are changes (with --drift-only: there is drift)"},
+			exitDoc{3, "the database is in production mode and there are changes"},
+			exitDoc{4, "invalid schema files"},
+			exitDoc{5, "a change fails a data check on the data in the database, in any mode"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			f, err := render.ParseFormat(c.String("format"))
+			f, err := planFormats().choose("plan", c.String("format"))
 			if err != nil {
 				return err
 			}
-			return runPlan(c.Context, e, planOptions{
+			err = runPlan(c.Context, e, planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
-				DriftOnly: c.Bool("drift-only"),
+				NoColor: c.Bool("no-color"), DriftOnly: c.Bool("drift-only"),
 			})
+			// The loader's and the planner's problems alike: JSON for
+			// --format json, annotations in a GitHub Actions job.
+			return showProblems(e, err, f == render.JSON, inActions())
 		},
 	}
 }
@@ -103,7 +117,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
-	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	refusal := apply.Refuse(p, false)
 	ro.Refusal = refusalOf(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
@@ -140,7 +154,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.Out != "" {
 		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
 	}
-	t, closeDB, err := openToPlan(ctx, e, opts.DB)
+	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.ReadOnly, "it has no drift")
 	if err != nil {
 		return err
 	}
@@ -149,7 +163,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
-	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	ro.Title = "ctxschema drift"
 	ro.NoChanges = "No drift. The database matches its catalog."
 	if err := render.Plan(e.stdout, p, ro); err != nil {
@@ -188,7 +202,14 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 // uncreated: the returned Target has no DB, which apply's Prepare and
 // PrepareDrift read as a database with nothing in it.
 func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(), error) {
-	t, closeDB, err := openTarget(ctx, rawURL, dialect.ReadOnly)
+	return openExisting(ctx, e, rawURL, dialect.ReadOnly, "the plan creates everything; apply creates the database")
+}
+
+// openExisting opens the database at rawURL with access (ReadOnly or
+// WriteExisting), or, when it does not exist, says so on stderr with what
+// happens next (then) and returns a Target without DB.
+func openExisting(ctx context.Context, e *env, rawURL string, access dialect.Access, then string) (apply.Target, func(), error) {
+	t, closeDB, err := openTarget(ctx, rawURL, access)
 	var missing *dialect.NotExistError
 	if !errors.As(err, &missing) {
 		return t, closeDB, err
@@ -197,6 +218,6 @@ func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(
 	if err != nil {
 		return apply.Target{}, nil, err
 	}
-	fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
+	fmt.Fprintf(e.stderr, "Database %q does not exist yet: %s.\n", missing.Database, then)
 	return apply.Target{Dialect: d, URL: rawURL}, func() {}, nil
 }

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -14,13 +12,17 @@ import (
 // validateOptions are the flags of validate.
 type validateOptions struct {
 	Dir string
-	// JSON writes the problems as a JSON array on stdout instead of a
+	// JSON writes the problems as a JSON document on stdout instead of a
 	// summary (problems then go nowhere else).
 	JSON bool
 	// Annotations also writes the problems as GitHub Actions workflow
 	// commands on stdout; set when GITHUB_ACTIONS is "true".
 	Annotations bool
 }
+
+// validateFormats are the views of validate; the value says whether the
+// view is the JSON document.
+var validateFormats = formats[bool]{{"text", false}, {"json", true}}
 
 func validateCommand(e *env) *ucli.Command {
 	return &ucli.Command{
@@ -29,30 +31,25 @@ func validateCommand(e *env) *ucli.Command {
 		Description: "Reads every *.yaml and *.yml file below --dir, merges them and checks every\n" +
 			"rule of the schema file format. Prints a summary on success; otherwise\n" +
 			"every problem as file:line:col: message, and exits with code 4.\n\n" +
-			"--format json prints every problem, warnings included, as a JSON array of\n" +
-			"{file, line, column, severity, message} on stdout, [] when there is none.\n" +
+			"--format json prints {format_version, problems}, every problem, warnings\n" +
+			"included, as {file, line, column, severity, message}, on stdout.\n" +
 			"When GITHUB_ACTIONS is true (in a GitHub Actions job), the text format also\n" +
 			"prints the problems as workflow commands, which GitHub shows as annotations.",
-		Flags: []ucli.Flag{
-			dirFlag(),
-			&ucli.StringFlag{
-				Name:  "format",
-				Usage: "output format: text or json",
-				Value: "text",
-			},
-		},
+		Flags: []ucli.Flag{dirFlag(), validateFormats.flag()},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "the schema files are valid (warnings allowed)"},
+			exitDoc{1, "error: a schema file cannot be read, usage"},
+			exitDoc{4, "invalid schema files, or a --dir that is missing or holds none"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			opts := validateOptions{Dir: c.String("dir"), Annotations: os.Getenv("GITHUB_ACTIONS") == "true"}
-			switch f := c.String("format"); f {
-			case "text":
-			case "json":
-				opts.JSON = true
-			default:
-				return fmt.Errorf("unknown format %s for validate; use text or json", quoteArg(f))
+			json, err := validateFormats.choose("validate", c.String("format"))
+			if err != nil {
+				return err
 			}
+			opts := validateOptions{Dir: c.String("dir"), JSON: json, Annotations: inActions()}
 			return runValidate(c.Context, e, opts)
 		},
 	}
@@ -63,17 +60,8 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 		return validateJSON(e, opts)
 	}
 	res, err := loadSchemas(e, opts.Dir)
-	var problems *schemafile.Problems
-	switch {
-	case errors.As(err, &problems):
-		if opts.Annotations {
-			if werr := writeAnnotations(e.stdout, problems.List); werr != nil {
-				return werr
-			}
-		}
-		return err
-	case err != nil:
-		return err
+	if err != nil {
+		return showProblems(e, err, false, opts.Annotations)
 	}
 	if opts.Annotations {
 		if err := writeAnnotations(e.stdout, res.Warnings); err != nil {
@@ -89,15 +77,8 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 // that stdout stays one JSON document.
 func validateJSON(e *env, opts validateOptions) error {
 	res, err := schemafile.Load(opts.Dir)
-	var problems *schemafile.Problems
-	switch {
-	case errors.As(err, &problems):
-		if werr := writeProblemsJSON(e.stdout, problems.List); werr != nil {
-			return werr
-		}
-		return &ReportedError{Err: err}
-	case err != nil:
-		return err
+	if err != nil {
+		return showProblems(e, err, true, false)
 	}
 	return writeProblemsJSON(e.stdout, res.Warnings)
 }

@@ -10,7 +10,7 @@ import (
 
 // loadSchemas loads the schema files of dir and prints their warnings to
 // stderr. Every command that reads schema files goes through it. Invalid
-// files give a *schemafile.Problems (its warnings included), which main prints.
+// files give a *model.Problems (its warnings included), which main prints.
 func loadSchemas(e *env, dir string) (*schemafile.Result, error) {
 	res, err := schemafile.Load(dir)
 	if err != nil {

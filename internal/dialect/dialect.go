@@ -52,10 +52,13 @@ type Dialect interface {
 	// (see internal/catalog, which reads and writes them portably).
 	EnsureCatalog(ctx context.Context, q Querier) error
 
-	// Lock takes the database's apply lock, waiting up to timeout. It
-	// returns a *LockTimeoutError naming the holder when the wait times out.
-	// A crashed holder's lock is released by the database or the OS.
-	Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (Lock, error)
+	// Lock takes the database's apply lock, waiting up to opts.Timeout. When
+	// another process holds it, Lock calls opts.Waiting (when set) once with
+	// the holder before it starts to wait, so that a person is told what
+	// the wait is for. It returns a *LockTimeoutError naming the holder when
+	// the wait times out, and an error wrapping ctx.Err() when ctx ends
+	// first. A crashed holder's lock is released by the database or the OS.
+	Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts LockOptions) (Lock, error)
 	// Begin starts the apply's transaction, in the mode the dialect needs
 	// for DDL (SQLite: BEGIN IMMEDIATE).
 	Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error)
@@ -72,19 +75,23 @@ const (
 	// ReadWrite is the access of apply and of a mode switch: a SQLite file
 	// that does not exist yet is created.
 	ReadWrite
+	// WriteExisting is ReadWrite on a database that exists: a database that
+	// does not is a *NotExistError, not created. Apply opens with it, so
+	// that a plan it refuses, or that nobody approves, creates nothing.
+	WriteExisting
 )
 
 // String names the access as errors do.
 func (a Access) String() string {
-	if a == ReadWrite {
-		return "read-write"
+	if a == ReadOnly {
+		return "read-only"
 	}
-	return "read-only"
+	return "read-write"
 }
 
-// NotExistError is returned by Open with ReadOnly when the database does
-// not exist (a SQLite file that was never created): a read-only command
-// does not create it.
+// NotExistError is returned by Open with ReadOnly or WriteExisting when the
+// database does not exist (a SQLite file that was never created): such an
+// opening does not create it.
 type NotExistError struct {
 	// Database names the database, without a password.
 	Database string
@@ -102,6 +109,14 @@ func (e *NotExistError) Error() string {
 // profile (SQLite, whose table rebuilds run with enforcement off).
 type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q Querier) error
+}
+
+// DatabaseComparer is implemented by dialects whose URLs can name one
+// database in several ways (a SQLite file by a relative or an absolute
+// path, through a symbolic link, with other connection parameters).
+type DatabaseComparer interface {
+	// SameDatabase reports whether URLs a and b name the same database.
+	SameDatabase(a, b string) bool
 }
 
 // TableLocker is implemented by dialects whose apply transaction lets
@@ -176,6 +191,16 @@ type Rendered struct {
 	// Blocking is true when SQL rewrites a table or builds an index while
 	// holding a lock that blocks writers.
 	Blocking bool
+}
+
+// LockOptions tune Dialect.Lock.
+type LockOptions struct {
+	// Timeout bounds the wait for another holder of the lock.
+	Timeout time.Duration
+	// Waiting, when set, is called once, on the caller's goroutine, when
+	// the lock is held by another process and Lock starts to wait for it.
+	// holder names that process as LockTimeoutError.Holder does.
+	Waiting func(holder string)
 }
 
 // Lock is a held apply lock.

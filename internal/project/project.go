@@ -7,9 +7,11 @@
 package project
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,7 +74,7 @@ func (f *File) Env(name string) (Environment, error) {
 // Error is the error of an invalid project file: every problem, each at
 // its file:line:col.
 type Error struct {
-	Problems []schemafile.Problem
+	Problems []model.Problem
 }
 
 func (e *Error) Error() string {
@@ -131,9 +133,20 @@ func Read(ctx context.Context, path, display string) (*File, error) {
 func Parse(data []byte, path, display string) (*File, error) {
 	p := &parser{file: display}
 	f := &File{Path: display, Environments: map[string]Environment{}}
+	// One document: a second one (after "---") would otherwise be read by
+	// nobody, and the environments it names would silently not exist.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &Error{Problems: []schemafile.Problem{schemafile.SyntaxProblem(display, data, err)}}
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
+	}
+	var more yaml.Node
+	switch err := dec.Decode(&more); {
+	case err == nil && !emptyDocument(&more):
+		p.errorf(p.pos(&more), "the project file holds a second YAML document; keep one, with every environment under its environments key")
+		return nil, &Error{Problems: p.problems}
+	case err != nil && !errors.Is(err, io.EOF):
+		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
 	}
 	base := filepath.Dir(path)
 	if len(doc.Content) == 0 {
@@ -172,6 +185,16 @@ func Parse(data []byte, path, display string) (*File, error) {
 }
 
 // resolvePath makes a relative path relative to base.
+// emptyDocument reports whether a document holds nothing, as a "---" at the
+// end of a file gives.
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	c := doc.Content[0]
+	return len(doc.Content) == 1 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" && c.Value == ""
+}
+
 func resolvePath(base, p string) string {
 	if filepath.IsAbs(p) {
 		return p
@@ -200,7 +223,7 @@ func resolveURL(base, u string) string {
 
 type parser struct {
 	file     string
-	problems []schemafile.Problem
+	problems []model.Problem
 }
 
 func (p *parser) pos(n *yaml.Node) model.Pos {
@@ -208,7 +231,7 @@ func (p *parser) pos(n *yaml.Node) model.Pos {
 }
 
 func (p *parser) errorf(pos model.Pos, format string, args ...any) {
-	p.problems = append(p.problems, schemafile.Problem{Pos: pos, Severity: schemafile.Error, Message: fmt.Sprintf(format, args...)})
+	p.problems = append(p.problems, model.Problem{Pos: pos, Severity: model.SeverityError, Message: fmt.Sprintf(format, args...)})
 }
 
 // mapping walks a mapping node: keys must be plain words, given once, and
