@@ -53,6 +53,16 @@ func PrepareToApply(ctx context.Context, b Backend, desired *model.Schema) (*pla
 	return b.Plan(ctx, desired, true)
 }
 
+// PrepareInspected is Prepare (or, toApply, PrepareToApply) from st, the
+// state of t that the caller inspected (t.Dialect.Inspect): the CLI reads
+// the database while it loads the schema files, on the other core.
+func PrepareInspected(ctx context.Context, b Backend, st *plan.State, desired *model.Schema, toApply bool) (*plan.Plan, error) {
+	if st == nil {
+		return nil, fmt.Errorf("apply: no inspected state to plan from")
+	}
+	return b.PlanFrom(ctx, st, desired, toApply)
+}
+
 // prepareAttempts bounds how often prepare plans again when an apply
 // changed the database while it counted (dialect.ChangeDetector).
 const prepareAttempts = 3
@@ -70,6 +80,10 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 	if err != nil {
 		return nil, err
 	}
+	return prepareFrom(ctx, t, st, desired, deferUnique)
+}
+
+func prepareFrom(ctx context.Context, t Target, st *plan.State, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	var p *plan.Plan
 	for attempt := 1; ; attempt++ {
 		var data plan.Data = t.Dialect.Data(t.DB)
@@ -78,6 +92,7 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 		if deferUnique && st.Mode != model.Production {
 			data = deferDuplicates{data}
 		}
+		var err error
 		p, err = plan.Build(ctx, st, desired, data)
 		if err == nil {
 			break
@@ -328,6 +343,14 @@ func (t Target) State(ctx context.Context) (*plan.State, error) {
 // Plan implements Backend (see Prepare and PrepareToApply).
 func (t Target) Plan(ctx context.Context, desired *model.Schema, forApply bool) (*plan.Plan, error) {
 	return prepare(ctx, t, desired, forApply)
+}
+
+// PlanFrom implements Backend.
+func (t Target) PlanFrom(ctx context.Context, st *plan.State, desired *model.Schema, forApply bool) (*plan.Plan, error) {
+	if t.DB == nil {
+		return prepare(ctx, t, desired, forApply)
+	}
+	return prepareFrom(ctx, t, st, desired, forApply)
 }
 
 // Begin implements Backend: it takes the dialect's apply lock (reporting a

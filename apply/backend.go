@@ -32,6 +32,9 @@ type Backend interface {
 	// true for a plan applied without a person reviewing it first (see
 	// PrepareToApply); a backend may then leave checks to Execute.
 	Plan(ctx context.Context, desired *model.Schema, forApply bool) (*plan.Plan, error)
+	// PlanFrom is Plan from st, the state State returned: the CLI reads it
+	// while it loads the schema files.
+	PlanFrom(ctx context.Context, st *plan.State, desired *model.Schema, forApply bool) (*plan.Plan, error)
 	// Begin starts an apply: it takes the backend's apply lock where
 	// there is one, waiting up to opts.LockTimeout (a *LockTimeoutError
 	// from the dialect when it times out). The caller must Close the

@@ -120,6 +120,11 @@ func (b *Backend) Plan(ctx context.Context, desired *model.Schema, _ bool) (*pla
 	return planFrom(ctx, st, desired)
 }
 
+// PlanFrom implements apply.Backend.
+func (b *Backend) PlanFrom(ctx context.Context, st *plan.State, desired *model.Schema, _ bool) (*plan.Plan, error) {
+	return planFrom(ctx, st, desired)
+}
+
 // planFrom plans desired against st and fills each step's calls.
 func planFrom(ctx context.Context, st *plan.State, desired *model.Schema) (*plan.Plan, error) {
 	p, err := plan.Build(ctx, st, desired, nil)
