@@ -234,6 +234,30 @@ func NewRegistry(ds ...Dialect) *Registry {
 	return r
 }
 
+// PathResolver is an optional capability of a dialect whose URLs can name
+// a local file by a relative path (sqlite://dev.db): a project file's URLs
+// are relative to the project file's folder, not to the working directory.
+type PathResolver interface {
+	// ResolveRelative returns rawURL with a relative file path joined to
+	// base; any other URL is returned as written.
+	ResolveRelative(rawURL, base string) string
+}
+
+// ResolveRelative returns rawURL with a relative file path resolved
+// against base by the dialect of its scheme, when that dialect is a
+// PathResolver. Any other URL, one of an unknown scheme included, is
+// returned as written: opening it reports what is wrong.
+func (r *Registry) ResolveRelative(rawURL, base string) string {
+	d, err := r.Lookup(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	if pr, ok := d.(PathResolver); ok {
+		return pr.ResolveRelative(rawURL, base)
+	}
+	return rawURL
+}
+
 // ErrBadURL is returned by Registry.Lookup for a URL it cannot use.
 var ErrBadURL = errors.New("bad database URL")
 

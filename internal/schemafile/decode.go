@@ -1,10 +1,8 @@
 package schemafile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -14,12 +12,10 @@ import (
 )
 
 // This file turns the YAML of one schema file into declarations that keep
-// the position of every element. It checks the shape only: node kinds,
-// unknown and repeated keys, and scalars that must be booleans or numbers.
-// The meaning (names, types, references) is checked in validate.go.
-//
-// yaml.v3 drops KnownFields strictness inside custom unmarshalers, so the
-// file is decoded into a yaml.Node tree and walked by hand.
+// the position of every element, walking it with a Walker (walk.go). It
+// checks the shape only: node kinds, unknown and repeated keys, and
+// scalars that must be booleans or numbers. The meaning (names, types,
+// references) is checked in validate.go.
 
 // field is one scalar field of a declaration. Set is true when the key was
 // present; OK is true when its value had the right shape (a problem was
@@ -100,36 +96,30 @@ var (
 	keyFields       = []string{"name", "source", "attributes", "unique"}
 )
 
-// decoder walks the nodes of one file and reports problems at their
-// positions.
-type decoder struct {
-	file string
-	r    *reporter
+// decoder walks the nodes of one schema file and reports problems at
+// their positions.
+type decoder struct{ *Walker }
+
+// newDecoder returns a decoder of the schema file that messages call file,
+// which reports to r.
+func newDecoder(file string, r *reporter) *decoder {
+	return &decoder{&Walker{file: file, kind: "schema files", r: r}}
 }
 
 // decodeFile decodes every YAML document of a file. An empty file, or one
 // that holds only comments, declares nothing.
 func decodeFile(file string, data []byte, r *reporter) fileDecl {
-	d := &decoder{file: file, r: r}
+	d := newDecoder(file, r)
 	var out fileDecl
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			r.list = append(r.list, syntaxProblem(file, data, err))
-			break
-		}
-		d.document(&doc, &out)
+	docs, err := Documents(file, data)
+	for _, doc := range docs {
+		d.document(doc, &out)
+	}
+	var syntax *model.Problems
+	if errors.As(err, &syntax) {
+		r.list = append(r.list, syntax.List...)
 	}
 	return out
-}
-
-func (d *decoder) pos(n *yaml.Node) model.Pos {
-	return model.Pos{File: d.file, Line: n.Line, Col: n.Column}
 }
 
 // document decodes one document: a mapping of the top-level keys.
@@ -138,23 +128,23 @@ func (d *decoder) document(doc *yaml.Node, out *fileDecl) {
 		return
 	}
 	root := doc.Content[0]
-	if !d.usable(root) || isNull(root) {
+	if !d.Usable(root) || isNull(root) {
 		return
 	}
 	if root.Kind != yaml.MappingNode {
-		d.r.errorf(d.pos(root), "a schema file must be a mapping of %s, not %s", strings.Join(topFields, ", "), describe(root))
+		d.r.errorf(d.Pos(root), "a schema file must be a mapping of %s, not %s", strings.Join(topFields, ", "), d.Describe(root))
 		return
 	}
-	d.mapping(root, "schema file", topFields, func(key string, v *yaml.Node) {
+	d.Mapping(root, "schema file", topFields, func(key string, v *yaml.Node) {
 		switch key {
 		case "profile":
 			d.profile(v, out)
 		case "extensions":
-			d.each(v, "extensions", "a list of extensions", func(n *yaml.Node) {
+			d.Each(v, "extensions", "a list of extensions", func(n *yaml.Node) {
 				out.Extensions = append(out.Extensions, d.extension(n))
 			})
 		case "identification_keys":
-			d.each(v, "identification_keys", "a list of identification keys", func(n *yaml.Node) {
+			d.Each(v, "identification_keys", "a list of identification keys", func(n *yaml.Node) {
 				out.Keys = append(out.Keys, d.key(n))
 			})
 		}
@@ -166,10 +156,10 @@ func (d *decoder) profile(n *yaml.Node, out *fileDecl) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.r.errorf(d.pos(n), "profile must be a mapping with attributes, not %s", describe(n))
+		d.r.errorf(d.Pos(n), "profile must be a mapping with attributes, not %s", d.Describe(n))
 		return
 	}
-	d.mapping(n, "profile", profileFields, func(key string, v *yaml.Node) {
+	d.Mapping(n, "profile", profileFields, func(key string, v *yaml.Node) {
 		attrs := d.attributes(v, "profile")
 		out.Profile = append(out.Profile, attrs.Val...)
 	})
@@ -177,21 +167,21 @@ func (d *decoder) profile(n *yaml.Node, out *fileDecl) {
 
 // attributes decodes a list of attribute mappings.
 func (d *decoder) attributes(n *yaml.Node, owner string) field[[]attrDecl] {
-	f := field[[]attrDecl]{Pos: d.pos(n), Set: true}
-	f.OK = d.each(n, "attributes", "a list of attributes", func(item *yaml.Node) {
+	f := field[[]attrDecl]{Pos: d.Pos(n), Set: true}
+	f.OK = d.Each(n, "attributes", "a list of attributes", func(item *yaml.Node) {
 		f.Val = append(f.Val, d.attribute(item, owner))
 	})
 	return f
 }
 
 func (d *decoder) attribute(n *yaml.Node, owner string) attrDecl {
-	a := attrDecl{Pos: d.pos(n)}
+	a := attrDecl{Pos: d.Pos(n)}
 	if n.Kind != yaml.MappingNode {
-		d.r.errorf(d.pos(n), "an attribute of %s must be a mapping with name and type, not %s", owner, describe(n))
+		d.r.errorf(d.Pos(n), "an attribute of %s must be a mapping with name and type, not %s", owner, d.Describe(n))
 		a.Bad = true
 		return a
 	}
-	d.mapping(n, "attribute", attributeFields, func(key string, v *yaml.Node) {
+	d.Mapping(n, "attribute", attributeFields, func(key string, v *yaml.Node) {
 		switch key {
 		case "name":
 			a.Name = d.str(v, key)
@@ -215,13 +205,13 @@ func (d *decoder) attribute(n *yaml.Node, owner string) attrDecl {
 }
 
 func (d *decoder) extension(n *yaml.Node) extDecl {
-	e := extDecl{Pos: d.pos(n)}
+	e := extDecl{Pos: d.Pos(n)}
 	if n.Kind != yaml.MappingNode {
-		d.r.errorf(d.pos(n), "an extension must be a mapping with name, type and attributes, not %s", describe(n))
+		d.r.errorf(d.Pos(n), "an extension must be a mapping with name, type and attributes, not %s", d.Describe(n))
 		e.Bad = true
 		return e
 	}
-	d.mapping(n, "extension", extensionFields, func(key string, v *yaml.Node) {
+	d.Mapping(n, "extension", extensionFields, func(key string, v *yaml.Node) {
 		switch key {
 		case "name":
 			e.Name = d.str(v, key)
@@ -241,12 +231,12 @@ func (d *decoder) extension(n *yaml.Node) extDecl {
 // uniqueItems decodes an extension's unique list: each item is a name or a
 // list of names.
 func (d *decoder) uniqueItems(n *yaml.Node) field[[]itemDecl] {
-	f := field[[]itemDecl]{Pos: d.pos(n), Set: true}
+	f := field[[]itemDecl]{Pos: d.Pos(n), Set: true}
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
-		d.r.errorf(d.pos(n), "unique must be a list of attribute names or lists of names, not %s; write unique: [%s]", describe(n), n.Value)
+		d.r.errorf(d.Pos(n), "unique must be a list of attribute names or lists of names, not %s; write unique: [%s]", d.Describe(n), n.Value)
 		return f
 	}
-	f.OK = d.each(n, "unique", "a list of attribute names or lists of names", func(item *yaml.Node) {
+	f.OK = d.Each(n, "unique", "a list of attribute names or lists of names", func(item *yaml.Node) {
 		switch item.Kind {
 		case yaml.ScalarNode:
 			name := d.str(item, "a unique item")
@@ -254,9 +244,9 @@ func (d *decoder) uniqueItems(n *yaml.Node) field[[]itemDecl] {
 				f.Val = append(f.Val, itemDecl{Pos: name.Pos, Names: []nameRef{{name.Val, name.Pos}}})
 			}
 		case yaml.SequenceNode:
-			it := itemDecl{Pos: d.pos(item), Composite: true}
+			it := itemDecl{Pos: d.Pos(item), Composite: true}
 			bad := false
-			ok := d.each(item, "a composite unique item", "a list of attribute names", func(m *yaml.Node) {
+			ok := d.Each(item, "a composite unique item", "a list of attribute names", func(m *yaml.Node) {
 				name := d.str(m, "an attribute of a composite unique item")
 				it.Names = append(it.Names, nameRef{name.Val, name.Pos})
 				bad = bad || !name.valid()
@@ -265,32 +255,32 @@ func (d *decoder) uniqueItems(n *yaml.Node) field[[]itemDecl] {
 				f.Val = append(f.Val, it)
 			}
 		default:
-			d.r.errorf(d.pos(item), "a unique item must be an attribute name or a list of names, not %s", describe(item))
+			d.r.errorf(d.Pos(item), "a unique item must be an attribute name or a list of names, not %s", d.Describe(item))
 		}
 	})
 	return f
 }
 
 func (d *decoder) key(n *yaml.Node) keyDecl {
-	k := keyDecl{Pos: d.pos(n)}
+	k := keyDecl{Pos: d.Pos(n)}
 	if n.Kind != yaml.MappingNode {
-		d.r.errorf(d.pos(n), "an identification key must be a mapping with name and attributes, not %s", describe(n))
+		d.r.errorf(d.Pos(n), "an identification key must be a mapping with name and attributes, not %s", d.Describe(n))
 		k.Bad = true
 		return k
 	}
-	d.mapping(n, "identification key", keyFields, func(key string, v *yaml.Node) {
+	d.Mapping(n, "identification key", keyFields, func(key string, v *yaml.Node) {
 		switch key {
 		case "name":
 			k.Name = d.str(v, key)
 		case "source":
 			k.Source = d.str(v, key)
 		case "attributes":
-			k.Attributes = field[[]nameRef]{Pos: d.pos(v), Set: true}
+			k.Attributes = field[[]nameRef]{Pos: d.Pos(v), Set: true}
 			if v.Kind == yaml.ScalarNode && !isNull(v) {
-				d.r.errorf(d.pos(v), "attributes of an identification key must be a list of attribute names, not %s; write attributes: [%s]", describe(v), v.Value)
+				d.r.errorf(d.Pos(v), "attributes of an identification key must be a list of attribute names, not %s; write attributes: [%s]", d.Describe(v), v.Value)
 				return
 			}
-			k.Attributes.OK = d.each(v, "attributes", "a list of attribute names", func(m *yaml.Node) {
+			k.Attributes.OK = d.Each(v, "attributes", "a list of attribute names", func(m *yaml.Node) {
 				name := d.str(m, "an attribute of an identification key")
 				if name.valid() {
 					k.Attributes.Val = append(k.Attributes.Val, nameRef{name.Val, name.Pos})
@@ -305,97 +295,32 @@ func (d *decoder) key(n *yaml.Node) keyDecl {
 	return k
 }
 
-// mapping walks the pairs of a mapping node in order. It reports keys that
-// are not plain scalars, keys given twice and keys not in known (suggesting
-// the closest known one), and calls fn for the others.
-func (d *decoder) mapping(n *yaml.Node, what string, known []string, fn func(key string, v *yaml.Node)) {
-	seen := map[string]model.Pos{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if !d.usable(k) {
-			continue
-		}
-		if k.Kind != yaml.ScalarNode {
-			d.r.errorf(d.pos(k), "a key of %s must be a plain word, not %s", article(what), describe(k))
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			d.r.errorf(d.pos(k), "duplicate field %q in %s (first given at %s); keep one", k.Value, what, first)
-			continue
-		}
-		seen[k.Value] = d.pos(k)
-		if !contains(known, k.Value) {
-			d.r.errorf(d.pos(k), "%s", unknownField(k.Value, what, known))
-			continue
-		}
-		if !d.usable(v) {
-			continue
-		}
-		fn(k.Value, v)
-	}
-}
-
-// each walks a list node, calling fn for every usable item. A null node is
-// an empty list. It reports other kinds and returns false for them.
-func (d *decoder) each(n *yaml.Node, name, want string, fn func(*yaml.Node)) bool {
-	if isNull(n) {
-		return true
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.r.errorf(d.pos(n), "%s must be %s, not %s", name, want, describe(n))
-		return false
-	}
-	for _, item := range n.Content {
-		if d.usable(item) {
-			fn(item)
-		}
-	}
-	return true
-}
-
-// usable reports whether n can be decoded: aliases are refused, so that
-// every declaration has exactly one place in the files to report.
-func (d *decoder) usable(n *yaml.Node) bool {
-	if n.Kind == yaml.AliasNode {
-		d.r.errorf(d.pos(n), "YAML aliases (*%s) are not supported in schema files; write the value out", n.Value)
-		return false
-	}
-	return true
-}
-
 // str decodes a scalar as text. Any scalar but null is accepted: a name
 // like 123 is then refused by the name check, with its value quoted.
 func (d *decoder) str(n *yaml.Node, name string) field[string] {
-	f := field[string]{Pos: d.pos(n), Set: true}
-	switch {
-	case n.Kind != yaml.ScalarNode:
-		d.r.errorf(d.pos(n), "%s must be a single value, not %s", name, describe(n))
-	case isNull(n):
-		d.r.errorf(d.pos(n), "%s has no value; give one or remove the field", name)
-	default:
-		f.Val, f.OK = n.Value, true
-	}
+	f := field[string]{Pos: d.Pos(n), Set: true}
+	f.Val, f.OK = d.Scalar(n, name)
 	return f
 }
 
 // boolean decodes true or false, as a YAML boolean or as the strings "true"
 // and "false" that the Context Services documents use.
 func (d *decoder) boolean(n *yaml.Node, name string) field[bool] {
-	f := field[bool]{Pos: d.pos(n), Set: true}
+	f := field[bool]{Pos: d.Pos(n), Set: true}
 	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!bool" || n.ShortTag() == "!!str") {
 		if b, ok := model.ParseBool(n.Value); ok {
 			f.Val, f.OK = b, true
 			return f
 		}
 	}
-	d.r.errorf(d.pos(n), "%s must be true or false, not %s", name, describe(n))
+	d.r.errorf(d.Pos(n), "%s must be true or false, not %s", name, d.Describe(n))
 	return f
 }
 
 // integer decodes a whole decimal number, as a YAML integer or as a string
 // ("3") as the Context Services documents write lengths.
 func (d *decoder) integer(n *yaml.Node, name string) field[int] {
-	f := field[int]{Pos: d.pos(n), Set: true}
+	f := field[int]{Pos: d.Pos(n), Set: true}
 	if tag := n.ShortTag(); n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float" || tag == "!!str") {
 		v, err := strconv.Atoi(strings.TrimSpace(n.Value))
 		if err == nil {
@@ -403,46 +328,12 @@ func (d *decoder) integer(n *yaml.Node, name string) field[int] {
 			return f
 		}
 		if errors.Is(err, strconv.ErrRange) {
-			d.r.errorf(d.pos(n), "%s %s is too large; the maximum is %d", name, n.Value, model.MaxStringLength)
+			d.r.errorf(d.Pos(n), "%s %s is too large; the maximum is %d", name, n.Value, model.MaxStringLength)
 			return f
 		}
 	}
-	d.r.errorf(d.pos(n), "%s must be a whole number, not %s", name, describe(n))
+	d.r.errorf(d.Pos(n), "%s must be a whole number, not %s", name, d.Describe(n))
 	return f
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
-// describe names what a node is, for "must be X, not Y" messages.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		if isNull(n) {
-			return "an empty value"
-		}
-		v := n.Value
-		if r := []rune(v); len(r) > 40 {
-			v = string(r[:40]) + "…"
-		}
-		return strconv.Quote(v)
-	}
-	return "an empty document"
-}
-
-// article puts "a" or "an" before a word.
-func article(w string) string {
-	if w != "" && strings.ContainsRune("aeiou", rune(w[0])) {
-		return "an " + w
-	}
-	return "a " + w
 }
 
 // unknownField words the error for a key that the object does not have,

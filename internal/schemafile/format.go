@@ -2,12 +2,8 @@ package schemafile
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"strconv"
 	"strings"
-
-	"github.com/ctxschema/ctxschema/internal/model"
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,18 +27,9 @@ import (
 // file that holds only comments, or nothing, is returned unchanged.
 // Format(Format(x)) == Format(x).
 func Format(file string, data []byte) ([]byte, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &model.Problems{List: []model.Problem{syntaxProblem(file, data, err)}}
-		}
-		docs = append(docs, &doc)
+	docs, err := Documents(file, data)
+	if err != nil {
+		return nil, err
 	}
 	empty := true
 	for _, d := range docs {
@@ -71,17 +58,8 @@ func Format(file string, data []byte) ([]byte, error) {
 
 // decodes reports whether data holds n YAML documents without error.
 func decodes(data []byte, n int) bool {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for i := 0; ; i++ {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return i == n
-		}
-		if err != nil {
-			return false
-		}
-	}
+	docs, err := Documents("", data)
+	return err == nil && len(docs) == n
 }
 
 // The kinds of node the formatter knows, by where they sit in a schema

@@ -42,7 +42,7 @@ func AddObject(current *model.Schema, kind ObjectKind, n *yaml.Node, file string
 		},
 	}}}
 	var obj fileDecl
-	(&decoder{file: file, r: r}).document(doc, &obj)
+	newDecoder(file, r).document(doc, &obj)
 	s := build([]fileDecl{base, obj}, r)
 	model.SortProblems(r.list)
 	if r.failed() {

@@ -51,6 +51,7 @@ var (
 	_ dialect.ForeignKeyChecker = (*Dialect)(nil)
 	_ dialect.CatalogProber     = (*Dialect)(nil)
 	_ dialect.PlanRenderer      = (*Dialect)(nil)
+	_ dialect.PathResolver      = (*Dialect)(nil)
 )
 
 // New returns the SQLite dialect.
@@ -58,6 +59,25 @@ func New() *Dialect { return &Dialect{} }
 
 // Scheme implements dialect.Dialect.
 func (*Dialect) Scheme() string { return Scheme }
+
+// ResolveRelative implements dialect.PathResolver: the path of
+// sqlite://relative/path.db is joined to base; an absolute path, an
+// in-memory database and any URL of another scheme are kept as written.
+func (*Dialect) ResolveRelative(rawURL, base string) string {
+	rest, ok := strings.CutPrefix(rawURL, Scheme+"://")
+	if !ok {
+		return rawURL
+	}
+	path, query, hasQuery := strings.Cut(rest, "?")
+	if path == "" || strings.HasPrefix(path, "/") || filepath.IsAbs(path) || path == ":memory:" {
+		return rawURL
+	}
+	out := Scheme + "://" + filepath.ToSlash(filepath.Join(base, path))
+	if hasQuery {
+		out += "?" + query
+	}
+	return out
+}
 
 // Location is a parsed sqlite:// URL.
 type Location struct {
