@@ -18,6 +18,7 @@ import (
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/project"
 	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
@@ -60,6 +61,7 @@ const (
 func exitCode(err error) int {
 	var (
 		problems *model.Problems
+		project  *project.InvalidError
 		mode     *apply.ModeError
 		unsafe   *apply.UnsafeError
 		stale    *apply.StaleError
@@ -71,6 +73,10 @@ func exitCode(err error) int {
 		return exitChanges
 	case errors.As(err, &mode):
 		return exitRefused
+	case errors.As(err, &project):
+		// Its problems are reported as schema problems are, but an
+		// invalid project file is not an invalid schema.
+		return exitError
 	case errors.As(err, &problems):
 		return exitInvalid
 	case errors.As(err, &unsafe), errors.As(err, &stale):

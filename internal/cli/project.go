@@ -60,21 +60,19 @@ func applyProjectEnv(e *env) ucli.BeforeFunc {
 			return err
 		}
 		f, err := project.Read(c.Context, path, displayPath(cwd, path))
-		var invalid *project.Error
-		if errors.As(err, &invalid) {
-			for _, p := range invalid.Problems {
-				fmt.Fprintln(e.stderr, p.String())
-			}
-			return &ReportedError{Err: err}
-		}
 		if err != nil {
-			return err
+			// An invalid file's problems (a *project.InvalidError) get
+			// the views of any schema-input problems; main prints them.
+			return showProblems(e, err, problemsAsJSON(c), inActions())
 		}
 		environment, err := f.Env(name)
 		if err != nil {
 			return err
 		}
-		values := map[string]string{"db": environment.DB, "dir": environment.Dir, "tenants": environment.Tenants}
+		// A relative file path in the URL (sqlite://dev.db) is relative to
+		// the project file's folder; the URL's dialect knows its form.
+		db := registry().ResolveRelative(environment.DB, f.Dir)
+		values := map[string]string{"db": db, "dir": environment.Dir, "tenants": environment.Tenants}
 		for _, flag := range c.Command.Flags {
 			for _, n := range flag.Names() {
 				v, ok := values[n]
@@ -93,6 +91,17 @@ func applyProjectEnv(e *env) ucli.BeforeFunc {
 		}
 		return nil
 	}
+}
+
+// problemsAsJSON reports whether the command writes schema-input problems
+// as a JSON document on stdout: plan and validate with --format json.
+// apply's JSON is a stream of events, which its run starts.
+func problemsAsJSON(c *ucli.Context) bool {
+	switch c.Command.Name {
+	case "plan", "validate":
+		return c.String("format") == "json"
+	}
+	return false
 }
 
 // displayPath writes path relative to cwd ("../.ctxschema.yaml"), or as

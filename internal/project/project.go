@@ -7,11 +7,9 @@
 package project
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,7 +31,8 @@ const FileName = ".ctxschema.yaml"
 // environment does not set it.
 type Environment struct {
 	Name string
-	// DB is the database URL; a relative sqlite:// path is resolved.
+	// DB is the database URL as written: a relative file path in it is
+	// relative to File.Dir (dialect.Registry.ResolveRelative resolves it).
 	DB string
 	// Dir is the schema directory.
 	Dir string
@@ -43,8 +42,10 @@ type Environment struct {
 
 // File is a parsed project file.
 type File struct {
-	// Path is where the file was found.
-	Path         string
+	// Path is where the file was found, as messages name it.
+	Path string
+	// Dir is the folder of the file, which relative paths are relative to.
+	Dir          string
 	Environments map[string]Environment
 }
 
@@ -71,18 +72,21 @@ func (f *File) Env(name string) (Environment, error) {
 	return Environment{}, fmt.Errorf("unknown environment %q: %s does not define it; %s", name, f.Path, known)
 }
 
-// Error is the error of an invalid project file: every problem, each at
-// its file:line:col.
-type Error struct {
-	Problems []model.Problem
+// InvalidError is the error of an invalid project file. It unwraps to the
+// *model.Problems that list every problem, each at its file:line:col, so
+// that they are reported like any schema-input problems; main maps it to
+// exit code 1 (an invalid project file is not an invalid schema).
+type InvalidError struct {
+	Problems *model.Problems
 }
 
-func (e *Error) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
+func (e *InvalidError) Error() string { return e.Problems.Error() }
+
+// Unwrap returns the problems.
+func (e *InvalidError) Unwrap() error { return e.Problems }
+
+func invalid(list []model.Problem) *InvalidError {
+	return &InvalidError{Problems: &model.Problems{List: list}}
 }
 
 // ErrNotFound is returned by Find when neither the directory nor any of its
@@ -129,171 +133,66 @@ func Read(ctx context.Context, path, display string) (*File, error) {
 
 // Parse validates a project file's bytes. path locates the file, so that
 // relative paths resolve against its folder; display names it in
-// messages. Unknown keys are errors, like in schema files.
+// messages. Unknown keys are errors, like in schema files. An invalid file
+// gives an *InvalidError. Database URLs are kept as written: File.Dir is
+// the folder their relative paths are relative to.
 func Parse(data []byte, path, display string) (*File, error) {
-	p := &parser{file: display}
-	f := &File{Path: display, Environments: map[string]Environment{}}
+	// Values are never echoed: a database URL may hold its password.
+	w := schemafile.NewWalker(display, schemafile.WalkerOptions{Kind: "project files", Secret: true})
+	f := &File{Path: display, Dir: filepath.Dir(path), Environments: map[string]Environment{}}
+	docs, err := schemafile.Documents(display, data)
+	var syntax *model.Problems
+	if errors.As(err, &syntax) {
+		return nil, invalid(syntax.List)
+	}
 	// One document: a second one (after "---") would otherwise be read by
 	// nobody, and the environments it names would silently not exist.
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
+	if len(docs) > 1 && !schemafile.EmptyDocument(docs[1]) {
+		w.Errorf(w.Pos(docs[1]), "the project file holds a second YAML document; keep one, with every environment under its environments key")
+		return nil, invalid(w.Problems())
 	}
-	var more yaml.Node
-	switch err := dec.Decode(&more); {
-	case err == nil && !emptyDocument(&more):
-		p.errorf(p.pos(&more), "the project file holds a second YAML document; keep one, with every environment under its environments key")
-		return nil, &Error{Problems: p.problems}
-	case err != nil && !errors.Is(err, io.EOF):
-		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
+	if len(docs) == 0 || len(docs[0].Content) == 0 {
+		w.Errorf(model.Pos{File: display, Line: 1, Col: 1}, "the project file is empty; it needs environments: NAME: {db: URL, dir: DIR}")
+		return nil, invalid(w.Problems())
 	}
-	base := filepath.Dir(path)
-	if len(doc.Content) == 0 {
-		p.errorf(model.Pos{File: display, Line: 1, Col: 1}, "the project file is empty; it needs environments: NAME: {db: URL, dir: DIR}")
-		return nil, &Error{Problems: p.problems}
-	}
-	root := doc.Content[0]
-	p.mapping(root, "the project file", []string{"environments"}, func(_ string, v *yaml.Node) {
-		p.mapping(v, "environments", nil, func(name string, ev *yaml.Node) {
+	w.Mapping(docs[0].Content[0], "the project file", []string{"environments"}, func(_ string, v *yaml.Node) {
+		w.Mapping(v, "environments", nil, func(name string, ev *yaml.Node) {
 			if strings.TrimSpace(name) == "" {
-				p.errorf(p.pos(ev), "an environment needs a name")
+				w.Errorf(w.Pos(ev), "an environment needs a name")
 				return
 			}
 			e := Environment{Name: name}
-			p.mapping(ev, fmt.Sprintf("environment %q", name), []string{"db", "dir", "tenants"}, func(key string, v *yaml.Node) {
-				s, ok := p.str(v, key)
+			w.Mapping(ev, fmt.Sprintf("environment %q", name), []string{"db", "dir", "tenants"}, func(key string, v *yaml.Node) {
+				s, ok := w.Scalar(v, key)
 				if !ok {
+					return
+				}
+				if strings.TrimSpace(s) == "" {
+					w.Errorf(w.Pos(v), "%s is empty; give one or remove the field", key)
 					return
 				}
 				switch key {
 				case "db":
-					e.DB = resolveURL(base, s)
+					e.DB = s
 				case "dir":
-					e.Dir = resolvePath(base, s)
+					e.Dir = resolvePath(f.Dir, s)
 				case "tenants":
-					e.Tenants = resolvePath(base, s)
+					e.Tenants = resolvePath(f.Dir, s)
 				}
 			})
 			f.Environments[name] = e
 		})
 	})
-	if len(p.problems) > 0 {
-		return nil, &Error{Problems: p.problems}
+	if ps := w.Problems(); len(ps) > 0 {
+		return nil, invalid(ps)
 	}
 	return f, nil
 }
 
 // resolvePath makes a relative path relative to base.
-// emptyDocument reports whether a document holds nothing, as a "---" at the
-// end of a file gives.
-func emptyDocument(doc *yaml.Node) bool {
-	if len(doc.Content) == 0 {
-		return true
-	}
-	c := doc.Content[0]
-	return len(doc.Content) == 1 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" && c.Value == ""
-}
-
 func resolvePath(base, p string) string {
 	if filepath.IsAbs(p) {
 		return p
 	}
 	return filepath.Join(base, p)
-}
-
-// resolveURL makes the path of a relative sqlite:// URL relative to base;
-// other URLs are kept as written.
-func resolveURL(base, u string) string {
-	const scheme = "sqlite://"
-	if !strings.HasPrefix(u, scheme) {
-		return u
-	}
-	rest := strings.TrimPrefix(u, scheme)
-	path, query, hasQuery := strings.Cut(rest, "?")
-	if path == "" || strings.HasPrefix(path, "/") || filepath.IsAbs(path) || path == ":memory:" {
-		return u
-	}
-	out := scheme + filepath.ToSlash(filepath.Join(base, path))
-	if hasQuery {
-		out += "?" + query
-	}
-	return out
-}
-
-type parser struct {
-	file     string
-	problems []model.Problem
-}
-
-func (p *parser) pos(n *yaml.Node) model.Pos {
-	return model.Pos{File: p.file, Line: n.Line, Col: n.Column}
-}
-
-func (p *parser) errorf(pos model.Pos, format string, args ...any) {
-	p.problems = append(p.problems, model.Problem{Pos: pos, Severity: model.SeverityError, Message: fmt.Sprintf(format, args...)})
-}
-
-// mapping walks a mapping node: keys must be plain words, given once, and
-// in known when known is not nil.
-func (p *parser) mapping(n *yaml.Node, what string, known []string, fn func(key string, v *yaml.Node)) {
-	if n.Kind != yaml.MappingNode {
-		p.errorf(p.pos(n), "%s must be a mapping, not %s", what, describe(n))
-		return
-	}
-	seen := map[string]model.Pos{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode || v.Kind == yaml.AliasNode {
-			p.errorf(p.pos(k), "%s holds %s; write plain keys and values, without YAML aliases", what, describe(k))
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			p.errorf(p.pos(k), "duplicate key %q in %s (first given at %s); keep one", k.Value, what, first)
-			continue
-		}
-		seen[k.Value] = p.pos(k)
-		if known != nil && !contains(known, k.Value) {
-			p.errorf(p.pos(k), "unknown key %q in %s; known keys: %s", k.Value, what, strings.Join(known, ", "))
-			continue
-		}
-		fn(k.Value, v)
-	}
-}
-
-// str reads a non-empty string scalar.
-func (p *parser) str(n *yaml.Node, name string) (string, bool) {
-	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" || strings.TrimSpace(n.Value) == "" {
-		p.errorf(p.pos(n), "%s must be a non-empty string, not %s", name, describe(n))
-		return "", false
-	}
-	return n.Value, true
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		// The value itself is never echoed: it may be a database URL with
-		// its password.
-		if n.ShortTag() == "!!null" || n.Value == "" {
-			return "an empty value"
-		}
-		return "a single value"
-	}
-	return "nothing"
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -255,3 +255,24 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Errorf("new database: journal_mode %s; want wal", got)
 	}
 }
+
+// A relative sqlite:// path is relative to base, through the registry's
+// PathResolver capability; other dialects' URLs and unknown schemes are
+// kept as written.
+func TestResolveRelative(t *testing.T) {
+	base := filepath.FromSlash("/p/proj")
+	r := dialect.NewRegistry(New())
+	for in, want := range map[string]string{
+		"sqlite://dev.db":                    "sqlite:///p/proj/dev.db",
+		"sqlite://data/dev.db?_timeout=5":    "sqlite:///p/proj/data/dev.db?_timeout=5",
+		"sqlite://../shared.db":              "sqlite:///p/shared.db",
+		"sqlite:///abs/dev.db":               "sqlite:///abs/dev.db",
+		"sqlite://:memory:":                  "sqlite://:memory:",
+		"postgres://u@h:5432/db?sslmode=off": "postgres://u@h:5432/db?sslmode=off",
+		"nonsense":                           "nonsense",
+	} {
+		if got := r.ResolveRelative(in, base); got != want {
+			t.Errorf("ResolveRelative(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
