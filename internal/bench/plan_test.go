@@ -27,7 +27,7 @@ func BenchmarkLoad(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			res, err := schemafile.Load(dir)
+			res, err := schemafile.Load(context.Background(), dir)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -230,7 +230,7 @@ type savedPlan struct {
 // exist changes nothing.
 func applyInput(ctx context.Context, e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 	if opts.PlanFile == "" {
-		res, err := loadSchemas(e, opts.Dir)
+		res, err := loadSchemas(ctx, e, opts.Dir)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -247,7 +247,7 @@ func applyInput(ctx context.Context, e *env, opts *applyOptions) (*model.Schema,
 	opts.DB = db
 	saved := &savedPlan{File: f, expect: f.Fingerprint}
 	if opts.DirSet {
-		res, err := loadSchemas(e, opts.Dir)
+		res, err := loadSchemas(ctx, e, opts.Dir)
 		if err != nil {
 			return nil, nil, err
 		}

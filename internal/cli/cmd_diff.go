@@ -98,7 +98,7 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 // were applied to a database in maintenance mode, with no data and no
 // drift, and renders it.
 func runDiff(ctx context.Context, e *env, opts diffOptions) error {
-	from, to, err := loadPair(e, opts.From, opts.To)
+	from, to, err := loadPair(ctx, e, opts.From, opts.To)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func runDiff(ctx context.Context, e *env, opts diffOptions) error {
 
 // loadPair loads two schema directories. When both are invalid, the
 // problems of both are reported together.
-func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, error) {
+func loadPair(ctx context.Context, e *env, a, b string) (*schemafile.Result, *schemafile.Result, error) {
 	load := func(dir string) (*schemafile.Result, error) {
 		// The loader's own message for a missing directory speaks of --dir,
 		// which diff does not have.
@@ -129,7 +129,7 @@ func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, erro
 			return nil, &model.Problems{List: []model.Problem{{Severity: model.SeverityError,
 				Message: fmt.Sprintf("%s is not a directory of schema files; diff compares two of them: ctxschema diff A B", quoteArg(dir))}}}
 		}
-		return loadSchemas(e, dir)
+		return loadSchemas(ctx, e, dir)
 	}
 	ra, errA := load(a)
 	rb, errB := load(b)

@@ -56,28 +56,18 @@ func fmtCommand(e *env) *ucli.Command {
 var ErrUnformatted = errors.New("schema files are not formatted")
 
 func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
-	paths, err := schemafile.Discover(opts.Dir)
+	files, err := schemafile.ReadAll(ctx, opts.Dir)
 	if err != nil {
 		return err
 	}
-	cwd, _ := os.Getwd()
 	type change struct {
 		path, name string
 		out        []byte
 	}
 	var changes []change
 	var problems []model.Problem
-	for _, p := range paths {
-		name := displayPath(cwd, p)
-		data, err := schemafile.ReadFile(ctx, p, name)
-		var large *model.Problems
-		switch {
-		case errors.As(err, &large):
-			problems = append(problems, large.List...)
-			continue
-		case err != nil:
-			return err
-		}
+	for i, data := range files.Data {
+		name := files.Names[i]
 		out, err := schemafile.Format(name, data)
 		var ps *model.Problems
 		switch {
@@ -88,7 +78,7 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 			return err
 		}
 		if !bytes.Equal(out, data) {
-			changes = append(changes, change{p, name, out})
+			changes = append(changes, change{files.Paths[i], name, out})
 		}
 	}
 	if len(problems) > 0 {

@@ -95,7 +95,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return runDriftPlan(ctx, e, opts)
 	}
 	ahead := startReadAhead(ctx, opts.Target)
-	res, err := loadSchemas(e, opts.Dir)
+	res, err := loadSchemas(ctx, e, opts.Dir)
 	if err != nil {
 		ahead.abandon()
 		return err

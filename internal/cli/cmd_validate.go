@@ -55,11 +55,11 @@ func validateCommand(e *env) *ucli.Command {
 	}
 }
 
-func runValidate(_ context.Context, e *env, opts validateOptions) error {
+func runValidate(ctx context.Context, e *env, opts validateOptions) error {
 	if opts.JSON {
-		return validateJSON(e, opts)
+		return validateJSON(ctx, e, opts)
 	}
-	res, err := loadSchemas(e, opts.Dir)
+	res, err := loadSchemas(ctx, e, opts.Dir)
 	if err != nil {
 		return showProblems(e, err, false, opts.Annotations)
 	}
@@ -75,8 +75,8 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 // validateJSON writes the problems as JSON: the warnings on success, every
 // problem when the files are invalid. Workflow annotations are left out, so
 // that stdout stays one JSON document.
-func validateJSON(e *env, opts validateOptions) error {
-	res, err := schemafile.Load(opts.Dir)
+func validateJSON(ctx context.Context, e *env, opts validateOptions) error {
+	res, err := schemafile.Load(ctx, opts.Dir)
 	if err != nil {
 		return showProblems(e, err, true, false)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -11,8 +12,8 @@ import (
 // loadSchemas loads the schema files of dir and prints their warnings to
 // stderr. Every command that reads schema files goes through it. Invalid
 // files give a *model.Problems (its warnings included), which main prints.
-func loadSchemas(e *env, dir string) (*schemafile.Result, error) {
-	res, err := schemafile.Load(dir)
+func loadSchemas(ctx context.Context, e *env, dir string) (*schemafile.Result, error) {
+	res, err := schemafile.Load(ctx, dir)
 	if err != nil {
 		return nil, err
 	}

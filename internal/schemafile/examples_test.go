@@ -1,6 +1,7 @@
 package schemafile
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -28,7 +29,7 @@ func TestExamples(t *testing.T) {
 		}
 		n++
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			res, err := Load(dir)
+			res, err := Load(context.Background(), dir)
 			if err != nil {
 				t.Fatalf("%s is invalid:\n%v", dir, err)
 			}
@@ -48,11 +49,11 @@ func TestExamples(t *testing.T) {
 // TestDefaultDirIsContactCenter keeps the repository's schemas/ (the default
 // --dir, run from the root) equal to examples/contact-center.
 func TestDefaultDirIsContactCenter(t *testing.T) {
-	def, err := Load(filepath.Join("..", "..", "schemas"))
+	def, err := Load(context.Background(), filepath.Join("..", "..", "schemas"))
 	if err != nil {
 		t.Fatalf("schemas/ is invalid:\n%v", err)
 	}
-	cc, err := Load(filepath.Join("..", "..", "examples", "contact-center"))
+	cc, err := Load(context.Background(), filepath.Join("..", "..", "examples", "contact-center"))
 	if err != nil {
 		t.Fatal(err)
 	}

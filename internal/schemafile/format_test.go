@@ -1,6 +1,7 @@
 package schemafile
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"os"
@@ -89,7 +90,7 @@ identification_keys:
 // already in the canonical layout.
 func TestFormatWriterFixedPoint(t *testing.T) {
 	for _, dir := range formatDirs(t) {
-		res, err := Load(dir)
+		res, err := Load(context.Background(), dir)
 		if err != nil {
 			t.Fatal(err)
 		}

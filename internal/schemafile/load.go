@@ -33,21 +33,45 @@ type Result struct {
 // order), merges and validates them. Invalid files, and a directory that
 // is missing or holds no schema file, give a *model.Problems; other errors (I/O)
 // are wrapped. Positions name the files relative to the working directory
-// when they are below it.
-func Load(dir string) (*Result, error) {
+// when they are below it. Reading stops when ctx is cancelled.
+func Load(ctx context.Context, dir string) (*Result, error) {
+	files, err := ReadAll(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	return parse(files.Names, files.Data)
+}
+
+// Files are the schema files of a directory, read: the same index in each
+// slice is the same file.
+type Files struct {
+	// Paths are the files as found below the directory.
+	Paths []string
+	// Names name the files in messages: relative to the working directory
+	// when they are below it.
+	Names []string
+	// Data are the files' contents.
+	Data [][]byte
+}
+
+// ReadAll reads the schema files below dir, as Load and fmt read them
+// (Discover), each up to MaxFileSize. A directory that is missing or holds
+// no schema file, and files that are too large (every one of them), give a
+// *model.Problems; other errors (I/O, a cancelled ctx) are wrapped.
+func ReadAll(ctx context.Context, dir string) (*Files, error) {
 	paths, err := discover(dir)
 	if err != nil {
 		return nil, err
 	}
-	cwd, _ := os.Getwd()
-	names := make([]string, len(paths))
-	data := make([][]byte, len(paths))
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("read schema files: finding the working directory: %w", err)
+	}
+	files := &Files{Paths: paths, Names: make([]string, len(paths)), Data: make([][]byte, len(paths))}
 	var tooLarge []model.Problem
 	for i, p := range paths {
-		names[i] = displayPath(p, cwd)
-		// discover keeps regular files only, which never block: no
-		// context is needed to interrupt the read.
-		b, err := ReadFile(context.Background(), p, names[i])
+		files.Names[i] = displayPath(p, cwd)
+		b, err := ReadFile(ctx, p, files.Names[i])
 		var probs *model.Problems
 		switch {
 		case errors.As(err, &probs):
@@ -55,12 +79,12 @@ func Load(dir string) (*Result, error) {
 		case err != nil:
 			return nil, err
 		}
-		data[i] = b
+		files.Data[i] = b
 	}
 	if len(tooLarge) > 0 {
 		return nil, &model.Problems{List: tooLarge}
 	}
-	return parse(names, data)
+	return files, nil
 }
 
 // inParallel calls f(0) … f(n-1) on up to GOMAXPROCS goroutines: a

@@ -1,6 +1,7 @@
 package schemafile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -144,7 +145,7 @@ func TestLoadDiscovery(t *testing.T) {
 	t.Chdir(root)
 
 	for _, dir := range []string{"schemas", "./schemas/", filepath.Join(root, "schemas")} {
-		res, err := Load(dir)
+		res, err := Load(context.Background(), dir)
 		if err != nil {
 			t.Fatalf("Load(%q): %v", dir, err)
 		}
@@ -171,7 +172,7 @@ func TestLoadOutsideWorkingDirectory(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, map[string]string{"s/a.yaml": "extensions: [{name: E}]\n"})
 	t.Chdir(t.TempDir())
-	_, err := Load(filepath.Join(root, "s"))
+	_, err := Load(context.Background(), filepath.Join(root, "s"))
 	var probs *model.Problems
 	if !errors.As(err, &probs) {
 		t.Fatalf("err = %v, want *model.Problems", err)
@@ -198,7 +199,7 @@ func TestLoadDirectoryProblems(t *testing.T) {
 		{"file.yaml", `"file.yaml" is not a directory; point --dir (env CTXSCHEMA_DIR) at the directory that holds your schema files`},
 	}
 	for _, tc := range tests {
-		_, err := Load(tc.dir)
+		_, err := Load(context.Background(), tc.dir)
 		var probs *model.Problems
 		if !errors.As(err, &probs) {
 			t.Errorf("Load(%q) = %v, want *model.Problems", tc.dir, err)
@@ -218,7 +219,7 @@ func TestLoadIOError(t *testing.T) {
 	if err := os.Symlink(filepath.Join(root, "gone"), filepath.Join(root, "dangling.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(root)
+	_, err := Load(context.Background(), root)
 	var probs *model.Problems
 	if err == nil || errors.As(err, &probs) {
 		t.Fatalf("err = %v, want an I/O error", err)
@@ -274,7 +275,7 @@ func TestLoadManyFilesInParallel(t *testing.T) {
 	}
 	load := func(procs int) string {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		_, err := Load(dir)
+		_, err := Load(context.Background(), dir)
 		var ps *model.Problems
 		if !errors.As(err, &ps) {
 			t.Fatalf("Load = %v, want problems", err)
@@ -297,13 +298,34 @@ func TestLoadFileTooLarge(t *testing.T) {
 	t.Chdir(root)
 	comment := func(n int) string { return "profile: {}\n#" + strings.Repeat("x", n-len("profile: {}\n#")) }
 	write(t, root, map[string]string{"ok/a.yaml": comment(MaxFileSize), "big/a.yaml": "profile: {}\n", "big/b.yaml": comment(MaxFileSize + 1)})
-	if _, err := Load("ok"); err != nil {
+	if _, err := Load(context.Background(), "ok"); err != nil {
 		t.Errorf("a file of the limit: %v", err)
 	}
-	_, err := Load("big")
+	_, err := Load(context.Background(), "big")
 	var probs *model.Problems
 	want := filepath.Join("big", "b.yaml") + ": the file is larger than 8 MiB, the limit for one schema file; split it into several files"
 	if !errors.As(err, &probs) || probs.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// Load and fmt read through ReadAll, which stops when ctx is cancelled
+// and names the files as messages do.
+func TestReadAll(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	write(t, root, map[string]string{"s/b.yaml": "profile: {}\n", "s/a.yml": "extensions: []\n"})
+	files, err := ReadAll(context.Background(), filepath.Join(root, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNames := []string{filepath.Join("s", "a.yml"), filepath.Join("s", "b.yaml")}
+	if diff := cmp.Diff(wantNames, files.Names); diff != "" || string(files.Data[1]) != "profile: {}\n" || files.Paths[0] != filepath.Join(root, "s", "a.yml") {
+		t.Errorf("ReadAll = %+v (names -want +got):\n%s", files, diff)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Load(ctx, "s"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Load with a cancelled ctx = %v, want context.Canceled", err)
 	}
 }

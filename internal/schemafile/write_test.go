@@ -1,6 +1,7 @@
 package schemafile
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,7 +123,7 @@ func TestWriteRoundTripConformance(t *testing.T) {
 func TestWriteRoundTripExamples(t *testing.T) {
 	for _, dir := range exampleDirs(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			res, err := Load(dir)
+			res, err := Load(context.Background(), dir)
 			if err != nil {
 				t.Fatalf("%s is invalid:\n%v", dir, err)
 			}

@@ -28,7 +28,7 @@ func TestFilesLoad(t *testing.T) {
 		if err := gen.WriteFiles(s, dir); err != nil {
 			t.Fatal(err)
 		}
-		res, err := schemafile.Load(dir)
+		res, err := schemafile.Load(context.Background(), dir)
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
