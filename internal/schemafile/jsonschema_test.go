@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,18 +56,13 @@ func compileJSONSchema(t *testing.T) *jsonschema.Schema {
 // booleans and null keep their type, every other scalar (timestamps
 // included) is its text.
 func yamlDocuments(data []byte) ([]any, error) {
+	docs, err := Documents("", data)
+	if err != nil {
+		return nil, err
+	}
 	var out []any
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		v, err := jsonValue(&doc)
+	for _, doc := range docs {
+		v, err := jsonValue(doc)
 		if err != nil {
 			return nil, err
 		}
@@ -84,6 +77,7 @@ func yamlDocuments(data []byte) ([]any, error) {
 		}
 		out = append(out, inst)
 	}
+	return out, nil
 }
 
 func jsonValue(n *yaml.Node) (any, error) {
