@@ -279,7 +279,9 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 	defer func() {
 		var ie InterruptedError
 		if executed {
-			ie = InterruptedError{Began: true, Committed: true, Built: res.Deferred, Pending: countAfter(res.Plan)}
+			// Every change is applied: only the convergence check was
+			// interrupted.
+			ie = InterruptedError{Began: true, Committed: true, Applied: true}
 		}
 		interrupted(ctx, &err, ie)
 	}()
