@@ -135,7 +135,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, kind schemafile.
 	if err != nil {
 		return err
 	}
-	body, err := parseObject(r, kind)
+	body, err := parseObject(w, r, kind)
 	if err != nil {
 		return err
 	}
@@ -252,7 +252,7 @@ func (s *Server) setMode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(r)
+	b, err := readBody(w, r)
 	if err != nil {
 		return err
 	}
