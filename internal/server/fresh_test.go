@@ -106,6 +106,7 @@ func TestReadsSeeOtherWriters(t *testing.T) {
 		if _, ok := tg.Dialect.(dialect.CatalogWatcher); ok {
 			// The drop is seen by the watch's check, not by a notification.
 			eventually(t, "the server watches the catalog", func() bool { return watching(d) })
+			sees(t, tg, client, base, `idEmail idLastName`) // now cached
 		}
 		for _, table := range []string{"cs_schema", "cs_meta", "cs_history"} {
 			if _, err := tg.DB.Exec("DROP TABLE " + table); err != nil {
@@ -198,5 +199,24 @@ func TestReadsSeeOwnWrites(t *testing.T) {
 		if got, want := keysOf(t, client, base), "idEmail"; got != want {
 			t.Fatalf("after DELETE #%d: GET /metadata/identification-keys = %q, want %q", i+1, got, want)
 		}
+	}
+}
+
+// TestReadsFreshWithoutTrigger checks that once cs_schema lost its
+// notifying trigger (as in a catalog of an older ctxschema), every read
+// asks the database again: a plain SQL change, which no longer notifies,
+// is seen at once.
+func TestReadsFreshWithoutTrigger(t *testing.T) {
+	tg, d, base := watchedServer(t)
+	client := &http.Client{}
+	if _, err := tg.DB.Exec(`DROP TRIGGER cs_schema_notify ON cs_schema`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the server noticed the trigger is gone", func() bool { return !watching(d) })
+	if _, err := tg.DB.Exec(`UPDATE cs_schema SET definition = replace(definition, '"name":"idEmail"', '"name":"idMail"')`); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := keysOf(t, client, base), "idMail"; got != want {
+		t.Fatalf("GET /metadata/identification-keys = %q, want %q", got, want)
 	}
 }
