@@ -242,6 +242,8 @@ func (s *Server) apply(r *http.Request, db *Database, edit func(*model.Schema) (
 		LockTimeout:      left,
 		Actor:            callerOf(r),
 	})
+	// Before the answer: a read that follows it sees the change.
+	db.invalidate()
 	return err
 }
 

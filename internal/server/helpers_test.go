@@ -132,6 +132,9 @@ func serve(t *testing.T, cfg Config) (string, *logBuffer) {
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
+		if single, ok := cfg.Resolver.(Single); ok {
+			single.DB.Close()
+		}
 	})
 	return "http://" + ln.Addr().String() + cfg.BasePath, log
 }
