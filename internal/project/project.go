@@ -85,8 +85,13 @@ func (e *InvalidError) Error() string { return e.Problems.Error() }
 // Unwrap returns the problems.
 func (e *InvalidError) Unwrap() error { return e.Problems }
 
-func invalid(list []model.Problem) *InvalidError {
-	return &InvalidError{Problems: &model.Problems{List: list}}
+// invalid wraps the walker's problems (a *model.Problems).
+func invalid(err error) error {
+	var ps *model.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	return &InvalidError{Problems: ps}
 }
 
 // ErrNotFound is returned by Find when neither the directory nor any of its
@@ -140,22 +145,15 @@ func Parse(data []byte, path, display string) (*File, error) {
 	// Values are never echoed: a database URL may hold its password.
 	w := schemafile.NewWalker(display, schemafile.WalkerOptions{Kind: "project files", Secret: true})
 	f := &File{Path: display, Dir: filepath.Dir(path), Environments: map[string]Environment{}}
-	docs, err := schemafile.Documents(display, data)
-	var syntax *model.Problems
-	if errors.As(err, &syntax) {
-		return nil, invalid(syntax.List)
-	}
-	// One document: a second one (after "---") would otherwise be read by
-	// nobody, and the environments it names would silently not exist.
-	if len(docs) > 1 && !schemafile.EmptyDocument(docs[1]) {
-		w.Errorf(w.Pos(docs[1]), "the project file holds a second YAML document; keep one, with every environment under its environments key")
-		return nil, invalid(w.Problems())
-	}
-	if len(docs) == 0 || len(docs[0].Content) == 0 {
+	root := w.Decode(data)
+	if root == nil {
+		if err := w.Problems(); err != nil {
+			return nil, invalid(err)
+		}
 		w.Errorf(model.Pos{File: display, Line: 1, Col: 1}, "the project file is empty; it needs environments: NAME: {db: URL, dir: DIR}")
 		return nil, invalid(w.Problems())
 	}
-	w.Mapping(docs[0].Content[0], "the project file", []string{"environments"}, func(_ string, v *yaml.Node) {
+	w.Mapping(root, "the project file", []string{"environments"}, func(_ string, v *yaml.Node) {
 		w.Mapping(v, "environments", nil, func(name string, ev *yaml.Node) {
 			if strings.TrimSpace(name) == "" {
 				w.Errorf(w.Pos(ev), "an environment needs a name")
@@ -163,7 +161,7 @@ func Parse(data []byte, path, display string) (*File, error) {
 			}
 			e := Environment{Name: name}
 			w.Mapping(ev, fmt.Sprintf("environment %q", name), []string{"db", "dir", "tenants"}, func(key string, v *yaml.Node) {
-				s, ok := w.Scalar(v, key)
+				s, ok := w.Str(v, key)
 				if !ok {
 					return
 				}
@@ -183,8 +181,8 @@ func Parse(data []byte, path, display string) (*File, error) {
 			f.Environments[name] = e
 		})
 	})
-	if ps := w.Problems(); len(ps) > 0 {
-		return nil, invalid(ps)
+	if err := w.Problems(); err != nil {
+		return nil, invalid(err)
 	}
 	return f, nil
 }

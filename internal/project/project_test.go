@@ -38,7 +38,7 @@ func TestParse(t *testing.T) {
 		"environments:\n  a: {db: x}\n  a: {db: y}\n":                                                         ".ctxschema.yaml:3:3: duplicate field \"a\" in environments (first given at .ctxschema.yaml:2:3); keep one",
 		"environments:\n  a: &x {db: postgres://u:secret@h/db}\n  b: *x\n":                                    ".ctxschema.yaml:3:6: YAML aliases (*x) are not supported in project files; write the value out",
 		"": ".ctxschema.yaml:1:1: the project file is empty",
-		"environments:\n  dev: {db: x}\n---\nenvironments:\n  prod: {db: y}\n": ".ctxschema.yaml:3:1: the project file holds a second YAML document; keep one",
+		"environments:\n  dev: {db: x}\n---\nenvironments:\n  prod: {db: y}\n": ".ctxschema.yaml:3:1: the file holds a second YAML document (after ---); keep one",
 		"environments:\n  dev: {db: x}\n---\n[":                                ".ctxschema.yaml:4:",
 	} {
 		_, err := Parse([]byte(src), "/p/.ctxschema.yaml", ".ctxschema.yaml")

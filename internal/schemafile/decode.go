@@ -299,7 +299,7 @@ func (d *decoder) key(n *yaml.Node) keyDecl {
 // like 123 is then refused by the name check, with its value quoted.
 func (d *decoder) str(n *yaml.Node, name string) field[string] {
 	f := field[string]{Pos: d.Pos(n), Set: true}
-	f.Val, f.OK = d.Scalar(n, name)
+	f.Val, f.OK = d.Str(n, name)
 	return f
 }
 

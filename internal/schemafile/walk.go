@@ -42,8 +42,37 @@ func NewWalker(file string, o WalkerOptions) *Walker {
 	return &Walker{file: file, kind: o.Kind, secret: o.Secret, r: &reporter{}}
 }
 
-// Problems returns the problems reported so far, in the order found.
-func (w *Walker) Problems() []model.Problem { return w.r.list }
+// Problems returns every problem reported, sorted, as the *model.Problems
+// the schema loader returns, or nil when none is an error.
+func (w *Walker) Problems() error {
+	if !w.r.failed() {
+		return nil
+	}
+	model.SortProblems(w.r.list)
+	return &model.Problems{List: w.r.list}
+}
+
+// Decode parses data, the walker's file, as one YAML document and returns
+// its root node, or nil for an empty file (nothing, comments, null), an
+// alias, or a syntax error (reported). A second document (after "---")
+// that is not empty is refused: nobody would read it, and what it declares
+// would silently not exist.
+func (w *Walker) Decode(data []byte) *yaml.Node {
+	docs, err := Documents(w.file, data)
+	var syntax *model.Problems
+	if errors.As(err, &syntax) {
+		w.r.list = append(w.r.list, syntax.List...)
+		return nil
+	}
+	if len(docs) > 1 && !EmptyDocument(docs[1]) {
+		w.r.errorf(w.Pos(docs[1]), "the file holds a second YAML document (after ---); keep one, with everything in it")
+		return nil
+	}
+	if len(docs) == 0 || EmptyDocument(docs[0]) || !w.Usable(docs[0].Content[0]) {
+		return nil
+	}
+	return docs[0].Content[0]
+}
 
 // Pos is the position of n in the file.
 func (w *Walker) Pos(n *yaml.Node) model.Pos {
@@ -120,9 +149,9 @@ func (w *Walker) Usable(n *yaml.Node) bool {
 	return true
 }
 
-// Scalar reads a scalar as text. Any scalar but null is accepted; other
+// Str reads a scalar as text. Any scalar but null is accepted; other
 // nodes and null are reported, as name.
-func (w *Walker) Scalar(n *yaml.Node, name string) (string, bool) {
+func (w *Walker) Str(n *yaml.Node, name string) (string, bool) {
 	switch {
 	case n.Kind != yaml.ScalarNode:
 		w.r.errorf(w.Pos(n), "%s must be a single value, not %s", name, w.Describe(n))
