@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,11 +25,14 @@ import (
 // field is one scalar field of a declaration. Set is true when the key was
 // present; OK is true when its value had the right shape (a problem was
 // reported otherwise, so the validator must not report it again as missing).
+//
+// Set and OK follow Val so that a field[bool] packs them into one word:
+// every declaration stays in memory until the files are merged.
 type field[T any] struct {
 	Val T
-	Pos model.Pos
 	Set bool
 	OK  bool
+	Pos model.Pos
 }
 
 // valid reports whether the field was given with a usable value.
@@ -150,6 +154,7 @@ func (d *decoder) document(doc *yaml.Node, out *fileDecl) {
 		case "profile":
 			d.profile(v, out)
 		case "extensions":
+			out.Extensions = slices.Grow(out.Extensions, items(v))
 			d.each(v, "extensions", "a list of extensions", func(n *yaml.Node) {
 				out.Extensions = append(out.Extensions, d.extension(n))
 			})
@@ -178,6 +183,9 @@ func (d *decoder) profile(n *yaml.Node, out *fileDecl) {
 // attributes decodes a list of attribute mappings.
 func (d *decoder) attributes(n *yaml.Node, owner string) field[[]attrDecl] {
 	f := field[[]attrDecl]{Pos: d.pos(n), Set: true}
+	if k := items(n); k > 0 {
+		f.Val = make([]attrDecl, 0, k)
+	}
 	f.OK = d.each(n, "attributes", "a list of attributes", func(item *yaml.Node) {
 		f.Val = append(f.Val, d.attribute(item, owner))
 	})
@@ -351,6 +359,16 @@ func (d *decoder) each(n *yaml.Node, name, want string, fn func(*yaml.Node)) boo
 		}
 	}
 	return true
+}
+
+// items is the number of items of a list node, to size what it decodes
+// into: declarations are held until the files are merged, and capacity
+// left over by append's doubling would be held with them.
+func items(n *yaml.Node) int {
+	if n.Kind != yaml.SequenceNode {
+		return 0
+	}
+	return len(n.Content)
 }
 
 // usable reports whether n can be decoded: aliases are refused, so that
