@@ -482,10 +482,6 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 
 	// The key's source: the profile (the default) or one extension.
 	attrs, sourceOK, sourceDesc := s.Profile, true, "the profile"
-	var extNames []string
-	for _, e := range s.Extensions {
-		extNames = append(extNames, e.Name)
-	}
 	if d.Source.Set {
 		src := d.Source.Val
 		switch {
@@ -498,6 +494,13 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 		default:
 			e, found := s.Extension(src)
 			if !found {
+				// The names are listed only for the suggestion: a list
+				// made for every key would be made as many times as
+				// there are keys.
+				extNames := make([]string, len(s.Extensions))
+				for i, e := range s.Extensions {
+					extNames[i] = e.Name
+				}
 				v.r.errorf(d.Source.Pos.pos(), "source %q of identification key %q is neither profile nor a declared extension%s", src, name, suggest(src, extNames))
 				sourceOK = false
 				break
