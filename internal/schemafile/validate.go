@@ -37,7 +37,7 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 	s.Profile = v.attributes(profile, "the profile", false)
 	v.columns(s.Profile, []string{model.CustomerIDColumn}, "the profile")
 
-	extScope := newScope("extension", "")
+	extScope := newScope("extension", "", len(exts))
 	var renames []rename
 	for _, e := range exts {
 		ext, ok := v.extension(e)
@@ -54,7 +54,7 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 	}
 	v.renames(extScope, renames)
 
-	keyScope := newScope("identification key", "")
+	keyScope := newScope("identification key", "", len(keys))
 	for _, k := range keys {
 		key, ok := v.key(k, s)
 		if ok && keyScope.declare(r, key.Name, key.Pos) {
@@ -76,8 +76,9 @@ type scope struct {
 	names map[string]string // lower-cased → as first declared
 }
 
-func newScope(kind, where string) *scope {
-	return &scope{kind: kind, where: where, first: map[string]model.Pos{}, names: map[string]string{}}
+// newScope is a scope for about n names.
+func newScope(kind, where string, n int) *scope {
+	return &scope{kind: kind, where: where, first: make(map[string]model.Pos, n), names: make(map[string]string, n)}
 }
 
 // declare records name at pos, or reports it as a duplicate (citing the
@@ -214,9 +215,13 @@ func (v *validator) attributes(decls []attrDecl, owner string, inExtension bool)
 	if !inExtension {
 		kind = "profile attribute"
 	}
-	sc := newScope(kind, where)
+	sc := newScope(kind, where, len(decls))
 	var out []model.Attribute
 	var renames []rename
+	if len(decls) > 0 {
+		out = make([]model.Attribute, 0, len(decls))
+		renames = make([]rename, 0, len(decls))
+	}
 	for _, d := range decls {
 		a, ok := v.attribute(d, owner, inExtension)
 		if !ok || !sc.declare(v.r, a.Name, a.Pos) {
