@@ -32,6 +32,7 @@ type applyOptions struct {
 	LockTimeout      time.Duration
 	Verbose          bool
 	Progress         bool
+	Target           targetOptions
 	NoColor          bool
 	// View makes the view that reports the plan, the apply's events and
 	// its outcome.
@@ -62,7 +63,7 @@ func applyCommand(e *env) *ucli.Command {
 			"--format json writes all of it on stdout instead, as one JSON event per\n" +
 			"line, for tools.",
 		Flags: []ucli.Flag{
-			dirFlag(), dbFlag(), applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
+			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
@@ -70,7 +71,7 @@ func applyCommand(e *env) *ucli.Command {
 		},
 		CustomHelpTemplate: commandHelp(
 			exitDoc{0, "success: applied, or nothing to change"},
-			exitDoc{1, "error: database unreachable, I/O, a failed apply (rolled back), lock timeout, not approved, interrupted"},
+			exitDoc{1, "error: database or server unreachable, I/O, a failed apply (rolled back; through the API, stopped part way), lock timeout, not approved, interrupted"},
 			exitDoc{3, "the database is in production mode"},
 			exitDoc{4, "invalid schema files"},
 			exitDoc{5, "a destructive change without --allow-destructive, a failing data check, or a stale saved plan"},
@@ -94,6 +95,7 @@ func applyCommand(e *env) *ucli.Command {
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
+				Target:   targetOf(c),
 				NoColor:  c.Bool("no-color"),
 				View:     view,
 			}), false, inActions())
@@ -115,7 +117,9 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	// database is read, on a read-only connection, while they load.
 	var ahead *readAhead
 	if opts.PlanFile == "" {
-		ahead = startReadAhead(ctx, opts.DB)
+		o := opts.Target
+		o.URL = opts.DB
+		ahead = startReadAhead(ctx, o)
 	}
 	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
@@ -124,9 +128,10 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		}
 		return err
 	}
+	opts.Target.URL = opts.DB // a saved plan's own database unless --db
 	// A database that does not exist yet is created only once the plan is
 	// neither refused nor declined: planned from nothing until then.
-	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.WriteExisting, "the plan creates everything, and apply creates the database once it runs")
+	t, closeDB, missing, err := openExisting(ctx, e, opts.Target.access(dialect.WriteExisting), "the plan creates everything, and apply creates the database once it runs")
 	if err != nil {
 		if ahead != nil {
 			ahead.abandon()
@@ -144,7 +149,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		// A database that does not exist yet, or that the read-only
 		// connection could not read, is planned below as without the read.
 		if ro, closeRO, st, err := ahead.wait(); err == nil {
-			if t.DB != nil {
+			if !missing {
 				p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
 			}
 			closeRO()
@@ -188,14 +193,17 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 			return err
 		}
 	}
+	revision, run := apply.Provenance(ctx)
 	runOpts := apply.Options{
+		Revision: revision, Run: run,
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
 		Events:           view.event,
+		Log:              func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	}
-	if t.DB == nil {
-		if t, closeDB, err = openTarget(ctx, opts.DB, dialect.ReadWrite); err != nil {
+	if missing {
+		if t, closeDB, err = openTarget(ctx, opts.Target.access(dialect.ReadWrite)); err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ func modeCommand(e *env) *ucli.Command {
 			"switches it and records the switch in the history. A switch waits for a\n" +
 			"running apply to finish (it takes the same lock). A new database is in\n" +
 			"maintenance.",
-		Flags:              []ucli.Flag{dbFlag(), lockTimeoutFlag()},
+		Flags:              append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, targetFlags()...),
 		CustomHelpTemplate: commandHelp(exitDocOK, exitDocError),
 		BashComplete: completeCommand(func(pos int) []string {
 			if pos == 0 {
@@ -37,12 +37,12 @@ func modeCommand(e *env) *ucli.Command {
 			if c.NArg() > 1 {
 				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
 			}
-			return runMode(c.Context, e, c.String("db"), c.Args().First(), c.Duration("lock-timeout"))
+			return runMode(c.Context, e, targetOf(c), c.Args().First(), c.Duration("lock-timeout"))
 		},
 	}
 }
 
-func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
+func runMode(ctx context.Context, e *env, db targetOptions, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
 		return fmt.Errorf("unknown mode %s: use production or maintenance", quoteArg(arg))
@@ -51,7 +51,7 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 	if arg == "" {
 		access = dialect.ReadOnly
 	}
-	t, closeDB, err := openTarget(ctx, db, access)
+	t, closeDB, err := openTarget(ctx, db.access(access))
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,9 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 		fmt.Fprintln(e.stdout, m)
 		return nil
 	}
+	revision, run := apply.Provenance(ctx)
 	old, err := apply.SetMode(ctx, t, want, apply.Options{
+		Revision: revision, Run: run,
 		LockTimeout: lockTimeout,
 		Events: func(ev apply.Event) {
 			fmt.Fprintln(e.stderr, eventMessage(ev, lockTimeout))

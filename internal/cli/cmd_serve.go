@@ -64,7 +64,7 @@ func runServe(ctx context.Context, e *env, o serveOptions) error {
 	} else if err := loopbackOnly(o.Listen); err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, o.DB, dialect.ReadWrite)
+	t, closeDB, err := openSQL(ctx, o.DB, dialect.ReadWrite)
 	if err != nil {
 		return err
 	}
