@@ -279,7 +279,9 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 	defer func() {
 		var ie InterruptedError
 		if executed {
-			ie = InterruptedError{Began: true, Committed: true, Built: res.Deferred, Pending: countAfter(res.Plan)}
+			// Every change is applied: only the convergence check was
+			// interrupted.
+			ie = InterruptedError{Began: true, Committed: true, Applied: true}
 		}
 		interrupted(ctx, &err, ie)
 	}()
@@ -482,6 +484,15 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
 					return 0, refusal
+				}
+				// PostgreSQL aborted the transaction at the failure, so it
+				// cannot answer the check: roll it back, and ask the
+				// database, which sees the rows other sessions committed
+				// since the table was counted.
+				if len(plan.UniqueChecksOf(s.Change)) > 0 && tx.Rollback() == nil {
+					if refusal := explainUnique(ctx, d.Data(t.DB), s); refusal != nil {
+						return 0, refusal
+					}
 				}
 				return 0, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}

@@ -70,8 +70,10 @@ func runServe(ctx context.Context, e *env, o serveOptions) error {
 	}
 	defer closeDB()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	db := server.NewDatabase(t)
+	defer db.Close()
 	srv, err := server.New(server.Config{
-		Resolver:    server.Single{DB: server.NewDatabase(t)},
+		Resolver:    server.Single{DB: db},
 		Ready:       t.DB.PingContext,
 		BasePath:    o.BasePath,
 		Auth:        auth,
