@@ -3,6 +3,7 @@ package schemafile
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,11 +21,14 @@ import (
 // field is one scalar field of a declaration. Set is true when the key was
 // present; OK is true when its value had the right shape (a problem was
 // reported otherwise, so the validator must not report it again as missing).
+//
+// Set and OK follow Val so that a field[bool] packs them into one word:
+// every declaration stays in memory until the files are merged.
 type field[T any] struct {
 	Val T
-	Pos model.Pos
 	Set bool
 	OK  bool
+	Pos at
 }
 
 // valid reports whether the field was given with a usable value.
@@ -33,12 +37,12 @@ func (f field[T]) valid() bool { return f.Set && f.OK }
 // nameRef is an attribute name in a list (a key's attributes, a unique item).
 type nameRef struct {
 	Name string
-	Pos  model.Pos
+	Pos  at
 }
 
 // attrDecl is one declared attribute.
 type attrDecl struct {
-	Pos model.Pos
+	Pos at
 	// Bad is set when the declaration is not a mapping (reported).
 	Bad         bool
 	Name        field[string]
@@ -53,7 +57,7 @@ type attrDecl struct {
 
 // itemDecl is one item of an extension's unique list.
 type itemDecl struct {
-	Pos model.Pos
+	Pos at
 	// Composite is true when the item was written as a list.
 	Composite bool
 	Names     []nameRef
@@ -61,7 +65,7 @@ type itemDecl struct {
 
 // extDecl is one declared extension.
 type extDecl struct {
-	Pos         model.Pos
+	Pos         at
 	Bad         bool
 	Name        field[string]
 	Type        field[string]
@@ -72,7 +76,7 @@ type extDecl struct {
 
 // keyDecl is one declared identification key.
 type keyDecl struct {
-	Pos        model.Pos
+	Pos        at
 	Bad        bool
 	Name       field[string]
 	Source     field[string]
@@ -95,6 +99,26 @@ var (
 	extensionFields = []string{"name", "type", "attributes", "unique", "renamed_from"}
 	keyFields       = []string{"name", "source", "attributes", "unique"}
 )
+
+// at is a position in a schema file as declarations keep it: half the
+// size of a model.Pos, for declarations are held, a position for every
+// field, until the files are merged. file points to the decoder's name
+// for the file.
+type at struct {
+	file      *string
+	line, col int32
+}
+
+// pos is the position at a as problems and the model give it.
+func (a at) pos() model.Pos {
+	if a.file == nil {
+		return model.Pos{}
+	}
+	return model.Pos{File: *a.file, Line: int(a.line), Col: int(a.col)}
+}
+
+// String renders the position as model.Pos does.
+func (a at) String() string { return a.pos().String() }
 
 // decoder walks the nodes of one schema file and reports problems at
 // their positions.
@@ -122,6 +146,11 @@ func decodeFile(file string, data []byte, r *reporter) fileDecl {
 	return out
 }
 
+// at is the position of n, as declarations keep it.
+func (d *decoder) at(n *yaml.Node) at {
+	return at{file: &d.file, line: int32(n.Line), col: int32(n.Column)}
+}
+
 // document decodes one document: a mapping of the top-level keys.
 func (d *decoder) document(doc *yaml.Node, out *fileDecl) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -140,6 +169,7 @@ func (d *decoder) document(doc *yaml.Node, out *fileDecl) {
 		case "profile":
 			d.profile(v, out)
 		case "extensions":
+			out.Extensions = slices.Grow(out.Extensions, items(v))
 			d.Each(v, "extensions", "a list of extensions", func(n *yaml.Node) {
 				out.Extensions = append(out.Extensions, d.extension(n))
 			})
@@ -167,7 +197,10 @@ func (d *decoder) profile(n *yaml.Node, out *fileDecl) {
 
 // attributes decodes a list of attribute mappings.
 func (d *decoder) attributes(n *yaml.Node, owner string) field[[]attrDecl] {
-	f := field[[]attrDecl]{Pos: d.Pos(n), Set: true}
+	f := field[[]attrDecl]{Pos: d.at(n), Set: true}
+	if k := items(n); k > 0 {
+		f.Val = make([]attrDecl, 0, k)
+	}
 	f.OK = d.Each(n, "attributes", "a list of attributes", func(item *yaml.Node) {
 		f.Val = append(f.Val, d.attribute(item, owner))
 	})
@@ -175,7 +208,7 @@ func (d *decoder) attributes(n *yaml.Node, owner string) field[[]attrDecl] {
 }
 
 func (d *decoder) attribute(n *yaml.Node, owner string) attrDecl {
-	a := attrDecl{Pos: d.Pos(n)}
+	a := attrDecl{Pos: d.at(n)}
 	if n.Kind != yaml.MappingNode {
 		d.r.errorf(d.Pos(n), "an attribute of %s must be a mapping with name and type, not %s", owner, d.Describe(n))
 		a.Bad = true
@@ -205,7 +238,7 @@ func (d *decoder) attribute(n *yaml.Node, owner string) attrDecl {
 }
 
 func (d *decoder) extension(n *yaml.Node) extDecl {
-	e := extDecl{Pos: d.Pos(n)}
+	e := extDecl{Pos: d.at(n)}
 	if n.Kind != yaml.MappingNode {
 		d.r.errorf(d.Pos(n), "an extension must be a mapping with name, type and attributes, not %s", d.Describe(n))
 		e.Bad = true
@@ -231,7 +264,7 @@ func (d *decoder) extension(n *yaml.Node) extDecl {
 // uniqueItems decodes an extension's unique list: each item is a name or a
 // list of names.
 func (d *decoder) uniqueItems(n *yaml.Node) field[[]itemDecl] {
-	f := field[[]itemDecl]{Pos: d.Pos(n), Set: true}
+	f := field[[]itemDecl]{Pos: d.at(n), Set: true}
 	if n.Kind == yaml.ScalarNode && !isNull(n) {
 		d.r.errorf(d.Pos(n), "unique must be a list of attribute names or lists of names, not %s; write unique: [%s]", d.Describe(n), n.Value)
 		return f
@@ -244,7 +277,7 @@ func (d *decoder) uniqueItems(n *yaml.Node) field[[]itemDecl] {
 				f.Val = append(f.Val, itemDecl{Pos: name.Pos, Names: []nameRef{{name.Val, name.Pos}}})
 			}
 		case yaml.SequenceNode:
-			it := itemDecl{Pos: d.Pos(item), Composite: true}
+			it := itemDecl{Pos: d.at(item), Composite: true}
 			bad := false
 			ok := d.Each(item, "a composite unique item", "a list of attribute names", func(m *yaml.Node) {
 				name := d.str(m, "an attribute of a composite unique item")
@@ -262,7 +295,7 @@ func (d *decoder) uniqueItems(n *yaml.Node) field[[]itemDecl] {
 }
 
 func (d *decoder) key(n *yaml.Node) keyDecl {
-	k := keyDecl{Pos: d.Pos(n)}
+	k := keyDecl{Pos: d.at(n)}
 	if n.Kind != yaml.MappingNode {
 		d.r.errorf(d.Pos(n), "an identification key must be a mapping with name and attributes, not %s", d.Describe(n))
 		k.Bad = true
@@ -275,7 +308,7 @@ func (d *decoder) key(n *yaml.Node) keyDecl {
 		case "source":
 			k.Source = d.str(v, key)
 		case "attributes":
-			k.Attributes = field[[]nameRef]{Pos: d.Pos(v), Set: true}
+			k.Attributes = field[[]nameRef]{Pos: d.at(v), Set: true}
 			if v.Kind == yaml.ScalarNode && !isNull(v) {
 				d.r.errorf(d.Pos(v), "attributes of an identification key must be a list of attribute names, not %s; write attributes: [%s]", d.Describe(v), v.Value)
 				return
@@ -295,10 +328,20 @@ func (d *decoder) key(n *yaml.Node) keyDecl {
 	return k
 }
 
+// items is the number of items of a list node, to size what it decodes
+// into: declarations are held until the files are merged, and capacity
+// left over by append's doubling would be held with them.
+func items(n *yaml.Node) int {
+	if n.Kind != yaml.SequenceNode {
+		return 0
+	}
+	return len(n.Content)
+}
+
 // str decodes a scalar as text. Any scalar but null is accepted: a name
 // like 123 is then refused by the name check, with its value quoted.
 func (d *decoder) str(n *yaml.Node, name string) field[string] {
-	f := field[string]{Pos: d.Pos(n), Set: true}
+	f := field[string]{Pos: d.at(n), Set: true}
 	f.Val, f.OK = d.Str(n, name)
 	return f
 }
@@ -306,7 +349,7 @@ func (d *decoder) str(n *yaml.Node, name string) field[string] {
 // boolean decodes true or false, as a YAML boolean or as the strings "true"
 // and "false" that the Context Services documents use.
 func (d *decoder) boolean(n *yaml.Node, name string) field[bool] {
-	f := field[bool]{Pos: d.Pos(n), Set: true}
+	f := field[bool]{Pos: d.at(n), Set: true}
 	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!bool" || n.ShortTag() == "!!str") {
 		if b, ok := model.ParseBool(n.Value); ok {
 			f.Val, f.OK = b, true
@@ -320,7 +363,7 @@ func (d *decoder) boolean(n *yaml.Node, name string) field[bool] {
 // integer decodes a whole decimal number, as a YAML integer or as a string
 // ("3") as the Context Services documents write lengths.
 func (d *decoder) integer(n *yaml.Node, name string) field[int] {
-	f := field[int]{Pos: d.Pos(n), Set: true}
+	f := field[int]{Pos: d.at(n), Set: true}
 	if tag := n.ShortTag(); n.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float" || tag == "!!str") {
 		v, err := strconv.Atoi(strings.TrimSpace(n.Value))
 		if err == nil {

@@ -329,3 +329,33 @@ func TestReadAll(t *testing.T) {
 		t.Errorf("Load with a cancelled ctx = %v, want context.Canceled", err)
 	}
 }
+
+// TestParseMemoryLinear: the memory Parse allocates grows linearly with
+// the schema. It grew with keys × extensions while every key listed the
+// names of all extensions (for a suggestion only an error needs): at
+// 1,600 extensions and keys, four times as much per extension as at 200.
+func TestParseMemoryLinear(t *testing.T) {
+	perExtension := func(n int) float64 {
+		var b strings.Builder
+		b.WriteString("profile:\n  attributes:\n    - {name: Email, type: string}\nextensions:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  - {name: Ext%04d, type: single-valued, attributes: [{name: Code, type: string}]}\n", i)
+		}
+		b.WriteString("identification_keys:\n")
+		for i := range n {
+			fmt.Fprintf(&b, "  - {name: key%04d, source: Ext%04d, attributes: [Code]}\n", i, i)
+		}
+		files := map[string][]byte{"schema.yaml": []byte(b.String())}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Parse(files); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+	}
+	small, large := perExtension(200), perExtension(1600)
+	if large > 2*small {
+		t.Errorf("Parse allocates %.0f bytes per extension at 1600 extensions and keys, %.0f at 200: it should grow linearly", large, small)
+	}
+}

@@ -37,7 +37,7 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 	s.Profile = v.attributes(profile, "the profile", false)
 	v.columns(s.Profile, []string{model.CustomerIDColumn}, "the profile")
 
-	extScope := newScope("extension", "")
+	extScope := newScope("extension", "", len(exts))
 	var renames []rename
 	for _, e := range exts {
 		ext, ok := v.extension(e)
@@ -54,7 +54,7 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 	}
 	v.renames(extScope, renames)
 
-	keyScope := newScope("identification key", "")
+	keyScope := newScope("identification key", "", len(keys))
 	for _, k := range keys {
 		key, ok := v.key(k, s)
 		if ok && keyScope.declare(r, key.Name, key.Pos) {
@@ -76,8 +76,9 @@ type scope struct {
 	names map[string]string // lower-cased → as first declared
 }
 
-func newScope(kind, where string) *scope {
-	return &scope{kind: kind, where: where, first: map[string]model.Pos{}, names: map[string]string{}}
+// newScope is a scope for about n names.
+func newScope(kind, where string, n int) *scope {
+	return &scope{kind: kind, where: where, first: make(map[string]model.Pos, n), names: make(map[string]string, n)}
 }
 
 // declare records name at pos, or reports it as a duplicate (citing the
@@ -119,21 +120,21 @@ func (v *validator) renames(sc *scope, list []rename) {
 		}
 		from, what := rn.From.Val, fmt.Sprintf("%s %q%s", sc.kind, rn.Name, sc.where)
 		if msg := nameProblem("renamed_from:", from); msg != "" {
-			v.r.errorf(rn.From.Pos, "%s", msg)
+			v.r.errorf(rn.From.Pos.pos(), "%s", msg)
 			continue
 		}
 		if from == rn.Name {
-			v.r.errorf(rn.From.Pos, "%s is renamed from itself; remove renamed_from", what)
+			v.r.errorf(rn.From.Pos.pos(), "%s is renamed from itself; remove renamed_from", what)
 			continue
 		}
 		if other, ok := sc.lookup(from); ok && !strings.EqualFold(from, rn.Name) {
-			v.r.errorf(rn.From.Pos, "%s is renamed from %q, but %s %q is still declared (at %s); remove renamed_from or the old declaration",
+			v.r.errorf(rn.From.Pos.pos(), "%s is renamed from %q, but %s %q is still declared (at %s); remove renamed_from or the old declaration",
 				what, from, sc.kind, other, sc.first[strings.ToLower(from)])
 			continue
 		}
 		low := strings.ToLower(from)
 		if prev, dup := claimed[low]; dup {
-			v.r.errorf(rn.From.Pos, "%s is renamed from %q, like %s %q (at %s); only one of them can keep its data",
+			v.r.errorf(rn.From.Pos.pos(), "%s is renamed from %q, like %s %q (at %s); only one of them can keep its data",
 				what, from, sc.kind, prev.Name, prev.From.Pos)
 			continue
 		}
@@ -170,7 +171,7 @@ func (v *validator) name(f field[string], objPos model.Pos, what, owner string) 
 		return "", false
 	}
 	if msg := nameProblem(what, f.Val); msg != "" {
-		v.r.errorf(f.Pos, "%s", msg)
+		v.r.errorf(f.Pos.pos(), "%s", msg)
 	}
 	return f.Val, true
 }
@@ -214,9 +215,13 @@ func (v *validator) attributes(decls []attrDecl, owner string, inExtension bool)
 	if !inExtension {
 		kind = "profile attribute"
 	}
-	sc := newScope(kind, where)
+	sc := newScope(kind, where, len(decls))
 	var out []model.Attribute
 	var renames []rename
+	if len(decls) > 0 {
+		out = make([]model.Attribute, 0, len(decls))
+		renames = make([]rename, 0, len(decls))
+	}
 	for _, d := range decls {
 		a, ok := v.attribute(d, owner, inExtension)
 		if !ok || !sc.declare(v.r, a.Name, a.Pos) {
@@ -235,26 +240,26 @@ func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model
 	if d.Bad {
 		return model.Attribute{}, false
 	}
-	name, ok := v.name(d.Name, d.Pos, "attribute", " of "+owner)
+	name, ok := v.name(d.Name, d.Pos.pos(), "attribute", " of "+owner)
 	if !ok {
 		return model.Attribute{}, false
 	}
 	if model.CheckName(name) == nil {
 		if err := model.CheckAttributeName(name); err != nil {
-			v.r.errorf(d.Name.Pos, "attribute %v; choose another name", err)
+			v.r.errorf(d.Name.Pos.pos(), "attribute %v; choose another name", err)
 		}
 	}
-	a := model.Attribute{Name: name, Pos: d.Pos}
+	a := model.Attribute{Name: name, Pos: d.Pos.pos()}
 
 	typeOK := false
 	switch {
 	case !d.Type.Set:
-		v.r.errorf(d.Pos, "attribute %q has no type; add type: one of %s", name, strings.Join(typeNames(), ", "))
+		v.r.errorf(d.Pos.pos(), "attribute %q has no type; add type: one of %s", name, strings.Join(typeNames(), ", "))
 	case d.Type.OK:
 		a.Type = model.Type(d.Type.Val)
 		typeOK = a.Type.Valid()
 		if !typeOK {
-			v.r.errorf(d.Type.Pos, "unknown type %q for attribute %q; types: %s%s", d.Type.Val, name, strings.Join(typeNames(), ", "), typeHint(d.Type.Val))
+			v.r.errorf(d.Type.Pos.pos(), "unknown type %q for attribute %q; types: %s%s", d.Type.Val, name, strings.Join(typeNames(), ", "), typeHint(d.Type.Val))
 		}
 	}
 
@@ -264,11 +269,11 @@ func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model
 		switch {
 		case !d.Length.OK:
 		case typeOK && a.Type != model.String:
-			v.r.errorf(d.Length.Pos, "length applies only to string attributes; remove it from %s attribute %q", a.Type, name)
+			v.r.errorf(d.Length.Pos.pos(), "length applies only to string attributes; remove it from %s attribute %q", a.Type, name)
 		case d.Length.Val < 1:
-			v.r.errorf(d.Length.Pos, "length %d of attribute %q must be at least 1", d.Length.Val, name)
+			v.r.errorf(d.Length.Pos.pos(), "length %d of attribute %q must be at least 1", d.Length.Val, name)
 		case d.Length.Val > model.MaxStringLength:
-			v.r.errorf(d.Length.Pos, "length %d of attribute %q is more than the maximum %d", d.Length.Val, name, model.MaxStringLength)
+			v.r.errorf(d.Length.Pos.pos(), "length %d of attribute %q is more than the maximum %d", d.Length.Val, name, model.MaxStringLength)
 		default:
 			a.Length, lengthOK = d.Length.Val, true
 		}
@@ -280,7 +285,7 @@ func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model
 	if d.Default.valid() && typeOK && lengthOK {
 		canon, err := model.CanonicalDefault(a.Type, a.Length, d.Default.Val)
 		if err != nil {
-			v.r.errorf(d.Default.Pos, "attribute %q: %v", name, err)
+			v.r.errorf(d.Default.Pos.pos(), "attribute %q: %v", name, err)
 		} else {
 			a.Default = &canon
 		}
@@ -289,7 +294,7 @@ func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model
 	a.Mandatory = d.Mandatory.Val
 	a.Encrypt = d.Encrypt.Val
 	if d.Unique.valid() && d.Unique.Val && !inExtension {
-		v.r.errorf(d.Unique.Pos, "unique: true is allowed on extension attributes only; to keep profile values unique, declare an identification key with unique: true over %q", name)
+		v.r.errorf(d.Unique.Pos.pos(), "unique: true is allowed on extension attributes only; to keep profile values unique, declare an identification key with unique: true over %q", name)
 	}
 	if d.RenamedFrom.valid() {
 		a.RenamedFrom = d.RenamedFrom.Val
@@ -315,17 +320,17 @@ func (v *validator) extension(d extDecl) (model.Extension, bool) {
 	if d.Bad {
 		return model.Extension{}, false
 	}
-	name, ok := v.name(d.Name, d.Pos, "extension", "")
+	name, ok := v.name(d.Name, d.Pos.pos(), "extension", "")
 	if !ok {
 		return model.Extension{}, false
 	}
-	e := model.Extension{Name: name, Pos: d.Pos}
+	e := model.Extension{Name: name, Pos: d.Pos.pos()}
 	owner := fmt.Sprintf("extension %q", name)
 
 	typeOK := false
 	switch {
 	case !d.Type.Set:
-		v.r.errorf(d.Pos, "extension %q has no type; add type: one of %s", name, strings.Join(extensionTypes, ", "))
+		v.r.errorf(d.Pos.pos(), "extension %q has no type; add type: one of %s", name, strings.Join(extensionTypes, ", "))
 	case d.Type.OK:
 		e.Type = model.ExtensionType(d.Type.Val)
 		typeOK = e.Type.Valid()
@@ -334,7 +339,7 @@ func (v *validator) extension(d extDecl) (model.Extension, bool) {
 			if c := closest(d.Type.Val, extensionTypes); c != "" {
 				hint = fmt.Sprintf("; did you mean %q?", c)
 			}
-			v.r.errorf(d.Type.Pos, "unknown type %q for extension %q; types: %s%s", d.Type.Val, name, strings.Join(extensionTypes, ", "), hint)
+			v.r.errorf(d.Type.Pos.pos(), "unknown type %q for extension %q; types: %s%s", d.Type.Val, name, strings.Join(extensionTypes, ", "), hint)
 		}
 	}
 
@@ -345,7 +350,7 @@ func (v *validator) extension(d extDecl) (model.Extension, bool) {
 	}
 	v.columns(e.Attributes, layout, owner)
 	if typeOK && e.Type == model.Classifier && len(d.Attributes.Val) > 0 {
-		v.r.errorf(d.Attributes.Pos, "classifier extension %q has no attributes; remove them or make it single-valued", name)
+		v.r.errorf(d.Attributes.Pos.pos(), "classifier extension %q has no attributes; remove them or make it single-valued", name)
 	}
 
 	e.Unique = v.uniqueItems(d, e)
@@ -381,7 +386,7 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 
 	for _, it := range d.Unique.Val {
 		if it.Composite && len(it.Names) < 2 {
-			v.r.errorf(it.Pos, "a composite unique item needs 2 or more attributes; write a single attribute without brackets")
+			v.r.errorf(it.Pos.pos(), "a composite unique item needs 2 or more attributes; write a single attribute without brackets")
 			continue
 		}
 		var names []string
@@ -389,13 +394,13 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 		for _, ref := range it.Names {
 			a, found := e.Attribute(ref.Name)
 			if !found {
-				v.r.errorf(ref.Pos, "unique item names %q, which is not an attribute of extension %q%s", ref.Name, e.Name, suggest(ref.Name, attrNames))
+				v.r.errorf(ref.Pos.pos(), "unique item names %q, which is not an attribute of extension %q%s", ref.Name, e.Name, suggest(ref.Name, attrNames))
 				ok = false
 				continue
 			}
 			for _, n := range names {
 				if n == a.Name {
-					v.r.errorf(ref.Pos, "attribute %q appears twice in a unique item; list it once", ref.Name)
+					v.r.errorf(ref.Pos.pos(), "attribute %q appears twice in a unique item; list it once", ref.Name)
 					ok = false
 				}
 			}
@@ -405,14 +410,14 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 			continue
 		}
 		if max := model.MaxIndexColumns - 1; len(names) > max {
-			v.r.errorf(it.Pos, "unique item of extension %q has %d attributes, more than %d: its index also holds customer_id, and an index has at most %d columns (PostgreSQL's limit)", e.Name, len(names), max, model.MaxIndexColumns)
+			v.r.errorf(it.Pos.pos(), "unique item of extension %q has %d attributes, more than %d: its index also holds customer_id, and an index has at most %d columns (PostgreSQL's limit)", e.Name, len(names), max, model.MaxIndexColumns)
 			continue
 		}
 		if first, dup := find(names); dup {
-			v.r.errorf(it.Pos, "unique item [%s] is listed twice in extension %q (first at %s); keep one", strings.Join(names, ", "), e.Name, first.pos)
+			v.r.errorf(it.Pos.pos(), "unique item [%s] is listed twice in extension %q (first at %s); keep one", strings.Join(names, ", "), e.Name, first.pos)
 			continue
 		}
-		items = append(items, item{it.Pos, names})
+		items = append(items, item{it.Pos.pos(), names})
 	}
 
 	for _, a := range d.Attributes.Val {
@@ -425,10 +430,10 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 		}
 		names := []string{attr.Name}
 		if first, dup := find(names); dup {
-			v.r.warnf(a.Unique.Pos, "attribute %q is marked unique: true and is also a unique item of extension %q (at %s); remove one", attr.Name, e.Name, first.pos)
+			v.r.warnf(a.Unique.Pos.pos(), "attribute %q is marked unique: true and is also a unique item of extension %q (at %s); remove one", attr.Name, e.Name, first.pos)
 			continue
 		}
-		items = append(items, item{a.Unique.Pos, names})
+		items = append(items, item{a.Unique.Pos.pos(), names})
 	}
 
 	sort.SliceStable(items, func(i, j int) bool {
@@ -471,34 +476,37 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 	if d.Bad {
 		return model.Key{}, false
 	}
-	name, ok := v.name(d.Name, d.Pos, "identification key", "")
+	name, ok := v.name(d.Name, d.Pos.pos(), "identification key", "")
 	if !ok {
 		return model.Key{}, false
 	}
-	k := model.Key{Name: name, Source: model.ProfileSource, Pos: d.Pos}
+	k := model.Key{Name: name, Source: model.ProfileSource, Pos: d.Pos.pos()}
 	if d.Unique.valid() {
 		k.Unique = d.Unique.Val
 	}
 
 	// The key's source: the profile (the default) or one extension.
 	attrs, sourceOK, sourceDesc := s.Profile, true, "the profile"
-	var extNames []string
-	for _, e := range s.Extensions {
-		extNames = append(extNames, e.Name)
-	}
 	if d.Source.Set {
 		src := d.Source.Val
 		switch {
 		case !d.Source.OK:
 			sourceOK = false
 		case strings.EqualFold(src, "none"):
-			v.r.errorf(d.Source.Pos, "source %q of identification key %q is refused: manual identification tables cannot be managed declaratively; use source: profile or the name of an extension", src, name)
+			v.r.errorf(d.Source.Pos.pos(), "source %q of identification key %q is refused: manual identification tables cannot be managed declaratively; use source: profile or the name of an extension", src, name)
 			sourceOK = false
 		case strings.EqualFold(src, model.ProfileSource):
 		default:
 			e, found := s.Extension(src)
 			if !found {
-				v.r.errorf(d.Source.Pos, "source %q of identification key %q is neither profile nor a declared extension%s", src, name, suggest(src, extNames))
+				// The names are listed only for the suggestion: a list
+				// made for every key would be made as many times as
+				// there are keys.
+				extNames := make([]string, len(s.Extensions))
+				for i, e := range s.Extensions {
+					extNames[i] = e.Name
+				}
+				v.r.errorf(d.Source.Pos.pos(), "source %q of identification key %q is neither profile nor a declared extension%s", src, name, suggest(src, extNames))
 				sourceOK = false
 				break
 			}
@@ -511,7 +519,7 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 		if d.Attributes.Set {
 			pos = d.Attributes.Pos
 		}
-		v.r.errorf(pos, "identification key %q has no attributes; list at least one, in lookup order", name)
+		v.r.errorf(pos.pos(), "identification key %q has no attributes; list at least one, in lookup order", name)
 	}
 	var attrNames []string
 	for _, a := range attrs {
@@ -519,7 +527,7 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 	}
 	for _, ref := range d.Attributes.Val {
 		if ext, attr, dotted := strings.Cut(ref.Name, "."); dotted {
-			v.r.errorf(ref.Pos, "attribute %q of identification key %q: write source: %s and the attribute alone (%s); a key's attributes all come from its one source", ref.Name, name, ext, attr)
+			v.r.errorf(ref.Pos.pos(), "attribute %q of identification key %q: write source: %s and the attribute alone (%s); a key's attributes all come from its one source", ref.Name, name, ext, attr)
 			continue
 		}
 		if !sourceOK {
@@ -527,17 +535,17 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 		}
 		a, found := findAttribute(attrs, ref.Name)
 		if !found {
-			v.r.errorf(ref.Pos, "attribute %q of identification key %q is not an attribute of %s%s", ref.Name, name, sourceDesc, v.elsewhere(s, k, ref.Name, attrNames))
+			v.r.errorf(ref.Pos.pos(), "attribute %q of identification key %q is not an attribute of %s%s", ref.Name, name, sourceDesc, v.elsewhere(s, k, ref.Name, attrNames))
 			continue
 		}
 		if containsFold(k.Attributes, a.Name) {
-			v.r.errorf(ref.Pos, "attribute %q appears twice in identification key %q; list each attribute once", ref.Name, name)
+			v.r.errorf(ref.Pos.pos(), "attribute %q appears twice in identification key %q; list each attribute once", ref.Name, name)
 			continue
 		}
 		k.Attributes = append(k.Attributes, a.Name)
 	}
 	if len(k.Attributes) > model.MaxIndexColumns {
-		v.r.errorf(d.Attributes.Pos, "identification key %q has %d attributes, more than %d: an index has at most %d columns (PostgreSQL's limit)", name, len(k.Attributes), model.MaxIndexColumns, model.MaxIndexColumns)
+		v.r.errorf(d.Attributes.Pos.pos(), "identification key %q has %d attributes, more than %d: an index has at most %d columns (PostgreSQL's limit)", name, len(k.Attributes), model.MaxIndexColumns, model.MaxIndexColumns)
 	}
 	return k, true
 }

@@ -77,7 +77,10 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 }
 
 // buildsQuery finds an index build running on a table of the connection's
-// schema in another session.
+// schema in another session: in pg_stat_progress_create_index, and, as
+// that row goes before the statement ends (the index is not valid yet
+// then), an active CREATE INDEX CONCURRENTLY of the database in
+// pg_stat_activity.
 const buildsQuery = `
 SELECT p.pid, coalesce(a.application_name, ''), coalesce(i.relname, ''), t.relname
 FROM pg_stat_progress_create_index p
@@ -86,7 +89,12 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 LEFT JOIN pg_class i ON i.oid = p.index_relid
 LEFT JOIN pg_stat_activity a ON a.pid = p.pid
 WHERE p.datname = current_database() AND n.nspname = current_schema() AND p.pid <> pg_backend_pid()
-ORDER BY p.pid
+UNION ALL
+SELECT a.pid, coalesce(a.application_name, ''), '', ''
+FROM pg_stat_activity a
+WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state = 'active'
+  AND a.query ~* '^\s*create\s+(unique\s+)?index\s+concurrently\s'
+ORDER BY 1
 LIMIT 1`
 
 // rowQuerier is a connection, a pool or a transaction.
@@ -116,6 +124,9 @@ func waitForBuilds(ctx context.Context, conn rowQuerier, deadline time.Time, tim
 		}
 		if !time.Now().Before(deadline) {
 			holder := fmt.Sprintf("the build of index %q on table %q (server pid %d", index, table, pid)
+			if table == "" { // seen in pg_stat_activity only: its last moments
+				holder = fmt.Sprintf("an index build (server pid %d", pid)
+			}
 			if app != "" {
 				holder += fmt.Sprintf(", %q", app)
 			}

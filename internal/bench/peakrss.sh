@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Compares the peak RSS and wall time of a no-op `ctxschema plan` on SQLite
+# between ctxschema binaries, interleaved (each round runs every binary in
+# turn), for each N of SIZES; prints the median of RUNS rounds. From the
+# repository root:
+#
+#   go build -o /tmp/after . && (cd ../main && go build -o /tmp/before .)
+#   bash internal/bench/peakrss.sh /tmp/before /tmp/after
+#
+# SIZES (default "100 500 1000 2000"), RUNS (default 5); WORK keeps the
+# generated schemas and databases (default a temporary directory).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ $# -ge 1 ] || { echo "usage: $0 BINARY..." >&2; exit 2; }
+sizes="${SIZES:-100 500 1000 2000}"
+runs="${RUNS:-5}"
+work="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/ctxschema-peakrss.XXXXXX")}"
+mkdir -p "$work"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "| N | binary | peak RSS, median (all) | wall, median |"
+echo "|---|---|---|---|"
+for n in $sizes; do
+	dir="$work/gen$n"
+	[ -d "$dir" ] || go run ./internal/bench/cmd/gen -n "$n" -out "$dir" -db "sqlite://$dir.db" >/dev/null
+	k=0
+	for b in "$@"; do k=$((k + 1)); : >"$work/m.$n.$k"; done
+	for _ in $(seq "$runs"); do
+		k=0
+		for b in "$@"; do
+			k=$((k + 1))
+			/usr/bin/time -f "%M %e" -a -o "$work/m.$n.$k" "$b" plan --dir "$dir" --db "sqlite://$dir.db" >/dev/null
+		done
+	done
+	k=0
+	for b in "$@"; do
+		k=$((k + 1))
+		rss=$(awk '{print $1}' "$work/m.$n.$k" | median)
+		all=$(awk '{printf "%s%.0f", (NR > 1 ? " " : ""), $1 / 1024}' "$work/m.$n.$k")
+		wall=$(awk '{print $2}' "$work/m.$n.$k" | median)
+		awk -v n="$n" -v b="$b" -v rss="$rss" -v all="$all" -v wall="$wall" \
+			'BEGIN {printf "| %s | %s | %.1f MiB (%s) | %.0f ms |\n", n, b, rss / 1024, all, wall * 1000}'
+	done
+done
