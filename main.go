@@ -16,6 +16,7 @@ import (
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -58,21 +59,50 @@ func exitCode(err error) int {
 		mode     *apply.ModeError
 		unsafe   *apply.UnsafeError
 		stale    *apply.StaleError
+		fanout   *tenant.Error
+		unknown  *tenant.UnknownError
 	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &fanout):
+		return mostSerious(fanout.Errs())
 	case errors.Is(err, cli.ErrChanges):
 		return exitChanges
 	case errors.As(err, &mode):
 		return exitRefused
-	case errors.As(err, &problems), errors.As(err, &input):
+	case errors.As(err, &problems), errors.As(err, &input), errors.As(err, &unknown):
 		return exitInvalid
 	case errors.As(err, &unsafe), errors.As(err, &stale):
 		return exitUnsafe
 	default:
 		return exitError
 	}
+}
+
+// seriousness orders the exit codes of a fan-out over tenants (API.md
+// section 5): an error over an invalid input over an unsafe refusal over
+// production mode over changes over success.
+var seriousness = []int{exitOK, exitChanges, exitRefused, exitUnsafe, exitInvalid, exitError}
+
+// mostSerious is the exit code of the most serious of errs, the errors of
+// the tenants of a fan-out.
+func mostSerious(errs []error) int {
+	rank := func(code int) int {
+		for i, c := range seriousness {
+			if c == code {
+				return i
+			}
+		}
+		return len(seriousness)
+	}
+	worst := exitOK
+	for _, err := range errs {
+		if code := exitCode(err); rank(code) > rank(worst) {
+			worst = code
+		}
+	}
+	return worst
 }
 
 // report prints a command's error once on stderr: schema problems as their

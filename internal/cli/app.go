@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/plan"
 )
 
 // env is what every command writes to and reads from; commands never touch
@@ -19,6 +22,12 @@ import (
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// schema, when set, is the schema files already loaded and validated
+	// (once for every tenant of a fan-out); loadSchemas returns it.
+	schema *schemafile.Result
+	// planned, when set, is told each plan a command makes of its
+	// database (for a fan-out's count of changes).
+	planned func(*plan.Plan)
 }
 
 // exitCodes is the exit-code table of SPEC section 4, shown by --help. Keep
@@ -83,9 +92,12 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		if takesDB(cmd) {
+			cmd.Flags = append(cmd.Flags, tenantFlags()...)
+		}
 		if takesProjectEnv(cmd) {
 			cmd.Flags = append(cmd.Flags, envFlag())
-			cmd.Before = applyProjectEnv(e)
+			cmd.Before = selectTenant(applyProjectEnv(e))
 		}
 		if cmd.BashComplete == nil {
 			cmd.BashComplete = completeFlags(cmd)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -46,13 +48,13 @@ func applyCommand(e *env) *ucli.Command {
 			"when its URL had a password; another database is refused), and refuses\n" +
 			"(exit 5) when that database changed since, or, with --dir, when the schema\n" +
 			"files there no longer say what the plan reaches.",
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			dirFlag(), dbFlag(), verboseFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
 			&ucli.BoolFlag{Name: "progress", Usage: "show the progress of online index builds even when stderr is not a terminal"},
-		},
+		}, fanoutFlags()...),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema apply [flags] [PLANFILE]"); err != nil {
 				return err
@@ -60,13 +62,21 @@ func applyCommand(e *env) *ucli.Command {
 			if c.NArg() > 1 {
 				return fmt.Errorf("apply takes at most one argument, the plan file; got %d", c.NArg())
 			}
-			return runApply(c.Context, e, applyOptions{
+			opts := applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
 				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
-			})
+			}
+			fo, all, err := fanoutOf(c)
+			if err != nil {
+				return err
+			}
+			if all {
+				return applyTenants(c.Context, e, opts, fo)
+			}
+			return runApply(c.Context, e, opts)
 		},
 	}
 }
@@ -93,6 +103,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
+	e.tell(p)
 	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
 	var refusal error
 	if saved != nil {
@@ -131,8 +142,33 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	if err != nil {
 		return refused(e, err)
 	}
+	e.tell(res.Plan)
 	fmt.Fprintln(e.stdout, summaryLine(res.Plan))
 	return nil
+}
+
+// applyTenants is apply --all-tenants: the schema files loaded once, then
+// runApply on every tenant's database, each with every guarantee of a
+// single apply (lock, transaction, refusals, convergence).
+func applyTenants(ctx context.Context, e *env, opts applyOptions, fo fanout) error {
+	if opts.PlanFile != "" {
+		return fmt.Errorf("a saved plan belongs to one database; apply %s with --tenant ID, or drop it to apply the schema files to every tenant", opts.PlanFile)
+	}
+	if !opts.AutoApprove {
+		return errors.New("apply --all-tenants does not ask for each tenant: review the plans with 'ctxschema plan --all-tenants', then rerun with --auto-approve")
+	}
+	res, err := loadSchemas(e, opts.Dir)
+	if err != nil {
+		return err
+	}
+	return runFanout(ctx, e, "apply", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
+		changes := 0
+		o := opts
+		o.DB = t.DB
+		err := runApply(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
+		reportTenant(stderr, err)
+		return changes, err
+	})
 }
 
 // savedPlan is a plan file to apply, and the fingerprint that apply

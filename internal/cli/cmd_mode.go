@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 )
 
 func modeCommand(e *env) *ucli.Command {
@@ -19,13 +21,27 @@ func modeCommand(e *env) *ucli.Command {
 		Description: "Without an argument, prints the database's server mode. With one, switches\n" +
 			"it and records the switch in the history. A switch waits for a running apply\n" +
 			"to finish (it takes the same lock). A new database is in maintenance.",
-		Flags: []ucli.Flag{dbFlag(), lockTimeoutFlag()},
+		Flags: append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, fanoutFlags()...),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema mode [flags] [production|maintenance]"); err != nil {
 				return err
 			}
 			if c.NArg() > 1 {
 				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
+			}
+			fo, all, err := fanoutOf(c)
+			if err != nil {
+				return err
+			}
+			if all {
+				if arg := c.Args().First(); arg != "" && !model.Mode(arg).Valid() {
+					return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
+				}
+				return runFanout(c.Context, e, "mode", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
+					err := runMode(ctx, &env{stdin: e.stdin, stdout: stdout, stderr: stderr}, t.DB, c.Args().First(), c.Duration("lock-timeout"))
+					reportTenant(stderr, err)
+					return 0, err
+				})
 			}
 			return runMode(c.Context, e, c.String("db"), c.Args().First(), c.Duration("lock-timeout"))
 		},
