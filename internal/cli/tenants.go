@@ -101,7 +101,8 @@ func readTenants(path string) (*tenant.File, error) {
 
 // fanout is what the fan-out flags ask for.
 type fanout struct {
-	Tenants         string
+	// File is the tenants file, read and validated before anything runs.
+	File            *tenant.File
 	Parallel        int
 	ContinueOnError bool
 	// Format is the view: text streams each tenant's output, JSON and
@@ -111,7 +112,8 @@ type fanout struct {
 	DetailedExitcode bool
 }
 
-// fanoutOf reads the fan-out flags; ok is false without --all-tenants.
+// fanoutOf reads the fan-out flags and, with --all-tenants, the tenants
+// file; ok is false without --all-tenants.
 func fanoutOf(c *ucli.Context) (fanout, bool, error) {
 	if !c.Bool("all-tenants") {
 		for _, f := range []string{"parallel", "continue-on-error"} {
@@ -124,7 +126,11 @@ func fanoutOf(c *ucli.Context) (fanout, bool, error) {
 	if c.Int("parallel") < 1 {
 		return fanout{}, false, fmt.Errorf("--parallel %d: give how many tenants run at a time, 1 or more", c.Int("parallel"))
 	}
-	return fanout{Tenants: c.String("tenants"), Parallel: c.Int("parallel"), ContinueOnError: c.Bool("continue-on-error"), Format: render.Text}, true, nil
+	f, err := readTenants(c.String("tenants"))
+	if err != nil {
+		return fanout{}, false, err
+	}
+	return fanout{File: f, Parallel: c.Int("parallel"), ContinueOnError: c.Bool("continue-on-error"), Format: render.Text}, true, nil
 }
 
 // runFanout runs work on every tenant of the tenants file: each tenant's
@@ -133,14 +139,10 @@ func fanoutOf(c *ucli.Context) (fanout, bool, error) {
 // refused or was not started; main maps its most serious error to the
 // exit code.
 func runFanout(ctx context.Context, e *env, command string, fo fanout, work tenant.Work) error {
-	f, err := readTenants(fo.Tenants)
-	if err != nil {
-		return err
-	}
 	rep := tenant.Report{Command: command}
 	show := fo.Format == render.Text
 	var werr error
-	results := tenant.Run(ctx, f.Tenants, work, tenant.Options{
+	results := tenant.Run(ctx, fo.File.Tenants, work, tenant.Options{
 		Parallel: fo.Parallel, ContinueOnError: fo.ContinueOnError,
 		Done: func(r tenant.Result) {
 			if err := rep.Block(e.stdout, e.stderr, r, show); err != nil && werr == nil {
@@ -151,6 +153,7 @@ func runFanout(ctx context.Context, e *env, command string, fo fanout, work tena
 	if werr != nil {
 		return werr
 	}
+	var err error
 	switch fo.Format {
 	case render.JSON:
 		err = rep.JSON(e.stdout, results)
