@@ -125,12 +125,10 @@ func Check(ctx context.Context, results []Result) error {
 			e.Failed = append(e.Failed, r)
 		}
 	}
-	if e.NotStarted > 0 {
-		e.Interrupted = ctx.Err()
-	}
 	if len(e.Failed) == 0 && e.NotStarted == 0 {
 		return nil
 	}
+	e.Interrupted = ctx.Err()
 	return e
 }
 
@@ -166,5 +164,9 @@ func (e *Error) Error() string {
 		}
 		parts = append(parts, fmt.Sprintf("%d of %d tenants not started: %s", e.NotStarted, e.Total, why))
 	}
-	return strings.Join(parts, "; ") + "; the summary above says what each tenant did"
+	msg := strings.Join(parts, "; ") + "; the summary above says what each tenant did"
+	if e.Interrupted != nil {
+		msg = "interrupted: " + msg
+	}
+	return msg
 }
