@@ -117,7 +117,7 @@ func cmdSQL(ts *testscript.TestScript, neg bool, args []string) {
 	ctx := context.Background()
 	d, err := dialect.NewRegistry(sqlite.New(), postgres.New()).Lookup(args[0])
 	ts.Check(err)
-	db, err := d.Open(ctx, args[0])
+	db, err := d.Open(ctx, args[0], dialect.ReadWrite)
 	ts.Check(err)
 	defer db.Close()
 	for _, stmt := range args[1:] {

@@ -23,7 +23,10 @@ import (
 // Target is an open database and its dialect.
 type Target struct {
 	Dialect dialect.Dialect
-	DB      *sqlx.DB
+	// DB is the open database. It is nil for a database that does not
+	// exist yet (a read-only Open found no SQLite file): Prepare then
+	// plans its creation from an empty state, and nothing else accepts it.
+	DB *sqlx.DB
 	// URL is the database URL as given; it is only passed to the dialect's
 	// Lock and never printed unredacted.
 	URL string
@@ -47,6 +50,14 @@ func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan
 }
 
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
+	if t.DB == nil {
+		// Every table is new, so there is no data to check.
+		p, err := plan.Build(ctx, plan.NewState(), desired, nil)
+		if err != nil {
+			return nil, err
+		}
+		return p, Render(t.Dialect, p)
+	}
 	st, err := t.Dialect.Inspect(ctx, t.DB)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func target(t *testing.T, d dialect.Dialect) apply.Target {
 	t.Helper()
 	ctx := context.Background()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "a.db")
-	db, err := sqlite.New().Open(ctx, url)
+	db, err := sqlite.New().Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

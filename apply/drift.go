@@ -14,6 +14,10 @@ import (
 // column altered) and the unmanaged objects it lists. A database without a
 // catalog has no recorded schema and so no drift: its plan is empty.
 func PrepareDrift(ctx context.Context, t Target) (*plan.Plan, error) {
+	if t.DB == nil {
+		// A database that does not exist yet has nothing to drift.
+		return &plan.Plan{Current: &model.Schema{}, Desired: &model.Schema{}, Mode: model.Maintenance}, nil
+	}
 	st, err := t.Dialect.Inspect(ctx, t.DB)
 	if err != nil {
 		return nil, err

@@ -67,12 +67,12 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		return nil, &InputError{Problems: b.problems}
 	}
 
-	var drift map[string][]Drift
-	var unmanaged []Drift
+	// On a new database nothing is expected: every table there is
+	// unmanaged, and listed as such.
+	drift, unmanaged := driftOf(st.Expected, st.Physical)
 	if st.New {
 		b.add(CreateProfile{Table: b.snapshot("")})
 	} else {
-		drift, unmanaged = driftOf(st.Expected, st.Physical)
 		b.forgetMissing(drift)
 	}
 	b.dropKeys()
@@ -86,6 +86,7 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.addUniques()
 	b.createKeys()
 	b.indexRepairs(drift)
+	b.refuseAdoption(st)
 	b.countTouched()
 	if b.err != nil {
 		return nil, b.err
@@ -497,5 +498,83 @@ func (b *builder) countTouched() {
 			return
 		}
 		b.rows[table] = n
+	}
+}
+
+// refuseAdoption marks every step that would create a table, or rename one
+// to a name, that the database already holds and the catalog does not know
+// (a profile or ext_ table made by hand, or left by another tool). The
+// step could never run; and ctxschema never adopts a table it did not
+// create, whose columns, constraints and rows it knows nothing of. It is a
+// data check: the plan shows it and apply refuses it (exit 5) whatever the
+// mode, until the table is renamed or dropped. Names are compared
+// case-insensitively, as SQLite compares them (on PostgreSQL a quoted
+// "Profile" would not collide: refusing it too is the cautious side).
+//
+// Index names are shared by every table of a database (of a PostgreSQL
+// schema), so a key's index is refused the same way when an index of its
+// name that the catalog does not know is on another table. One on the
+// key's own table may be the leftover of an interrupted build, which the
+// dialect recognises.
+func (b *builder) refuseAdoption(st *State) {
+	foreign := map[string]string{}
+	foreignIndex := map[string]string{} // index name → its table
+	for _, t := range st.Physical.Tables {
+		if !strings.HasPrefix(t.Name, catalogPrefix) {
+			foreign[lower(t.Name)] = t.Name
+		}
+		for _, ix := range t.Indexes {
+			foreignIndex[lower(ix.Name)] = t.Name
+		}
+	}
+	for _, t := range st.Expected.Tables {
+		delete(foreign, lower(t.Name))
+		for _, ix := range t.Indexes {
+			delete(foreignIndex, lower(ix.Name))
+		}
+	}
+	if len(foreign) == 0 && len(foreignIndex) == 0 {
+		return
+	}
+	for i, s := range b.steps {
+		var table, index string
+		switch c := s.Change.(type) {
+		case CreateProfile:
+			table = model.ProfileTable
+		case CreateExtension:
+			table = c.Extension.Table()
+		case RenameExtension:
+			table = c.To.Table()
+		case CreateKey:
+			index, table = c.Key.Index(), model.KeyTable(c.Key)
+		case ReplaceKey:
+			index, table = c.To.Index(), model.KeyTable(c.To)
+		default:
+			continue
+		}
+		if index != "" {
+			if on, ok := foreignIndex[lower(index)]; ok && !strings.EqualFold(on, table) {
+				h := dataCheck(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on), Finding{Rows: -1})
+				h.Values, h.Groups, h.Customers = -1, -1, -1
+				b.steps[i].Hazards = append(b.steps[i].Hazards, h)
+			}
+			continue
+		}
+		name, ok := foreign[lower(table)]
+		if !ok {
+			continue
+		}
+		f := Finding{Rows: -1}
+		if b.data != nil && b.err == nil {
+			n, err := b.data.Rows(b.ctx, name)
+			if err != nil {
+				b.fail(fmt.Errorf("counting the rows of %s: %w", name, err))
+				return
+			}
+			f.Rows = n
+		}
+		h := dataCheck(fmt.Sprintf("table %s already exists and ctxschema did not create it; ctxschema never adopts a table: rename or drop it, or use another database", name), f)
+		h.Values, h.Groups, h.Customers = -1, -1, -1
+		b.steps[i].Hazards = append(b.steps[i].Hazards, h)
 	}
 }

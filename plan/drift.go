@@ -3,10 +3,12 @@ package plan
 import (
 	"sort"
 	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/model"
 )
 
 // catalogPrefix marks ctxschema's own tables, which are never drift.
-const catalogPrefix = "cs_"
+const catalogPrefix = model.CatalogPrefix
 
 // driftOf compares what the catalog expects with what the database holds.
 // It returns the differences per managed table (to repair) and the objects

@@ -169,6 +169,12 @@ type State struct {
 	New bool
 }
 
+// NewState is the state of a database where ctxschema recorded nothing yet
+// and that holds no table: an empty catalog in maintenance mode.
+func NewState() *State {
+	return &State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+}
+
 // Physical describes tables, columns and indexes as a dialect sees them.
 // Dialects normalise types and defaults so that Expected and Physical compare
 // equal when nothing drifted.
@@ -237,6 +243,11 @@ type Data interface {
 	// Unconvertible finds non-null values of column, stored as from, that
 	// do not convert to the type to without loss.
 	Unconvertible(ctx context.Context, table, column string, from, to model.Attribute) (Finding, error)
+	// Unrepairable finds non-null values of a column whose definition
+	// drifted (live is its inspected Definition) that repairing it back to
+	// the attribute to would reject or alter: Unconvertible's check for a
+	// repair.
+	Unrepairable(ctx context.Context, table, column, live string, to model.Attribute) (Finding, error)
 	// MultiRecord finds customers holding more than one record.
 	MultiRecord(ctx context.Context, table string) (Finding, error)
 }

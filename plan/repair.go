@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -76,9 +77,86 @@ func (b *builder) tableRepairs(drift map[string][]Drift) {
 			}
 		}
 		if len(ds) > 0 {
-			b.add(RepairTable{Table: b.snapshot(ext), Drift: ds})
+			b.add(RepairTable{Table: b.snapshot(ext), Drift: ds}, b.repairChecks(ext, ds)...)
 		}
 	}
+}
+
+// repairChecks runs the data checks of a column repair, the same as those
+// of the change it undoes: a drifted column converts its values back to the
+// attribute's type and length (the values a hand put there must convert
+// without loss), becomes mandatory again (no NULLs), and a missing
+// mandatory column without a default cannot be added over rows. A repair
+// that cannot succeed is refused with counts and customer ids, never left
+// to fail in the database with a stored value in the error.
+func (b *builder) repairChecks(ext string, ds []Drift) []Hazard {
+	var hs []Hazard
+	for _, d := range ds {
+		if d.Kind == ChangedColumn && d.Name == model.CustomerIDColumn {
+			hs = append(hs, b.customerIDChecks(ext)...)
+			continue
+		}
+		a, ok := attrOfColumn(*b.curAttrs(ext), d.Name)
+		if !ok {
+			continue // record_id
+		}
+		name := attrName(ext, a.Name)
+		switch d.Kind {
+		case ChangedColumn:
+			hs = append(hs, b.check(ext, fmt.Sprintf("fails on values of %s, altered outside ctxschema, that do not convert back to %s", name, DescribeAttribute(a)), func(table string) (Finding, error) {
+				return b.data.Unrepairable(b.ctx, table, d.Name, d.Got, a)
+			}, func(Finding) string {
+				return fmt.Sprintf("values of %s, altered outside ctxschema, do not convert back to %s; correct them first", name, DescribeAttribute(a))
+			})...)
+			if a.Mandatory {
+				hs = append(hs, b.check(ext, fmt.Sprintf("fails on rows without a value for %s, which is mandatory", name), func(table string) (Finding, error) {
+					return b.data.Nulls(b.ctx, table, d.Name)
+				}, func(Finding) string {
+					return fmt.Sprintf("rows have no value for %s, which is mandatory; fill them first", name)
+				})...)
+			}
+		case MissingColumn:
+			if a.Mandatory && a.Default == nil {
+				hs = append(hs, b.check(ext, fmt.Sprintf("fails if the table holds rows: the missing mandatory attribute %s has no default", name), func(table string) (Finding, error) {
+					n, err := b.data.Rows(b.ctx, table)
+					return Finding{Rows: n}, err
+				}, func(Finding) string {
+					return fmt.Sprintf("rows would have no value for the missing mandatory attribute %s; give it a default or make it optional first", name)
+				})...)
+			}
+		}
+	}
+	return hs
+}
+
+// customerIDChecks are the data checks of repairing a drifted customer_id:
+// at most 16 characters, and unique where it is the primary key (every
+// table but a multi-valued extension's).
+func (b *builder) customerIDChecks(ext string) []Hazard {
+	col := model.CustomerIDColumn
+	hs := b.check(ext, fmt.Sprintf("fails on customer ids longer than %d characters", model.CustomerIDLength), func(table string) (Finding, error) {
+		return b.data.TooLong(b.ctx, table, col, model.CustomerIDLength)
+	}, func(Finding) string {
+		return fmt.Sprintf("customer ids, altered outside ctxschema, are longer than %d characters", model.CustomerIDLength)
+	})
+	if ext == "" || b.curExt(ext).Type != model.MultiValued {
+		hs = append(hs, b.check(ext, "fails on customer ids that repeat", func(table string) (Finding, error) {
+			return b.data.Duplicates(b.ctx, table, []string{col}, false)
+		}, func(Finding) string {
+			return "customer ids, altered outside ctxschema, repeat where they must be unique"
+		})...)
+	}
+	return hs
+}
+
+// attrOfColumn finds the attribute whose column is col.
+func attrOfColumn(attrs []model.Attribute, col string) (model.Attribute, bool) {
+	for _, a := range attrs {
+		if a.Column() == col {
+			return a, true
+		}
+	}
+	return model.Attribute{}, false
 }
 
 // indexRepairs, at the end of the plan, brings back the missing, changed

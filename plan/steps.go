@@ -501,11 +501,13 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 	return hs
 }
 
-// narrowing reports whether a type change can lose values.
+// narrowing reports whether a type change can lose values. Only integer
+// to long, double and currency and date to datetime keep every value: a
+// long may exceed 2^53 (a double's exact integers) or 15 digits (a
+// currency's).
 func narrowing(from, to model.Attribute) bool {
 	widen := map[model.Type][]model.Type{
 		model.Integer: {model.Long, model.Double, model.Currency},
-		model.Long:    {model.Double, model.Currency},
 		model.Date:    {model.DateTime},
 	}
 	if to.Type == model.String {

@@ -76,7 +76,7 @@ func (be backend) open(tag string) (apply.Target, error) {
 	if err != nil {
 		return apply.Target{}, err
 	}
-	db, err := be.dialect.Open(context.Background(), url)
+	db, err := be.dialect.Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		return apply.Target{}, err
 	}

@@ -19,9 +19,9 @@ import (
 
 // The catalog tables.
 const (
-	MetaTable    = "cs_meta"
-	SchemaTable  = "cs_schema"
-	HistoryTable = "cs_history"
+	MetaTable    = model.CatalogPrefix + "meta"
+	SchemaTable  = model.CatalogPrefix + "schema"
+	HistoryTable = model.CatalogPrefix + "history"
 )
 
 // FormatVersion is the version of the catalog layout, stored in cs_meta.

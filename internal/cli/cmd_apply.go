@@ -86,7 +86,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadWrite)
 	if err != nil {
 		return err
 	}

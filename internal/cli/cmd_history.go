@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -47,7 +48,7 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 	if format != "text" && format != "json" {
 		return fmt.Errorf("unknown format %q: use text or json", format)
 	}
-	t, closeDB, err := openTarget(ctx, db)
+	t, closeDB, err := openTarget(ctx, db, dialect.ReadOnly)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func runInspect(ctx context.Context, e *env, opts inspectOptions) error {
 			return err
 		}
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadOnly)
 	if err != nil {
 		return err
 	}

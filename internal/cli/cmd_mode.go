@@ -9,6 +9,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/tenant"
 )
@@ -18,9 +19,11 @@ func modeCommand(e *env) *ucli.Command {
 		Name:      "mode",
 		Usage:     "show or switch the server mode (production refuses every schema change)",
 		ArgsUsage: "[production|maintenance]",
-		Description: "Without an argument, prints the database's server mode. With one, switches\n" +
-			"it and records the switch in the history. A switch waits for a running apply\n" +
-			"to finish (it takes the same lock). A new database is in maintenance.",
+		Description: "Without an argument, prints the database's server mode, reading it read-only\n" +
+			"(a SQLite file that does not exist is an error, never created). With one,\n" +
+			"switches it and records the switch in the history. A switch waits for a\n" +
+			"running apply to finish (it takes the same lock). A new database is in\n" +
+			"maintenance.",
 		Flags: append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, fanoutFlags()...),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema mode [flags] [production|maintenance]"); err != nil {
@@ -53,7 +56,11 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 	if arg != "" && !want.Valid() {
 		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
 	}
-	t, closeDB, err := openTarget(ctx, db)
+	access := dialect.ReadWrite
+	if arg == "" {
+		access = dialect.ReadOnly
+	}
+	t, closeDB, err := openTarget(ctx, db, access)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
@@ -92,7 +93,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openToPlan(ctx, e, opts.DB)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.Out != "" {
 		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB)
+	t, closeDB, err := openToPlan(ctx, e, opts.DB)
 	if err != nil {
 		return err
 	}
@@ -208,4 +209,22 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}
 	return nil
+}
+
+// openToPlan opens the database at rawURL read-only for a plan. A SQLite
+// file that does not exist is planned from an empty state and left
+// uncreated: the returned Target has no DB, which apply's Prepare and
+// PrepareDrift read as a database with nothing in it.
+func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(), error) {
+	t, closeDB, err := openTarget(ctx, rawURL, dialect.ReadOnly)
+	var missing *dialect.NotExistError
+	if !errors.As(err, &missing) {
+		return t, closeDB, err
+	}
+	d, err := registry().Lookup(rawURL)
+	if err != nil {
+		return apply.Target{}, nil, err
+	}
+	fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
+	return apply.Target{Dialect: d, URL: rawURL}, func() {}, nil
 }

@@ -24,14 +24,16 @@ func registry() *dialect.Registry {
 	return dialect.NewRegistry(sqlite.New(), postgres.New())
 }
 
-// openTarget connects to the database at rawURL. The returned close
-// function releases the connection.
-func openTarget(ctx context.Context, rawURL string) (apply.Target, func(), error) {
+// openTarget connects to the database at rawURL for access: read-only for
+// the commands that only read, which then change nothing, not even create
+// a missing SQLite file (that is a *dialect.NotExistError). The returned
+// close function releases the connection.
+func openTarget(ctx context.Context, rawURL string, access dialect.Access) (apply.Target, func(), error) {
 	d, err := registry().Lookup(rawURL)
 	if err != nil {
 		return apply.Target{}, nil, err
 	}
-	db, err := d.Open(ctx, rawURL)
+	db, err := d.Open(ctx, rawURL, access)
 	if err != nil {
 		return apply.Target{}, nil, err
 	}

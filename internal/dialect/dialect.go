@@ -27,9 +27,12 @@ type Querier = sqlx.ExtContext
 type Dialect interface {
 	// Scheme is the URL scheme that selects the dialect ("sqlite").
 	Scheme() string
-	// Open connects to the database that the URL names. Errors name the URL
-	// with its password redacted.
-	Open(ctx context.Context, rawURL string) (*sqlx.DB, error)
+	// Open connects to the database that the URL names, for what access
+	// allows. Errors name the URL with its password redacted. With
+	// ReadOnly, nothing of the database changes (no file is created, no
+	// setting is persisted, no statement writes), and a database that does
+	// not exist is a *NotExistError.
+	Open(ctx context.Context, rawURL string, access Access) (*sqlx.DB, error)
 
 	// Inspect reads the catalog, the mode and the physical layout in a fixed
 	// number of queries, whatever the number of tables. On a database where
@@ -57,6 +60,39 @@ type Dialect interface {
 	// Begin starts the apply's transaction, in the mode the dialect needs
 	// for DDL (SQLite: BEGIN IMMEDIATE).
 	Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error)
+}
+
+// Access says what a command may do to the database it opens.
+type Access int
+
+const (
+	// ReadOnly is the access of the commands that only read (plan,
+	// inspect, history, mode without an argument). It is the zero Access,
+	// so that a forgotten one fails to write rather than writes.
+	ReadOnly Access = iota
+	// ReadWrite is the access of apply and of a mode switch: a SQLite file
+	// that does not exist yet is created.
+	ReadWrite
+)
+
+// String names the access as errors do.
+func (a Access) String() string {
+	if a == ReadWrite {
+		return "read-write"
+	}
+	return "read-only"
+}
+
+// NotExistError is returned by Open with ReadOnly when the database does
+// not exist (a SQLite file that was never created): a read-only command
+// does not create it.
+type NotExistError struct {
+	// Database names the database, without a password.
+	Database string
+}
+
+func (e *NotExistError) Error() string {
+	return fmt.Sprintf("database %q does not exist; check --db, or create it with ctxschema apply", e.Database)
 }
 
 // The optional capabilities below are what a dialect can do beyond the

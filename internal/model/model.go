@@ -47,6 +47,22 @@ const MaxStringLength = 4000
 // MaxNameLength is the longest name of an extension, key or attribute.
 const MaxNameLength = 26
 
+// MaxColumns is the most columns a table may have on every database
+// ctxschema supports, the layout's own columns (customer_id, record_id)
+// included: PostgreSQL's limit (SQLite's is 2,000). Schema files are
+// checked against the lowest, so that they apply to either database.
+const MaxColumns = 1600
+
+// MaxIndexColumns is the most columns an index may have on every database
+// ctxschema supports: PostgreSQL's INDEX_MAX_KEYS (SQLite's is 2,000). A
+// unique item's index also holds customer_id.
+const MaxIndexColumns = 32
+
+// CatalogPrefix starts the names of ctxschema's own tables (cs_meta,
+// cs_schema, cs_history), and is reserved in every name that becomes a
+// column.
+const CatalogPrefix = "cs_"
+
 // ExtensionType says how many records of an extension a customer may hold.
 type ExtensionType string
 

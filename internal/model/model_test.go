@@ -41,3 +41,31 @@ func TestTables(t *testing.T) {
 		t.Errorf("Tables changed s (-before +after):\n%s", diff)
 	}
 }
+
+// TestCanonicalDefaultDoubleExact: a double default is stored exactly or
+// refused, never rounded or flushed to zero.
+func TestCanonicalDefaultDoubleExact(t *testing.T) {
+	for raw, want := range map[string]string{
+		"0.1": "0.1", "1.50": "1.5", "1e3": "1000", "0.30000000000000004": "0.30000000000000004", "-0": "-0",
+		"1e-400": "", "9007199254740993": "", "0.1000000000000000000001": "",
+	} {
+		got, err := CanonicalDefault(Double, 0, raw)
+		switch {
+		case want == "" && err == nil:
+			t.Errorf("CanonicalDefault(double, %q) = %q, want an error", raw, got)
+		case want != "" && (err != nil || got != want):
+			t.Errorf("CanonicalDefault(double, %q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+}
+
+// TestCanonicalDefaultDateTimeExact: a datetime default finer than a
+// millisecond is refused, not truncated.
+func TestCanonicalDefaultDateTimeExact(t *testing.T) {
+	if got, err := CanonicalDefault(DateTime, 0, "1981-03-17T02:00:00.1230Z"); err != nil || got != "1981-03-17T02:00:00.123Z" {
+		t.Errorf("CanonicalDefault(datetime, .1230) = %q, %v; want 1981-03-17T02:00:00.123Z", got, err)
+	}
+	if got, err := CanonicalDefault(DateTime, 0, "1981-03-17T02:00:00.123456Z"); err == nil {
+		t.Errorf("CanonicalDefault(datetime, .123456) = %q, want an error", got)
+	}
+}

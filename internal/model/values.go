@@ -22,6 +22,9 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if n := len([]rune(raw)); length > 0 && n > length {
 			return "", fmt.Errorf("default %q is %d characters, longer than the length %d", raw, n, length)
 		}
+		if strings.ContainsRune(raw, 0) {
+			return "", fmt.Errorf("default %q holds a NUL character, which PostgreSQL cannot store; remove it", raw)
+		}
 		return raw, nil
 	case Integer, Long:
 		bits, what := 64, "a long"
@@ -38,7 +41,14 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return "", fmt.Errorf("default %q is not a finite double", raw)
 		}
-		return strconv.FormatFloat(f, 'g', -1, 64), nil
+		out := strconv.FormatFloat(f, 'g', -1, 64)
+		// The default is what the database stores: a decimal that a double
+		// cannot hold (1e-400 underflows to 0, 9007199254740993 rounds) is
+		// refused rather than changed.
+		if want, ok := new(big.Rat).SetString(strings.TrimSpace(raw)); !ok || want.Cmp(mustRat(out)) != 0 {
+			return "", fmt.Errorf("default %q is not exactly a double (it would be stored as %s); write the value a double holds", raw, out)
+		}
+		return out, nil
 	case Currency:
 		return canonicalCurrency(raw)
 	case Boolean:
@@ -52,15 +62,32 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("default %q is not a date (YYYY-MM-DD)", raw)
 		}
+		if d.Year() < 1 {
+			return "", fmt.Errorf("default %q is in year 0, which no calendar of the databases has; use a date from 0001-01-01 to 9999-12-31", raw)
+		}
 		return d.Format("2006-01-02"), nil
 	case DateTime:
 		ts, err := ParseDateTime(raw)
 		if err != nil {
 			return "", fmt.Errorf("default %q is not an ISO 8601 UTC datetime (like 1981-03-17T02:00:00.000Z)", raw)
 		}
+		if ts.Year() < 1 {
+			return "", fmt.Errorf("default %q is in year 0, which no calendar of the databases has; use a datetime from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z", raw)
+		}
+		if ts.Nanosecond()%int(time.Millisecond) != 0 {
+			// The canonical text holds milliseconds, as Context Services
+			// and SQLite do: finer digits would be dropped.
+			return "", fmt.Errorf("default %q is finer than a millisecond; write at most 3 fraction digits", raw)
+		}
 		return FormatDateTime(ts), nil
 	}
 	return "", fmt.Errorf("unknown type %q", t)
+}
+
+// mustRat reads a decimal that strconv wrote.
+func mustRat(s string) *big.Rat {
+	r, _ := new(big.Rat).SetString(s)
+	return r
 }
 
 var currencyRE = regexp.MustCompile(`^[+-]?(\d+)(\.(\d+))?$`)
@@ -137,6 +164,42 @@ func init() {
 
 // Reserved reports whether name is a reserved word (case-insensitive).
 func Reserved(name string) bool { return reserved[strings.ToLower(name)] }
+
+// ownedColumns are the column names, lower-cased, that the layout or a
+// database engine owns in a table, and who owns each. record_id is refused
+// in every table, not only in multi-valued extensions, because an
+// extension can become multi-valued later.
+var ownedColumns = map[string]string{
+	CustomerIDColumn: "the column that holds the customer id in every table",
+	RecordIDColumn:   "the record key of multi-valued extensions (any extension may become one)",
+	"ctid":           "a PostgreSQL system column",
+	"xmin":           "a PostgreSQL system column",
+	"xmax":           "a PostgreSQL system column",
+	"cmin":           "a PostgreSQL system column",
+	"cmax":           "a PostgreSQL system column",
+	"tableoid":       "a PostgreSQL system column",
+	"oid":            "a name of SQLite's row key, and a system column of PostgreSQL before version 12",
+	"rowid":          "SQLite's name for the row key, which a column so named would hide",
+	"_rowid_":        "SQLite's name for the row key, which a column so named would hide",
+}
+
+// CheckAttributeName returns a problem with name as the name of an
+// attribute, or nil when it is valid: CheckName's, or that the column it
+// becomes (the name lower-cased) is owned by the layout or by a database
+// engine, or starts with CatalogPrefix.
+func CheckAttributeName(name string) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	col := strings.ToLower(name)
+	if owner, ok := ownedColumns[col]; ok {
+		return fmt.Errorf("name %q is the column %s, %s", name, col, owner)
+	}
+	if strings.HasPrefix(col, CatalogPrefix) {
+		return fmt.Errorf("name %q starts with %s, which ctxschema reserves for its own names", name, CatalogPrefix)
+	}
+	return nil
+}
 
 var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 

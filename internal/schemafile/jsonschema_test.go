@@ -367,3 +367,96 @@ func jsonSchemaReservedWords(t *testing.T) []string {
 	}
 	return words
 }
+
+// TestJSONSchemaDocumentsItself: the JSON Schema has an $id, and describes
+// every top-level key, for the editors that show descriptions on hover.
+func TestJSONSchemaDocumentsItself(t *testing.T) {
+	data, err := os.ReadFile(jsonSchemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		ID         string `json:"$id"`
+		Properties map[string]struct {
+			Description string `json:"description"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.ID, "https://") || !strings.HasSuffix(doc.ID, "/ctxschema.schema.json") {
+		t.Errorf("$id = %q; want an https URL of ctxschema.schema.json", doc.ID)
+	}
+	for _, k := range []string{"profile", "extensions", "identification_keys"} {
+		if doc.Properties[k].Description == "" {
+			t.Errorf("top-level key %s has no description", k)
+		}
+	}
+}
+
+// TestJSONSchemaAgreesOnIntegerRanges: an integer or long default, written
+// as a YAML number or as a string, is accepted by the JSON Schema exactly
+// when the loader accepts it, at the edges of 32 and 64 bits.
+func TestJSONSchemaAgreesOnIntegerRanges(t *testing.T) {
+	sch := compileJSONSchema(t)
+	values := []string{"0", "-0", "+7", "007", "-007", "42"}
+	for _, edge := range []string{"2147483647", "2147483648", "9223372036854775807", "9223372036854775808"} {
+		n := len(edge)
+		values = append(values, edge, "-"+edge, "+"+edge, "00"+edge,
+			edge[:n-1]+string(edge[n-1]-1), edge[:n-1]+string(edge[n-1]+1), "-"+edge[:n-1]+string(edge[n-1]+1),
+			"1"+edge, edge[:n-1])
+	}
+	for _, typ := range []string{"integer", "long"} {
+		for _, v := range values {
+			for _, written := range []string{v, fmt.Sprintf("%q", v), fmt.Sprintf("%q", " "+v+" ")} {
+				if written == v && strings.HasPrefix(v, "00") && len(v) > 17 {
+					// YAML reads an unquoted 00… as a float, which loses
+					// the digits beyond 2^53 before any schema sees it.
+					continue
+				}
+				src := fmt.Sprintf("profile:\n  attributes:\n    - { name: N, type: %s, default: %s }\n", typ, written)
+				_, lerr := Parse(map[string][]byte{"a.yaml": []byte(src)})
+				jerr := validateYAML(sch, []byte(src))
+				if (lerr == nil) != (jerr == nil) {
+					t.Errorf("%s default %s: loader error %v, JSON Schema error %v; want them to agree", typ, written, lerr, jerr)
+				}
+			}
+		}
+	}
+}
+
+// TestJSONSchemaAgreesOnAttributeNames: the JSON Schema refuses an
+// attribute name exactly when the model does, for the names that become
+// columns the layout or an engine owns and names close to them.
+func TestJSONSchemaAgreesOnAttributeNames(t *testing.T) {
+	sch := compileJSONSchema(t)
+	for _, name := range []string{"customer_id", "Customer_ID", "record_id", "RECORD_ID", "ctid", "XMin", "xmax", "cmin", "cmax",
+		"tableoid", "oid", "OID", "rowid", "RowId", "cs_flag", "CS_x", "customer_ids", "record_idx", "ctid2", "oids", "rowid_", "cs", "csx", "xcs_"} {
+		src := fmt.Sprintf("profile:\n  attributes:\n    - { name: %s, type: string }\n", name)
+		jerr := validateYAML(sch, []byte(src))
+		merr := model.CheckAttributeName(name)
+		if (merr == nil) != (jerr == nil) {
+			t.Errorf("attribute name %q: model error %v, JSON Schema error %v; want them to agree", name, merr, jerr)
+		}
+	}
+}
+
+// TestJSONSchemaAgreesOnDates: a date or datetime default the loader
+// accepts is accepted by the JSON Schema, and the days no month has, and
+// year 0, are refused by both. (The JSON Schema accepts February 29 of
+// every year; the loader knows the leap years.)
+func TestJSONSchemaAgreesOnDates(t *testing.T) {
+	sch := compileJSONSchema(t)
+	for _, date := range []string{"0001-01-01", "9999-12-31", "2024-02-29", "2024-01-31", "2024-03-31", "2024-04-30", "2024-05-31",
+		"2024-06-30", "2024-07-31", "2024-08-31", "2024-09-30", "2024-10-31", "2024-11-30", "2024-12-31",
+		"0000-01-01", "2024-00-10", "2024-13-01", "2024-01-00", "2024-01-32", "2024-02-30", "2024-04-31", "2024-06-31", "2024-09-31", "2024-11-31"} {
+		for typ, value := range map[string]string{"date": date, "datetime": date + "T12:00:00.000Z"} {
+			src := fmt.Sprintf("profile:\n  attributes:\n    - { name: D, type: %s, default: %q }\n", typ, value)
+			_, lerr := Parse(map[string][]byte{"a.yaml": []byte(src)})
+			jerr := validateYAML(sch, []byte(src))
+			if (lerr == nil) != (jerr == nil) {
+				t.Errorf("%s default %s: loader error %v, JSON Schema error %v; want them to agree", typ, value, lerr, jerr)
+			}
+		}
+	}
+}

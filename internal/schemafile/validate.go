@@ -35,6 +35,7 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 	}
 
 	s.Profile = v.attributes(profile, "the profile", false)
+	v.columns(s.Profile, []string{model.CustomerIDColumn}, "the profile")
 
 	extScope := newScope("extension", "")
 	var renames []rename
@@ -174,6 +175,18 @@ func (v *validator) name(f field[string], objPos model.Pos, what, owner string) 
 	return f.Val, true
 }
 
+// columns refuses a table with more columns than any database allows: the
+// layout's own (layout) and one per attribute. The error is at the first
+// attribute too many.
+func (v *validator) columns(attrs []model.Attribute, layout []string, owner string) {
+	max := model.MaxColumns - len(layout)
+	if len(attrs) <= max {
+		return
+	}
+	v.r.errorf(attrs[max].Pos, "%s has %d attributes, more than the %d its table can hold: a table has at most %d columns (PostgreSQL's limit), %s included; move attributes to an extension",
+		owner, len(attrs), max, model.MaxColumns, strings.Join(layout, " and "))
+}
+
 // typeHints are words that users reach for, and the Context Services type
 // that means it.
 var typeHints = map[string]model.Type{
@@ -225,6 +238,11 @@ func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model
 	name, ok := v.name(d.Name, d.Pos, "attribute", " of "+owner)
 	if !ok {
 		return model.Attribute{}, false
+	}
+	if model.CheckName(name) == nil {
+		if err := model.CheckAttributeName(name); err != nil {
+			v.r.errorf(d.Name.Pos, "attribute %v; choose another name", err)
+		}
 	}
 	a := model.Attribute{Name: name, Pos: d.Pos}
 
@@ -321,6 +339,11 @@ func (v *validator) extension(d extDecl) (model.Extension, bool) {
 	}
 
 	e.Attributes = v.attributes(d.Attributes.Val, owner, true)
+	layout := []string{model.CustomerIDColumn}
+	if typeOK && e.Type == model.MultiValued {
+		layout = append(layout, model.RecordIDColumn)
+	}
+	v.columns(e.Attributes, layout, owner)
 	if typeOK && e.Type == model.Classifier && len(d.Attributes.Val) > 0 {
 		v.r.errorf(d.Attributes.Pos, "classifier extension %q has no attributes; remove them or make it single-valued", name)
 	}
@@ -379,6 +402,10 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 			names = append(names, a.Name)
 		}
 		if !ok {
+			continue
+		}
+		if max := model.MaxIndexColumns - 1; len(names) > max {
+			v.r.errorf(it.Pos, "unique item of extension %q has %d attributes, more than %d: its index also holds customer_id, and an index has at most %d columns (PostgreSQL's limit)", e.Name, len(names), max, model.MaxIndexColumns)
 			continue
 		}
 		if first, dup := find(names); dup {
@@ -508,6 +535,9 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 			continue
 		}
 		k.Attributes = append(k.Attributes, a.Name)
+	}
+	if len(k.Attributes) > model.MaxIndexColumns {
+		v.r.errorf(d.Attributes.Pos, "identification key %q has %d attributes, more than %d: an index has at most %d columns (PostgreSQL's limit)", name, len(k.Attributes), model.MaxIndexColumns, model.MaxIndexColumns)
 	}
 	return k, true
 }

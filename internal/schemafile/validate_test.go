@@ -2,6 +2,7 @@ package schemafile
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -126,6 +127,68 @@ identification_keys:
 			`a.yaml:4:14: attribute name "ORDER" is a reserved word; choose another name`,
 			`a.yaml:6:11: extension name "Profile" is a reserved word; choose another name`,
 			`a.yaml:9:12: identification key name "Index" is a reserved word; choose another name`,
+		},
+	},
+	{
+		name: "column names the layout or an engine owns, case-insensitively",
+		files: one(`
+profile:
+  attributes:
+    - {name: Customer_ID, type: string}
+    - {name: ctid, type: string}
+    - {name: XMin, type: string}
+    - {name: xmax, type: string}
+    - {name: cmin, type: string}
+    - {name: cmax, type: string}
+    - {name: tableoid, type: string}
+    - {name: OID, type: string}
+    - {name: RowID, type: string}
+    - {name: cs_flag, type: string}
+    - {name: customer_ids, type: string}
+extensions:
+  - name: Phone
+    type: multi-valued
+    attributes:
+      - {name: record_id, type: integer}
+      - {name: customer_id, type: string}
+    unique: [record_id]
+  - name: Fax
+    type: single-valued
+    attributes:
+      - {name: Record_Id, type: integer}
+`),
+		want: []string{
+			`a.yaml:4:14: attribute name "Customer_ID" is the column customer_id, the column that holds the customer id in every table; choose another name`,
+			`a.yaml:5:14: attribute name "ctid" is the column ctid, a PostgreSQL system column; choose another name`,
+			`a.yaml:6:14: attribute name "XMin" is the column xmin, a PostgreSQL system column; choose another name`,
+			`a.yaml:7:14: attribute name "xmax" is the column xmax, a PostgreSQL system column; choose another name`,
+			`a.yaml:8:14: attribute name "cmin" is the column cmin, a PostgreSQL system column; choose another name`,
+			`a.yaml:9:14: attribute name "cmax" is the column cmax, a PostgreSQL system column; choose another name`,
+			`a.yaml:10:14: attribute name "tableoid" is the column tableoid, a PostgreSQL system column; choose another name`,
+			`a.yaml:11:14: attribute name "OID" is the column oid, a name of SQLite's row key, and a system column of PostgreSQL before version 12; choose another name`,
+			`a.yaml:12:14: attribute name "RowID" is the column rowid, SQLite's name for the row key, which a column so named would hide; choose another name`,
+			`a.yaml:13:14: attribute name "cs_flag" starts with cs_, which ctxschema reserves for its own names; choose another name`,
+			`a.yaml:19:16: attribute name "record_id" is the column record_id, the record key of multi-valued extensions (any extension may become one); choose another name`,
+			`a.yaml:20:16: attribute name "customer_id" is the column customer_id, the column that holds the customer id in every table; choose another name`,
+			`a.yaml:25:16: attribute name "Record_Id" is the column record_id, the record key of multi-valued extensions (any extension may become one); choose another name`,
+		},
+	},
+	{
+		name: "defaults no database can store",
+		files: one(`
+profile:
+  attributes:
+    - {name: Born, type: date, default: "0000-01-01"}
+    - {name: Seen, type: datetime, default: "0000-12-31T23:59:59Z"}
+    - {name: Note, type: string, default: "a\0b"}
+    - {name: First, type: date, default: "0001-01-01"}
+    - {name: Last, type: datetime, default: "9999-12-31T23:59:59.999Z"}
+    - {name: Ctl, type: string, default: "a\x01b"}
+`),
+		want: []string{
+			`a.yaml:4:41: attribute "Born": default "0000-01-01" is in year 0, which no calendar of the databases has; use a date from 0001-01-01 to 9999-12-31`,
+			`a.yaml:5:45: attribute "Seen": default "0000-12-31T23:59:59Z" is in year 0, which no calendar of the databases has; use a datetime from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z`,
+			`a.yaml:6:43: attribute "Note": default "a\x00b" holds a NUL character, which PostgreSQL cannot store; remove it`,
 		},
 	},
 	{
@@ -729,6 +792,56 @@ func TestRules(t *testing.T) {
 			got, ok := run(t, tc.files)
 			if ok != tc.valid {
 				t.Errorf("valid = %v, want %v; problems:\n%s", ok, tc.valid, strings.Join(got, "\n"))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTableAndIndexLimits: a table holds at most model.MaxColumns columns,
+// the layout's own included (customer_id; record_id in a multi-valued
+// extension), and an index at most model.MaxIndexColumns (a unique item's
+// index also holds customer_id). The error is at the first attribute too
+// many, or at the key's or item's list.
+func TestTableAndIndexLimits(t *testing.T) {
+	attrs := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "      - {name: a%d, type: integer}\n", i)
+		}
+		return b.String()
+	}
+	names := func(n int) string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("a%d", i))
+		}
+		return strings.Join(out, ", ")
+	}
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"profile at the limit", "profile:\n  attributes:\n" + attrs(1599), nil},
+		{"profile over the limit", "profile:\n  attributes:\n" + attrs(1600), []string{
+			`a.yaml:1602:9: the profile has 1600 attributes, more than the 1599 its table can hold: a table has at most 1600 columns (PostgreSQL's limit), customer_id included; move attributes to an extension`}},
+		{"single-valued at the limit", "extensions:\n  - name: X\n    type: single-valued\n    attributes:\n" + attrs(1599), nil},
+		{"multi-valued over the limit", "extensions:\n  - name: X\n    type: multi-valued\n    unique: [a0]\n    attributes:\n" + attrs(1599), []string{
+			`a.yaml:1604:9: extension "X" has 1599 attributes, more than the 1598 its table can hold: a table has at most 1600 columns (PostgreSQL's limit), customer_id and record_id included; move attributes to an extension`}},
+		{"key and unique item at the limit", "extensions:\n  - name: X\n    type: multi-valued\n    unique: [[" + names(31) + "]]\n    attributes:\n" + attrs(32) +
+			"identification_keys:\n  - {name: K, source: X, attributes: [" + names(32) + "]}\n", nil},
+		{"key and unique item over the limit", "extensions:\n  - name: X\n    type: multi-valued\n    unique: [[" + names(32) + "]]\n    attributes:\n" + attrs(33) +
+			"identification_keys:\n  - {name: K, source: X, attributes: [" + names(33) + "]}\n", []string{
+			`a.yaml:4:14: unique item of extension "X" has 32 attributes, more than 31: its index also holds customer_id, and an index has at most 32 columns (PostgreSQL's limit)`,
+			`a.yaml:40:38: identification key "K" has 33 attributes, more than 32: an index has at most 32 columns (PostgreSQL's limit)`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := run(t, one(tc.yaml))
+			if ok != (tc.want == nil) {
+				t.Errorf("valid = %t, want %t", ok, tc.want == nil)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)

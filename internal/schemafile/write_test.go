@@ -32,7 +32,7 @@ func writeCases() map[string]*model.Schema {
 			{Name: "empty", Type: model.String, Length: 10, Default: ptr("")},
 			{Name: "spaces", Type: model.String, Length: 10, Default: ptr(" a b ")},
 			{Name: "punct", Type: model.String, Length: 40, Default: ptr(`a: b, [c] {d} #e "f" \g`)},
-			{Name: "lines", Type: model.String, Length: 40, Default: ptr("one\ntwo\tthree\x00")},
+			{Name: "lines", Type: model.String, Length: 40, Default: ptr("one\ntwo\tthree\x01")},
 			{Name: "unicode", Type: model.String, Length: 10, Default: ptr("café ☕")},
 			{Name: "negative", Type: model.Integer, Default: ptr("-5")},
 			{Name: "big", Type: model.Long, Default: ptr("9223372036854775807")},

@@ -160,7 +160,9 @@ func (g *rowGen) value(a model.Attribute, i int) any {
 	case model.Double:
 		return float64(r.IntN(10000)) / 100
 	case model.Currency:
-		return strconv.Itoa(r.IntN(100000)) + "." + strconv.Itoa(10+r.IntN(90))
+		// Canonical text, as a currency column holds it on SQLite.
+		v, _ := model.CanonicalDefault(model.Currency, 0, strconv.Itoa(r.IntN(100000))+"."+strconv.Itoa(10+r.IntN(90)))
+		return v
 	case model.Boolean:
 		return r.IntN(2) == 0
 	case model.Date:

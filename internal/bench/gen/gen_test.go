@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/bench/gen"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
@@ -101,7 +102,7 @@ func TestFillProfile(t *testing.T) {
 	ctx := context.Background()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "fill.db")
 	d := sqlite.New()
-	db, err := d.Open(ctx, url)
+	db, err := d.Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,12 @@ func Base() *model.Schema {
 	}
 }
 
+// bigBalance is Base with the largest negative currency as the default of
+// Address.Balance.
+func bigBalance() *model.Schema {
+	return edit(func(s *model.Schema) { ext(s, "Address").Attributes[2].Default = str("-999999999999999.9999") })
+}
+
 func edit(f func(s *model.Schema)) *model.Schema {
 	s := Base()
 	f(s)
@@ -215,6 +221,23 @@ func single() []Case {
 			Break: []string{`DROP TABLE "ext_address"`}, Want: []string{"! drift ext_address"}, Rows: rows(map[string]int{"ext_address": 0})},
 		{Name: "drift: column dropped by hand", From: Base(), Seed: seed, To: Base(),
 			Break: []string{`ALTER TABLE "profile" DROP COLUMN "score"`}, Want: []string{"! drift profile"}, Rows: seededRows},
+		{Name: "drift: retyped column converts back", From: Base(), Seed: seed, To: Base(),
+			Break: retype("profile", "score", "text"), Want: []string{"! drift profile"}, Rows: seededRows,
+			Query: `SELECT CAST("score" AS TEXT) FROM "profile" WHERE "customer_id" = 'c1'`, Result: "1.5"},
+		{Name: "drift: widened string column keeps trailing spaces", From: Base(), Seed: seed, To: Base(),
+			Break: append(retype("ext_address", "postcode", "text"), `UPDATE "ext_address" SET "postcode" = '75001     ' WHERE "customer_id" = 'c1'`),
+			Want:  []string{"! drift ext_address"}, Rows: seededRows,
+			Query: `SELECT length("postcode") FROM "ext_address" WHERE "customer_id" = 'c1'`, Result: "10"},
+		{Name: "currency default of 19 digits is exact", From: bigBalance(), Seed: seed, To: bigBalance(), Rows: seededRows,
+			Query: `SELECT count(*) FROM "ext_address" WHERE "balance" = '-999999999999999.9999'`, Result: "2"},
+		// A SQLite database made before currencies were canonical text
+		// holds them in NUMERIC columns, as reals and integers.
+		{Name: "drift: currency in a NUMERIC column becomes exact again", From: Base(), Seed: seed, To: Base(),
+			Break: append(retype("ext_address", "balance", "NUMERIC"),
+				`UPDATE "ext_address" SET "balance" = 12.5 WHERE "customer_id" = 'c1'`,
+				`UPDATE "ext_address" SET "balance" = 5 WHERE "customer_id" = 'c2'`),
+			Want: []string{"! drift ext_address"}, Rows: seededRows,
+			Query: `SELECT count(*) FROM "ext_address" WHERE "balance" = '12.5' OR "balance" = '5'`, Result: "2"},
 		{Name: "drift: unmanaged objects are left alone, even by a table rebuild", From: Base(), Seed: seed, To: edit(func(s *model.Schema) {
 			s.Profile[0].Length = 128
 		}), Break: []string{`CREATE TABLE "audit" ("id" integer)`, `CREATE INDEX "my_idx" ON "profile" ("score")`},

@@ -33,7 +33,7 @@ type Harness struct {
 func (h Harness) Open(t *testing.T) apply.Target {
 	t.Helper()
 	url := h.NewURL(t)
-	db, err := h.Dialect.Open(context.Background(), url)
+	db, err := h.Dialect.Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

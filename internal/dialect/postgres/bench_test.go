@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
 	"github.com/ctxschema/ctxschema/plan"
@@ -47,7 +48,7 @@ func benchDB(b *testing.B, s *model.Schema) (*Dialect, *sqlx.DB) {
 	b.Helper()
 	ctx := context.Background()
 	d := New()
-	db, err := d.Open(ctx, pgtest.NewDatabase(b))
+	db, err := d.Open(ctx, pgtest.NewDatabase(b), dialect.ReadWrite)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func BenchmarkBootstrap500(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		d := New()
-		db, err := d.Open(ctx, pgtest.NewDatabase(b))
+		db, err := d.Open(ctx, pgtest.NewDatabase(b), dialect.ReadWrite)
 		if err != nil {
 			b.Fatal(err)
 		}

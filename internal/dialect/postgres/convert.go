@@ -10,19 +10,28 @@ import (
 // ALTER COLUMN ... TYPE ... USING converts each value with; badValue is the
 // predicate that Data.Unconvertible counts: true for a non-null value that
 // using would reject or change. The two live together so that the data check
-// describes exactly what the conversion does.
+// describes exactly what the conversion does, and a value converts only
+// when the new value is exactly the old one: the rules are SQLite's
+// (sqlite/convert.go), and the conformance suite runs one matrix of values
+// on both dialects. No cast in a check can fail on a stored value (its
+// error would carry the value): each one runs in a CASE branch after a
+// regular expression and range test passed.
 //
 // PostgreSQL 16 has pg_input_is_valid, but ctxschema supports 15, so string
-// values are checked with regular expressions and range tests, evaluated in
-// CASE branches so that no cast can fail. The checks are stricter than the
-// casts where the schema files are: dates must be YYYY-MM-DD and datetimes
-// ISO 8601, even though PostgreSQL would also read 'Jan 2 2020'; a string
-// converts to a boolean when it is one of PostgreSQL's boolean spellings
-// (true/false, yes/no, on/off, 1/0 and their prefixes).
+// values are checked with regular expressions and range tests. The checks
+// are stricter than the casts where the schema files are: no spaces around
+// a value (PostgreSQL would trim some, but not U+2003), dates must be
+// YYYY-MM-DD and datetimes ISO 8601 in UTC, even though PostgreSQL would
+// also read 'Jan 2 2020'; a string converts to a boolean when it is true or
+// false (any case), 1 or 0.
 
 // isoDateTimeFormat writes a timestamptz as canonical ISO 8601 UTC text, the
 // form ctxschema uses for datetimes.
 const isoDateTimeFormat = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`
+
+// isoDateTimeMicros is isoDateTimeFormat with microseconds, for the
+// values that hold some: a datetime turned to a string keeps them.
+const isoDateTimeMicros = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`
 
 // numeric reports whether t is stored as a number.
 func numeric(t model.Type) bool {
@@ -34,8 +43,13 @@ func asText(col string, t model.Type) string {
 	switch t {
 	case model.Date:
 		return "to_char(" + col + ", 'YYYY-MM-DD')"
+	case model.Currency:
+		// numeric(19,4) writes 4 decimals; the canonical amount has none
+		// to spare (12.5), as the schema files and SQLite write it.
+		return "trim_scale(" + col + ")::text"
 	case model.DateTime:
-		return "to_char(" + col + " AT TIME ZONE 'UTC', " + isoDateTimeFormat + ")"
+		utc := col + " AT TIME ZONE 'UTC'"
+		return "to_char(" + utc + ", CASE WHEN extract(microseconds FROM " + utc + ")::bigint % 1000 = 0 THEN " + isoDateTimeFormat + " ELSE " + isoDateTimeMicros + " END)"
 	}
 	return col + "::text"
 }
@@ -49,10 +63,17 @@ func using(col string, from, to model.Attribute) string {
 		return ""
 	case to.Type == model.String:
 		return asText(col, from.Type)
+	case from.Type == model.String && to.Type == model.DateTime:
+		// The zone is UTC or absent (read as UTC), never the session's.
+		return "(regexp_replace(" + col + ", '(Z|[+-]00:00)$', '')::timestamp AT TIME ZONE 'UTC')"
 	case from.Type == model.String:
 		// Assignment of text to the target type: it fails on bad values
 		// instead of silently truncating as an explicit varchar cast would.
 		return col + "::" + target
+	case from.Type == model.Double && to.Type == model.Currency:
+		// float8::numeric keeps 15 significant digits; the shortest text
+		// of a double is exact.
+		return col + "::text::" + target
 	case from.Type == to.Type:
 		return col + "::" + target
 	case numeric(from.Type) && numeric(to.Type):
@@ -71,16 +92,37 @@ func using(col string, from, to model.Attribute) string {
 	return col + "::text::" + target
 }
 
+// liveAttribute is the attribute type a drifted column of physical type
+// typ holds, and the expression its repair converts from: a type ctxschema
+// never creates (text, json, an array) is read through its text form, so
+// that a value that does not read as the attribute's type is refused by
+// the data check instead of being rounded or truncated.
+func liveAttribute(col, typ string) (model.Attribute, string) {
+	if a, ok := attributeOfType(typ); ok {
+		return a, col
+	}
+	return model.Attribute{Type: model.String}, col + "::text"
+}
+
 // Regular expressions of convertible strings (PostgreSQL ARE syntax).
 const (
-	intRE      = `'^\s*[+-]?[0-9]+\s*$'`
-	floatRE    = `'^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$'`
-	currencyRE = `'^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$'`
-	boolRE     = `'^\s*(t|tr|tru|true|f|fa|fal|fals|false|y|ye|yes|n|no|on|of|off|1|0)\s*$'`
+	intRE = `'^[+-]?[0-9]+$'`
+	// floatRE: the exponent has at most 3 digits, so that ::numeric never
+	// overflows (every double is below 1e309).
+	floatRE    = `'^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$'`
+	currencyRE = `'^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$'`
+	boolRE     = `'^(true|false|1|0)$'`
 	dateRE     = `'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'`
-	// dateTimeRE: a date, T or space, a time, optional fraction and a UTC
-	// zone (Z or +00[:00]); without a zone the value is read as UTC.
-	dateTimeRE = `'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]00(:?00)?)?$'`
+	// dateTimeRE: a date, T or space, a time, up to 6 fraction digits (a
+	// timestamptz holds microseconds) and a UTC zone (Z or +00:00);
+	// without a zone the value is read as UTC.
+	dateTimeRE = `'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]00:00)?$'`
+	// plainDecimalRE: the shortest text of a double that is a currency
+	// amount (no exponent, at most 4 decimals).
+	plainDecimalRE = `'^-?[0-9]+(\.[0-9]{1,4})?$'`
+	// maxExactInteger is 2^53: every integer up to it in magnitude is
+	// exact in a double.
+	maxExactInteger = "9007199254740992"
 )
 
 // Ranges of the integer types and of numeric(19,4).
@@ -118,7 +160,13 @@ func badValue(col string, from, to model.Attribute) string {
 		if from.Type == model.String && (to.Length <= 0 || from.Length > 0 && from.Length <= to.Length) {
 			return ""
 		}
-		return "char_length(" + asText(col, from.Type) + ") > " + strconv.Itoa(to.Length)
+		tooLong := "char_length(" + asText(col, from.Type) + ") > " + strconv.Itoa(to.Length)
+		if from.Type == model.Date || from.Type == model.DateTime {
+			// Their text has no room for infinity or a year before 1 AD
+			// (to_char writes '' and drops BC).
+			return "NOT isfinite(" + col + ") OR " + col + " < '0001-01-01' OR " + tooLong
+		}
+		return tooLong
 	}
 	if from.Type == to.Type {
 		return ""
@@ -147,12 +195,14 @@ func badValue(col string, from, to model.Attribute) string {
 func badString(col string, t model.Type) string {
 	switch t {
 	case model.Integer, model.Long:
-		return "CASE WHEN " + col + " ~ " + intRE + " THEN trim(" + col + ")::numeric NOT BETWEEN " + rangeOf(t) + " ELSE true END"
+		return "CASE WHEN " + col + " ~ " + intRE + " THEN " + col + "::numeric NOT BETWEEN " + rangeOf(t) + " ELSE true END"
 	case model.Double:
-		return "CASE WHEN " + col + " ~ " + floatRE + " THEN abs(trim(" + col + ")::numeric) > 1.7976931348623157e308 ELSE true END"
+		// At most 15 significant digits: every such decimal survives the
+		// round trip through a double; a normal double (no underflow).
+		return "CASE WHEN " + col + " ~ " + floatRE + " THEN length(" + significant(col) + ") > 15 OR " + col + "::numeric <> 0 AND abs(" + col + "::numeric) NOT BETWEEN 2.2250738585072014e-308 AND 1.7976931348623157e308 ELSE true END"
 	case model.Currency:
-		return "CASE WHEN " + col + " ~ " + currencyRE + " THEN trim(" + col + ")::numeric NOT BETWEEN " + currencyRange +
-			" OR trim(" + col + ")::numeric <> round(trim(" + col + ")::numeric, 4) ELSE true END"
+		return "CASE WHEN " + col + " ~ " + currencyRE + " THEN " + col + "::numeric NOT BETWEEN " + currencyRange +
+			" OR " + col + "::numeric <> round(" + col + "::numeric, 4) ELSE true END"
 	case model.Boolean:
 		return col + " !~* " + boolRE
 	case model.Date:
@@ -163,41 +213,55 @@ func badString(col string, t model.Type) string {
 	return "true"
 }
 
+// significant is the significant digits of the number text col: its
+// mantissa's digits without sign, leading and trailing zeros.
+func significant(col string) string {
+	return "rtrim(ltrim(replace(regexp_replace(" + col + ", '[eE].*$', ''), '.', ''), '+-0'), '0')"
+}
+
 // badNumber is the predicate for a number of type from that type to cannot
 // hold exactly.
 func badNumber(col string, from, to model.Type) string {
 	switch to {
-	case model.Integer, model.Long, model.Currency:
-		var conds []string
+	case model.Integer, model.Long:
 		if from == model.Double {
-			// NaN and infinities have no exact numeric value.
-			conds = append(conds, col+" IN ('NaN', 'Infinity', '-Infinity')")
+			// Compared as doubles: no cast that could fail. 2^63 is the
+			// first double beyond bigint.
+			lo, hi := "-2147483648", "2147483647"
+			if to == model.Long {
+				return "NOT (" + col + " = trunc(" + col + ") AND " + col + " >= -9223372036854775808::float8 AND " + col + " < 9223372036854775808::float8)"
+			}
+			return "NOT (" + col + " = trunc(" + col + ") AND " + col + " BETWEEN " + lo + " AND " + hi + ")"
 		}
-		if (from == model.Double || from == model.Currency) && to != model.Currency {
-			conds = append(conds, col+"::numeric <> trunc("+col+"::numeric)")
-		}
-		if from == model.Double && to == model.Currency {
-			conds = append(conds, col+"::numeric <> round("+col+"::numeric, 4)")
+		var conds []string
+		if from == model.Currency {
+			conds = append(conds, col+" <> trunc("+col+")")
 		}
 		if widerThan(from, to) {
 			conds = append(conds, col+"::numeric NOT BETWEEN "+rangeOf(to))
 		}
-		if len(conds) == 0 {
-			return ""
-		}
-		// CASE keeps the numeric casts from seeing NaN or infinity.
-		if from == model.Double {
-			return "CASE WHEN " + conds[0] + " THEN true ELSE " + join(conds[1:], " OR ", "false") + " END"
-		}
 		return join(conds, " OR ", "")
+	case model.Currency:
+		switch from {
+		case model.Double:
+			// The shortest text of the double is the amount: no exponent,
+			// at most 4 decimals; and it reads back as the same double.
+			return "CASE WHEN abs(" + col + ") < 1e15 AND " + col + "::text ~ " + plainDecimalRE +
+				" THEN " + col + "::text::numeric::float8 <> " + col + " ELSE true END"
+		case model.Long:
+			return col + " NOT BETWEEN " + currencyRange
+		}
+		return ""
 	case model.Double:
 		switch from {
 		case model.Integer:
 			return ""
+		case model.Long:
+			return col + " NOT BETWEEN -" + maxExactInteger + " AND " + maxExactInteger
 		default:
-			// Long and currency values beyond 15 or so significant digits
-			// do not survive the round trip through a double.
-			return col + "::numeric <> " + col + "::double precision::numeric"
+			// A currency keeps its value in a double when it has at most
+			// 15 significant digits.
+			return "length(" + significant(col+"::text") + ") > 15"
 		}
 	}
 	return ""

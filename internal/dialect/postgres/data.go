@@ -106,6 +106,18 @@ func (d data) Unconvertible(ctx context.Context, table, column string, from, to 
 		col+" IS NOT NULL AND ("+bad+")")
 }
 
+// Unrepairable implements plan.Data with the predicates of convert.go, for
+// the conversion the repair of a drifted column runs (repair.go).
+func (d data) Unrepairable(ctx context.Context, table, column, live string, to model.Attribute) (plan.Finding, error) {
+	from, col := liveAttribute(ident(column), parseDef(live).typ)
+	bad := badValue(col, from, to)
+	if bad == "" {
+		return plan.Finding{}, nil
+	}
+	return d.where(ctx, fmt.Sprintf("finding values of %q.%q that do not convert back to %s", table, column, to.Type), table,
+		ident(column)+" IS NOT NULL AND ("+bad+")")
+}
+
 // Duplicates implements plan.Data: groups of two or more rows with the same
 // values of columns (and customer_id, with perCustomer). A row with a NULL
 // in any of the columns is in no group: a unique index lets NULLs repeat.

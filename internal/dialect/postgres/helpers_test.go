@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
 	"github.com/ctxschema/ctxschema/plan"
@@ -34,7 +35,7 @@ func openEnv(t *testing.T, url string) *env {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	d := New()
-	db, err := d.Open(ctx, url)
+	db, err := d.Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

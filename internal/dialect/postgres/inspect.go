@@ -35,7 +35,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	if err := readIndexes(ctx, q, tables); err != nil {
 		return nil, err
 	}
-	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+	st := plan.NewState()
 	for _, t := range tables {
 		st.Physical.Tables = append(st.Physical.Tables, t.physical())
 	}
@@ -105,7 +105,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		if err := rows.Scan(&table, &col, &typ, &notNull, &identity, &generated, &expr); err != nil {
 			return nil, false, fmt.Errorf("reading the tables: %w", err)
 		}
-		if strings.HasPrefix(table, "cs_") {
+		if strings.HasPrefix(table, model.CatalogPrefix) {
 			seen[table] = true
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
 )
@@ -86,7 +87,7 @@ func BenchmarkOnlineUniqueKey(b *testing.B) {
 	url := pgtest.NewDatabase(b)
 	ctx := context.Background()
 	d := postgres.New()
-	db, err := d.Open(ctx, url)
+	db, err := d.Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		b.Fatal(err)
 	}

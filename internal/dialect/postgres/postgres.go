@@ -206,8 +206,10 @@ func applicationName() string {
 }
 
 // Open implements dialect.Dialect: it connects, checks that the server
-// answers and that the schema exists.
-func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+// answers and that the schema exists. With dialect.ReadOnly, every
+// transaction of the connection is read-only (default_transaction_read_only),
+// so that the server itself refuses any write of a read-only command.
+func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) (*sqlx.DB, error) {
 	c, err := parseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -230,6 +232,9 @@ func (*Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 	setDefault("DateStyle", "ISO")
 	params["search_path"] = quoteIdent(c.schema)
 	params[lockTimeoutSetting] = strconv.FormatInt(c.lockTimeout.Milliseconds(), 10)
+	if access == dialect.ReadOnly {
+		params["default_transaction_read_only"] = "on"
+	}
 	if pc.ConnectTimeout == 0 {
 		pc.ConnectTimeout = defaultConnectTimeout
 	}

@@ -69,7 +69,7 @@ func TestOpenErrors(t *testing.T) {
 		"postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=bogus",
 		"postgres://user:S3cretPw@127.0.0.1:1/db?connect_timeout=x",
 	} {
-		_, err := d.Open(ctx, u)
+		_, err := d.Open(ctx, u, dialect.ReadWrite)
 		if err == nil {
 			t.Fatalf("%s: connected", redact(u))
 		}
@@ -77,10 +77,10 @@ func TestOpenErrors(t *testing.T) {
 			t.Errorf("error leaks the password or hides the URL: %s", msg)
 		}
 	}
-	if _, err := d.Open(ctx, "postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=bogus"); !errors.Is(err, dialect.ErrBadURL) {
+	if _, err := d.Open(ctx, "postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=bogus", dialect.ReadWrite); !errors.Is(err, dialect.ErrBadURL) {
 		t.Errorf("a URL pgx refuses: got %v, want ErrBadURL", err)
 	}
-	_, err := d.Open(ctx, "postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=disable")
+	_, err := d.Open(ctx, "postgres://user:S3cretPw@127.0.0.1:1/db?sslmode=disable", dialect.ReadWrite)
 	if !strings.Contains(err.Error(), "cannot connect to") || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Errorf("unreachable server: unclear error %q", err)
 	}
@@ -91,9 +91,36 @@ func TestOpenServerErrors(t *testing.T) {
 	u, _ := url.Parse(server)
 	u.User = url.UserPassword(u.User.Username(), "S3cretPw")
 	u.Path = "/ctxschema_no_such_database"
-	_, err := New().Open(context.Background(), u.String())
+	_, err := New().Open(context.Background(), u.String(), dialect.ReadWrite)
 	if err == nil || strings.Contains(err.Error(), "S3cretPw") || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing database: got %v", err)
+	}
+}
+
+// TestOpenReadOnly: every transaction of a read-only connection is
+// read-only, so the server refuses a write of a read-only command; a
+// read-write connection writes.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDatabase(t)
+	ro, err := New().Open(ctx, dbURL, dialect.ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := New().EnsureCatalog(ctx, ro); err == nil || !strings.Contains(err.Error(), "read-only transaction") {
+		t.Errorf("creating the catalog read-only: err = %v; want the server's read-only refusal", err)
+	}
+	if _, err := New().Inspect(ctx, ro); err != nil {
+		t.Errorf("inspecting read-only: %v", err)
+	}
+	rw, err := New().Open(ctx, dbURL, dialect.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	if err := New().EnsureCatalog(ctx, rw); err != nil {
+		t.Errorf("creating the catalog read-write: %v", err)
 	}
 }
 
@@ -101,7 +128,7 @@ func TestOpenServerErrors(t *testing.T) {
 func TestSchemaParameter(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	pgtest.Exec(t, dbURL, `CREATE SCHEMA "Tenant"`, `CREATE TABLE public.profile (customer_id text)`)
-	if _, err := New().Open(context.Background(), withParam(dbURL, "schema", "nope")); err == nil || !strings.Contains(err.Error(), `schema "nope" does not exist`) {
+	if _, err := New().Open(context.Background(), withParam(dbURL, "schema", "nope"), dialect.ReadWrite); err == nil || !strings.Contains(err.Error(), `schema "nope" does not exist`) {
 		t.Errorf("missing schema: got %v", err)
 	}
 	e := openEnv(t, withParam(dbURL, "schema", "Tenant"))

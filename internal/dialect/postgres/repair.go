@@ -113,12 +113,17 @@ func (r *renderer) repairColumn(t model.Table, d plan.Drift) {
 			got.dflt = ""
 		}
 		s := "ALTER COLUMN " + col + " TYPE " + want.typ
-		if from, ok := attributeOfType(got.typ); ok && attr != nil {
-			if u := using(col, from, *attr); u != "" {
+		if attr != nil {
+			// The conversion of a type change, which Data.Unrepairable
+			// checked the values against.
+			from, expr := liveAttribute(col, got.typ)
+			if u := using(expr, from, *attr); u != "" {
 				s += " USING " + u
+			} else if expr != col {
+				s += " USING " + expr
 			}
 		} else {
-			// An unknown type goes through text, so that a value that does
+			// A system column goes through text, so that a value that does
 			// not read as the new type fails instead of being rounded or
 			// truncated.
 			s += " USING " + col + "::text"

@@ -26,6 +26,15 @@ func TestRefusals(t *testing.T) {
 	})
 }
 
+func TestConversions(t *testing.T) {
+	dialecttest.RunConversions(t, dialecttest.Harness{
+		Dialect: sqlite.New(),
+		NewURL: func(t *testing.T) string {
+			return "sqlite://" + filepath.Join(t.TempDir(), "conversions.db")
+		},
+	})
+}
+
 func TestHistoryUpgrade(t *testing.T) {
 	dialecttest.RunHistoryUpgrade(t, dialecttest.Harness{
 		Dialect: sqlite.New(),

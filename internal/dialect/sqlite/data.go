@@ -80,6 +80,15 @@ func (d data) Unconvertible(ctx context.Context, table, column string, from, to 
 	return d.find(ctx, table, c+" IS NOT NULL AND NOT "+convertible(c, from, to), "finding values of %q that do not convert to "+string(to.Type), table+"."+column)
 }
 
+// Unrepairable implements plan.Data. SQLite converts values by what they
+// hold, not by the column's declared type, so the repair of a drifted
+// column converts its values to the attribute's own type by the same
+// predicate as a type change (render.go, repair).
+func (d data) Unrepairable(ctx context.Context, table, column, _ string, to model.Attribute) (plan.Finding, error) {
+	c := col(column)
+	return d.find(ctx, table, c+" IS NOT NULL AND NOT "+convertible(c, to, to), "finding values of %q that do not convert back to "+string(to.Type), table+"."+column)
+}
+
 // MultiRecord implements plan.Data. Groups counts the customers.
 func (d data) MultiRecord(ctx context.Context, table string) (plan.Finding, error) {
 	cid := quoteIdent(model.CustomerIDColumn)

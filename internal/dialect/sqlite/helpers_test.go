@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -83,7 +84,7 @@ func createSteps(s *model.Schema) []plan.Step {
 func openTemp(t testing.TB) (*sqlx.DB, string) {
 	t.Helper()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "test.db")
-	db, err := New().Open(context.Background(), url)
+	db, err := New().Open(context.Background(), url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	// statements once read. That is CPU work (about a third of a plan at
 	// 1000 extensions) that need not wait for the database, and it
 	// touches neither q nor the tables being read.
-	st := &plan.State{Catalog: &model.Schema{}, Mode: model.Maintenance, New: true}
+	st := plan.NewState()
 	var catalogTables int
 	if err := sqlx.GetContext(ctx, q, &catalogTables, catalogTablesQuery); err != nil {
 		return nil, fmt.Errorf("inspecting the catalog: %w", err)
@@ -235,7 +235,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 			return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 		}
 		table, name = strings.ToLower(table), strings.ToLower(name)
-		if strings.HasPrefix(table, "cs_") {
+		if strings.HasPrefix(table, model.CatalogPrefix) {
 			continue
 		}
 		t := tables[table]

@@ -40,7 +40,7 @@ func TestRoundTrip(t *testing.T) {
 		"profile.customer_id":            `TEXT PRIMARY KEY NOT NULL CHECK (length("customer_id") <= 16)`,
 		"profile.title":                  `TEXT DEFAULT 'Mr O''Neil' CHECK (length("title") <= 255)`,
 		"profile.age":                    `INTEGER DEFAULT -1`,
-		"profile.balance":                `NUMERIC NOT NULL DEFAULT 12.5`,
+		"profile.balance":                `TEXT NOT NULL DEFAULT '12.5' CHECK (` + canonCheck(currencyCheck("balance")) + `)`,
 		"profile.vip":                    `INTEGER NOT NULL DEFAULT 0 CHECK ("vip" IN (0, 1))`,
 		"profile.lastcontact":            `TEXT DEFAULT '1981-03-17T02:00:00.000Z'`,
 		"ext_phone.record_id":            `INTEGER PRIMARY KEY`,

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -27,6 +29,13 @@ import (
 //
 // flock locks belong to an open file, so two Locks in one process exclude
 // each other too.
+//
+// The lock file is named after the database's real path (symbolic links
+// resolved), so that two URLs reaching one file, through a link or not,
+// share one lock. It is opened without following a symbolic link and must
+// be a regular file with no other name: its content is rewritten, and a
+// link planted in its place would otherwise have ctxschema overwrite the
+// file it points to.
 
 // lockPoll is how often Lock retries while another process holds the lock.
 const lockPoll = 50 * time.Millisecond
@@ -76,16 +85,41 @@ func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout 
 	if loc.memory() {
 		return noLock{}, nil
 	}
-	return LockFile(ctx, loc.Path+".lock", timeout)
+	path, err := realPath(loc.Path)
+	if err != nil {
+		return nil, fmt.Errorf("finding the apply lock of %q: %w", loc.Path, err)
+	}
+	return LockFile(ctx, path+".lock", timeout)
+}
+
+// realPath is the absolute path of the database file with every symbolic
+// link resolved; for a file that does not exist yet, that of its
+// directory joined with its name.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		dir, derr := filepath.EvalSymlinks(filepath.Dir(abs))
+		if derr != nil {
+			return "", derr
+		}
+		return filepath.Join(dir, filepath.Base(abs)), nil
+	}
+	return real, err
 }
 
 // LockFile takes an exclusive lock on the file at path, creating it if
 // needed, waiting up to timeout. When it times out it returns a
-// *dialect.LockTimeoutError naming the holder recorded in the file.
+// *dialect.LockTimeoutError naming the holder recorded in the file. It
+// refuses a path that is a symbolic link, or a file that is not regular or
+// has another name (a hard link), whose content it would overwrite.
 func LockFile(ctx context.Context, path string, timeout time.Duration) (dialect.Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := openLockFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening the apply lock %q: %w", path, err)
+		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
 	for {
@@ -116,6 +150,29 @@ func LockFile(ctx context.Context, path string, timeout time.Duration) (dialect.
 		return nil, fmt.Errorf("recording the apply lock's holder in %q: %w", path, err)
 	}
 	return &fileLock{f: f}, nil
+}
+
+// openLockFile opens the lock file at path, creating it if needed, without
+// following a symbolic link and without truncating it.
+func openLockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("opening the apply lock %q: it is a symbolic link, which ctxschema does not follow; remove it", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening the apply lock %q: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("opening the apply lock %q: %w", path, err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.Mode().IsRegular() || !ok || st.Nlink != 1 {
+		f.Close()
+		return nil, fmt.Errorf("opening the apply lock %q: not a regular file with one name (a device, or a hard link to another file), which ctxschema would overwrite; remove it", path)
+	}
+	return f, nil
 }
 
 func writeHolder(f *os.File) error {

@@ -137,3 +137,79 @@ func TestLockMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLockRefusesLinks: a symbolic or hard link planted as the lock file
+// is refused, and the file it points to is left as it was.
+func TestLockRefusesLinks(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim.txt")
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []struct {
+		name string
+		make func(oldname, newname string) error
+		want string
+	}{
+		{"symlink", os.Symlink, "symbolic link"},
+		{"hardlink", os.Link, "hard link"},
+	} {
+		db := filepath.Join(dir, link.name+".db")
+		if err := link.make(victim, db+".lock"); err != nil {
+			t.Fatal(err)
+		}
+		l, err := New().Lock(ctx, nil, "sqlite://"+db, time.Second)
+		if err == nil {
+			l.Release()
+			t.Errorf("%s as the lock file: locked; want a refusal", link.name)
+		} else if !strings.Contains(err.Error(), link.want) || !strings.Contains(err.Error(), "remove it") {
+			t.Errorf("%s as the lock file: err = %v; want one naming a %s", link.name, err, link.want)
+		}
+		if b, err := os.ReadFile(victim); err != nil || string(b) != "precious\n" {
+			t.Fatalf("%s as the lock file: victim.txt holds %q (%v); want it untouched", link.name, b, err)
+		}
+	}
+}
+
+// TestLockFollowsTheDatabase: a database reached through a symbolic link
+// (to the file, or to its directory) has the lock of the file it reaches,
+// so two applies through two paths exclude each other.
+func TestLockFollowsTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	real := filepath.Join(dir, "data", "real.db")
+	if err := os.Mkdir(filepath.Dir(real), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(real, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(dir, "link.db")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Dir(real), filepath.Join(dir, "linkdir")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, held := range []string{"sqlite://" + real, "sqlite://data/new.db"} {
+		l, err := New().Lock(ctx, nil, held, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Release()
+	}
+	// new.db does not exist yet: its lock is keyed on its real directory.
+	for _, url := range []string{"sqlite://link.db", "sqlite://linkdir/real.db", "sqlite://./data/../data/real.db", "sqlite://" + filepath.Join(dir, "linkdir", "new.db")} {
+		var te *dialect.LockTimeoutError
+		if l, err := New().Lock(ctx, nil, url, 50*time.Millisecond); !errors.As(err, &te) {
+			if err == nil {
+				l.Release()
+			}
+			t.Errorf("%s: err = %v; want a lock timeout, the lock of the file it reaches being held", url, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "link.db.lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("link.db got a lock file of its own: %v", err)
+	}
+}

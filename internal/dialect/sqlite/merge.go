@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -57,7 +58,16 @@ func at(p *plan.Plan, i int) *renderer {
 // its table.
 func rebuilds(c plan.Change) bool {
 	u, ok := deref(c).(plan.UpdateAttribute)
-	return ok && attributeColumn(u.From).sql() != attributeColumn(u.To).sql()
+	return ok && rebuildsFor(u.From, u.To)
+}
+
+// rebuildsFor reports whether an attribute change rebuilds the table: its
+// column changes, or its values do. A date and a datetime are both TEXT
+// columns, yet a date's text is not a datetime's; integer and long values
+// are the same.
+func rebuildsFor(from, to model.Attribute) bool {
+	sameValues := from.Type == to.Type || sqlType(from.Type) == "INTEGER" && from.Type != model.Boolean && sqlType(to.Type) == "INTEGER" && to.Type != model.Boolean
+	return attributeColumn(from).sql() != attributeColumn(to).sql() || !sameValues
 }
 
 // rebuildsTogether reports whether b, following a, rebuilds the same table

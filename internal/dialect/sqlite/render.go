@@ -102,7 +102,7 @@ func (r *renderer) render(ch plan.Change) error {
 	case plan.DeleteAttribute:
 		r.dropColumn(c.Before, c.After, c.Attribute.Column())
 	case plan.UpdateAttribute:
-		if attributeColumn(c.From).sql() == attributeColumn(c.To).sql() {
+		if !rebuildsFor(c.From, c.To) {
 			return nil // encrypt, name case, or integer/long: same column
 		}
 		var conv map[string]string
@@ -532,7 +532,17 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) error {
 				before.Attributes = append(before.Attributes, a)
 			}
 		}
-		r.rebuild(before, t, nil)
+		// A drifted column's values convert back to its attribute's type by
+		// the predicate of Data.Unrepairable, which the plan checked.
+		conv := map[string]string{}
+		for _, d := range drift {
+			for _, a := range t.Attributes {
+				if d.Kind == plan.ChangedColumn && a.Column() == d.Name {
+					conv[d.Name] = convert(qualified(t.Name, d.Name), a, a)
+				}
+			}
+		}
+		r.rebuild(before, t, conv)
 		return nil
 	}
 	for _, c := range cols {

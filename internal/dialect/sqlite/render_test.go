@@ -153,7 +153,7 @@ func TestRenderSQL(t *testing.T) {
 		}, false},
 		{"repair changed column", plan.RepairTable{Table: ph, Drift: []plan.Drift{{Kind: plan.ChangedColumn, Table: "ext_phone", Name: "kind"}, {Kind: plan.MissingColumn, Table: "ext_phone", Name: "number"}}}, append([]string{
 			`CREATE TABLE "ext_phone__ctxschema_new" (` + phoneCols + `)`,
-			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "kind") SELECT "ext_phone"."customer_id", "ext_phone"."record_id", "ext_phone"."kind" FROM "ext_phone"`,
+			`INSERT INTO "ext_phone__ctxschema_new" ("customer_id", "record_id", "kind") SELECT "ext_phone"."customer_id", "ext_phone"."record_id", ` + convert(`"ext_phone"."kind"`, kind, kind) + ` FROM "ext_phone"`,
 		}, rebuildTail...), true},
 		{"repair missing table", plan.RepairTable{Table: ph, Drift: []plan.Drift{{Kind: plan.MissingTable, Table: "ext_phone"}}}, []string{
 			`CREATE TABLE "ext_phone" (` + phoneCols + `)`,

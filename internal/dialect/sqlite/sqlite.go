@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -69,7 +70,8 @@ type Location struct {
 
 // ParseURL parses sqlite://relative/path.db and sqlite:///absolute/path.db.
 // It does not use url.Parse, which would take the first element of a
-// relative path for a host name.
+// relative path for a host name. It refuses the query parameters that would
+// break what ctxschema promises (see checkSettings).
 func ParseURL(rawURL string) (Location, error) {
 	rest, ok := strings.CutPrefix(rawURL, Scheme+"://")
 	if !ok {
@@ -87,7 +89,57 @@ func ParseURL(rawURL string) (Location, error) {
 	if err != nil {
 		return Location{}, fmt.Errorf("%w %q: bad query: %w", dialect.ErrBadURL, rawURL, err)
 	}
+	if err := checkSettings(q); err != nil {
+		return Location{}, fmt.Errorf("%w %q: %w", dialect.ErrBadURL, rawURL, err)
+	}
 	return Location{Path: p, Query: q}, nil
+}
+
+// checkSettings refuses the URL parameters that would silently take away
+// a promise of ctxschema: that an apply is one transaction, which a crash
+// or a failed statement rolls back whole, and that no other process sees
+// it half done. Each parameter has two spellings in go-sqlite3.
+//
+//   - _journal_mode (_journal) OFF keeps no rollback journal: a failed
+//     statement cannot be rolled back and a crash corrupts the database.
+//     MEMORY keeps it in memory only: a crash in the middle of a
+//     transaction corrupts the database.
+//   - _synchronous (_sync) OFF hands writes to the operating system without
+//     waiting for them: an OS crash or a power loss can corrupt the
+//     database. NORMAL, the WAL default, loses at most the last
+//     transactions, whole.
+//   - nolock=1 takes no file locks, so readers see an apply half done and
+//     two writers can corrupt the file.
+//   - _ignore_check_constraints=1 lets a table rebuild copy values that
+//     the layout's CHECK constraints (length, boolean) refuse.
+func checkSettings(q url.Values) error {
+	for _, k := range []string{"_journal_mode", "_journal"} {
+		switch v := strings.ToUpper(q.Get(k)); v {
+		case "OFF", "MEMORY":
+			return fmt.Errorf("%s=%s would let a crash or a failed statement leave the database half changed; remove it (a new database gets WAL) or use DELETE, TRUNCATE, PERSIST or WAL", k, v)
+		}
+	}
+	for _, k := range []string{"_synchronous", "_sync"} {
+		if v := strings.ToUpper(q.Get(k)); v == "OFF" || v == "0" {
+			return fmt.Errorf("%s=%s would let an OS crash or a power loss corrupt the database; remove it or use NORMAL, FULL or EXTRA", k, q.Get(k))
+		}
+	}
+	if truthy(q.Get("nolock")) {
+		return errors.New("nolock would let other processes read or write the database in the middle of an apply; remove it")
+	}
+	if truthy(q.Get("_ignore_check_constraints")) {
+		return errors.New("_ignore_check_constraints would let a table rebuild store values that the layout's CHECK constraints refuse; remove it")
+	}
+	return nil
+}
+
+// truthy reads a boolean URL parameter as SQLite and go-sqlite3 do.
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 // memory reports whether the location is an in-memory database, which has
@@ -96,16 +148,25 @@ func (l Location) memory() bool {
 	return l.Path == ":memory:" || l.Query.Get("mode") == "memory"
 }
 
-// DSN is the go-sqlite3 data source name of the location. Query parameters
-// of the URL pass through (SQLite URI parameters such as mode=ro and the
-// driver's _-prefixed ones); busy_timeout and journal_mode get defaults; two
-// settings are forced because the dialect depends on them:
+// DSN is the go-sqlite3 data source name that opens the location with
+// access. Query parameters of the URL pass through (SQLite URI parameters
+// and the driver's _-prefixed ones) but for the ones below, and
+// busy_timeout gets a default.
+//
+// Read-write: _journal_mode gets WAL when fresh is true (a database that
+// does not exist yet or is empty); an existing database keeps the journal
+// mode its owner chose, which is part of the file. Two settings are forced
+// because the dialect depends on them:
 //   - _foreign_keys=0: see the package comment;
 //   - _txlock=immediate: every transaction starts with BEGIN IMMEDIATE and
 //     so takes the write lock at once. A DEFERRED transaction that reads
 //     first and writes later can fail with SQLITE_BUSY at its first write
 //     without waiting, since SQLite cannot upgrade a reader safely.
-func (l Location) DSN() string {
+//
+// Read-only: mode=ro, so that SQLite neither creates the file nor writes
+// to it, no journal mode, since setting one writes it to the file, and no
+// locking mode, so that a reader never holds a lock after its read.
+func (l Location) DSN(access dialect.Access, fresh bool) string {
 	q := url.Values{}
 	for k, v := range l.Query {
 		q[k] = append([]string(nil), v...)
@@ -113,12 +174,25 @@ func (l Location) DSN() string {
 	if q.Get("_busy_timeout") == "" && q.Get("_timeout") == "" {
 		q.Set("_busy_timeout", defaultBusyTimeout)
 	}
-	if q.Get("_journal_mode") == "" && q.Get("_journal") == "" && !l.memory() {
-		q.Set("_journal_mode", "WAL")
-	}
 	q.Del("_fk")
 	q.Set("_foreign_keys", "0")
-	q.Set("_txlock", "immediate")
+	if access == dialect.ReadOnly {
+		q.Del("_journal_mode")
+		q.Del("_journal")
+		q.Del("_txlock")
+		// EXCLUSIVE locking mode would have a reader hold its lock until
+		// it closes, and fails on a WAL database opened read-only.
+		q.Del("_locking_mode")
+		q.Del("_locking")
+		if !l.memory() {
+			q.Set("mode", "ro")
+		}
+	} else {
+		if fresh && q.Get("_journal_mode") == "" && q.Get("_journal") == "" && !l.memory() {
+			q.Set("_journal_mode", "WAL")
+		}
+		q.Set("_txlock", "immediate")
+	}
 	// In a file: URI, SQLite decodes %HH escapes and stops the path at ?
 	// or #, so those three characters are escaped.
 	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(l.Path)
@@ -126,31 +200,93 @@ func (l Location) DSN() string {
 }
 
 // Open implements dialect.Dialect. The directory of the database file must
-// exist; the file itself is created on first use.
-func (d *Dialect) Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+// exist. Read-write, the file is created on first use. Read-only, a missing
+// file is a *dialect.NotExistError, and a database whose directory this
+// process cannot write is read as immutable when SQLite cannot otherwise
+// read it (a WAL database needs to create its -shm file; see openReadOnly).
+func (d *Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) (*sqlx.DB, error) {
 	loc, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	if !loc.memory() {
-		dir := filepath.Dir(loc.Path)
-		st, err := os.Stat(dir)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, fmt.Errorf("opening sqlite database %q: directory %q does not exist; create it first", loc.Path, dir)
-		case err != nil:
-			return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
-		case !st.IsDir():
-			return nil, fmt.Errorf("opening sqlite database %q: %q is not a directory", loc.Path, dir)
-		}
-	}
-	db, err := sqlx.Open(DriverName, loc.DSN())
-	if err != nil {
-		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
-	}
 	if loc.memory() {
+		db, err := open(ctx, loc, loc.DSN(access, true))
+		if err != nil {
+			return nil, err
+		}
 		// Each connection to :memory: is its own database.
 		db.SetMaxOpenConns(1)
+		return db, nil
+	}
+	dir := filepath.Dir(loc.Path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("opening sqlite database %q: directory %q does not exist; create it first", loc.Path, dir)
+	case err != nil:
+		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("opening sqlite database %q: %q is not a directory", loc.Path, dir)
+	}
+	fi, err := os.Stat(loc.Path)
+	missing := errors.Is(err, os.ErrNotExist)
+	if err != nil && !missing {
+		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
+	}
+	if access == dialect.ReadOnly {
+		if missing {
+			return nil, &dialect.NotExistError{Database: loc.Path}
+		}
+		return openReadOnly(ctx, loc)
+	}
+	return open(ctx, loc, loc.DSN(access, missing || fi.Size() == 0))
+}
+
+// openReadOnly opens an existing database file read-only. SQLite reads a
+// WAL database through its -shm file, which it creates if missing; in a
+// directory this process cannot write, it cannot, and the open fails. The
+// database is then opened immutable (no locks, no -shm), which is safe
+// when its -wal file is absent or empty: every committed transaction is in
+// the main file, and no process writes to it, since a writer would have to
+// create the -wal file.
+func openReadOnly(ctx context.Context, loc Location) (*sqlx.DB, error) {
+	db, err := open(ctx, loc, loc.DSN(dialect.ReadOnly, false))
+	if err == nil {
+		// Opening reads nothing yet: the first read is what fails.
+		var n int
+		if err = db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err == nil {
+			return db, nil
+		}
+		db.Close()
+		err = fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
+	}
+	dir := filepath.Dir(loc.Path)
+	if syscall.Access(dir, accessWrite) == nil {
+		return nil, err
+	}
+	if fi, werr := os.Stat(loc.Path + "-wal"); werr == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("%w; its directory %q is not writable, so SQLite cannot read the transactions in %q: make the directory writable, or checkpoint the database where it is writable", err, dir, loc.Path+"-wal")
+	}
+	immutable := loc
+	immutable.Query = url.Values{}
+	for k, v := range loc.Query {
+		immutable.Query[k] = v
+	}
+	immutable.Query.Set("immutable", "1")
+	if db, ierr := open(ctx, immutable, immutable.DSN(dialect.ReadOnly, false)); ierr == nil {
+		return db, nil
+	}
+	return nil, err
+}
+
+// accessWrite is access(2)'s W_OK.
+const accessWrite = 2
+
+// open opens and pings the database at dsn.
+func open(ctx context.Context, loc Location, dsn string) (*sqlx.DB, error) {
+	db, err := sqlx.Open(DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

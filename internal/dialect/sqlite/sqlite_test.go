@@ -48,8 +48,42 @@ func TestDSN(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "file:/d/a%3fb%23c%25.db?_busy_timeout=7&_foreign_keys=0&_journal_mode=WAL&_txlock=immediate"
-	if got := loc.DSN(); got != want {
+	if got := loc.DSN(dialect.ReadWrite, true); got != want {
 		t.Errorf("DSN = %q; want %q", got, want)
+	}
+	// An existing database keeps its journal mode; a read-only one sets
+	// none (that would write it) and opens with mode=ro.
+	want = "file:/d/a%3fb%23c%25.db?_busy_timeout=7&_foreign_keys=0&_txlock=immediate"
+	if got := loc.DSN(dialect.ReadWrite, false); got != want {
+		t.Errorf("DSN of an existing database = %q; want %q", got, want)
+	}
+	loc, err = ParseURL("sqlite://a.db?_journal_mode=WAL&mode=rwc&_txlock=deferred&_locking_mode=EXCLUSIVE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "file:a.db?_busy_timeout=10000&_foreign_keys=0&mode=ro"
+	if got := loc.DSN(dialect.ReadOnly, false); got != want {
+		t.Errorf("read-only DSN = %q; want %q", got, want)
+	}
+}
+
+// TestParseURLRefusesUnsafeSettings: the settings that would take away
+// crash safety or isolation are refused with the parameter named; the safe
+// values of the same parameters pass.
+func TestParseURLRefusesUnsafeSettings(t *testing.T) {
+	for _, q := range []string{"_journal_mode=OFF", "_journal_mode=memory", "_journal=Off", "_journal=MEMORY",
+		"_synchronous=OFF", "_sync=0", "nolock=1", "nolock=true", "_ignore_check_constraints=1"} {
+		_, err := ParseURL("sqlite://x.db?" + q)
+		name, _, _ := strings.Cut(q, "=")
+		if !errors.Is(err, dialect.ErrBadURL) || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v; want ErrBadURL naming %s", q, err, name)
+		}
+	}
+	for _, q := range []string{"_journal_mode=WAL", "_journal_mode=delete", "_journal=TRUNCATE", "_journal_mode=PERSIST",
+		"_synchronous=NORMAL", "_sync=FULL", "_sync=2", "nolock=0", "_ignore_check_constraints=0"} {
+		if _, err := ParseURL("sqlite://x.db?" + q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
 	}
 }
 
@@ -61,7 +95,7 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, url := range []string{"sqlite://sub/rel.db?_busy_timeout=1234&_foreign_keys=1", "sqlite://" + filepath.Join(dir, "abs.db") + "?_busy_timeout=1234"} {
-		db, err := New().Open(ctx, url)
+		db, err := New().Open(ctx, url, dialect.ReadWrite)
 		if err != nil {
 			t.Fatalf("%s: %v", url, err)
 		}
@@ -79,7 +113,7 @@ func TestOpen(t *testing.T) {
 		t.Errorf("relative URL did not create sub/rel.db: %v", err)
 	}
 
-	_, err := New().Open(ctx, "sqlite://missing/dir/x.db")
+	_, err := New().Open(ctx, "sqlite://missing/dir/x.db", dialect.ReadWrite)
 	if err == nil || !strings.Contains(err.Error(), `"missing/dir/x.db"`) || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing directory: err = %v; want one naming the path", err)
 	}
@@ -89,12 +123,12 @@ func TestBeginImmediate(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	url := "sqlite://" + filepath.Join(dir, "x.db") + "?_busy_timeout=50"
-	a, err := New().Open(ctx, url)
+	a, err := New().Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := New().Open(ctx, url)
+	b, err := New().Open(ctx, url, dialect.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,5 +190,68 @@ func TestEnsureCatalog(t *testing.T) {
 	}
 	if _, err := db.Exec(`INSERT INTO cs_schema (id, definition) VALUES (2, '{}')`); err == nil {
 		t.Errorf("cs_schema accepted a second row")
+	}
+}
+
+// TestOpenReadOnly: a read-only open creates no file, refuses a missing
+// one with a *dialect.NotExistError, leaves a rollback-journal database's
+// journal mode alone and cannot write; a read-write open of an existing
+// database keeps its journal mode too, and gives a new one WAL.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.db")
+	_, err := New().Open(ctx, "sqlite://"+missing, dialect.ReadOnly)
+	var ne *dialect.NotExistError
+	if !errors.As(err, &ne) || ne.Database != missing || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing file: err = %v; want a *dialect.NotExistError naming %s", err, missing)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a read-only open created %s: %v", missing, err)
+	}
+
+	// A database its owner keeps in rollback-journal mode.
+	path := filepath.Join(dir, "rollback.db")
+	raw, err := sqlx.Open(DriverName, "file:"+path+"?_journal_mode=DELETE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE t (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	journal := func(db *sqlx.DB) string {
+		t.Helper()
+		var mode string
+		if err := db.Get(&mode, `PRAGMA journal_mode`); err != nil {
+			t.Fatal(err)
+		}
+		return mode
+	}
+	for _, access := range []dialect.Access{dialect.ReadOnly, dialect.ReadWrite} {
+		db, err := New().Open(ctx, "sqlite://"+path, access)
+		if err != nil {
+			t.Fatalf("%s: %v", access, err)
+		}
+		if got := journal(db); got != "delete" {
+			t.Errorf("%s open: journal_mode %s; want delete, as the owner left it", access, got)
+		}
+		_, err = db.Exec(`INSERT INTO t VALUES (1)`)
+		if access == dialect.ReadOnly && (err == nil || !strings.Contains(err.Error(), "readonly")) {
+			t.Errorf("read-only open: insert err = %v; want a read-only refusal", err)
+		}
+		if access == dialect.ReadWrite && err != nil {
+			t.Errorf("read-write open: insert: %v", err)
+		}
+		db.Close()
+	}
+
+	fresh, err := New().Open(ctx, "sqlite://"+filepath.Join(dir, "new.db"), dialect.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if got := journal(fresh); got != "wal" {
+		t.Errorf("new database: journal_mode %s; want wal", got)
 	}
 }

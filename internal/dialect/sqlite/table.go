@@ -31,23 +31,23 @@ func sqlType(t model.Type) string {
 		return "INTEGER"
 	case model.Double:
 		return "REAL"
-	case model.Currency:
-		return "NUMERIC"
 	}
-	return "TEXT" // string, date, datetime
+	// string, date, datetime; currency too, as canonical decimal text with
+	// a CHECK (currencyCheck): NUMERIC would keep 15 significant digits.
+	return "TEXT"
 }
 
 // literal is the SQL literal of an attribute's default, or "" for none.
 // Defaults are canonical (model.CanonicalDefault): numbers are written as
-// they are, booleans as 0 and 1, strings, dates and datetimes (ISO 8601
-// text) quoted.
+// they are, booleans as 0 and 1, strings, currencies (canonical decimal
+// text), dates and datetimes (ISO 8601 text) quoted.
 func literal(a model.Attribute) string {
 	if a.Default == nil {
 		return ""
 	}
 	d := *a.Default
 	switch a.Type {
-	case model.Integer, model.Long, model.Double, model.Currency:
+	case model.Integer, model.Long, model.Double:
 		return d
 	case model.Boolean:
 		if b, _ := model.ParseBool(d); b {
@@ -71,6 +71,8 @@ func attributeColumn(a model.Attribute) column {
 		}
 	case model.Boolean:
 		c.checks = append(c.checks, quoteIdent(c.name)+" IN (0, 1)")
+	case model.Currency:
+		c.checks = append(c.checks, currencyCheck(c.name))
 	}
 	return c
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/bench/gen"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 )
 
@@ -52,7 +53,7 @@ func run() error {
 	}
 	ctx := context.Background()
 	d := sqlite.New()
-	conn, err := d.Open(ctx, *db)
+	conn, err := d.Open(ctx, *db, dialect.ReadWrite)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func run() error {
 
 func printSQLiteVersion() error {
 	ctx := context.Background()
-	db, err := sqlite.New().Open(ctx, "sqlite://:memory:")
+	db, err := sqlite.New().Open(ctx, "sqlite://:memory:", dialect.ReadOnly)
 	if err != nil {
 		return err
 	}
