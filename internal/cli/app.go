@@ -42,6 +42,8 @@ const exitCodes = `EXIT CODES:
       a failing data check, or a stale saved plan
    When several hold, the code is the one to fix first: 4, then 5 for a
    failing data check (even in production mode), then 3, then the other 5s.
+   An invalid tenants file or an unknown --tenant exits 4. With --all-tenants,
+   the code is the most serious over the tenants: 1, 5, 3, 2, then 0.
 `
 
 // NewApp builds the ctxschema application. It reads from stdin and writes
