@@ -11,10 +11,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/internal/tenant"
 	"github.com/ctxschema/ctxschema/plan"
@@ -33,6 +36,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stop()
 	}()
 
+	// Every byte written goes through the redactor: no password given on
+	// the command line or in CTXSCHEMA_DB is printed, whatever quotes it.
+	stdout, stderr, flush := cli.Redacting(args, stdout, stderr)
+	defer flush()
 	err := cli.NewApp(stdin, stdout, stderr).RunContext(ctx, args)
 	report(stderr, err)
 	return exitCode(err)
@@ -118,17 +125,52 @@ func report(stderr io.Writer, err error) {
 	if errors.As(err, &problems) {
 		for _, p := range problems.List {
 			if p.Pos.File == "" {
-				fmt.Fprintln(stderr, "ctxschema: "+p.String())
+				fmt.Fprintln(stderr, "ctxschema: "+oneLine(p.String()))
 			} else {
-				fmt.Fprintln(stderr, p.String())
+				fmt.Fprintln(stderr, oneLine(p.String()))
 			}
 		}
 		return
 	}
 	var input *plan.InputError
 	if errors.As(err, &input) {
-		fmt.Fprintln(stderr, input.Error())
+		fmt.Fprintln(stderr, oneLine(input.Error()))
 		return
 	}
-	fmt.Fprintf(stderr, "ctxschema: %v\n", err)
+	fmt.Fprintln(stderr, "ctxschema: "+oneLine(err.Error()))
 }
+
+// oneLine makes a message one line that cannot drive a terminal or a CI
+// log: the line breaks some drivers put in their errors join the lines
+// with "; " (or a space after a colon), and any other control character,
+// from a file name or a database, is written as an escape (quote.Line).
+func oneLine(msg string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.ReplaceAll(msg, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if strings.HasSuffix(b.String(), ":") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(l)
+	}
+	msg = quote.Line(b.String())
+	if len(msg) > maxMessage {
+		// A safety net for text no one quoted with quote.Value, such as a
+		// value a database echoes in its error.
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = fmt.Sprintf("%s… (%d bytes)", msg[:cut], len(msg))
+	}
+	return msg
+}
+
+// maxMessage bounds the line report prints for one error.
+const maxMessage = 4 << 10

@@ -193,3 +193,24 @@ func TestExitCodeTenants(t *testing.T) {
 		}
 	}
 }
+
+// An error is printed as one line that cannot drive a terminal or start a
+// CI log line of its own: driver errors that span lines are joined, other
+// control characters escaped.
+func TestReportOneLine(t *testing.T) {
+	var stderr strings.Builder
+	report(&stderr, errors.New("failed to connect:\n\thost a: refused\n\thost b: refused\n::warning::x \x1b[2J\a"))
+	want := "ctxschema: failed to connect: host a: refused; host b: refused; ::warning::x \\x1b[2J\\a\n"
+	if stderr.String() != want {
+		t.Errorf("got  %q\nwant %q", stderr.String(), want)
+	}
+}
+
+// A huge error, such as a value a database echoes, is cut.
+func TestReportBounded(t *testing.T) {
+	var stderr strings.Builder
+	report(&stderr, errors.New("invalid input: \""+strings.Repeat("é", 3<<20)+"\""))
+	if got := stderr.Len(); got > maxMessage+100 || !strings.HasSuffix(stderr.String(), "… (6291473 bytes)\n") {
+		t.Errorf("got %d bytes ending %q", got, stderr.String()[max(0, got-40):])
+	}
+}

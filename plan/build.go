@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // InputError reports problems of the schema files that only the live
@@ -268,7 +269,7 @@ func findAttr(as []model.Attribute, name string) (model.Attribute, bool) {
 }
 
 func (b *builder) problem(pos model.Pos, format string, args ...any) {
-	b.problems = append(b.problems, InputProblem{Pos: pos, Message: fmt.Sprintf(format, args...)})
+	b.problems = append(b.problems, InputProblem{Pos: pos, Message: fmt.Sprintf(format, quote.Args(args)...)})
 }
 
 // add appends a step with its hazards.

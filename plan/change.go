@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // Action is what a change does to its object.
@@ -467,7 +468,7 @@ func DescribeAttribute(a model.Attribute) string {
 		s += " encrypt"
 	}
 	if a.Default != nil {
-		s += fmt.Sprintf(" default=%q", *a.Default)
+		s += " default=" + quote.Value(*a.Default)
 	}
 	return s
 }
@@ -521,7 +522,7 @@ func showDefault(d *string) string {
 	if d == nil {
 		return "none"
 	}
-	return fmt.Sprintf("%q", *d)
+	return quote.Value(*d)
 }
 
 // TableOf names the physical table a change works on, under the name it

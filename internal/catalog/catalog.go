@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // The catalog tables.
@@ -188,7 +189,7 @@ func ReadMode(ctx context.Context, q sqlx.QueryerContext) (model.Mode, error) {
 	}
 	mode := model.Mode(m)
 	if !mode.Valid() {
-		return "", fmt.Errorf("catalog %s holds an unknown mode %q", MetaTable, m)
+		return "", fmt.Errorf("catalog %s holds an unknown mode %s", MetaTable, quote.Value(m))
 	}
 	return mode, nil
 }

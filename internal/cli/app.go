@@ -86,7 +86,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		// (urfave/cli's default answers it with its own exit code 3).
 		Action: func(c *ucli.Context) error {
 			if c.Args().Present() {
-				return fmt.Errorf("unknown command %q; run 'ctxschema --help' for the list of commands", c.Args().First())
+				return fmt.Errorf("unknown command %s; run 'ctxschema --help' for the list of commands", quoteArg(c.Args().First()))
 			}
 			return ucli.ShowAppHelp(c)
 		},
@@ -152,8 +152,11 @@ func dbFlag() *ucli.StringFlag {
 
 // noArgs refuses positional arguments for commands that take none.
 func noArgs(c *ucli.Context) error {
+	if err := flagValues(c); err != nil {
+		return err
+	}
 	if c.Args().Present() {
-		return fmt.Errorf("%s takes no arguments, got %q; run 'ctxschema %s --help' for usage", c.Command.Name, c.Args().First(), c.Command.Name)
+		return fmt.Errorf("%s takes no arguments, got %s; run 'ctxschema %s --help' for usage", c.Command.Name, quoteArg(c.Args().First()), c.Command.Name)
 	}
 	return nil
 }
@@ -162,9 +165,38 @@ func noArgs(c *ucli.Context) error {
 // urfave/cli stops reading flags at the first argument, so in
 // "mode production --db X" the flag would be taken for an argument.
 func flagsFirst(c *ucli.Context, usage string) error {
+	if err := flagValues(c); err != nil {
+		return err
+	}
 	for _, a := range c.Args().Slice() {
 		if strings.HasPrefix(a, "-") && a != "-" {
-			return fmt.Errorf("flag %q comes after the arguments; put flags first: %s", a, usage)
+			return fmt.Errorf("flag %s comes after the arguments; put flags first: %s", quoteArg(a), usage)
+		}
+	}
+	return nil
+}
+
+// flagValues refuses a flag whose value is the name of another flag of the
+// command: in "plan --dir --db URL" --dir has no value of its own, so it
+// took "--db", and the URL became an argument.
+func flagValues(c *ucli.Context) error {
+	if c.Command == nil {
+		return nil
+	}
+	names := map[string]bool{}
+	for _, f := range c.Command.Flags {
+		for _, n := range f.Names() {
+			names[n] = true
+		}
+	}
+	for _, f := range c.Command.Flags {
+		sf, ok := f.(*ucli.StringFlag)
+		if !ok || !c.IsSet(sf.Name) {
+			continue
+		}
+		v := c.String(sf.Name)
+		if name, _, _ := strings.Cut(strings.TrimLeft(v, "-"), "="); strings.HasPrefix(v, "-") && names[name] {
+			return fmt.Errorf("flag --%s has no value: it took %s, the next flag, for one; give --%s a value", sf.Name, quoteArg(v), sf.Name)
 		}
 	}
 	return nil

@@ -82,7 +82,7 @@ func applyCommand(e *env) *ucli.Command {
 }
 
 func runApply(ctx context.Context, e *env, opts applyOptions) error {
-	desired, saved, err := applyInput(e, &opts)
+	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ type savedPlan struct {
 // unless another was given, which must then be the same, and reads the
 // schema files only when --dir was given: whether ./schemas happens to
 // exist changes nothing.
-func applyInput(e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
+func applyInput(ctx context.Context, e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 	if opts.PlanFile == "" {
 		res, err := loadSchemas(e, opts.Dir)
 		if err != nil {
@@ -195,7 +195,7 @@ func applyInput(e *env, opts *applyOptions) (*model.Schema, *savedPlan, error) {
 		}
 		return res.Schema, nil, nil
 	}
-	f, desired, err := readPlanFile(opts.PlanFile)
+	f, desired, err := readPlanFile(ctx, opts.PlanFile)
 	if err != nil {
 		return nil, nil, err
 	}

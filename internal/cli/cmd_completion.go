@@ -105,7 +105,7 @@ func completionCommand(e *env) *ucli.Command {
 			shell := c.Args().First()
 			script, ok := completionScripts[strings.ToLower(shell)]
 			if !ok {
-				return fmt.Errorf("no completion for shell %q; use %s", shell, strings.Join(shells(), " or "))
+				return fmt.Errorf("no completion for shell %s; use %s", quoteArg(shell), strings.Join(shells(), " or "))
 			}
 			_, err := fmt.Fprint(e.stdout, script)
 			return err

@@ -66,7 +66,7 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 	for _, a := range c.Args().Slice() {
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			// urfave/cli stops reading flags at the first argument.
-			return diffOptions{}, fmt.Errorf("flag %q comes after the directories; put flags first: ctxschema diff [flags] A B", a)
+			return diffOptions{}, fmt.Errorf("flag %s comes after the directories; put flags first: ctxschema diff [flags] A B", quoteArg(a))
 		}
 	}
 	if n := c.Args().Len(); n != 2 {
@@ -80,7 +80,7 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 	case f == render.SQL:
 		return diffOptions{}, fmt.Errorf("diff has no SQL to show: it compares schema files without a database; use --format %s, or run 'ctxschema plan --format sql' against a database", formatNames(diffFormats))
 	case err != nil:
-		return diffOptions{}, fmt.Errorf("unknown format %q for diff; use one of %s", c.String("format"), formatNames(diffFormats))
+		return diffOptions{}, fmt.Errorf("unknown format %s for diff; use one of %s", quoteArg(c.String("format")), formatNames(diffFormats))
 	}
 	return diffOptions{From: c.Args().Get(0), To: c.Args().Get(1), Format: f, Detailed: c.Bool("detailed-exitcode")}, nil
 }
@@ -118,7 +118,7 @@ func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, erro
 		// which diff does not have.
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 			return nil, &schemafile.Problems{List: []schemafile.Problem{{Severity: schemafile.Error,
-				Message: fmt.Sprintf("%q is not a directory of schema files; diff compares two of them: ctxschema diff A B", dir)}}}
+				Message: fmt.Sprintf("%s is not a directory of schema files; diff compares two of them: ctxschema diff A B", quoteArg(dir))}}}
 		}
 		return loadSchemas(e, dir)
 	}

@@ -49,7 +49,7 @@ func fmtCommand(e *env) *ucli.Command {
 // like any error that main does not map to another code.
 var ErrUnformatted = errors.New("schema files are not formatted")
 
-func runFmt(_ context.Context, e *env, opts fmtOptions) error {
+func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 	paths, err := schemafile.Discover(opts.Dir)
 	if err != nil {
 		return err
@@ -62,11 +62,16 @@ func runFmt(_ context.Context, e *env, opts fmtOptions) error {
 	var changes []change
 	var problems []schemafile.Problem
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("reading schema file: %w", err)
-		}
 		name := displayPath(cwd, p)
+		data, err := schemafile.ReadFile(ctx, p, name)
+		var large *schemafile.Problems
+		switch {
+		case errors.As(err, &large):
+			problems = append(problems, large.List...)
+			continue
+		case err != nil:
+			return err
+		}
 		out, err := schemafile.Format(name, data)
 		var ps *schemafile.Problems
 		switch {

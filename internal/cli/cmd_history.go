@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -46,7 +46,7 @@ type historyEntry struct {
 
 func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
 	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown format %q: use text or json", format)
+		return fmt.Errorf("unknown format %s: use text or json", quoteArg(format))
 	}
 	t, closeDB, err := openTarget(ctx, db, dialect.ReadOnly)
 	if err != nil {
@@ -66,7 +66,7 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		_, err = fmt.Fprintf(e.stdout, "%s\n", quote.JSON(b))
 		return err
 	}
 	if len(entries) == 0 {
@@ -76,12 +76,14 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tREVISION\tSUMMARY")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, shortRevision(h.Revision), h.Summary)
+		// The history is a table anyone with write access can edit: no
+		// field may break the layout or drive the terminal.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.At.UTC().Format(time.RFC3339), quote.Line(h.Kind), quote.Line(h.Actor), quote.Line(shortRevision(h.Revision)), quote.Line(h.Summary))
 		if h.Run != "" {
-			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", h.Run)
+			fmt.Fprintf(tw, "\t\t\t\t\t  run %s\n", quote.Line(h.Run))
 		}
 		if verbose && h.Detail != "" {
-			for _, line := range strings.Split(h.Detail, "\n") {
+			for _, line := range quote.Lines(h.Detail) {
 				fmt.Fprintf(tw, "\t\t\t\t\t  %s\n", line)
 			}
 		}

@@ -95,7 +95,7 @@ func checkOutDir(dir string) error {
 	case err != nil:
 		return fmt.Errorf("inspect --out: %w", err)
 	case !fi.IsDir():
-		return fmt.Errorf("inspect --out %q: not a directory; name a new or empty directory", dir)
+		return fmt.Errorf("inspect --out %s: not a directory; name a new or empty directory", quoteArg(dir))
 	}
 	var found []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -111,7 +111,7 @@ func checkOutDir(dir string) error {
 		return fmt.Errorf("inspect --out: %w", err)
 	}
 	if len(found) > 0 {
-		return fmt.Errorf("inspect --out %q: the directory already holds %s (%s), which plan would merge with the new ones; name a new or empty directory, or remove them", dir, plural(len(found), "schema file"), found[0])
+		return fmt.Errorf("inspect --out %s: the directory already holds %s (%s), which plan would merge with the new ones; name a new or empty directory, or remove them", quoteArg(dir), plural(len(found), "schema file"), found[0])
 	}
 	return nil
 }

@@ -54,7 +54,7 @@ func modeCommand(e *env) *ucli.Command {
 func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
-		return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
+		return fmt.Errorf("unknown mode %s: use production or maintenance", quoteArg(arg))
 	}
 	access := dialect.ReadWrite
 	if arg == "" {

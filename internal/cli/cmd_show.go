@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"fmt"
-	"os"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
 )
 
@@ -39,13 +42,13 @@ func showCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return runShow(e, showOptions{PlanFile: c.Args().First(), Format: f, Verbose: c.Bool("verbose")})
+			return runShow(c.Context, e, showOptions{PlanFile: c.Args().First(), Format: f, Verbose: c.Bool("verbose")})
 		},
 	}
 }
 
-func runShow(e *env, opts showOptions) error {
-	saved, _, err := readPlanFile(opts.PlanFile)
+func runShow(ctx context.Context, e *env, opts showOptions) error {
+	saved, _, err := readPlanFile(ctx, opts.PlanFile)
 	if err != nil {
 		return err
 	}
@@ -55,19 +58,18 @@ func runShow(e *env, opts showOptions) error {
 	}
 	ro.Format, ro.Verbose = opts.Format, opts.Verbose
 	ro.Color = opts.Format == render.Text && colorOn(e.stdout)
-	fmt.Fprintf(e.stderr, "Plan saved at %s for %s.\n", saved.CreatedAt, saved.Database)
+	fmt.Fprintf(e.stderr, "Plan saved at %s for %s.\n", quote.Line(saved.CreatedAt), quote.Line(saved.Database))
 	return render.Plan(e.stdout, p, ro)
 }
 
 // readPlanFile reads and checks the plan file saved at path, and returns
 // it with the desired schema it reaches.
-func readPlanFile(path string) (*planfile.File, *model.Schema, error) {
-	f, err := os.Open(path)
+func readPlanFile(ctx context.Context, path string) (*planfile.File, *model.Schema, error) {
+	b, err := input.ReadFile(ctx, path, planfile.MaxSize)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the plan file: %w", err)
 	}
-	defer f.Close()
-	saved, desired, err := planfile.Read(f)
+	saved, desired, err := planfile.Read(bytes.NewReader(b))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -51,7 +51,7 @@ func validateCommand(e *env) *ucli.Command {
 			case "json":
 				opts.JSON = true
 			default:
-				return fmt.Errorf("unknown format %q for validate; use text or json", f)
+				return fmt.Errorf("unknown format %s for validate; use text or json", quoteArg(f))
 			}
 			return runValidate(c.Context, e, opts)
 		},

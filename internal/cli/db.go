@@ -42,6 +42,9 @@ func openTarget(ctx context.Context, rawURL string, access dialect.Access) (appl
 
 // isTerminal reports whether f is a terminal (a character device).
 func isTerminal(f any) bool {
+	if w, ok := f.(interface{ Unwrap() io.Writer }); ok { // see Redacting
+		f = w.Unwrap()
+	}
 	file, ok := f.(*os.File)
 	if !ok {
 		return false

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
@@ -20,7 +21,7 @@ func loadSchemas(e *env, dir string) (*schemafile.Result, error) {
 		return nil, err
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintln(e.stderr, w.String())
+		fmt.Fprintln(e.stderr, quote.Line(w.String()))
 	}
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
@@ -35,7 +36,7 @@ func writeProblemsJSON(w io.Writer, problems []schemafile.Problem) error {
 	if err := enc.Encode(docs); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(quote.JSON(buf.Bytes()))
 	return err
 }
 
@@ -52,11 +53,13 @@ func writeAnnotations(w io.Writer, problems []schemafile.Problem) error {
 }
 
 // annotation is the workflow command of one problem. Properties that are
-// unknown are left out.
+// unknown are left out. Line breaks are escaped as the runner expects
+// (%0A); any other control character, which the runner would print raw
+// into the log, as a Go escape (quote.Line).
 func annotation(p schemafile.Problem) string {
 	var props []string
 	if p.Pos.File != "" {
-		props = append(props, "file="+escapeProperty(p.Pos.File))
+		props = append(props, "file="+quote.Line(escapeProperty(p.Pos.File)))
 		if p.Pos.Line > 0 {
 			props = append(props, fmt.Sprintf("line=%d", p.Pos.Line))
 			if p.Pos.Col > 0 {
@@ -68,7 +71,7 @@ func annotation(p schemafile.Problem) string {
 	if len(props) > 0 {
 		cmd += " " + strings.Join(props, ",")
 	}
-	return cmd + "::" + escapeData(p.Message)
+	return cmd + "::" + quote.Line(escapeData(p.Message))
 }
 
 // escapeData escapes the message of a workflow command as the runner

@@ -24,6 +24,9 @@ func TestAnnotation(t *testing.T) {
 		// Messages escape %, CR and LF; properties also : and ,.
 		{schemafile.Problem{Pos: model.Pos{File: "C:\\s,1%.yaml", Line: 1, Col: 1}, Message: "100% wrong:\r\nsee, a: b"},
 			`::error file=C%3A\s%2C1%25.yaml,line=1,col=1::100%25 wrong:%0D%0Asee, a: b`},
+		// Other control characters are escaped too, never printed raw.
+		{schemafile.Problem{Pos: model.Pos{File: "a\n::error::\x1b[2J.yaml", Line: 1}, Message: "bad \x1b]0;t\a\u009b\n::warning::x"},
+			`::error file=a%0A%3A%3Aerror%3A%3A\x1b[2J.yaml,line=1::bad \x1b]0;t\a\u009b%0A::warning::x`},
 	} {
 		if got := annotation(tc.p); got != tc.want {
 			t.Errorf("annotation(%v)\n got %s\nwant %s", tc.p, got, tc.want)

@@ -54,12 +54,12 @@ func applyProjectEnv(e *env) ucli.BeforeFunc {
 		}
 		path, err := project.Find(cwd)
 		if errors.Is(err, project.ErrNotFound) {
-			return fmt.Errorf("--env %q: no %s in %s or any parent directory; create one, or leave out --env (and CTXSCHEMA_ENV)", name, project.FileName, cwd)
+			return fmt.Errorf("--env %s: no %s in %s or any parent directory; create one, or leave out --env (and CTXSCHEMA_ENV)", quoteArg(name), project.FileName, cwd)
 		}
 		if err != nil {
 			return err
 		}
-		f, err := project.Read(path, displayPath(cwd, path))
+		f, err := project.Read(c.Context, path, displayPath(cwd, path))
 		var invalid *project.Error
 		if errors.As(err, &invalid) {
 			for _, p := range invalid.Problems {
@@ -83,8 +83,11 @@ func applyProjectEnv(e *env) ucli.BeforeFunc {
 				if !ok || v == "" || (c.IsSet(n) && c.String(n) != "") {
 					continue
 				}
+				if n == "db" {
+					e.protect(v)
+				}
 				if err := c.Set(n, v); err != nil {
-					return fmt.Errorf("--env %q: setting --%s: %w", name, n, err)
+					return fmt.Errorf("--env %s: setting --%s: %w", quoteArg(name), n, err)
 				}
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -205,40 +204,4 @@ func (r *Registry) Schemes() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Redact replaces the password of a URL with "xxxxx", in the user info
-// and in the password and sslpassword query parameters. A URL that does not
-// parse but holds "user:pass@" has everything between the scheme and the @
-// after the first colon replaced, so that a password never leaks through a
-// typo elsewhere in the URL.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		scheme, rest, ok := strings.Cut(rawURL, "://")
-		if !ok {
-			return rawURL
-		}
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
-				return scheme + "://" + user + ":xxxxx" + rest[at:]
-			}
-		}
-		return rawURL
-	}
-	q := u.Query()
-	changed := false
-	for _, k := range []string{"password", "sslpassword"} {
-		if q.Has(k) {
-			q.Set(k, "xxxxx")
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	if _, has := u.User.Password(); has {
-		return u.Redacted()
-	}
-	return u.String()
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // CanonicalDefault checks that raw is a valid default for an attribute of
@@ -20,7 +22,7 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 	switch t {
 	case String:
 		if n := len([]rune(raw)); length > 0 && n > length {
-			return "", fmt.Errorf("default %q is %d characters, longer than the length %d", raw, n, length)
+			return "", fmt.Errorf("default %s is %d characters, longer than the length %d", quote.Value(raw), n, length)
 		}
 		if strings.ContainsRune(raw, 0) {
 			return "", fmt.Errorf("default %q holds a NUL character, which PostgreSQL cannot store; remove it", raw)
@@ -33,13 +35,13 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		}
 		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, bits)
 		if err != nil {
-			return "", fmt.Errorf("default %q is not %s (a whole number of %d bits)", raw, what, bits)
+			return "", fmt.Errorf("default %s is not %s (a whole number of %d bits)", quote.Value(raw), what, bits)
 		}
 		return strconv.FormatInt(n, 10), nil
 	case Double:
 		f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return "", fmt.Errorf("default %q is not a finite double", raw)
+			return "", fmt.Errorf("default %s is not a finite double", quote.Value(raw))
 		}
 		out := strconv.FormatFloat(f, 'g', -1, 64)
 		// The default is what the database stores: a decimal that a double
@@ -54,13 +56,13 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 	case Boolean:
 		b, ok := ParseBool(raw)
 		if !ok {
-			return "", fmt.Errorf("default %q is not a boolean (true or false)", raw)
+			return "", fmt.Errorf("default %s is not a boolean (true or false)", quote.Value(raw))
 		}
 		return strconv.FormatBool(b), nil
 	case Date:
 		d, err := time.Parse("2006-01-02", raw)
 		if err != nil {
-			return "", fmt.Errorf("default %q is not a date (YYYY-MM-DD)", raw)
+			return "", fmt.Errorf("default %s is not a date (YYYY-MM-DD)", quote.Value(raw))
 		}
 		if d.Year() < 1 {
 			return "", fmt.Errorf("default %q is in year 0, which no calendar of the databases has; use a date from 0001-01-01 to 9999-12-31", raw)
@@ -69,7 +71,7 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 	case DateTime:
 		ts, err := ParseDateTime(raw)
 		if err != nil {
-			return "", fmt.Errorf("default %q is not an ISO 8601 UTC datetime (like 1981-03-17T02:00:00.000Z)", raw)
+			return "", fmt.Errorf("default %s is not an ISO 8601 UTC datetime (like 1981-03-17T02:00:00.000Z)", quote.Value(raw))
 		}
 		if ts.Year() < 1 {
 			return "", fmt.Errorf("default %q is in year 0, which no calendar of the databases has; use a datetime from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z", raw)
@@ -98,16 +100,16 @@ func canonicalCurrency(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	m := currencyRE.FindStringSubmatch(s)
 	if m == nil {
-		return "", fmt.Errorf("default %q is not a currency amount (a decimal like 12.50)", raw)
+		return "", fmt.Errorf("default %s is not a currency amount (a decimal like 12.50)", quote.Value(raw))
 	}
 	intPart := strings.TrimLeft(m[1], "0")
 	frac := strings.TrimRight(m[3], "0")
 	if len(intPart) > 15 || len(frac) > 4 {
-		return "", fmt.Errorf("default %q does not fit a currency (15 digits before the point, 4 after)", raw)
+		return "", fmt.Errorf("default %s does not fit a currency (15 digits before the point, 4 after)", quote.Value(raw))
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
-		return "", fmt.Errorf("default %q is not a currency amount", raw)
+		return "", fmt.Errorf("default %s is not a currency amount", quote.Value(raw))
 	}
 	out := r.FloatString(len(frac))
 	return out, nil
@@ -210,11 +212,11 @@ func CheckName(name string) error {
 	case name == "":
 		return errors.New("name is empty")
 	case !nameRE.MatchString(name):
-		return fmt.Errorf("name %q must start with a letter and hold only letters, digits and underscores", name)
+		return fmt.Errorf("name %s must start with a letter and hold only letters, digits and underscores", quote.Value(name))
 	case len(name) > MaxNameLength:
-		return fmt.Errorf("name %q is %d characters, longer than %d", name, len(name), MaxNameLength)
+		return fmt.Errorf("name %s is %d characters, longer than %d", quote.Value(name), len(name), MaxNameLength)
 	case Reserved(name):
-		return fmt.Errorf("name %q is a reserved word", name)
+		return fmt.Errorf("name %s is a reserved word", quote.Value(name))
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
@@ -55,6 +56,10 @@ type File struct {
 // ErrNotPlan is returned by Read for a file that is not a plan file, or
 // whose content was edited after it was saved.
 var ErrNotPlan = errors.New("not a usable ctxschema plan file")
+
+// MaxSize bounds what Read reads: a plan of the largest schema Context
+// Services allows, with its SQL, is a few MiB.
+const MaxSize = 64 << 20
 
 // Write saves p, made for the schema desired and rendered as doc, to w.
 // The database is doc.Database; redacted says whether it lost a password
@@ -97,9 +102,12 @@ func (f File) sum() (string, error) {
 // reaches. It returns an error wrapping ErrNotPlan when the file is not a
 // plan file of this version or its checksum does not match.
 func Read(r io.Reader) (*File, *model.Schema, error) {
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(b) > MaxSize {
+		return nil, nil, fmt.Errorf("%w: it is larger than %d MiB, more than any plan file holds", ErrNotPlan, MaxSize>>20)
 	}
 	// The kind and version first, leniently: a file of another version
 	// may have other fields, and deserves the version's message.
@@ -114,7 +122,7 @@ func Read(r io.Reader) (*File, *model.Schema, error) {
 		return nil, nil, fmt.Errorf("%w: it has no \"kind\": %q", ErrNotPlan, Kind)
 	}
 	if head.FormatVersion != FormatVersion {
-		return nil, nil, fmt.Errorf("%w: it is in plan file format %q, and this ctxschema reads only format %q (format 2 binds a plan to its database); make the plan again with this ctxschema (plan --out)", ErrNotPlan, head.FormatVersion, FormatVersion)
+		return nil, nil, fmt.Errorf("%w: it is in plan file format %s, and this ctxschema reads only format %q (format 2 binds a plan to its database); make the plan again with this ctxschema (plan --out)", ErrNotPlan, quote.Value(head.FormatVersion), FormatVersion)
 	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -7,6 +7,7 @@
 package project
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
@@ -109,10 +111,14 @@ func Find(dir string) (string, error) {
 	}
 }
 
+// MaxSize bounds the project file, which names a few environments.
+const MaxSize = 1 << 20
+
 // Read reads and validates the project file at path. display is the name
-// to use in messages (the path relative to the working directory).
-func Read(path, display string) (*File, error) {
-	data, err := os.ReadFile(path)
+// to use in messages (the path relative to the working directory). The
+// read is bounded by MaxSize and stops when ctx is cancelled.
+func Read(ctx context.Context, path, display string) (*File, error) {
+	data, err := input.ReadFile(ctx, path, MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading the project file: %w", err)
 	}

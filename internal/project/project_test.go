@@ -1,6 +1,7 @@
 package project
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -76,5 +77,21 @@ func TestFind(t *testing.T) {
 	}
 	if got, _ := Find(deep); got != filepath.Join(root, "a", FileName) {
 		t.Fatalf("the nearest parent's file wins, got %q", got)
+	}
+}
+
+// A project file that never ends (a link to /dev/zero) is an error once
+// MaxSize is read, not an exhausted machine.
+func TestReadBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := os.Symlink("/dev/zero", path); err != nil {
+		t.Skip(err)
+	}
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip(err)
+	}
+	_, err := Read(context.Background(), path, FileName)
+	if err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Errorf("got %v, want the size limit", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -205,7 +206,7 @@ func ReadDocument(r io.Reader) (Document, error) {
 		if d.FormatVersion == "" {
 			return Document{}, fmt.Errorf("read plan document: no format_version: not a ctxschema plan document")
 		}
-		return Document{}, fmt.Errorf("read plan document: format_version %q is not supported (this ctxschema reads %q): plan again with this version", d.FormatVersion, FormatVersion)
+		return Document{}, fmt.Errorf("read plan document: format_version %s is not supported (this ctxschema reads %q): plan again with this version", quote.Value(d.FormatVersion), FormatVersion)
 	}
 	if d.Changes == nil {
 		d.Changes = []ChangeDoc{}
@@ -243,14 +244,17 @@ func encodeDocument(buf *bytes.Buffer, d Document) error {
 }
 
 // encodeJSON writes v into buf as indented JSON with a trailing newline,
-// HTML characters not escaped.
+// HTML characters not escaped, and no raw DEL or C1 control character
+// (quote.JSON).
 func encodeJSON(buf *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(buf)
+	var doc bytes.Buffer
+	enc := json.NewEncoder(&doc)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("render: encode plan document: %w", err)
 	}
+	buf.Write(quote.JSON(doc.Bytes()))
 	return nil
 }
 

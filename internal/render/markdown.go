@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -160,7 +161,7 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 		obj := s.Change.Object()
 		fmt.Fprintf(&body, "-- %s %s %s\n", s.Change.Action().Symbol(), oneLine(string(obj.Kind)), oneLine(obj.Name))
 		for _, q := range s.SQL {
-			body.WriteString(statement(q) + "\n")
+			body.WriteString(statement(cleanSQL(q)) + "\n")
 			n++
 		}
 	}
@@ -173,7 +174,7 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 				}
 				body.WriteString(afterComment + "\n")
 			}
-			body.WriteString(statement(q) + "\n")
+			body.WriteString(statement(cleanSQL(q)) + "\n")
 			after++
 		}
 	}
@@ -204,7 +205,11 @@ func escapeMarkdown(s string, br bool) string {
 				b.WriteByte(' ')
 			}
 		default:
-			b.WriteRune(r)
+			if unicode.IsControl(r) {
+				b.WriteString(clean(string(r)))
+			} else {
+				b.WriteRune(r)
+			}
 		}
 	}
 	return b.String()
@@ -230,9 +235,10 @@ func cellCode(s string) string {
 	return codeSpan(strings.ReplaceAll(s, "|", `\|`))
 }
 
-// oneLine replaces line breaks with spaces.
+// oneLine replaces line breaks with spaces and escapes any other control
+// character.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	return clean(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 }
 
 // longestRun is the length of the longest run of c in s.

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -65,7 +66,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, s, formatList())
+	return "", fmt.Errorf("%w %s: use one of %s", ErrUnknownFormat, quote.Value(s), formatList())
 }
 
 func formatList() string {

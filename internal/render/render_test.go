@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -213,7 +214,8 @@ func TestThousands(t *testing.T) {
 }
 
 // TestHostileData checks that data read from a database cannot break the
-// text layout or reach the terminal as control characters.
+// layout, reach the terminal as control characters or start a line of its
+// own (a GitHub Actions workflow command) in any view.
 func TestHostileData(t *testing.T) {
 	p := &plan.Plan{
 		Steps: []plan.Step{{
@@ -223,24 +225,40 @@ func TestHostileData(t *testing.T) {
 				CustomerIDs: []string{"ok1", "with space", "esc\x1b[31m", "a,b", ""},
 			}},
 		}},
-		Unmanaged: []plan.Drift{{Kind: plan.UnmanagedTable, Table: "evil\x1b]0;title\x07"}},
+		Unmanaged: []plan.Drift{
+			{Kind: plan.UnmanagedTable, Table: "evil\x1b]0;title\x07"},
+			{Kind: plan.ExtraColumn, Table: "profile", Name: "x\n::error::column", Got: "TEXT DEFAULT 'a\n::warning::b\u009b'"},
+		},
 	}
-	p.Steps[0].SQL = []string{"ALTER TABLE \"profile\" ALTER COLUMN \"x\" SET DEFAULT 'a\x1b[2Jb'"}
-	var buf bytes.Buffer
-	if err := Plan(&buf, p, Options{Verbose: true}); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	if strings.ContainsAny(out, "\x1b\x07") {
-		t.Errorf("control characters reached the output:\n%q", out)
-	}
-	for _, want := range []string{
-		`two\nlines (7 customers, e.g. ok1, "with space", "esc\x1b[31m", "a,b", "", …)`,
-		`unmanaged (never touched): table evil\x1b]0;title\a`,
-		`SET DEFAULT 'a\x1b[2Jb';`,
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
+	// SQL carried over from a live database: a line break inside a literal.
+	p.Steps[0].SQL = []string{"ALTER TABLE \"profile\" ALTER COLUMN \"x\"\n  SET DEFAULT 'a\x1b[2Jb\n::warning title=x::pwned'"}
+	p.Steps[0].After = []string{"CREATE INDEX \"ik\" ON \"profile\" (\"x\") WHERE \"x\" <> '\n::error::y'"}
+	refusal := &plan.Refusal{Reason: plan.RefusedStalePlan, Moved: "the\n::error::z \x1b[1m"}
+	for _, f := range Formats() {
+		var buf bytes.Buffer
+		if err := Plan(&buf, p, Options{Format: f, Verbose: true, Refusal: refusal}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if i := strings.IndexFunc(out, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }); i >= 0 {
+			t.Errorf("%s: control character %q reached the output:\n%q", f, out[i], out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "::") {
+				t.Errorf("%s: a line starts a workflow command: %q", f, l)
+			}
+		}
+		if f != Text {
+			continue
+		}
+		for _, want := range []string{
+			`two\nlines (7 customers, e.g. ok1, "with space", "esc\x1b[31m", "a,b", "", …)`,
+			`unmanaged (never touched): table evil\x1b]0;title\a`,
+			`  SET DEFAULT 'a\x1b[2Jb\n::warning title=x::pwned';`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
 		}
 	}
 }

@@ -32,7 +32,7 @@ func writeSQL(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 	n := 0
 	for _, s := range p.Steps {
 		for _, q := range s.SQL {
-			buf.WriteString(statement(q) + "\n")
+			buf.WriteString(statement(cleanSQL(q)) + "\n")
 			n++
 		}
 	}
@@ -43,7 +43,7 @@ func writeSQL(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 				buf.WriteString(afterComment + "\n")
 				after = true
 			}
-			buf.WriteString(statement(q) + "\n")
+			buf.WriteString(statement(cleanSQL(q)) + "\n")
 			n++
 		}
 	}
@@ -53,9 +53,10 @@ func writeSQL(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 	return nil
 }
 
-// comment writes s as SQL line comments, one per line of s.
+// comment writes s as SQL line comments, one per line of s, without
+// control characters.
 func comment(buf *bytes.Buffer, s string) {
 	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
-		buf.WriteString(strings.TrimRight("-- "+strings.ReplaceAll(l, "\r", " "), " ") + "\n")
+		buf.WriteString(strings.TrimRight("-- "+clean(strings.ReplaceAll(l, "\r", " ")), " ") + "\n")
 	}
 }

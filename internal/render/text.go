@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -184,7 +185,7 @@ func noChanges(o Options) string {
 // declared default can put any character into a SQL literal); empty lines
 // stay empty.
 func (t textWriter) block(indent, s string) {
-	for _, l := range strings.Split(s, "\n") {
+	for _, l := range strings.Split(cleanSQL(s), "\n") {
 		l = strings.TrimRight(l, " \t\r")
 		if strings.TrimSpace(l) == "" {
 			t.line("")
@@ -205,16 +206,27 @@ func pad(s string, w int) string {
 // width is the number of terminal columns of s, counting one per rune.
 func width(s string) int { return utf8.RuneCountInString(s) }
 
-// clean makes s safe for one terminal line: control characters (newlines,
-// tabs, escapes) are written as Go escapes, so that data read from a
-// database cannot break the layout or drive the terminal.
-func clean(s string) string {
+// cleanSQL makes a statement safe for a terminal and a CI log while it
+// stays the same SQL: the dialects write no control character in a literal
+// (PostgreSQL E'\n', SQLite char(10)), so only SQL read from a live
+// database (an unmanaged column or trigger carried over by a rebuild) can
+// hold one. Inside a quoted literal or identifier every control character
+// is shown as a Go escape, so that a line break there cannot start a line of
+// its own (a GitHub Actions "::warning" command); outside, only the line
+// breaks and tabs that lay the statement out are kept.
+func cleanSQL(s string) string {
 	if strings.IndexFunc(s, unicode.IsControl) < 0 {
 		return s
 	}
 	var b strings.Builder
+	var quote rune // the quote of the literal or identifier s is in, or 0
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		switch {
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote = r
+		case quote != 0 && r == quote:
+			quote = 0 // a doubled quote closes and reopens: the same state
+		case unicode.IsControl(r) && (quote != 0 || r != '\n' && r != '\t'):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 			continue
@@ -223,3 +235,8 @@ func clean(s string) string {
 	}
 	return b.String()
 }
+
+// clean makes s safe for one terminal line: control characters (newlines,
+// tabs, escapes) are written as Go escapes, so that data read from a
+// database cannot break the layout or drive the terminal (quote.Line).
+func clean(s string) string { return quote.Line(s) }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // discover returns the schema files below dir: every regular file (or
@@ -18,11 +20,11 @@ func discover(dir string) ([]string, error) {
 	info, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, problem(fmt.Sprintf("schema directory %q does not exist; create it or point --dir (env CTXSCHEMA_DIR) at your schema files", dir))
+		return nil, problem(fmt.Sprintf("schema directory %s does not exist; create it or point --dir (env CTXSCHEMA_DIR) at your schema files", quote.Value(dir)))
 	case err != nil:
-		return nil, fmt.Errorf("read schema directory %q: %w", dir, err)
+		return nil, fmt.Errorf("read schema directory %s: %w", quote.Value(dir), err)
 	case !info.IsDir():
-		return nil, problem(fmt.Sprintf("%q is not a directory; point --dir (env CTXSCHEMA_DIR) at the directory that holds your schema files", dir))
+		return nil, problem(fmt.Sprintf("%s is not a directory; point --dir (env CTXSCHEMA_DIR) at the directory that holds your schema files", quote.Value(dir)))
 	}
 	var files []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -41,7 +43,7 @@ func discover(dir string) ([]string, error) {
 		if d.Type()&fs.ModeSymlink != 0 {
 			target, err := os.Stat(path)
 			if err != nil {
-				return fmt.Errorf("read schema file %q: %w", path, err)
+				return fmt.Errorf("read schema file %s: %w", quote.Value(path), err)
 			}
 			if !target.Mode().IsRegular() {
 				return nil
@@ -56,7 +58,7 @@ func discover(dir string) ([]string, error) {
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, problem(fmt.Sprintf("no schema files (*.yaml, *.yml) found in %q; add some or point --dir (env CTXSCHEMA_DIR) at your schema files", dir))
+		return nil, problem(fmt.Sprintf("no schema files (*.yaml, *.yml) found in %s; add some or point --dir (env CTXSCHEMA_DIR) at your schema files", quote.Value(dir)))
 	}
 	sort.Strings(files)
 	return files, nil

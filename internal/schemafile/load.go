@@ -5,10 +5,13 @@
 package schemafile
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 
+	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
 )
 
@@ -36,15 +39,47 @@ func Load(dir string) (*Result, error) {
 	cwd, _ := os.Getwd()
 	names := make([]string, len(paths))
 	data := make([][]byte, len(paths))
+	var tooLarge []Problem
 	for i, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("read schema file: %w", err)
+		names[i] = displayPath(p, cwd)
+		// discover keeps regular files only, which never block: no
+		// context is needed to interrupt the read.
+		b, err := ReadFile(context.Background(), p, names[i])
+		var probs *Problems
+		switch {
+		case errors.As(err, &probs):
+			tooLarge = append(tooLarge, probs.List...)
+		case err != nil:
+			return nil, err
 		}
-		names[i], data[i] = displayPath(p, cwd), b
+		data[i] = b
+	}
+	if len(tooLarge) > 0 {
+		return nil, &Problems{List: tooLarge}
 	}
 	return parse(names, data)
 }
+
+// ReadFile reads the schema file at path, which messages call name, up to
+// MaxFileSize: a larger file gives a *Problems at the file; other errors
+// (I/O) are wrapped.
+func ReadFile(ctx context.Context, path, name string) ([]byte, error) {
+	b, err := input.ReadFile(ctx, path, MaxFileSize)
+	var large *input.TooLargeError
+	switch {
+	case errors.As(err, &large):
+		return nil, &Problems{List: []Problem{{Pos: model.Pos{File: name}, Severity: Error,
+			Message: fmt.Sprintf("the file is larger than %s, the limit for one schema file; split it into several files", input.Size(MaxFileSize))}}}
+	case err != nil:
+		return nil, fmt.Errorf("read schema file: %w", err)
+	}
+	return b, nil
+}
+
+// MaxFileSize bounds one schema file, far above any real one (the largest
+// schema Context Services allows, 1,000 extensions of 50 attributes, takes
+// about 3 MiB of YAML), so that a wrong --dir cannot exhaust memory.
+const MaxFileSize = 8 << 20
 
 // Parse validates schema files given in memory, keyed by the name to use
 // in positions, merged in name order. It returns a *Problems for invalid

@@ -255,3 +255,21 @@ func TestProblemsSortedAcrossFiles(t *testing.T) {
 		t.Errorf("Errors() = %d, want 4", n)
 	}
 }
+
+// A schema file above MaxFileSize is a problem at the file, read no further
+// than the limit; files of the limit load.
+func TestLoadFileTooLarge(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	comment := func(n int) string { return "profile: {}\n#" + strings.Repeat("x", n-len("profile: {}\n#")) }
+	write(t, root, map[string]string{"ok/a.yaml": comment(MaxFileSize), "big/a.yaml": "profile: {}\n", "big/b.yaml": comment(MaxFileSize + 1)})
+	if _, err := Load("ok"); err != nil {
+		t.Errorf("a file of the limit: %v", err)
+	}
+	_, err := Load("big")
+	var probs *Problems
+	want := filepath.Join("big", "b.yaml") + ": the file is larger than 8 MiB, the limit for one schema file; split it into several files"
+	if !errors.As(err, &probs) || probs.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}

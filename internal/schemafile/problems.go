@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
 // Severity says whether a problem makes the schema files invalid.
@@ -108,11 +109,11 @@ type reporter struct {
 }
 
 func (r *reporter) errorf(pos model.Pos, format string, args ...any) {
-	r.list = append(r.list, Problem{Pos: pos, Severity: Error, Message: fmt.Sprintf(format, args...)})
+	r.list = append(r.list, Problem{Pos: pos, Severity: Error, Message: fmt.Sprintf(format, quote.Args(args)...)})
 }
 
 func (r *reporter) warnf(pos model.Pos, format string, args ...any) {
-	r.list = append(r.list, Problem{Pos: pos, Severity: Warning, Message: fmt.Sprintf(format, args...)})
+	r.list = append(r.list, Problem{Pos: pos, Severity: Warning, Message: fmt.Sprintf(format, quote.Args(args)...)})
 }
 
 // failed reports whether an error (not a warning) was reported.

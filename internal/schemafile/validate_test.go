@@ -358,7 +358,7 @@ profile:
 	{
 		name:  "string default longer than the default length 255",
 		files: one("profile:\n  attributes:\n    - {name: S, type: string, default: " + strings.Repeat("x", 256) + "}\n"),
-		want:  []string{`a.yaml:3:40: attribute "S": default "` + strings.Repeat("x", 256) + `" is 256 characters, longer than the length 255`},
+		want:  []string{`a.yaml:3:40: attribute "S": default "` + strings.Repeat("x", 80) + `…" (256 characters) is 256 characters, longer than the length 255`},
 	},
 	{
 		name: "booleans as YAML booleans or the strings true and false",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -316,20 +317,67 @@ func normaliseDefault(expr, typ string) string {
 }
 
 // unescapeE reads the text between the quotes of an E'...' literal, with
-// the escapes that quoteLiteral and the server write: a backslash before
-// any character, and a doubled quote.
+// the escapes that quoteLiteral and the server write: \b \f \n \r \t, \xHH,
+// octal \ooo, \uXXXX and \UXXXXXXXX, a backslash before any other character,
+// and a doubled quote.
 func unescapeE(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		switch {
 		case s[i] == '\\' && i+1 < len(s):
 			i++
+			if c, ok := eUnescapes[s[i]]; ok {
+				b.WriteByte(c)
+				continue
+			}
+			if r, n := numericEscape(s[i:]); n > 0 {
+				b.WriteRune(r)
+				i += n - 1
+				continue
+			}
 		case s[i] == '\'' && i+1 < len(s) && s[i+1] == '\'':
 			i++
 		}
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+var eUnescapes = map[byte]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// numericEscape reads the escape after a backslash at the start of s: xH or
+// xHH, one to three octal digits, uXXXX or UXXXXXXXX. n is the number of
+// bytes read, 0 when s starts no numeric escape.
+func numericEscape(s string) (r rune, n int) {
+	digits := func(from, most, base int) (rune, int) {
+		end := from
+		for end < len(s) && end-from < most {
+			if _, err := strconv.ParseUint(s[end:end+1], base, 8); err != nil {
+				break
+			}
+			end++
+		}
+		v, err := strconv.ParseUint(s[from:end], base, 32)
+		if err != nil {
+			return 0, 0
+		}
+		return rune(v), end
+	}
+	switch {
+	case s[0] == 'x':
+		return digits(1, 2, 16)
+	case s[0] >= '0' && s[0] <= '7':
+		return digits(0, 3, 8)
+	case s[0] == 'u' && len(s) >= 5:
+		if r, n := digits(1, 4, 16); n == 5 {
+			return r, n
+		}
+	case s[0] == 'U' && len(s) >= 9:
+		if r, n := digits(1, 8, 16); n == 9 {
+			return r, n
+		}
+	}
+	return 0, 0
 }
 
 // parseTimestamp reads a timestamptz as the server writes it in ISO

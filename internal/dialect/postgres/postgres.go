@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -85,8 +84,6 @@ type config struct {
 	pgURL       string
 	schema      string
 	lockTimeout time.Duration
-	// secrets are the passwords in the URL, scrubbed from any error.
-	secrets []string
 }
 
 // parseURL splits ctxschema's parameters off rawURL. Its errors never quote
@@ -94,24 +91,32 @@ type config struct {
 func parseURL(rawURL string) (config, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return config{}, fmt.Errorf("%w %q: not a valid URL; want postgres://user:pass@host:port/db", dialect.ErrBadURL, redact(rawURL))
+		return config{}, fmt.Errorf("%w %q: not a valid URL; want postgres://user:pass@host:port/db", dialect.ErrBadURL, dialect.Redact(rawURL))
 	}
 	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		return config{}, fmt.Errorf("%w %q: scheme %q is not postgres", dialect.ErrBadURL, redact(rawURL), u.Scheme)
+		return config{}, fmt.Errorf("%w %q: scheme %q is not postgres", dialect.ErrBadURL, dialect.Redact(rawURL), u.Scheme)
 	}
-	c := config{schema: DefaultSchema, lockTimeout: DefaultLockTimeout, secrets: secretsOf(u)}
+	c := config{schema: DefaultSchema, lockTimeout: DefaultLockTimeout}
 	q := u.Query()
+	for k := range q {
+		// pgx reads only the lower-case names; any other goes to the server
+		// as a setting, which would carry the password in clear into the
+		// server's error and its log.
+		if l := strings.ToLower(k); (l == "password" || l == "sslpassword") && k != l {
+			return config{}, fmt.Errorf("%w %q: parameter %q is not %q; parameter names are lower-case", dialect.ErrBadURL, dialect.Redact(rawURL), k, l)
+		}
+	}
 	if s, ok := q["schema"]; ok {
 		c.schema = s[0]
 		if c.schema == "" {
-			return config{}, fmt.Errorf("%w %q: the schema parameter is empty", dialect.ErrBadURL, redact(rawURL))
+			return config{}, fmt.Errorf("%w %q: the schema parameter is empty", dialect.ErrBadURL, dialect.Redact(rawURL))
 		}
 		q.Del("schema")
 	}
 	if s, ok := q["lock_timeout"]; ok {
 		d, err := time.ParseDuration(s[0])
 		if err != nil || d < 0 {
-			return config{}, fmt.Errorf("%w %q: lock_timeout %q is not a duration such as 10s or 500ms", dialect.ErrBadURL, redact(rawURL), s[0])
+			return config{}, fmt.Errorf("%w %q: lock_timeout %q is not a duration such as 10s or 500ms", dialect.ErrBadURL, dialect.Redact(rawURL), s[0])
 		}
 		c.lockTimeout = d
 		q.Del("lock_timeout")
@@ -119,49 +124,6 @@ func parseURL(rawURL string) (config, error) {
 	u.RawQuery = q.Encode()
 	c.pgURL = u.String()
 	return c, nil
-}
-
-func secretsOf(u *url.URL) []string {
-	var out []string
-	if p, ok := u.User.Password(); ok && p != "" {
-		out = append(out, p, url.QueryEscape(p), url.PathEscape(p))
-	}
-	for _, k := range []string{"password", "sslpassword"} {
-		if v := u.Query().Get(k); v != "" {
-			out = append(out, v, url.QueryEscape(v))
-		}
-	}
-	return out
-}
-
-var (
-	// brokenUserinfo masks, in text that is not a URL, everything between
-	// the user name and the last '@': it may over-mask, never under-mask.
-	brokenUserinfo = regexp.MustCompile(`(://[^:/@]*:).*@`)
-	queryPassword  = regexp.MustCompile(`(?i)((?:ssl)?password=)[^&\s]*`)
-)
-
-// redact hides every password of a URL: the user information's (as
-// dialect.Redact does) and password or sslpassword query parameters. Unlike
-// dialect.Redact it also masks text that does not parse as a URL.
-func redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		s := brokenUserinfo.ReplaceAllString(rawURL, "${1}xxxxx@")
-		return queryPassword.ReplaceAllString(s, "${1}xxxxx")
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
-		for _, k := range []string{"password", "sslpassword"} {
-			if q.Has(k) {
-				q.Set(k, "xxxxx")
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 // scrubbedError carries a message with the URL's passwords removed and
@@ -183,11 +145,8 @@ func (e *scrubbedError) Unwrap() []error {
 
 // connectError wraps err, naming the redacted URL; any password the driver
 // echoed is scrubbed from the text.
-func (c config) connectError(rawURL string, kind error, what string, err error) error {
-	msg := fmt.Sprintf("%s %q: %v", what, redact(rawURL), err)
-	for _, s := range c.secrets {
-		msg = strings.ReplaceAll(msg, s, "xxxxx")
-	}
+func connectError(rawURL string, kind error, what string, err error) error {
+	msg := dialect.NewScrubber(rawURL).Scrub(fmt.Sprintf("%s %q: %v", what, dialect.Redact(rawURL), err))
 	return &scrubbedError{msg: msg, kind: kind, err: err}
 }
 
@@ -216,7 +175,7 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	}
 	pc, err := pgx.ParseConfig(c.pgURL)
 	if err != nil {
-		return nil, c.connectError(rawURL, dialect.ErrBadURL, dialect.ErrBadURL.Error(), err)
+		return nil, connectError(rawURL, dialect.ErrBadURL, dialect.ErrBadURL.Error(), err)
 	}
 	params := pc.RuntimeParams
 	setDefault := func(k, v string) {
@@ -241,16 +200,16 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	db := sqlx.NewDb(stdlib.OpenDB(*pc), DriverName)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, c.connectError(rawURL, nil, "cannot connect to", err)
+		return nil, connectError(rawURL, nil, "cannot connect to", err)
 	}
 	var schema sql.NullString
 	if err := db.GetContext(ctx, &schema, "SELECT current_schema()"); err != nil {
 		db.Close()
-		return nil, c.connectError(rawURL, nil, "cannot query", err)
+		return nil, connectError(rawURL, nil, "cannot query", err)
 	}
 	if !schema.Valid {
 		db.Close()
-		return nil, fmt.Errorf("schema %q does not exist in %q or is not accessible; create it (CREATE SCHEMA %s) or fix the schema parameter of the URL", c.schema, redact(rawURL), quoteIdent(c.schema))
+		return nil, fmt.Errorf("schema %q does not exist in %q or is not accessible; create it (CREATE SCHEMA %s) or fix the schema parameter of the URL", c.schema, dialect.Redact(rawURL), quoteIdent(c.schema))
 	}
 	return db, nil
 }

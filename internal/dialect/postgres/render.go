@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -14,14 +15,39 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // quoteLiteral quotes a string literal. Like PostgreSQL's quote_literal it
 // switches to an E'...' literal when the text holds a backslash, so that the
-// result reads the same whatever standard_conforming_strings says.
+// result reads the same whatever standard_conforming_strings says; it also
+// does for a control character, which it writes as an escape (\n, \x1B,
+// \u009B): no SQL that ctxschema prints or runs holds one raw, so a default
+// cannot inject a line or a terminal escape into a log or a terminal.
 func quoteLiteral(s string) string {
-	s = strings.ReplaceAll(s, "'", "''")
-	if strings.Contains(s, `\`) {
-		return `E'` + strings.ReplaceAll(s, `\`, `\\`) + `'`
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsControl(r) }) {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 	}
-	return "'" + s + "'"
+	var b strings.Builder
+	b.WriteString("E'")
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\'':
+			b.WriteString("''")
+		case eEscapes[r] != 0:
+			b.WriteByte('\\')
+			b.WriteByte(eEscapes[r])
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02X`, r)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
+
+// eEscapes are the one-letter escapes of an E'...' literal.
+var eEscapes = map[rune]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't'}
 
 // Render implements dialect.Dialect. It is pure: it reads the change, the
 // table states it carries and the plan's row counts, never the database.

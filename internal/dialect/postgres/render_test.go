@@ -384,3 +384,31 @@ func TestParseDef(t *testing.T) {
 		}
 	}
 }
+
+// A string with control characters is an E'...' literal with escapes, and
+// reads back as the text.
+func TestQuoteLiteralControlCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain 'q'":    `'plain ''q'''`,
+		`C:\x`:         `E'C:\\x'`,
+		"a\nb":         `E'a\nb'`,
+		"\n::x\x1b[1m": `E'\n::x\x1B[1m'`,
+		"\a\u009b'\\":  `E'\x07\u009B''\\'`,
+		"\t\r\b\f\x7f": `E'\t\r\b\f\x7F'`,
+	} {
+		got := quoteLiteral(in)
+		if got != want {
+			t.Errorf("quoteLiteral(%q) = %s, want %s", in, got, want)
+		}
+		if body, ok := strings.CutPrefix(got, "E'"); ok {
+			if back := unescapeE(strings.TrimSuffix(body, "'")); back != in {
+				t.Errorf("unescapeE(%s) = %q, want %q", got, back, in)
+			}
+		}
+	}
+	for in, want := range map[string]string{`\101\x42\u00e9\U0001F600\q`: "ABé😀q", `\x4`: "\x04", `\u12`: "u12"} {
+		if got := unescapeE(in); got != want {
+			t.Errorf("unescapeE(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // SQLite keeps no structured record of CHECK constraints or collations:
@@ -194,7 +197,86 @@ func prevIsFunc(ts []token, i int) bool {
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // quoteString quotes a string literal, doubling embedded single quotes.
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// SQLite has no escapes in a literal, so a control character is written as
+// char(N) and the literal becomes a parenthesised concatenation,
+// ('a' || char(10) || 'b'): no SQL that ctxschema prints or runs holds one
+// raw, so a default cannot inject a line or a terminal escape into a log.
+// ALTER TABLE ADD COLUMN refuses such a default (see column.addable).
+func quoteString(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	var parts, codes []string
+	text := 0 // start of the text not yet in parts
+	flushCodes := func() {
+		if len(codes) > 0 {
+			parts = append(parts, "char("+strings.Join(codes, ", ")+")")
+			codes = nil
+		}
+	}
+	for i, r := range s {
+		if !unicode.IsControl(r) {
+			if len(codes) > 0 {
+				flushCodes()
+				text = i
+			}
+			continue
+		}
+		if text < i {
+			parts = append(parts, "'"+strings.ReplaceAll(s[text:i], "'", "''")+"'")
+		}
+		codes = append(codes, strconv.Itoa(int(r)))
+		text = i + utf8.RuneLen(r)
+	}
+	flushCodes()
+	if text < len(s) {
+		parts = append(parts, "'"+strings.ReplaceAll(s[text:], "'", "''")+"'")
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
+}
+
+// concatenatedString reads string literals and char(N, …) calls joined by
+// ||, as quoteString writes them, and returns the text they make.
+func concatenatedString(ts []token) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(ts); {
+		switch t := ts[i]; {
+		case t.kind == tokString:
+			b.WriteString(unquote(t.text, '\''))
+			i++
+		case t.is("char") && i+1 < len(ts) && ts[i+1].punct("("):
+			i += 2
+			for {
+				if i+1 >= len(ts) || ts[i].kind != tokNumber {
+					return "", false
+				}
+				n, err := strconv.ParseInt(ts[i].text, 10, 32)
+				if err != nil || n < 0 || n > unicode.MaxRune {
+					return "", false
+				}
+				b.WriteRune(rune(n))
+				if ts[i+1].punct(")") {
+					i += 2
+					break
+				}
+				if !ts[i+1].punct(",") {
+					return "", false
+				}
+				i += 2
+			}
+		default:
+			return "", false
+		}
+		if i == len(ts) {
+			return b.String(), true
+		}
+		if !ts[i].punct("||") {
+			return "", false
+		}
+		i++
+	}
+	return "", false
+}
 
 // columnConstraints are the constraints of one column that PRAGMA
 // table_info does not report and that are read from the table's SQL.
@@ -400,6 +482,11 @@ func normDefault(sql string) string {
 	sign := ""
 	if len(ts) == 2 && (ts[0].punct("-") || ts[0].punct("+")) && ts[1].kind == tokNumber {
 		sign, ts = ts[0].text, ts[1:]
+	}
+	if len(ts) > 1 {
+		if v, ok := concatenatedString(ts); ok {
+			return quoteString(v)
+		}
 	}
 	if len(ts) == 1 {
 		t := ts[0]

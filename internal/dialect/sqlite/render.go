@@ -90,9 +90,10 @@ func (r *renderer) render(ch plan.Change) error {
 		}
 	case plan.AddAttribute:
 		col := attributeColumn(c.Attribute)
-		if c.Attribute.Mandatory && c.Attribute.Default == nil {
+		if c.Attribute.Mandatory && c.Attribute.Default == nil || !col.addable() {
 			// ADD COLUMN refuses NOT NULL without a default even on an
-			// empty table; the planner refuses it on a table with rows.
+			// empty table (the planner refuses it on a table with rows),
+			// and a default that is an expression.
 			r.rebuild(c.Before, c.After, nil)
 		} else {
 			// ADD COLUMN keeps every row; SQLite checks the new column's
@@ -520,7 +521,7 @@ func (r *renderer) repair(t model.Table, drift []plan.Drift) error {
 	}
 	cols := columnsOf(t)
 	for _, c := range cols {
-		if missing[c.name] && (c.pk || c.notNull && c.dflt == "" || c.refTable != "") {
+		if missing[c.name] && (c.pk || c.notNull && c.dflt == "" || c.refTable != "" || !c.addable()) {
 			rebuild = true
 		}
 	}

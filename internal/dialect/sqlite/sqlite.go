@@ -75,19 +75,19 @@ type Location struct {
 func ParseURL(rawURL string) (Location, error) {
 	rest, ok := strings.CutPrefix(rawURL, Scheme+"://")
 	if !ok {
-		return Location{}, fmt.Errorf("%w %q: want sqlite://relative/path.db or sqlite:///absolute/path.db", dialect.ErrBadURL, rawURL)
+		return Location{}, fmt.Errorf("%w %q: want sqlite://relative/path.db or sqlite:///absolute/path.db", dialect.ErrBadURL, dialect.Redact(rawURL))
 	}
 	path, rawQuery, _ := strings.Cut(rest, "?")
 	if path == "" || path == "/" {
-		return Location{}, fmt.Errorf("%w %q: no database file named", dialect.ErrBadURL, rawURL)
+		return Location{}, fmt.Errorf("%w %q: no database file named", dialect.ErrBadURL, dialect.Redact(rawURL))
 	}
 	p, err := url.PathUnescape(path)
 	if err != nil {
-		return Location{}, fmt.Errorf("%w %q: %w", dialect.ErrBadURL, rawURL, err)
+		return Location{}, fmt.Errorf("%w %q: %w", dialect.ErrBadURL, dialect.Redact(rawURL), err)
 	}
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return Location{}, fmt.Errorf("%w %q: bad query: %w", dialect.ErrBadURL, rawURL, err)
+		return Location{}, fmt.Errorf("%w %q: bad query: %w", dialect.ErrBadURL, dialect.Redact(rawURL), err)
 	}
 	if err := checkSettings(q); err != nil {
 		return Location{}, fmt.Errorf("%w %q: %w", dialect.ErrBadURL, rawURL, err)

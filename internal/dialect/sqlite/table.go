@@ -101,6 +101,11 @@ func columnsOf(t model.Table) []column {
 	return cols
 }
 
+// addable reports whether ALTER TABLE ADD COLUMN accepts the column's
+// default: SQLite refuses a parenthesised expression there, which is how
+// quoteString writes a string with a control character.
+func (c column) addable() bool { return !strings.HasPrefix(c.dflt, "(") }
+
 // sql is the column's definition in CREATE TABLE and ADD COLUMN.
 func (c column) sql() string {
 	var b strings.Builder
