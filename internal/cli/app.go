@@ -99,7 +99,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		}
 		if takesProjectEnv(cmd) {
 			cmd.Flags = append(cmd.Flags, envFlag())
-			cmd.Before = selectTenant(applyProjectEnv(e))
+			cmd.Before = selectTenant(e, applyProjectEnv(e))
 		}
 		if cmd.BashComplete == nil {
 			cmd.BashComplete = completeFlags(cmd)

@@ -69,7 +69,7 @@ func applyCommand(e *env) *ucli.Command {
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
 			}
-			fo, all, err := fanoutOf(c)
+			fo, all, err := fanoutOf(e, c)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ func modeCommand(e *env) *ucli.Command {
 			if c.NArg() > 1 {
 				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
 			}
-			fo, all, err := fanoutOf(c)
+			fo, all, err := fanoutOf(e, c)
 			if err != nil {
 				return err
 			}

@@ -73,7 +73,7 @@ func planCommand(e *env) *ucli.Command {
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
 				DriftOnly: c.Bool("drift-only"),
 			}
-			fo, all, err := fanoutOf(c)
+			fo, all, err := fanoutOf(e, c)
 			if err != nil {
 				return err
 			}

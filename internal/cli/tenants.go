@@ -51,7 +51,7 @@ func takesDB(cmd *ucli.Command) bool {
 // sets --db to that tenant's database from the tenants file. A --db the
 // user gave (flag or CTXSCHEMA_DB) conflicts with --tenant and
 // --all-tenants; one set by the project environment gives way.
-func selectTenant(next ucli.BeforeFunc) ucli.BeforeFunc {
+func selectTenant(e *env, next ucli.BeforeFunc) ucli.BeforeFunc {
 	return func(c *ucli.Context) error {
 		userDB := c.IsSet("db") && c.String("db") != ""
 		if err := next(c); err != nil {
@@ -75,7 +75,7 @@ func selectTenant(next ucli.BeforeFunc) ucli.BeforeFunc {
 		case all:
 			return nil
 		}
-		f, err := readTenants(c.String("tenants"))
+		f, err := readTenants(e, c.String("tenants"))
 		if err != nil {
 			return err
 		}
@@ -88,15 +88,24 @@ func selectTenant(next ucli.BeforeFunc) ucli.BeforeFunc {
 }
 
 // readTenants reads and validates the tenants file at path, named in
-// messages relative to the working directory.
-func readTenants(path string) (*tenant.File, error) {
+// messages relative to the working directory. Every tenant's database URL
+// joins the secrets that e's writers scrub: a message that would quote one
+// shows it without its password.
+func readTenants(e *env, path string) (*tenant.File, error) {
 	display := path
 	cwd, err1 := os.Getwd()
 	abs, err2 := filepath.Abs(path)
 	if err1 == nil && err2 == nil {
 		display = displayPath(cwd, abs)
 	}
-	return tenant.Read(path, display)
+	f, err := tenant.Read(path, display)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range f.Tenants {
+		e.protect(t.DB)
+	}
+	return f, nil
 }
 
 // fanout is what the fan-out flags ask for.
@@ -114,7 +123,7 @@ type fanout struct {
 
 // fanoutOf reads the fan-out flags and, with --all-tenants, the tenants
 // file; ok is false without --all-tenants.
-func fanoutOf(c *ucli.Context) (fanout, bool, error) {
+func fanoutOf(e *env, c *ucli.Context) (fanout, bool, error) {
 	if !c.Bool("all-tenants") {
 		for _, f := range []string{"parallel", "continue-on-error"} {
 			if c.IsSet(f) {
@@ -126,7 +135,7 @@ func fanoutOf(c *ucli.Context) (fanout, bool, error) {
 	if c.Int("parallel") < 1 {
 		return fanout{}, false, fmt.Errorf("--parallel %d: give how many tenants run at a time, 1 or more", c.Int("parallel"))
 	}
-	f, err := readTenants(c.String("tenants"))
+	f, err := readTenants(e, c.String("tenants"))
 	if err != nil {
 		return fanout{}, false, err
 	}
