@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -61,12 +62,24 @@ func killTenants(t *testing.T, runs int, v2dir string, fresh func(run int) (file
 		delay := time.Duration(rnd.Int63n(int64(took)*6/5 + 1))
 		file, dbs := fresh(i)
 		cmd := exec.Command(bin, args(file)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(delay)
 		_ = cmd.Process.Signal(sig)
 		_ = cmd.Wait()
+		// SIGTERM, once the process handles it (not in its first
+		// milliseconds), starts no new tenant and reports which were done.
+		if sig == syscall.SIGTERM && cmd.ProcessState.Exited() {
+			if !strings.Contains(stdout.String(), fmt.Sprintf("Summary of apply over %d tenants", tenantCount)) {
+				t.Errorf("run %d: SIGTERM after %v: no summary of the tenants done:\n%s\n%s", i, delay, stdout.String(), stderr.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 0 && !strings.Contains(stderr.String(), "interrupted: ") {
+				t.Errorf("run %d: SIGTERM after %v: exit %d without saying it was interrupted:\n%s", i, delay, code, stderr.String())
+			}
+		}
 
 		nb, na := 0, 0
 		for _, db := range dbs {
