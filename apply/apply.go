@@ -49,6 +49,10 @@ func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan
 	return prepare(ctx, t, desired, true)
 }
 
+// prepareAttempts bounds how often prepare plans again when an apply
+// changed the database while it counted (dialect.ChangeDetector).
+const prepareAttempts = 3
+
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	if t.DB == nil {
 		// Every table is new, so there is no data to check.
@@ -62,15 +66,28 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 	if err != nil {
 		return nil, err
 	}
-	var data plan.Data = t.Dialect.Data(t.DB)
-	// In production mode the plan is refused, and the refusal must say
-	// whether a change can never succeed (see Refuse): run every check.
-	if deferUnique && st.Mode != model.Production {
-		data = deferDuplicates{data}
-	}
-	p, err := plan.Build(ctx, st, desired, data)
-	if err != nil {
-		return nil, err
+	var p *plan.Plan
+	for attempt := 1; ; attempt++ {
+		var data plan.Data = t.Dialect.Data(t.DB)
+		// In production mode the plan is refused, and the refusal must say
+		// whether a change can never succeed (see Refuse): run every check.
+		if deferUnique && st.Mode != model.Production {
+			data = deferDuplicates{data}
+		}
+		p, err = plan.Build(ctx, st, desired, data)
+		if err == nil {
+			break
+		}
+		// Without the apply lock, an apply may drop a table or a column
+		// between the inspection and a count of it ("relation does not
+		// exist"): plan again on what the database is now.
+		c, ok := t.Dialect.(dialect.ChangeDetector)
+		if attempt == prepareAttempts || !ok || !c.ChangedMeanwhile(err) {
+			return nil, err
+		}
+		if st, err = t.Dialect.Inspect(ctx, t.DB); err != nil {
+			return nil, err
+		}
 	}
 	if err := Render(t.Dialect, p); err != nil {
 		return nil, err
@@ -97,6 +114,7 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 			rs[i] = r
 		}
 	}
+	leftovers(d, p, rs)
 	for i, r := range rs {
 		p.Steps[i].SQL, p.Steps[i].After = r.SQL, r.After
 		if r.Blocking {
@@ -104,6 +122,53 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// leftovers settles the steps whose index already exists (plan.Step's
+// Existing): left by an online build that was killed or cancelled, or made
+// by hand. A valid index that is exactly what the step builds is adopted:
+// the step builds nothing and records its key. An invalid one is dropped
+// and built again, which the dialect renders. Either way it is the step's
+// index, no longer an unmanaged object. A valid index that differs stays
+// unmanaged, and the step's build fails on its name: ctxschema never
+// drops an index it cannot tell it made.
+func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
+	var want plan.Physical
+	for i, s := range p.Steps {
+		ix := s.Existing
+		if ix == nil {
+			continue
+		}
+		if want.Tables == nil {
+			want = d.Expected(p.Desired)
+		}
+		table := plan.TableOf(s.Change)
+		switch {
+		case !ix.Valid:
+		case ix.Definition == expectedIndex(want, table, ix.Name):
+			rs[i] = dialect.Rendered{}
+		default:
+			continue
+		}
+		var kept []plan.Drift
+		for _, u := range p.Unmanaged {
+			if !(u.Kind == plan.ExtraIndex && u.Table == table && u.Name == ix.Name) {
+				kept = append(kept, u)
+			}
+		}
+		p.Unmanaged = kept
+	}
+}
+
+// expectedIndex is the definition of index on table in want, or "".
+func expectedIndex(want plan.Physical, table, index string) string {
+	t, _ := want.Table(table)
+	for _, ix := range t.Indexes {
+		if ix.Name == index {
+			return ix.Definition
+		}
+	}
+	return ""
 }
 
 func blocking(p *plan.Plan, s plan.Step) plan.Hazard {
@@ -147,8 +212,16 @@ type Result struct {
 // (*StaleError), changes that lose data without opts.AllowDestructive
 // (*UnsafeError). It reports a database that did not converge
 // (*NotConvergedError).
-func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*Result, error) {
+func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ *Result, err error) {
 	d := t.Dialect
+	// The plan made under the lock, once there is one: the dialect may
+	// name, in an error, how much of it the server could not take.
+	var p *plan.Plan
+	defer func() {
+		if err != nil {
+			err = explainError(ctx, t, p, err)
+		}
+	}()
 	// Refuse before touching anything: not even the lock or the catalog.
 	if mode, err := readMode(ctx, d, t.DB); err != nil {
 		return nil, err
@@ -173,13 +246,20 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 	if err != nil {
 		return nil, err
 	}
+	// In production mode the apply refuses below: it changes nothing, so
+	// it locks nothing.
+	if st.Mode != model.Production {
+		if err := lockLosses(ctx, d, tx, st, desired); err != nil {
+			return nil, err
+		}
+	}
 	// Under the lock, duplicate checks are not run up front: a unique index
 	// built inside the transaction refuses duplicates by itself, so the
 	// check only runs to explain a failed build, or before the commit for
 	// builds that run after it (see uniqueChecks). This spares a scan and
 	// sort of the table as large as the build itself.
 	data := d.Data(tx)
-	p, err := plan.Build(ctx, st, desired, deferDuplicates{data})
+	p, err = plan.Build(ctx, st, desired, deferDuplicates{data})
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +288,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
 					return nil, refusal
 				}
-				return nil, &StepError{Step: s, Statement: stmt, Err: err}
+				return nil, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
 		}
 		if len(s.After) == 0 {
@@ -253,6 +333,39 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (*R
 		}
 	}
 	return res, Converged(ctx, t, desired)
+}
+
+// explainError lets the dialect say what a failed statement of the apply
+// waited for or ran out of, and what to change (dialect.ErrorExplainer).
+// p is nil before the apply planned.
+func explainError(ctx context.Context, t Target, p *plan.Plan, err error) error {
+	if x, ok := t.Dialect.(dialect.ErrorExplainer); ok {
+		return x.ExplainError(ctx, t.DB, p, err)
+	}
+	return err
+}
+
+// lockLosses locks, inside the apply's transaction, the tables whose data
+// the plan's destructive changes lose, before any of it is counted:
+// otherwise a value committed by another session between the count and
+// the change (a column counted all NULL, an extension counted empty) would
+// be lost without --allow-destructive. The tables come from the plan made
+// without a database, which reads nothing. The lock is the one the change
+// itself takes; dialects without a TableLocker keep writers out from the
+// start of the transaction.
+func lockLosses(ctx context.Context, d dialect.Dialect, tx *sqlx.Tx, st *plan.State, desired *model.Schema) error {
+	l, ok := d.(dialect.TableLocker)
+	if !ok {
+		return nil
+	}
+	probe, err := plan.Build(ctx, st, desired, nil)
+	if err != nil {
+		return err
+	}
+	if tables := probe.LossTables(); len(tables) > 0 {
+		return l.LockTables(ctx, tx, tables)
+	}
+	return nil
 }
 
 // Refuse says why apply must refuse p, or nil when it may run. It is the

@@ -104,12 +104,23 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 			n++
 		}
 		built[i] = true
-		if err := record(ctx, t, beforeOnline(p, built), p, online && i == last); err != nil {
+		// The index is built: record it even when the apply is being
+		// cancelled (SIGINT, SIGTERM), or the next plan would not know
+		// the index is its key's. The step is short: one small
+		// transaction on the catalog.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		err := record(rctx, t, beforeOnline(p, built), p, online && i == last)
+		cancel()
+		if err != nil {
 			return n, err
 		}
 	}
 	return n, nil
 }
+
+// recordTimeout bounds the recording of a finished online build, which
+// runs even when the apply is cancelled.
+const recordTimeout = 30 * time.Second
 
 // failedBuild cleans up after a failed online build and says why it failed.
 func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err error) error {

@@ -88,6 +88,9 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.createKeys()
 	b.indexRepairs(drift)
 	b.refuseAdoption(st)
+	if !st.New {
+		b.leftovers(st)
+	}
 	b.countTouched()
 	if b.err != nil {
 		return nil, b.err

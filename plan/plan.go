@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"sort"
 
 	"github.com/ctxschema/ctxschema/internal/model"
 )
@@ -44,6 +45,10 @@ type Hazard struct {
 	Customers int64
 	// CustomerIDs are up to five offending customer ids, never values.
 	CustomerIDs []string
+	// Table is the live table whose data the hazard measures, or would
+	// measure with a database ("" when none): apply locks it before
+	// measuring, so that what it counts is what the change loses.
+	Table string
 }
 
 // LosesNothing reports whether a destructive hazard was measured and loses
@@ -62,6 +67,13 @@ type Step struct {
 	SQL []string
 	// After runs after the transaction commits (online index builds).
 	After []string
+	// Existing is set on a step that builds an index (a new key or unique
+	// item) whose name an index the catalog does not record already takes:
+	// most often one that an interrupted online build left behind, valid
+	// or not. Whoever renders the step adopts it when it is valid and
+	// matches, and drops it before building when it is invalid (see
+	// apply.Render).
+	Existing *PhysicalIndex
 }
 
 // HasHazard reports whether the step carries a hazard of kind k.
@@ -152,6 +164,24 @@ func (p *Plan) Destructive() []Step {
 			out = append(out, s)
 		}
 	}
+	return out
+}
+
+// LossTables lists, sorted, the live tables whose data a destructive
+// change of p loses or may lose. Planned without a database (nil Data), a
+// plan still names them: apply locks them before it measures the losses.
+func (p *Plan) LossTables() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range p.Steps {
+		for _, h := range s.Hazards {
+			if h.Kind == Destructive && h.Table != "" && !seen[h.Table] {
+				seen[h.Table] = true
+				out = append(out, h.Table)
+			}
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

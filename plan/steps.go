@@ -474,7 +474,9 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 	if from.Type != to.Type {
 		if b.data == nil {
 			if narrowing(from, to) {
-				hs = append(hs, unknownLoss(fmt.Sprintf("changes %s from %s to %s; values that do not convert are lost", name, from.Type, to.Type)))
+				h := unknownLoss(fmt.Sprintf("changes %s from %s to %s; values that do not convert are lost", name, from.Type, to.Type))
+				h.Table = b.liveTable[lower(ext)]
+				hs = append(hs, h)
 			}
 		} else {
 			hs = append(hs, b.check(ext, "", func(table string) (Finding, error) {
@@ -582,10 +584,11 @@ func unknownLoss(msg string) Hazard {
 // non-null values.
 func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes extension %s and its records", e.Name))
+	table, ok := b.liveTable[lower(e.Name)]
+	h.Table = table
 	if b.data == nil {
 		return h
 	}
-	table, ok := b.liveTable[lower(e.Name)]
 	if !ok {
 		h.Rows, h.Values = 0, 0 // its table is gone already (drift)
 		return h
@@ -614,12 +617,14 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 // non-null values (the rows stay, so Rows does not apply).
 func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes attribute %s and its values", attrName(ext, a.Name)))
+	table := b.liveTable[lower(ext)]
+	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
+	if ok {
+		h.Table = table
+	}
 	if b.data == nil {
 		return h
 	}
-	h.Rows = -1
-	table := b.liveTable[lower(ext)]
-	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
 	if !ok {
 		h.Values = 0
 		return h

@@ -104,6 +104,38 @@ type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q Querier) error
 }
 
+// TableLocker is implemented by dialects whose apply transaction lets
+// other sessions write to a table until a statement locks it (PostgreSQL).
+// Apply locks the tables whose data a destructive change loses before it
+// counts that data, so that no value committed between the count and the
+// change is lost unseen. Without it, the dialect's Begin must keep writers
+// out by itself (SQLite's BEGIN IMMEDIATE takes the database's write lock).
+type TableLocker interface {
+	// LockTables locks the tables inside tx against every other session,
+	// as the changes that drop their columns or the tables themselves
+	// would, until the transaction ends.
+	LockTables(ctx context.Context, tx *sqlx.Tx, tables []string) error
+}
+
+// ErrorExplainer is implemented by dialects whose errors, for some
+// failures of an apply's statement, do not say what to do (a lock timeout,
+// a full lock table). Apply passes every such error through it.
+type ErrorExplainer interface {
+	// ExplainError returns err, or an error that unwraps to err and says
+	// what happened and which setting or flag changes it. db is free to
+	// query (the apply's transaction has failed); p is the plan applied.
+	ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err error) error
+}
+
+// ChangeDetector is implemented by dialects that can tell, from the error
+// of a read made without the apply lock (a plan's data checks), that an
+// apply changed what was read meanwhile: a table or column dropped since
+// the inspection. The plan is then made again, a bounded number of times;
+// without it, such an error fails the plan.
+type ChangeDetector interface {
+	ChangedMeanwhile(err error) bool
+}
+
 // ProgressReporter is implemented by dialects that can tell how far a
 // running index build has come (PostgreSQL's pg_stat_progress_create_index).
 type ProgressReporter interface {

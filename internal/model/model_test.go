@@ -43,10 +43,11 @@ func TestTables(t *testing.T) {
 }
 
 // TestCanonicalDefaultDoubleExact: a double default is stored exactly or
-// refused, never rounded or flushed to zero.
+// refused, never rounded or flushed to zero. Negative zero is the default
+// 0: it equals 0, and no dialect keeps its sign through a DEFAULT.
 func TestCanonicalDefaultDoubleExact(t *testing.T) {
 	for raw, want := range map[string]string{
-		"0.1": "0.1", "1.50": "1.5", "1e3": "1000", "0.30000000000000004": "0.30000000000000004", "-0": "-0",
+		"0.1": "0.1", "1.50": "1.5", "1e3": "1000", "0.30000000000000004": "0.30000000000000004", "-0": "0", "-0.0": "0",
 		"1e-400": "", "9007199254740993": "", "0.1000000000000000000001": "",
 	} {
 		got, err := CanonicalDefault(Double, 0, raw)

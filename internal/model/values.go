@@ -50,6 +50,13 @@ func CanonicalDefault(t Type, length int, raw string) (string, error) {
 		if want, ok := new(big.Rat).SetString(strings.TrimSpace(raw)); !ok || want.Cmp(mustRat(out)) != 0 {
 			return "", fmt.Errorf("default %q is not exactly a double (it would be stored as %s); write the value a double holds", raw, out)
 		}
+		// Negative zero is zero: -0 == 0, and neither dialect keeps the
+		// sign through a DEFAULT (PostgreSQL reads -0 as the integer 0
+		// negated, SQLite stores the integer 0), so a canonical -0 would
+		// never read back as written.
+		if f == 0 {
+			out = "0"
+		}
 		return out, nil
 	case Currency:
 		return canonicalCurrency(raw)

@@ -2,13 +2,18 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/dialect"
@@ -25,7 +30,83 @@ import (
 // or with cs_ tables (created by a mode switch or by the apply's own
 // transaction) that hold no schema yet. Its Expected layout is then empty,
 // since nothing was applied, and its Catalog the empty schema.
+//
+// Outside a transaction (q is the *sqlx.DB), it reads in one REPEATABLE
+// READ, read-only transaction, so that every query sees the same
+// snapshot while an apply changes tables; and it retries, a few times,
+// the internal error that the catalog functions it calls (format_type,
+// pg_get_expr, pg_get_indexdef) raise on an object dropped since the
+// snapshot was taken: they look objects up as they are now.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
+	db, ok := q.(*sqlx.DB)
+	if !ok {
+		return d.inspect(ctx, q)
+	}
+	for attempt := 1; ; attempt++ {
+		st, err := d.inspectSnapshot(ctx, db)
+		if err == nil || attempt == inspectAttempts || !droppedMeanwhile(err) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
+	}
+}
+
+// errDroppedMeanwhile is returned by a read that found an object of its
+// snapshot gone from the server's caches (see droppedMeanwhile).
+var errDroppedMeanwhile = errors.New("dropped while the catalog was read; plan again")
+
+// inspectAttempts bounds the retries of Inspect (see droppedMeanwhile).
+const inspectAttempts = 5
+
+// inspectSnapshot runs inspect in a REPEATABLE READ, read-only
+// transaction of its own.
+func (d *Dialect) inspectSnapshot(ctx context.Context, db *sqlx.DB) (*plan.State, error) {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	return d.inspect(ctx, tx)
+}
+
+// droppedMeanwhile reports whether err is the server's internal error for
+// a catalog object that was dropped while a query looked at it ("cache
+// lookup failed for attribute 1 of relation 16384", "could not open
+// relation with OID 16384"): the same query succeeds once the drop is
+// seen.
+func droppedMeanwhile(err error) bool {
+	if errors.Is(err, errDroppedMeanwhile) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "XX000" {
+		return false
+	}
+	return strings.HasPrefix(pg.Message, "cache lookup failed") || strings.HasPrefix(pg.Message, "could not open relation with OID")
+}
+
+// ChangedMeanwhile implements dialect.ChangeDetector: a table or column
+// that does not exist (any more), or an object dropped while a query
+// looked at it (see droppedMeanwhile).
+func (*Dialect) ChangedMeanwhile(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (pg.Code == undefinedTable || pg.Code == undefinedColumn) {
+		return true
+	}
+	return droppedMeanwhile(err)
+}
+
+// SQLSTATEs of an object that is not there.
+const (
+	undefinedTable  = "42P01"
+	undefinedColumn = "42703"
+)
+
+func (d *Dialect) inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
 	tables, hasCatalog, err := readColumns(ctx, q)
 	if err != nil {
 		return nil, err
@@ -240,18 +321,23 @@ func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*live
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var table, name, def, plain, cols string
+		var table, name, plain, cols string
+		var def sql.NullString
 		var unique, valid bool
 		if err := rows.Scan(&table, &name, &unique, &valid, &def, &plain, &cols); err != nil {
 			return fmt.Errorf("reading the indexes: %w", err)
+		}
+		if !def.Valid {
+			// pg_get_indexdef found no index: dropped since the snapshot.
+			return fmt.Errorf("reading the indexes: index %q: %w", name, errDroppedMeanwhile)
 		}
 		t := tables[table]
 		if t == nil {
 			continue
 		}
 		d := "(" + cols + ")"
-		if def != plain {
-			_, tail, _ := strings.Cut(def, " USING ")
+		if def.String != plain {
+			_, tail, _ := strings.Cut(def.String, " USING ")
 			d = "using " + tail
 		}
 		if unique {

@@ -48,7 +48,12 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout ti
 			return nil, fmt.Errorf("taking the apply lock: %w", err)
 		}
 		if ok {
-			return &lock{conn: conn, key: key}, nil
+			l := &lock{conn: conn, key: key}
+			if err := waitForBuilds(ctx, conn, deadline, timeout); err != nil {
+				l.Release() //nolint:errcheck // the wait's error says more
+				return nil, err
+			}
+			return l, nil
 		}
 		if !time.Now().Before(deadline) {
 			holder := holderOf(ctx, conn, key)
@@ -61,6 +66,55 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout ti
 			conn.Close()
 			return nil, fmt.Errorf("waiting for the apply lock: %w", ctx.Err())
 		case <-time.After(wait):
+		}
+	}
+}
+
+// buildsQuery finds an index build running on a table of the connection's
+// schema in another session.
+const buildsQuery = `
+SELECT p.pid, coalesce(a.application_name, ''), coalesce(i.relname, ''), t.relname
+FROM pg_stat_progress_create_index p
+JOIN pg_class t ON t.oid = p.relid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+LEFT JOIN pg_class i ON i.oid = p.index_relid
+LEFT JOIN pg_stat_activity a ON a.pid = p.pid
+WHERE p.datname = current_database() AND n.nspname = current_schema() AND p.pid <> pg_backend_pid()
+ORDER BY p.pid
+LIMIT 1`
+
+// waitForBuilds waits, until deadline, for the index builds that other
+// sessions run on the schema's tables to end. An apply killed during an
+// online build (kill -9, a lost client) frees the apply lock at once, as
+// its lock's session ends; but the server runs the build's statement to
+// its end before it notices the client is gone. That build is still part
+// of the killed apply: the next one must see the index it leaves (valid,
+// adopted; or invalid, rebuilt) and not race it, for DROP INDEX and a
+// build finishing on the same index fail with "tuple concurrently
+// updated".
+func waitForBuilds(ctx context.Context, conn *sqlx.Conn, deadline time.Time, timeout time.Duration) error {
+	for {
+		var pid int
+		var app, index, table string
+		err := conn.QueryRowxContext(ctx, buildsQuery).Scan(&pid, &app, &index, &table)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("looking for running index builds: %w", err)
+		}
+		if !time.Now().Before(deadline) {
+			holder := fmt.Sprintf("the build of index %q on table %q (server pid %d", index, table, pid)
+			if app != "" {
+				holder += fmt.Sprintf(", %q", app)
+			}
+			holder += "), which an apply that was killed or lost its connection may have left running"
+			return &dialect.LockTimeoutError{Holder: holder, Timeout: timeout}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for a running index build: %w", ctx.Err())
+		case <-time.After(min(lockPoll, time.Until(deadline))):
 		}
 	}
 }
@@ -145,4 +199,26 @@ func (l *lock) Release() error {
 		}
 	})
 	return l.err
+}
+
+// LockTables implements dialect.TableLocker: LOCK TABLE in ACCESS
+// EXCLUSIVE mode, the lock DROP TABLE and ALTER TABLE ... DROP COLUMN take,
+// so that the counts that follow see every committed value and nothing is
+// written until the transaction ends. Writers that hold the tables make it
+// wait, as long as the URL's lock_timeout allows. Readers wait too, for the
+// counts (on a refused plan as well): a weaker lock that lets them read
+// (SHARE ROW EXCLUSIVE) would have to be raised to ACCESS EXCLUSIVE by the
+// drop, which deadlocks with any transaction that read the table and then
+// writes to it.
+func (*Dialect) LockTables(ctx context.Context, tx *sqlx.Tx, tables []string) error {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = quoteIdent(t)
+	}
+	timeout := urlLockTimeout(ctx, tx)
+	stmt := "LOCK TABLE " + strings.Join(names, ", ") + " IN ACCESS EXCLUSIVE MODE"
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("locking %s before counting what the plan deletes: %w", strings.Join(names, ", "), explain(err, timeout))
+	}
+	return nil
 }

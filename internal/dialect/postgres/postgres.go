@@ -48,6 +48,8 @@ var (
 	_ dialect.IndexCleaner     = (*Dialect)(nil)
 	_ dialect.ProgressReporter = (*Dialect)(nil)
 	_ dialect.CatalogProber    = (*Dialect)(nil)
+	_ dialect.TableLocker      = (*Dialect)(nil)
+	_ dialect.ChangeDetector   = (*Dialect)(nil)
 )
 
 // New returns the PostgreSQL dialect.

@@ -60,7 +60,7 @@ var eEscapes = map[rune]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': '
 // or empty tables indexes are built inside the transaction, which is
 // faster and atomic.
 func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
-	r := &renderer{p: p}
+	r := &renderer{p: p, existing: step.Existing}
 	switch c := step.Change.(type) {
 	case plan.CreateProfile:
 		t := c.Table
@@ -122,6 +122,9 @@ type renderer struct {
 	p   *plan.Plan
 	out dialect.Rendered
 	err error
+	// existing is the index the step's build finds in place (plan.Step's
+	// Existing); an invalid one is dropped before the build.
+	existing *plan.PhysicalIndex
 }
 
 func (r *renderer) exec(stmt string) { r.out.SQL = append(r.out.SQL, stmt) }
@@ -285,10 +288,21 @@ func createIndex(table string, ix tableIndex, concurrently bool) string {
 
 // buildIndex builds ix on table: concurrently after the transaction when
 // the table may hold rows, in it when the table is new or empty.
+//
+// An invalid index of the same name, left by an interrupted online build,
+// is dropped first, the same way as the build runs: it holds the name, and
+// is useless anyway (never read by queries, yet updated on every write).
 func (r *renderer) buildIndex(table string, ix tableIndex, fresh bool) {
+	leftover := r.existing != nil && !r.existing.Valid && r.existing.Name == ix.name
 	if !fresh && r.hasRows(table) {
+		if leftover {
+			r.out.After = append(r.out.After, "DROP INDEX CONCURRENTLY IF EXISTS "+quoteIdent(ix.name))
+		}
 		r.out.After = append(r.out.After, createIndex(table, ix, true))
 		return
+	}
+	if leftover {
+		r.exec("DROP INDEX IF EXISTS " + quoteIdent(ix.name))
 	}
 	r.exec(createIndex(table, ix, false))
 }
