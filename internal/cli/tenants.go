@@ -75,7 +75,7 @@ func selectTenant(e *env, next ucli.BeforeFunc) ucli.BeforeFunc {
 		case all:
 			return nil
 		}
-		f, err := readTenants(e, c.String("tenants"))
+		f, err := readTenants(c.Context, e, c.String("tenants"))
 		if err != nil {
 			return err
 		}
@@ -91,14 +91,14 @@ func selectTenant(e *env, next ucli.BeforeFunc) ucli.BeforeFunc {
 // messages relative to the working directory. Every tenant's database URL
 // joins the secrets that e's writers scrub: a message that would quote one
 // shows it without its password.
-func readTenants(e *env, path string) (*tenant.File, error) {
+func readTenants(ctx context.Context, e *env, path string) (*tenant.File, error) {
 	display := path
 	cwd, err1 := os.Getwd()
 	abs, err2 := filepath.Abs(path)
 	if err1 == nil && err2 == nil {
 		display = displayPath(cwd, abs)
 	}
-	f, err := tenant.Read(path, display)
+	f, err := tenant.Read(ctx, path, display)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func fanoutOf(e *env, c *ucli.Context) (fanout, bool, error) {
 	if c.Int("parallel") < 1 {
 		return fanout{}, false, fmt.Errorf("--parallel %d: give how many tenants run at a time, 1 or more", c.Int("parallel"))
 	}
-	f, err := readTenants(e, c.String("tenants"))
+	f, err := readTenants(c.Context, e, c.String("tenants"))
 	if err != nil {
 		return fanout{}, false, err
 	}

@@ -5,8 +5,8 @@
 package tenant
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/project"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
@@ -46,11 +47,15 @@ type File struct {
 // tenantFields are the keys of a tenant, in documentation order.
 var tenantFields = []string{"id", "name", "db"}
 
+// MaxSize bounds the tenants file: tens of thousands of tenants.
+const MaxSize = 8 << 20
+
 // Read reads and validates the tenants file at path; display names it in
 // messages. An invalid file gives a *schemafile.Problems with every
-// problem at its file:line:col.
-func Read(path, display string) (*File, error) {
-	data, err := os.ReadFile(path)
+// problem at its file:line:col. The read is bounded by MaxSize and stops
+// when ctx is cancelled.
+func Read(ctx context.Context, path, display string) (*File, error) {
+	data, err := input.ReadFile(ctx, path, MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading the tenants file: %w; check --tenants (or CTXSCHEMA_TENANTS)", err)
 	}

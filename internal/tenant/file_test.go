@@ -1,7 +1,10 @@
 package tenant
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,5 +117,20 @@ func TestSelect(t *testing.T) {
 	var unknown *UnknownError
 	if !errors.As(err, &unknown) || !strings.Contains(err.Error(), `invalid tenant specified: "globex"`) {
 		t.Errorf("Select(globex) = %v, want an *UnknownError", err)
+	}
+}
+
+// A tenants file larger than MaxSize is refused before it is read whole.
+func TestReadTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tenants.yaml")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, MaxSize+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(context.Background(), path, "tenants.yaml")
+	if err == nil || !strings.Contains(err.Error(), "larger than 8 MiB, the limit") {
+		t.Errorf("Read = %v, want the size limit", err)
 	}
 }
