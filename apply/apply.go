@@ -191,9 +191,13 @@ type Options struct {
 	// saved: Run refuses with a *StaleError when the plan it makes under
 	// the lock has another.
 	Expect *plan.Fingerprint
-	// Progress receives progress lines (online index builds); nil for none.
-	Progress func(format string, args ...any)
-	// ProgressEvery is how often progress is reported; default one second.
+	// Events, when set, receives what Run is doing as it does it: waiting
+	// for the lock, each change as it starts and finishes, the commit, and
+	// the online index builds with their progress. It is never called
+	// concurrently, and Run waits for it to return.
+	Events func(Event)
+	// ProgressEvery is how often the progress of an online index build is
+	// reported; default one second.
 	ProgressEvery time.Duration
 }
 
@@ -211,8 +215,17 @@ type Result struct {
 // again under the lock), a plan whose fingerprint is not opts.Expect
 // (*StaleError), changes that lose data without opts.AllowDestructive
 // (*UnsafeError). It reports a database that did not converge
-// (*NotConvergedError).
-func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ *Result, err error) {
+// (*NotConvergedError), and, when ctx is cancelled, says what was done
+// (*InterruptedError).
+func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (res *Result, err error) {
+	began, committed := false, false
+	defer func() {
+		ie := InterruptedError{Began: began, Committed: committed}
+		if committed && res != nil {
+			ie.Built, ie.Pending = res.Deferred, countAfter(res.Plan)
+		}
+		interrupted(ctx, &err, ie)
+	}()
 	d := t.Dialect
 	// The plan made under the lock, once there is one: the dialect may
 	// name, in an error, how much of it the server could not take.
@@ -228,17 +241,19 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	} else if mode == model.Production {
 		return nil, refuseProduction(ctx, t, desired, opts)
 	}
-	lock, err := d.Lock(ctx, t.DB, t.URL, opts.LockTimeout)
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Release()
+	defer release(lock, &err)
 
+	txStart := time.Now()
 	tx, err := d.Begin(ctx, t.DB)
 	if err != nil {
 		return nil, fmt.Errorf("starting the apply transaction: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	began = true
+	defer rollback(tx, &err)
 	if err := d.EnsureCatalog(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -274,7 +289,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	if st.Mode == model.Production {
 		return nil, &ModeError{}
 	}
-	res := &Result{Plan: p}
+	res = &Result{Plan: p}
 	if p.Empty() {
 		return res, nil
 	}
@@ -282,7 +297,15 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	// each build then enforces its own uniqueness, and its failure leaves
 	// the database as it was, so no check needs to run first.
 	online := onlyOnline(p)
-	for _, s := range p.Steps {
+	for i := range p.Steps {
+		s := p.Steps[i]
+		// A step made only of an online build is reported when it runs,
+		// after the commit.
+		inTx := len(s.SQL) > 0 || len(s.After) == 0
+		start := time.Now()
+		if inTx {
+			opts.emit(Event{Type: ChangeStart, Time: start, Step: &p.Steps[i]})
+		}
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
@@ -290,6 +313,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 				}
 				return nil, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
+		}
+		if inTx {
+			opts.emit(Event{Type: ChangeDone, Step: &p.Steps[i], Elapsed: time.Since(start)})
 		}
 		if len(s.After) == 0 {
 			continue
@@ -325,6 +351,8 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (_ 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing the apply: %w", err)
 	}
+	committed = true
+	opts.emit(Event{Type: Committed, Elapsed: time.Since(txStart)})
 	if hasAfter(p) {
 		n, err := runDeferred(ctx, t, p, online, opts)
 		res.Deferred = n

@@ -3,7 +3,6 @@ package apply
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -58,21 +57,25 @@ func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
 }
 
 // SetMode switches the server mode and records the switch in the history,
-// in one transaction. It takes the apply lock (waiting up to lockTimeout),
+// in one transaction. It takes the apply lock (waiting up to
+// opts.LockTimeout, and reporting the wait to opts.Events),
 // so that a switch to production never lands in the middle of an apply
 // that already checked the mode. It returns the previous mode.
-func SetMode(ctx context.Context, t Target, m model.Mode, lockTimeout time.Duration) (model.Mode, error) {
+func SetMode(ctx context.Context, t Target, m model.Mode, opts Options) (_ model.Mode, err error) {
+	began := false
+	defer func() { interrupted(ctx, &err, InterruptedError{Began: began}) }()
 	d := t.Dialect
-	lock, err := d.Lock(ctx, t.DB, t.URL, lockTimeout)
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
 	if err != nil {
 		return "", err
 	}
-	defer lock.Release()
+	defer release(lock, &err)
 	tx, err := d.Begin(ctx, t.DB)
 	if err != nil {
 		return "", fmt.Errorf("starting the mode switch: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	began = true
+	defer rollback(tx, &err)
 	if err := d.EnsureCatalog(ctx, tx); err != nil {
 		return "", err
 	}

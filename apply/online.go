@@ -29,12 +29,16 @@ func onlyOnline(p *plan.Plan) bool {
 }
 
 func hasAfter(p *plan.Plan) bool {
+	return countAfter(p) > 0
+}
+
+// countAfter counts the statements of p that run after the transaction.
+func countAfter(p *plan.Plan) int {
+	n := 0
 	for _, s := range p.Steps {
-		if len(s.After) > 0 {
-			return true
-		}
+		n += len(s.After)
 	}
-	return false
+	return n
 }
 
 // deferDuplicates answers the planner's duplicate checks with "none", so
@@ -92,16 +96,16 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 			continue
 		}
 		for _, stmt := range s.After {
-			if opts.Progress != nil {
-				opts.Progress("building: %s", stmt)
-			}
-			stop := watchProgress(ctx, t, opts)
+			start := time.Now()
+			opts.emit(Event{Type: BuildStart, Time: start, Step: &p.Steps[i], Statement: stmt})
+			stop := watchProgress(ctx, t, &p.Steps[i], opts)
 			_, err := t.DB.ExecContext(ctx, stmt)
 			stop()
 			if err != nil {
 				return n, failedBuild(ctx, t, s, stmt, err)
 			}
 			n++
+			opts.emit(Event{Type: BuildDone, Step: &p.Steps[i], Statement: stmt, Elapsed: time.Since(start)})
 		}
 		built[i] = true
 		// The index is built: record it even when the apply is being
@@ -138,12 +142,12 @@ func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err er
 
 // record writes the catalog, and the history entry of p when asked, in one
 // transaction.
-func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool) error {
+func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool) (err error) {
 	tx, err := t.Dialect.Begin(ctx, t.DB)
 	if err != nil {
 		return fmt.Errorf("recording the online builds: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	defer rollback(tx, &err)
 	if err := catalog.Write(ctx, tx, s); err != nil {
 		return err
 	}
@@ -159,10 +163,12 @@ func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, histor
 }
 
 // watchProgress reports, every opts.ProgressEvery, how far the running index
-// build has come, until the returned stop is called.
-func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
+// build of step has come, until the returned stop is called. The events
+// come from a goroutine of their own while the build's statement runs; stop
+// waits for it, so that no two events are ever reported at once.
+func watchProgress(ctx context.Context, t Target, step *plan.Step, opts Options) (stop func()) {
 	r, ok := t.Dialect.(dialect.ProgressReporter)
-	if opts.Progress == nil || !ok {
+	if opts.Events == nil || !ok {
 		return func() {}
 	}
 	every := opts.ProgressEvery
@@ -175,7 +181,7 @@ func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
 		defer close(finished)
 		tick := time.NewTicker(every)
 		defer tick.Stop()
-		last := ""
+		var last Event
 		for {
 			select {
 			case <-done:
@@ -186,13 +192,10 @@ func watchProgress(ctx context.Context, t Target, opts Options) (stop func()) {
 			if err != nil || phase == "" {
 				continue
 			}
-			line := fmt.Sprintf("  %s: %d of %d", phase, n, total)
-			if total > 0 && !strings.HasPrefix(phase, "waiting") {
-				line = fmt.Sprintf("  %s: %d%%", phase, n*100/total)
-			}
-			if line != last {
-				opts.Progress("%s", line)
-				last = line
+			e := Event{Type: BuildProgress, Step: step, Phase: phase, Done: n, Total: total}
+			if e.Phase != last.Phase || e.Done != last.Done || e.Total != last.Total {
+				opts.emit(e)
+				last = e
 			}
 		}
 	}()

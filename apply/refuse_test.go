@@ -101,7 +101,7 @@ func TestRefusalCarriesCounts(t *testing.T) {
 func TestRunRefusesDataCheckInProduction(t *testing.T) {
 	ctx := context.Background()
 	tg := target(t, sqlite.New())
-	if _, err := apply.SetMode(ctx, tg, model.Production, time.Second); err != nil {
+	if _, err := apply.SetMode(ctx, tg, model.Production, apply.Options{LockTimeout: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	desired := schema()

@@ -46,6 +46,31 @@ const exitCodes = `EXIT CODES:
    the code is the most serious over the tenants: 1, 5, 3, 2, then 0.
 `
 
+// exitDoc is one line of the EXIT CODES section of a command's --help:
+// an exit code the command can return and what it means there.
+type exitDoc struct {
+	code    int
+	meaning string
+}
+
+// Exit codes as most commands describe them.
+var (
+	exitDocOK    = exitDoc{0, "success"}
+	exitDocError = exitDoc{1, "error: database unreachable, I/O, usage, lock timeout, interrupted"}
+)
+
+// commandHelp is the help template of a command that can exit with the
+// codes exits: urfave/cli's, followed by an EXIT CODES section.
+func commandHelp(exits ...exitDoc) string {
+	var b strings.Builder
+	b.WriteString(ucli.CommandHelpTemplate)
+	b.WriteString("\nEXIT CODES:\n")
+	for _, e := range exits {
+		fmt.Fprintf(&b, "   %d  %s\n", e.code, e.meaning)
+	}
+	return b.String()
+}
+
 // NewApp builds the ctxschema application. It reads from stdin and writes
 // results to stdout and errors and progress to stderr. Running it returns
 // the command's error without printing it and without exiting: the caller
@@ -102,7 +127,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			cmd.Before = selectTenant(e, applyProjectEnv(e))
 		}
 		if cmd.BashComplete == nil {
-			cmd.BashComplete = completeFlags(cmd)
+			cmd.BashComplete = completeCommand(nil)
 		}
 	}
 	return app

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -57,5 +58,18 @@ func TestSharedFlags(t *testing.T) {
 	}
 	if got.db != "sqlite://flag.db" || got.dir != "s" {
 		t.Errorf("got db %q dir %q", got.db, got.dir)
+	}
+}
+
+// TestEveryCommandListsExitCodes: every command's --help ends with the
+// exit codes it can return, 0 first; a new command needs its own list.
+func TestEveryCommandListsExitCodes(t *testing.T) {
+	for _, cmd := range NewApp(strings.NewReader(""), io.Discard, io.Discard).Commands {
+		if cmd.Hidden {
+			continue
+		}
+		if !strings.Contains(cmd.CustomHelpTemplate, "\nEXIT CODES:\n   0  ") {
+			t.Errorf("ctxschema %s --help lists no exit codes; set CustomHelpTemplate: commandHelp(…)", cmd.Name)
+		}
 	}
 }

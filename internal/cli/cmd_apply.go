@@ -34,6 +34,18 @@ type applyOptions struct {
 	LockTimeout      time.Duration
 	Verbose          bool
 	Progress         bool
+	NoColor          bool
+	// View makes the view that reports the plan, the apply's events and
+	// its outcome.
+	View func(*env, applyOptions) (applyView, error)
+}
+
+// applyFormats are the views of apply: text for people (the plan and the
+// summary on stdout, what it is doing on stderr), json for tools (a stream
+// of events on stdout, one JSON object per line).
+var applyFormats = formats[func(*env, applyOptions) (applyView, error)]{
+	{"text", newTextApplyView},
+	{"json", newJSONApplyView},
 }
 
 func applyCommand(e *env) *ucli.Command {
@@ -47,14 +59,24 @@ func applyCommand(e *env) *ucli.Command {
 			"saved by `plan --out` exactly, to the database it was made for (give --db\n" +
 			"when its URL had a password; another database is refused), and refuses\n" +
 			"(exit 5) when that database changed since, or, with --dir, when the schema\n" +
-			"files there no longer say what the plan reaches.",
+			"files there no longer say what the plan reaches. While it works, it says on\n" +
+			"stderr what it is doing: waiting for the lock, each change with its time.\n" +
+			"--format json writes all of it on stdout instead, as one JSON event per\n" +
+			"line, for tools.",
 		Flags: append([]ucli.Flag{
-			dirFlag(), dbFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
-			&ucli.BoolFlag{Name: "progress", Usage: "show the progress of online index builds even when stderr is not a terminal"},
+			&ucli.BoolFlag{Name: "progress", Usage: "show how far online index builds have come even when stderr is not a terminal"},
 		}, fanoutFlags()...),
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: applied, or nothing to change"},
+			exitDoc{1, "error: database unreachable, I/O, a failed apply (rolled back), lock timeout, not approved, interrupted"},
+			exitDoc{3, "the database is in production mode"},
+			exitDoc{4, "invalid schema files"},
+			exitDoc{5, "a destructive change without --allow-destructive, a failing data check, or a stale saved plan"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema apply [flags] [PLANFILE]"); err != nil {
 				return err
@@ -62,18 +84,26 @@ func applyCommand(e *env) *ucli.Command {
 			if c.NArg() > 1 {
 				return fmt.Errorf("apply takes at most one argument, the plan file; got %d", c.NArg())
 			}
+			view, err := applyFormats.choose("apply", c.String("format"))
+			if err != nil {
+				return err
+			}
 			opts := applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
 				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
+				NoColor:  c.Bool("no-color"),
+				View:     view,
 			}
 			fo, all, err := fanoutOf(e, c)
 			if err != nil {
 				return err
 			}
 			if all {
+				// apply's formats, text and json, are the fan-out's too.
+				fo.Format = render.Format(strings.ToLower(strings.TrimSpace(c.String("format"))))
 				return applyTenants(c.Context, e, opts, fo)
 			}
 			return runApply(c.Context, e, opts)
@@ -82,6 +112,15 @@ func applyCommand(e *env) *ucli.Command {
 }
 
 func runApply(ctx context.Context, e *env, opts applyOptions) error {
+	view, err := opts.View(e, opts)
+	if err != nil {
+		return err
+	}
+	return view.outcome(applyPlan(ctx, e, opts, view))
+}
+
+// applyPlan plans, shows the plan through view, and applies it.
+func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) error {
 	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
 		return err
@@ -104,7 +143,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		return err
 	}
 	e.tell(p)
-	ro := renderOptions(t, render.Text, opts.Verbose, e.stdout)
+	ro := renderOptions(t, render.Text, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	var refusal error
 	if saved != nil {
 		refusal = apply.RefuseSaved(p, saved.expect, opts.AllowDestructive)
@@ -115,7 +154,7 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		refusal = apply.Refuse(p, opts.AllowDestructive)
 	}
 	ro.Refusal = refusalOf(refusal)
-	if err := render.Plan(e.stdout, p, ro); err != nil {
+	if err := view.plan(p, ro); err != nil {
 		return err
 	}
 	if refusal != nil {
@@ -123,10 +162,10 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		return &ReportedError{Err: refusal}
 	}
 	if p.Empty() {
-		return nil
+		return view.complete(p)
 	}
 	if saved == nil && !opts.AutoApprove {
-		if err := confirm(e); err != nil {
+		if err := confirm(ctx, e); err != nil {
 			return err
 		}
 	}
@@ -134,17 +173,14 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
-	}
-	if opts.Progress {
-		runOpts.Progress = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+		Events:           view.event,
 	}
 	res, err := apply.Run(ctx, t, desired, runOpts)
 	if err != nil {
-		return refused(e, err)
+		return view.refused(err)
 	}
 	e.tell(res.Plan)
-	fmt.Fprintln(e.stdout, summaryLine(res.Plan))
-	return nil
+	return view.complete(res.Plan)
 }
 
 // applyTenants is apply --all-tenants: the schema files loaded once, then
@@ -238,20 +274,32 @@ func lockTimeoutFlag() *ucli.DurationFlag {
 // errNotApproved is returned when the user did not confirm an apply.
 var errNotApproved = errors.New("apply cancelled: the answer was not 'yes'; nothing changed")
 
-// confirm asks for "yes" on the terminal; without one it refuses.
-func confirm(e *env) error {
+// confirm asks for "yes" on the terminal; without one it refuses. It
+// returns as soon as ctx is cancelled (Ctrl-C at the prompt), without
+// waiting for the answer.
+func confirm(ctx context.Context, e *env) error {
 	if !isTerminal(e.stdin) {
 		return errors.New("refusing to apply without confirmation: stdin is not a terminal; review the plan and rerun with --auto-approve (or apply a saved plan file)")
 	}
 	fmt.Fprint(e.stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errNotApproved
+	// A read from a terminal cannot be cancelled: it runs on a goroutine
+	// that is left behind, blocked, when ctx ends first; the process exits
+	// soon after.
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.stderr)
+		return fmt.Errorf("apply cancelled at the prompt; nothing changed: %w", ctx.Err())
+	case line := <-answer:
+		if strings.TrimSpace(line) != "yes" {
+			return errNotApproved
+		}
+		return nil
 	}
-	if strings.TrimSpace(line) != "yes" {
-		return errNotApproved
-	}
-	return nil
 }
 
 // sameChanges reports whether two plan documents hold the same changes, in

@@ -22,11 +22,20 @@ type diffOptions struct {
 	From, To string
 	Format   render.Format
 	Detailed bool
+	NoColor  bool
 }
 
 // diffFormats are the formats diff renders: a diff runs without a database,
 // so it has no SQL.
-var diffFormats = []render.Format{render.Text, render.JSON, render.Markdown}
+func diffFormats() formats[render.Format] {
+	var fs formats[render.Format]
+	for _, f := range planFormats() {
+		if f.view != render.SQL {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
 
 func diffCommand(e *env) *ucli.Command {
 	return &ucli.Command{
@@ -41,16 +50,19 @@ func diffCommand(e *env) *ucli.Command {
 			"marked narrowing: plan checks it on the live data. Compare\n" +
 			"two git revisions by checking one out with git worktree add.",
 		Flags: []ucli.Flag{
-			&ucli.StringFlag{
-				Name:  "format",
-				Usage: "output format: " + formatNames(diffFormats),
-				Value: string(render.Text),
-			},
+			diffFormats().flag(),
 			&ucli.BoolFlag{
 				Name:  "detailed-exitcode",
 				Usage: "exit with code 2 when there are changes (0 when there are none)",
 			},
+			noColorFlag(),
 		},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: no changes, or changes without --detailed-exitcode"},
+			exitDoc{1, "error: I/O, usage"},
+			exitDoc{2, "--detailed-exitcode: there are changes"},
+			exitDoc{4, "invalid schema files in A or B"},
+		),
 		Action: func(c *ucli.Context) error {
 			opts, err := parseDiffOptions(c)
 			if err != nil {
@@ -72,17 +84,14 @@ func parseDiffOptions(c *ucli.Context) (diffOptions, error) {
 	if n := c.Args().Len(); n != 2 {
 		return diffOptions{}, fmt.Errorf("diff takes two schema directories, A (before) and B (after), got %s; run 'ctxschema diff --help' for usage", plural(n, "argument"))
 	}
-	f, err := render.ParseFormat(c.String("format"))
-	if err != nil && !errors.Is(err, render.ErrUnknownFormat) {
+	f, err := diffFormats().choose("diff", c.String("format"))
+	if err != nil {
+		if sql, _ := planFormats().choose("diff", c.String("format")); sql == render.SQL {
+			return diffOptions{}, fmt.Errorf("diff has no SQL to show: it compares schema files without a database; use --format %s, or run 'ctxschema plan --format sql' against a database", orList(diffFormats().names()))
+		}
 		return diffOptions{}, err
 	}
-	switch {
-	case f == render.SQL:
-		return diffOptions{}, fmt.Errorf("diff has no SQL to show: it compares schema files without a database; use --format %s, or run 'ctxschema plan --format sql' against a database", formatNames(diffFormats))
-	case err != nil:
-		return diffOptions{}, fmt.Errorf("unknown format %s for diff; use one of %s", quoteArg(c.String("format")), formatNames(diffFormats))
-	}
-	return diffOptions{From: c.Args().Get(0), To: c.Args().Get(1), Format: f, Detailed: c.Bool("detailed-exitcode")}, nil
+	return diffOptions{From: c.Args().Get(0), To: c.Args().Get(1), Format: f, Detailed: c.Bool("detailed-exitcode"), NoColor: c.Bool("no-color")}, nil
 }
 
 // runDiff loads both directories, plans the change from A to B as if A
@@ -100,7 +109,7 @@ func runDiff(ctx context.Context, e *env, opts diffOptions) error {
 	}
 	// A diff has no database, so no mode: the views leave it out.
 	p.Mode = ""
-	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOn(e.stdout), Title: "ctxschema diff"}
+	ro := render.Options{Format: opts.Format, Color: opts.Format == render.Text && colorOn(e.stdout, opts.NoColor), Title: "ctxschema diff"}
 	if err := render.Plan(e.stdout, p, ro); err != nil {
 		return err
 	}
@@ -134,16 +143,4 @@ func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, erro
 		return nil, nil, errB
 	}
 	return ra, rb, nil
-}
-
-// formatNames lists formats as "text, json or markdown".
-func formatNames(fs []render.Format) string {
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = string(f)
-	}
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

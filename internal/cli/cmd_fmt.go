@@ -35,6 +35,11 @@ func fmtCommand(e *env) *ucli.Command {
 			dirFlag(),
 			&ucli.BoolFlag{Name: "check", Usage: "rewrite nothing; list the files that are not formatted and exit 1 when there are any"},
 		},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: every file is formatted (rewritten if needed)"},
+			exitDoc{1, "--check: some files are not formatted; or an error: I/O, usage"},
+			exitDoc{4, "invalid YAML, or a --dir that is missing or holds no schema file"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

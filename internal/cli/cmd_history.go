@@ -2,32 +2,55 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/catalog"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/quote"
-	ucli "github.com/urfave/cli/v2"
+	"github.com/ctxschema/ctxschema/internal/render"
 )
+
+// historyFormats are the views of the history: a table for people, a JSON
+// document for tools.
+var historyFormats = formats[func(io.Writer, []catalog.Entry, bool) error]{
+	{"text", writeHistoryText},
+	{"json", writeHistoryJSON},
+}
 
 func historyCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "history",
 		Usage: "list past applies and mode switches",
 		Flags: []ucli.Flag{dbFlag(),
-			&ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text or json"},
-			verboseFlag(),
+			historyFormats.flag(),
+			verboseFlag("list the changes of each apply under it (text format; json always has them)"),
 		},
+		CustomHelpTemplate: commandHelp(exitDocOK, exitDocError),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return runHistory(c.Context, e, c.String("db"), c.String("format"), c.Bool("verbose"))
+			view, err := historyFormats.choose("history", c.String("format"))
+			if err != nil {
+				return err
+			}
+			return runHistory(c.Context, e, c.String("db"), view, c.Bool("verbose"))
 		},
 	}
+}
+
+// historyDoc is the JSON output of history.
+type historyDoc struct {
+	// FormatVersion is render.FormatVersion.
+	FormatVersion string `json:"format_version"`
+	// Entries are the applies and mode switches, oldest first; never null.
+	Entries []historyEntry `json:"entries"`
 }
 
 // historyEntry is the JSON form of a history row.
@@ -44,10 +67,7 @@ type historyEntry struct {
 	Run      string `json:"run"`
 }
 
-func runHistory(ctx context.Context, e *env, db, format string, verbose bool) error {
-	if format != "text" && format != "json" {
-		return fmt.Errorf("unknown format %s: use text or json", quoteArg(format))
-	}
+func runHistory(ctx context.Context, e *env, db string, view func(io.Writer, []catalog.Entry, bool) error, verbose bool) error {
 	t, closeDB, err := openTarget(ctx, db, dialect.ReadOnly)
 	if err != nil {
 		return err
@@ -57,23 +77,26 @@ func runHistory(ctx context.Context, e *env, db, format string, verbose bool) er
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		out := []historyEntry{}
-		for _, h := range entries {
-			out = append(out, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail, h.Revision, h.Run})
-		}
-		b, err := json.MarshalIndent(out, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", quote.JSON(b))
+	return view(e.stdout, entries, verbose)
+}
+
+// writeHistoryJSON writes the history as a historyDoc.
+func writeHistoryJSON(w io.Writer, entries []catalog.Entry, _ bool) error {
+	doc := historyDoc{FormatVersion: render.FormatVersion, Entries: []historyEntry{}}
+	for _, h := range entries {
+		doc.Entries = append(doc.Entries, historyEntry{h.ID, h.At.UTC().Format(time.RFC3339), h.Kind, h.Actor, h.Summary, h.Detail, h.Revision, h.Run})
+	}
+	return writeJSON(w, doc)
+}
+
+// writeHistoryText writes the history as a table, with the changes of each
+// apply under it when verbose.
+func writeHistoryText(w io.Writer, entries []catalog.Entry, verbose bool) error {
+	if len(entries) == 0 {
+		_, err := fmt.Fprintln(w, "No history yet.")
 		return err
 	}
-	if len(entries) == 0 {
-		fmt.Fprintln(e.stdout, "No history yet.")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tAT\tKIND\tACTOR\tREVISION\tSUMMARY")
 	for _, h := range entries {
 		// The history is a table anyone with write access can edit: no

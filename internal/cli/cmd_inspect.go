@@ -39,6 +39,7 @@ func inspectCommand(e *env) *ucli.Command {
 			dbFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "write one schema file per object into `DIR` instead of stdout"},
 		},
+		CustomHelpTemplate: commandHelp(exitDocOK, exitDoc{1, "error: database unreachable, no catalog in the database, --out holds schema files, I/O, usage"}),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

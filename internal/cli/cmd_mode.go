@@ -24,7 +24,14 @@ func modeCommand(e *env) *ucli.Command {
 			"switches it and records the switch in the history. A switch waits for a\n" +
 			"running apply to finish (it takes the same lock). A new database is in\n" +
 			"maintenance.",
-		Flags: append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, fanoutFlags()...),
+		Flags:              append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, fanoutFlags()...),
+		CustomHelpTemplate: commandHelp(exitDocOK, exitDocError),
+		BashComplete: completeCommand(func(pos int) []string {
+			if pos == 0 {
+				return []string{string(model.Production), string(model.Maintenance)}
+			}
+			return nil
+		}),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema mode [flags] [production|maintenance]"); err != nil {
 				return err
@@ -73,7 +80,12 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 		fmt.Fprintln(e.stdout, m)
 		return nil
 	}
-	old, err := apply.SetMode(ctx, t, want, lockTimeout)
+	old, err := apply.SetMode(ctx, t, want, apply.Options{
+		LockTimeout: lockTimeout,
+		Events: func(ev apply.Event) {
+			fmt.Fprintln(e.stderr, eventMessage(ev, lockTimeout))
+		},
+	})
 	if err != nil {
 		return err
 	}

@@ -28,16 +28,19 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	NoColor          bool
 	// DriftOnly plans the repairs of drift alone (no schema files read).
 	DriftOnly bool
 }
 
-func formatFlag() *ucli.StringFlag {
-	return &ucli.StringFlag{Name: "format", Value: "text", Usage: "output format: text, json, markdown or sql"}
+func verboseFlag(usage string) *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: usage}
 }
 
-func verboseFlag() *ucli.BoolFlag {
-	return &ucli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show the SQL of every change (text format)"}
+// noColorFlag is the --no-color flag of the commands that colour their
+// text output; NO_COLOR (set and not empty) and TERM=dumb do the same.
+func noColorFlag() *ucli.BoolFlag {
+	return &ucli.BoolFlag{Name: "no-color", Usage: "never colour the output (also: NO_COLOR set and not empty, or TERM=dumb)"}
 }
 
 func planCommand(e *env) *ucli.Command {
@@ -55,23 +58,31 @@ func planCommand(e *env) *ucli.Command {
 			"index dropped by hand, a column altered), as the repairs apply would make.\n" +
 			"It refuses nothing; with --detailed-exitcode it exits 2 when there is drift.",
 		Flags: append([]ucli.Flag{
-			dirFlag(), dbFlag(), formatFlag(), verboseFlag(),
+			dirFlag(), dbFlag(), planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
 			&ucli.BoolFlag{Name: "drift-only", Usage: "report only drift between the catalog and the database (no schema files read; --dir is ignored)"},
 		}, fanoutFlags()...),
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "success: no changes, or changes without --detailed-exitcode"},
+			exitDocError,
+			exitDoc{2, "--detailed-exitcode: there are changes (with --drift-only: there is drift)"},
+			exitDoc{3, "the database is in production mode and there are changes"},
+			exitDoc{4, "invalid schema files"},
+			exitDoc{5, "a change fails a data check on the data in the database, in any mode"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			f, err := render.ParseFormat(c.String("format"))
+			f, err := planFormats().choose("plan", c.String("format"))
 			if err != nil {
 				return err
 			}
 			opts := planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
-				DriftOnly: c.Bool("drift-only"),
+				NoColor: c.Bool("no-color"), DriftOnly: c.Bool("drift-only"),
 			}
 			fo, all, err := fanoutOf(e, c)
 			if err != nil {
@@ -103,7 +114,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	e.tell(p)
-	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	refusal := apply.Refuse(p, false)
 	ro.Refusal = refusalOf(refusal)
 	if err := render.Plan(e.stdout, p, ro); err != nil {
@@ -177,7 +188,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	e.tell(p)
-	ro := renderOptions(t, opts.Format, opts.Verbose, e.stdout)
+	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	ro.Title = "ctxschema drift"
 	ro.NoChanges = "No drift. The database matches its catalog."
 	if err := render.Plan(e.stdout, p, ro); err != nil {

@@ -19,6 +19,7 @@ type showOptions struct {
 	PlanFile string
 	Format   render.Format
 	Verbose  bool
+	NoColor  bool
 }
 
 func showCommand(e *env) *ucli.Command {
@@ -30,7 +31,8 @@ func showCommand(e *env) *ucli.Command {
 			"as plan printed it when it was saved, refusal included. Reads the file\n" +
 			"alone: no database and no schema files. The database the plan was made\n" +
 			"for and when are written to stderr.",
-		Flags: []ucli.Flag{formatFlag(), verboseFlag()},
+		Flags:              []ucli.Flag{planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag()},
+		CustomHelpTemplate: commandHelp(exitDocOK, exitDoc{1, "error: the file cannot be read or is not a plan saved by this version, usage"}),
 		Action: func(c *ucli.Context) error {
 			if err := flagsFirst(c, "ctxschema show [flags] PLANFILE"); err != nil {
 				return err
@@ -38,11 +40,11 @@ func showCommand(e *env) *ucli.Command {
 			if c.NArg() != 1 {
 				return fmt.Errorf("show takes one argument, the plan file saved by `ctxschema plan --out`; got %d", c.NArg())
 			}
-			f, err := render.ParseFormat(c.String("format"))
+			f, err := planFormats().choose("show", c.String("format"))
 			if err != nil {
 				return err
 			}
-			return runShow(c.Context, e, showOptions{PlanFile: c.Args().First(), Format: f, Verbose: c.Bool("verbose")})
+			return runShow(c.Context, e, showOptions{PlanFile: c.Args().First(), Format: f, Verbose: c.Bool("verbose"), NoColor: c.Bool("no-color")})
 		},
 	}
 }
@@ -57,7 +59,7 @@ func runShow(ctx context.Context, e *env, opts showOptions) error {
 		return fmt.Errorf("%s: %w", opts.PlanFile, err)
 	}
 	ro.Format, ro.Verbose = opts.Format, opts.Verbose
-	ro.Color = opts.Format == render.Text && colorOn(e.stdout)
+	ro.Color = opts.Format == render.Text && colorOn(e.stdout, opts.NoColor)
 	fmt.Fprintf(e.stderr, "Plan saved at %s for %s.\n", quote.Line(saved.CreatedAt), quote.Line(saved.Database))
 	return render.Plan(e.stdout, p, ro)
 }

@@ -14,13 +14,17 @@ import (
 // validateOptions are the flags of validate.
 type validateOptions struct {
 	Dir string
-	// JSON writes the problems as a JSON array on stdout instead of a
+	// JSON writes the problems as a JSON document on stdout instead of a
 	// summary (problems then go nowhere else).
 	JSON bool
 	// Annotations also writes the problems as GitHub Actions workflow
 	// commands on stdout; set when GITHUB_ACTIONS is "true".
 	Annotations bool
 }
+
+// validateFormats are the views of validate; the value says whether the
+// view is the JSON document.
+var validateFormats = formats[bool]{{"text", false}, {"json", true}}
 
 func validateCommand(e *env) *ucli.Command {
 	return &ucli.Command{
@@ -29,30 +33,25 @@ func validateCommand(e *env) *ucli.Command {
 		Description: "Reads every *.yaml and *.yml file below --dir, merges them and checks every\n" +
 			"rule of the schema file format. Prints a summary on success; otherwise\n" +
 			"every problem as file:line:col: message, and exits with code 4.\n\n" +
-			"--format json prints every problem, warnings included, as a JSON array of\n" +
-			"{file, line, column, severity, message} on stdout, [] when there is none.\n" +
+			"--format json prints {format_version, problems}, every problem, warnings\n" +
+			"included, as {file, line, column, severity, message}, on stdout.\n" +
 			"When GITHUB_ACTIONS is true (in a GitHub Actions job), the text format also\n" +
 			"prints the problems as workflow commands, which GitHub shows as annotations.",
-		Flags: []ucli.Flag{
-			dirFlag(),
-			&ucli.StringFlag{
-				Name:  "format",
-				Usage: "output format: text or json",
-				Value: "text",
-			},
-		},
+		Flags: []ucli.Flag{dirFlag(), validateFormats.flag()},
+		CustomHelpTemplate: commandHelp(
+			exitDoc{0, "the schema files are valid (warnings allowed)"},
+			exitDoc{1, "error: a schema file cannot be read, usage"},
+			exitDoc{4, "invalid schema files, or a --dir that is missing or holds none"},
+		),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			opts := validateOptions{Dir: c.String("dir"), Annotations: os.Getenv("GITHUB_ACTIONS") == "true"}
-			switch f := c.String("format"); f {
-			case "text":
-			case "json":
-				opts.JSON = true
-			default:
-				return fmt.Errorf("unknown format %s for validate; use text or json", quoteArg(f))
+			json, err := validateFormats.choose("validate", c.String("format"))
+			if err != nil {
+				return err
 			}
+			opts := validateOptions{Dir: c.String("dir"), JSON: json, Annotations: os.Getenv("GITHUB_ACTIONS") == "true"}
 			return runValidate(c.Context, e, opts)
 		},
 	}

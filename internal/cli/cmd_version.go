@@ -17,6 +17,7 @@ func versionCommand(e *env) *ucli.Command {
 			"time and whether the working tree had local changes, as Go recorded them at\n" +
 			"build time. They read \"unknown\" when the binary was built without them\n" +
 			"(go run, go test, -buildvcs=false, or outside a git checkout).",
+		CustomHelpTemplate: commandHelp(exitDocOK, exitDoc{1, "error: usage"}),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err

@@ -54,10 +54,10 @@ func isTerminal(f any) bool {
 }
 
 // colorOn reports whether output to w may be coloured: only on a terminal
-// and never with NO_COLOR set.
-func colorOn(w io.Writer) bool {
-	_, noColor := os.LookupEnv("NO_COLOR")
-	return !noColor && isTerminal(w)
+// that can show colours, never with noColor (the --no-color flag), and
+// never with NO_COLOR set to anything but "" (no-color.org).
+func colorOn(w io.Writer, noColor bool) bool {
+	return !noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && isTerminal(w)
 }
 
 // refusalOf is the refusal that err (from apply.Refuse) stands for, for
@@ -74,23 +74,24 @@ func refusalOf(err error) *plan.Refusal {
 // refusal is written once, on stderr, with the counts and customer ids of
 // its data checks, and main prints nothing more. Other errors are returned
 // as they are.
-func refused(e *env, err error) error {
+func refused(e *env, err error, noColor bool) error {
 	r, ok := apply.RefusalOf(err)
 	if !ok {
 		return err
 	}
-	if werr := render.Refusal(e.stderr, r, render.Options{Format: render.Text, Color: colorOn(e.stderr)}); werr != nil {
+	if werr := render.Refusal(e.stderr, r, render.Options{Format: render.Text, Color: colorOn(e.stderr, noColor)}); werr != nil {
 		return err
 	}
 	return &ReportedError{Err: err}
 }
 
-// renderOptions are the view options for a plan of target t.
-func renderOptions(t apply.Target, format render.Format, verbose bool, w io.Writer) render.Options {
+// renderOptions are the view options for a plan of target t; color is
+// whether the text view may colour its output (see colorOn).
+func renderOptions(t apply.Target, format render.Format, verbose, color bool) render.Options {
 	return render.Options{
 		Format:   format,
 		Verbose:  verbose,
-		Color:    format == render.Text && colorOn(w),
+		Color:    format == render.Text && color,
 		Database: dialect.Redact(t.URL),
 		Dialect:  t.Dialect.Scheme(),
 	}

@@ -8,12 +8,22 @@ import (
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/quote"
+	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
-// problemDoc is one problem in the JSON output of validate. Its fields are
-// tagged explicitly so that renaming a Go field never changes the output.
-// Line and column are 0, and file is "", when unknown.
+// problemsDoc is the JSON output of validate --format json.
+type problemsDoc struct {
+	// FormatVersion is render.FormatVersion.
+	FormatVersion string `json:"format_version"`
+	// Problems are every problem found, warnings included; never null.
+	Problems []problemDoc `json:"problems"`
+}
+
+// problemDoc is one problem in the JSON output of validate and of apply's
+// error event. Its fields are tagged explicitly so that renaming a Go field
+// never changes the output. Line and column are 0, and file is "", when
+// unknown.
 type problemDoc struct {
 	File     string `json:"file"`
 	Line     int    `json:"line"`
@@ -22,18 +32,29 @@ type problemDoc struct {
 	Message  string `json:"message"`
 }
 
-// writeProblemsJSON writes problems as an indented JSON array, [] when there
-// are none, with one Write.
-func writeProblemsJSON(w io.Writer, problems []schemafile.Problem) error {
+// problemDocs is the JSON form of problems; never nil.
+func problemDocs(problems []schemafile.Problem) []problemDoc {
 	docs := make([]problemDoc, len(problems))
 	for i, p := range problems {
 		docs[i] = problemDoc{File: p.Pos.File, Line: p.Pos.Line, Column: p.Pos.Col, Severity: p.Severity.String(), Message: p.Message}
 	}
+	return docs
+}
+
+// writeProblemsJSON writes problems as an indented JSON document (see
+// problemsDoc) with one Write.
+func writeProblemsJSON(w io.Writer, problems []schemafile.Problem) error {
+	return writeJSON(w, problemsDoc{FormatVersion: render.FormatVersion, Problems: problemDocs(problems)})
+}
+
+// writeJSON writes v as indented JSON (two spaces) with a trailing newline,
+// with one Write. HTML characters are not escaped.
+func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(docs); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	_, err := w.Write(quote.JSON(buf.Bytes()))

@@ -39,7 +39,7 @@ func TestWriteProblemsJSONEmpty(t *testing.T) {
 	if err := writeProblemsJSON(&b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if b.String() != "[]\n" {
-		t.Errorf("no problems give %q, want []", b.String())
+	if want := "{\n  \"format_version\": \"1\",\n  \"problems\": []\n}\n"; b.String() != want {
+		t.Errorf("no problems give %q, want %q", b.String(), want)
 	}
 }

@@ -52,10 +52,13 @@ type Dialect interface {
 	// (see internal/catalog, which reads and writes them portably).
 	EnsureCatalog(ctx context.Context, q Querier) error
 
-	// Lock takes the database's apply lock, waiting up to timeout. It
-	// returns a *LockTimeoutError naming the holder when the wait times out.
-	// A crashed holder's lock is released by the database or the OS.
-	Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (Lock, error)
+	// Lock takes the database's apply lock, waiting up to opts.Timeout. When
+	// another process holds it, Lock calls opts.Waiting (when set) once with
+	// the holder before it starts to wait, so that a person is told what
+	// the wait is for. It returns a *LockTimeoutError naming the holder when
+	// the wait times out, and an error wrapping ctx.Err() when ctx ends
+	// first. A crashed holder's lock is released by the database or the OS.
+	Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts LockOptions) (Lock, error)
 	// Begin starts the apply's transaction, in the mode the dialect needs
 	// for DDL (SQLite: BEGIN IMMEDIATE).
 	Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error)
@@ -176,6 +179,16 @@ type Rendered struct {
 	// Blocking is true when SQL rewrites a table or builds an index while
 	// holding a lock that blocks writers.
 	Blocking bool
+}
+
+// LockOptions tune Dialect.Lock.
+type LockOptions struct {
+	// Timeout bounds the wait for another holder of the lock.
+	Timeout time.Duration
+	// Waiting, when set, is called once, on the caller's goroutine, when
+	// the lock is held by another process and Lock starts to wait for it.
+	// holder names that process as LockTimeoutError.Holder does.
+	Waiting func(holder string)
 }
 
 // Lock is a held apply lock.

@@ -21,11 +21,17 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 )
 
 // bin is the ctxschema binary built by TestMain.
 var bin string
+
+// buildFlags are the flags TestMain builds bin with: -race when the tests
+// themselves run with it (race_test.go), so that the binary's goroutines
+// are checked too.
+var buildFlags []string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ctxschema-e2e-")
@@ -34,7 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = filepath.Join(dir, "ctxschema")
-	out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput()
+	out, err := exec.Command("go", append([]string{"build", "-o", bin}, append(buildFlags, "../..")...)...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building ctxschema: %v\n%s", err, out)
 		os.RemoveAll(dir)
@@ -346,7 +352,7 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 	path := prepared(t, dir, 10)
 	v2dir := writeSchema(t, filepath.Join(dir, "v2"), v2)
 	// Hold the apply lock from this process, as a long apply would.
-	lock, err := sqlite.LockFile(context.Background(), path+".lock", time.Second)
+	lock, err := sqlite.LockFile(context.Background(), path+".lock", dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +382,7 @@ func TestLockTimeoutNamesHolder(t *testing.T) {
 func TestModeSwitchTakesTheApplyLock(t *testing.T) {
 	dir := t.TempDir()
 	path := prepared(t, dir, 1)
-	lock, err := sqlite.LockFile(context.Background(), path+".lock", time.Second)
+	lock, err := sqlite.LockFile(context.Background(), path+".lock", dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -53,21 +52,10 @@ func Formats() []Format {
 	return out
 }
 
-// ErrUnknownFormat is returned by ParseFormat and Plan for a format that is
-// not one of Formats.
+// ErrUnknownFormat is returned by Plan for a format that is not one of
+// Formats. The CLI chooses formats from its own tables (internal/cli's
+// formats), which list the valid ones.
 var ErrUnknownFormat = errors.New("unknown format")
-
-// ParseFormat returns the format called s (case-insensitive, surrounding
-// spaces ignored). The error lists the formats.
-func ParseFormat(s string) (Format, error) {
-	f := Format(strings.ToLower(strings.TrimSpace(s)))
-	for _, v := range views {
-		if v.format == f {
-			return f, nil
-		}
-	}
-	return "", fmt.Errorf("%w %s: use one of %s", ErrUnknownFormat, quote.Value(s), formatList())
-}
 
 func formatList() string {
 	names := make([]string, len(views))

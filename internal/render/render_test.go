@@ -157,22 +157,6 @@ func TestNoColorNoEscapes(t *testing.T) {
 	}
 }
 
-func TestParseFormat(t *testing.T) {
-	for _, s := range []string{"text", "json", "markdown", "sql", " JSON "} {
-		f, err := ParseFormat(s)
-		if err != nil || string(f) != strings.ToLower(strings.TrimSpace(s)) {
-			t.Errorf("ParseFormat(%q) = %q, %v", s, f, err)
-		}
-	}
-	_, err := ParseFormat("yaml")
-	if !errors.Is(err, ErrUnknownFormat) {
-		t.Fatalf("ParseFormat(yaml) error = %v, want ErrUnknownFormat", err)
-	}
-	if want := `unknown format "yaml": use one of text, json, markdown, sql`; err.Error() != want {
-		t.Errorf("error = %q, want %q", err, want)
-	}
-}
-
 func TestPlanErrors(t *testing.T) {
 	var buf bytes.Buffer
 	if err := Plan(&buf, mixedPlan(), Options{Format: "html"}); !errors.Is(err, ErrUnknownFormat) {

@@ -172,6 +172,9 @@ type tenantDoc struct {
 	// when there is none (the tenant failed before planning, or was not
 	// started).
 	Plan json.RawMessage `json:"plan"`
+	// Events are the tenant's apply events (apply --format json, one
+	// object per line), or left out for plan and mode.
+	Events []json.RawMessage `json:"events,omitempty"`
 }
 
 // JSON writes one document with a result per tenant, in the file's order.
@@ -188,9 +191,7 @@ func (rep Report) JSON(w io.Writer, results []Result) error {
 			msg := r.Err.Error()
 			td.Error = &msg
 		}
-		if doc := bytes.TrimSpace(r.Stdout); len(doc) > 0 && json.Valid(doc) {
-			td.Plan = json.RawMessage(doc)
-		}
+		td.Plan, td.Events = documents(r.Stdout)
 		d.Tenants = append(d.Tenants, td)
 	}
 	var buf bytes.Buffer
@@ -201,6 +202,24 @@ func (rep Report) JSON(w io.Writer, results []Result) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// documents reads what a tenant's command wrote in JSON: one document (a
+// plan), or one per line (apply's events).
+func documents(out []byte) (doc json.RawMessage, lines []json.RawMessage) {
+	out = bytes.TrimSpace(out)
+	if len(out) == 0 {
+		return json.RawMessage("null"), nil
+	}
+	if json.Valid(out) {
+		return json.RawMessage(out), nil
+	}
+	for _, l := range bytes.Split(out, []byte("\n")) {
+		if l = bytes.TrimSpace(l); len(l) > 0 && json.Valid(l) {
+			lines = append(lines, json.RawMessage(l))
+		}
+	}
+	return json.RawMessage("null"), lines
 }
 
 // Markdown writes one pull-request comment: a heading with the counts, the

@@ -40,7 +40,7 @@ func RunHistoryUpgrade(t *testing.T, h Harness) {
 	t.Setenv("GITHUB_SHA", sha)
 	t.Setenv("GITHUB_RUN_ID", "7")
 	t.Setenv("GITHUB_SERVER_URL", "")
-	if _, err := apply.SetMode(ctx, tg, model.Production, time.Minute); err != nil {
+	if _, err := apply.SetMode(ctx, tg, model.Production, apply.Options{LockTimeout: time.Minute}); err != nil {
 		t.Fatalf("switching the mode of an old database: %v", err)
 	}
 	entries, err = apply.History(ctx, tg)

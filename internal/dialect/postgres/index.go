@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
 )
@@ -47,11 +48,21 @@ func (*Dialect) DropInvalidIndex(ctx context.Context, q dialect.Querier, name st
 	return nil
 }
 
+// cleanupWait bounds how long DropInvalidIndexes waits for the builds of
+// other sessions to end.
+const cleanupWait = 30 * time.Second
+
 // DropInvalidIndexes drops every invalid ik_ or ux_ index of the
 // connection's schema (see DropInvalidIndex; q must not be a transaction).
 // It implements dialect.IndexCleaner. Invalid indexes with other names
 // were not made by ctxschema and are left alone.
 func (d *Dialect) DropInvalidIndexes(ctx context.Context, q dialect.Querier) error {
+	// A build cancelled by the client (Ctrl-C, SIGTERM) may still be
+	// aborting in its server session: its index cannot be dropped until
+	// that session let go of it.
+	if err := waitForBuilds(ctx, q, time.Now().Add(cleanupWait), cleanupWait); err != nil {
+		return err
+	}
 	var names []string
 	if err := sqlxSelect(ctx, q, &names, invalidIndexesQuery+" ORDER BY 1"); err != nil {
 		return fmt.Errorf("listing invalid indexes: %w", err)

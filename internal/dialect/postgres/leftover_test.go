@@ -208,6 +208,12 @@ func TestOnlineBuildInterrupted(t *testing.T) {
 	if !errors.As(err, &deferred) || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("apply = %v, want an interrupted online build", err)
 	}
+	// It says what was done: the transaction committed, no build ran.
+	var ie *apply.InterruptedError
+	if !errors.As(err, &ie) || !ie.Committed || ie.Built != 0 || ie.Pending != 1 ||
+		!strings.Contains(err.Error(), "interrupted after the transaction committed") || !errors.Is(err, context.Canceled) {
+		t.Errorf("apply = %v (%+v), want an interruption after the commit, 0 of 1 builds done", err, ie)
+	}
 	if got := indexState(t, tg, "ik_idemail"); got != "missing" {
 		t.Errorf("after the interruption the index is %s, want none", got)
 	}

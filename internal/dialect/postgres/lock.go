@@ -29,7 +29,7 @@ const lockPoll = 250 * time.Millisecond
 // crashed or killed apply never leaves it behind. The holder is named from
 // pg_locks and pg_stat_activity: its application_name (ctxschema, host and
 // pid), client address, backend pid and times.
-func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (dialect.Lock, error) {
+func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
 	conn, err := db.Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
@@ -40,7 +40,9 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout ti
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
 	key := lockKey(schema)
+	timeout := opts.Timeout
 	deadline := time.Now().Add(timeout)
+	waiting := opts.Waiting
 	for {
 		var ok bool
 		if err := conn.GetContext(ctx, &ok, "SELECT pg_try_advisory_lock($1, $2)", lockClass, key); err != nil {
@@ -54,6 +56,10 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout ti
 				return nil, err
 			}
 			return l, nil
+		}
+		if waiting != nil {
+			waiting(holderOf(ctx, conn, key))
+			waiting = nil
 		}
 		if !time.Now().Before(deadline) {
 			holder := holderOf(ctx, conn, key)
@@ -83,6 +89,11 @@ WHERE p.datname = current_database() AND n.nspname = current_schema() AND p.pid 
 ORDER BY p.pid
 LIMIT 1`
 
+// rowQuerier is a connection, a pool or a transaction.
+type rowQuerier interface {
+	QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row
+}
+
 // waitForBuilds waits, until deadline, for the index builds that other
 // sessions run on the schema's tables to end. An apply killed during an
 // online build (kill -9, a lost client) frees the apply lock at once, as
@@ -92,7 +103,7 @@ LIMIT 1`
 // adopted; or invalid, rebuilt) and not race it, for DROP INDEX and a
 // build finishing on the same index fail with "tuple concurrently
 // updated".
-func waitForBuilds(ctx context.Context, conn *sqlx.Conn, deadline time.Time, timeout time.Duration) error {
+func waitForBuilds(ctx context.Context, conn rowQuerier, deadline time.Time, timeout time.Duration) error {
 	for {
 		var pid int
 		var app, index, table string

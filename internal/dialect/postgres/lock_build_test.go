@@ -36,7 +36,7 @@ func TestLockWaitsForRunningBuild(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 
-	_, err = e.d.Lock(e.ctx, e.db, e.url, 300*time.Millisecond)
+	_, err = e.d.Lock(e.ctx, e.db, e.url, dialect.LockOptions{Timeout: 300 * time.Millisecond})
 	var timeout *dialect.LockTimeoutError
 	if !errors.As(err, &timeout) || !strings.Contains(timeout.Holder, `"ik_idemail"`) {
 		t.Fatalf("Lock during a running build = %v, want a timeout naming the build", err)
@@ -44,7 +44,7 @@ func TestLockWaitsForRunningBuild(t *testing.T) {
 	if err := writer.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	l, err := e.d.Lock(e.ctx, e.db, e.url, time.Minute)
+	l, err := e.d.Lock(e.ctx, e.db, e.url, dialect.LockOptions{Timeout: time.Minute})
 	if err != nil {
 		t.Fatalf("Lock once the build can end: %v", err)
 	}

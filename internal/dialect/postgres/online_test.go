@@ -101,10 +101,13 @@ func TestOnlineKeyBuildFails(t *testing.T) {
 		_, err := apply.Run(ctx, tg, emailSchema(true), apply.Options{
 			LockTimeout:   10 * time.Second,
 			ProgressEvery: 20 * time.Millisecond,
-			Progress: func(format string, args ...any) {
+			Events: func(e apply.Event) {
+				if e.Type != apply.BuildProgress {
+					return
+				}
 				mu.Lock()
 				defer mu.Unlock()
-				progress = append(progress, fmt.Sprintf(format, args...))
+				progress = append(progress, e.Phase)
 			},
 		})
 		errc <- err

@@ -185,12 +185,14 @@ func TestBeginLockTimeout(t *testing.T) {
 func TestLock(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	a, b := openEnv(t, dbURL), openEnv(t, dbURL)
-	held, err := a.d.Lock(a.ctx, a.db, dbURL, time.Second)
+	held, err := a.d.Lock(a.ctx, a.db, dbURL, dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err = b.d.Lock(b.ctx, b.db, dbURL, 600*time.Millisecond)
+	var waited []string
+	_, err = b.d.Lock(b.ctx, b.db, dbURL, dialect.LockOptions{Timeout: 600 * time.Millisecond,
+		Waiting: func(holder string) { waited = append(waited, holder) }})
 	var timeout *dialect.LockTimeoutError
 	if !errors.As(err, &timeout) {
 		t.Fatalf("second lock: got %v, want a timeout", err)
@@ -201,10 +203,13 @@ func TestLock(t *testing.T) {
 	if !strings.Contains(timeout.Holder, "ctxschema ") || !strings.Contains(timeout.Holder, "server pid ") || !strings.Contains(timeout.Error(), "600ms") {
 		t.Errorf("holder not named: %q", timeout.Error())
 	}
+	if len(waited) != 1 || waited[0] != timeout.Holder {
+		t.Errorf("Waiting got %q; want one call with the holder %q", waited, timeout.Holder)
+	}
 	// Another schema has a lock of its own.
 	pgtest.Exec(t, dbURL, `CREATE SCHEMA other`)
 	c := openEnv(t, withParam(dbURL, "schema", "other"))
-	other, err := c.d.Lock(c.ctx, c.db, dbURL, time.Second)
+	other, err := c.d.Lock(c.ctx, c.db, dbURL, dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatalf("lock of another schema: %v", err)
 	}
@@ -213,7 +218,7 @@ func TestLock(t *testing.T) {
 	}
 	// Killing the holder's session frees the lock.
 	b.exec(`SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
-	second, err := b.d.Lock(b.ctx, b.db, dbURL, 10*time.Second)
+	second, err := b.d.Lock(b.ctx, b.db, dbURL, dialect.LockOptions{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("lock after the holder died: %v", err)
 	}
@@ -225,7 +230,7 @@ func TestLock(t *testing.T) {
 	if err := second.Release(); err != nil {
 		t.Fatalf("second Release: %v", err)
 	}
-	third, err := a.d.Lock(a.ctx, a.db, dbURL, time.Second)
+	third, err := a.d.Lock(a.ctx, a.db, dbURL, dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatalf("lock after Release: %v", err)
 	}

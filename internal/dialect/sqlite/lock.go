@@ -63,8 +63,7 @@ type fileLock struct {
 func (l *fileLock) Release() error {
 	var err error
 	l.once.Do(func() {
-		l.f.Truncate(0)
-		err = errors.Join(syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN), l.f.Close())
+		err = errors.Join(l.f.Truncate(0), syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN), l.f.Close())
 	})
 	return err
 }
@@ -77,7 +76,7 @@ func (noLock) Release() error { return nil }
 
 // Lock implements dialect.Dialect with the sidecar lock file of the
 // database that rawURL names; db is not used.
-func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout time.Duration) (dialect.Lock, error) {
+func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
 	loc, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
@@ -89,7 +88,7 @@ func (d *Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, timeout 
 	if err != nil {
 		return nil, fmt.Errorf("finding the apply lock of %q: %w", loc.Path, err)
 	}
-	return LockFile(ctx, path+".lock", timeout)
+	return LockFile(ctx, path+".lock", opts)
 }
 
 // realPath is the absolute path of the database file with every symbolic
@@ -112,16 +111,19 @@ func realPath(path string) (string, error) {
 }
 
 // LockFile takes an exclusive lock on the file at path, creating it if
-// needed, waiting up to timeout. When it times out it returns a
-// *dialect.LockTimeoutError naming the holder recorded in the file. It
-// refuses a path that is a symbolic link, or a file that is not regular or
-// has another name (a hard link), whose content it would overwrite.
-func LockFile(ctx context.Context, path string, timeout time.Duration) (dialect.Lock, error) {
+// needed, waiting up to opts.Timeout, and calls opts.Waiting with the
+// holder recorded in the file when it has to wait. When it times out it
+// returns a *dialect.LockTimeoutError naming that holder. It refuses a path
+// that is a symbolic link, or a file that is not regular or has another
+// name (a hard link), whose content it would overwrite.
+func LockFile(ctx context.Context, path string, opts dialect.LockOptions) (dialect.Lock, error) {
+	timeout := opts.Timeout
 	f, err := openLockFile(path)
 	if err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
+	waiting := opts.Waiting
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -130,6 +132,10 @@ func LockFile(ctx context.Context, path string, timeout time.Duration) (dialect.
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
 			return nil, fmt.Errorf("taking the apply lock %q: %w", path, err)
+		}
+		if waiting != nil && errors.Is(err, syscall.EWOULDBLOCK) {
+			waiting(readHolder(f))
+			waiting = nil
 		}
 		if !time.Now().Before(deadline) {
 			holder := readHolder(f)

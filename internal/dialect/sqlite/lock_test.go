@@ -20,12 +20,17 @@ func TestLockExcludes(t *testing.T) {
 	ctx := context.Background()
 	url := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
 	d := New()
-	l1, err := d.Lock(ctx, nil, url, time.Second)
+	var waited []string
+	waiting := func(holder string) { waited = append(waited, holder) }
+	l1, err := d.Lock(ctx, nil, url, dialect.LockOptions{Timeout: time.Second, Waiting: waiting})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(waited) != 0 {
+		t.Errorf("Waiting called for a free lock: %q", waited)
+	}
 	start := time.Now()
-	_, err = d.Lock(ctx, nil, url, 200*time.Millisecond)
+	_, err = d.Lock(ctx, nil, url, dialect.LockOptions{Timeout: 200 * time.Millisecond, Waiting: waiting})
 	var te *dialect.LockTimeoutError
 	if !errors.As(err, &te) {
 		t.Fatalf("second Lock: err = %v; want a *LockTimeoutError", err)
@@ -36,10 +41,14 @@ func TestLockExcludes(t *testing.T) {
 	if want := fmt.Sprintf("pid %d on ", os.Getpid()); !strings.Contains(te.Holder, want) || !strings.Contains(te.Error(), want) {
 		t.Errorf("holder %q; want it to name %q", te.Holder, want)
 	}
+	// The waiter was told once, before it waited, whom it waits for.
+	if len(waited) != 1 || waited[0] != te.Holder {
+		t.Errorf("Waiting got %q; want one call with the holder %q", waited, te.Holder)
+	}
 	// A waiter gets the lock once it is released.
 	done := make(chan error, 1)
 	go func() {
-		l, err := d.Lock(ctx, nil, url, 5*time.Second)
+		l, err := d.Lock(ctx, nil, url, dialect.LockOptions{Timeout: 5 * time.Second})
 		if err == nil {
 			err = l.Release()
 		}
@@ -59,14 +68,14 @@ func TestLockExcludes(t *testing.T) {
 
 func TestLockContextCancelled(t *testing.T) {
 	url := "sqlite://" + filepath.Join(t.TempDir(), "x.db")
-	l, err := New().Lock(context.Background(), nil, url, time.Second)
+	l, err := New().Lock(context.Background(), nil, url, dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err = New().Lock(ctx, nil, url, time.Minute)
+	_, err = New().Lock(ctx, nil, url, dialect.LockOptions{Timeout: time.Minute})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v; want the context's error", err)
 	}
@@ -83,7 +92,7 @@ func TestLockHelperProcess(t *testing.T) {
 	if url == "" {
 		t.Skip("helper process for TestLockCrashedHolder")
 	}
-	if _, err := New().Lock(context.Background(), nil, url, time.Second); err != nil {
+	if _, err := New().Lock(context.Background(), nil, url, dialect.LockOptions{Timeout: time.Second}); err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
 	}
@@ -108,7 +117,7 @@ func TestLockCrashedHolder(t *testing.T) {
 	if strings.TrimSpace(line) != "locked" {
 		t.Fatalf("helper said %q", line)
 	}
-	_, err = New().Lock(context.Background(), nil, url, 100*time.Millisecond)
+	_, err = New().Lock(context.Background(), nil, url, dialect.LockOptions{Timeout: 100 * time.Millisecond})
 	var te *dialect.LockTimeoutError
 	if !errors.As(err, &te) || !strings.Contains(te.Holder, fmt.Sprintf("pid %d ", cmd.Process.Pid)) {
 		t.Fatalf("while the helper holds the lock: err = %v; want a timeout naming pid %d", err, cmd.Process.Pid)
@@ -118,7 +127,7 @@ func TestLockCrashedHolder(t *testing.T) {
 	}
 	cmd.Wait()
 	start := time.Now()
-	l, err := New().Lock(context.Background(), nil, url, 5*time.Second)
+	l, err := New().Lock(context.Background(), nil, url, dialect.LockOptions{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("after the holder was killed: %v", err)
 	}
@@ -129,7 +138,7 @@ func TestLockCrashedHolder(t *testing.T) {
 }
 
 func TestLockMemory(t *testing.T) {
-	l, err := New().Lock(context.Background(), nil, "sqlite://:memory:", time.Second)
+	l, err := New().Lock(context.Background(), nil, "sqlite://:memory:", dialect.LockOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +168,7 @@ func TestLockRefusesLinks(t *testing.T) {
 		if err := link.make(victim, db+".lock"); err != nil {
 			t.Fatal(err)
 		}
-		l, err := New().Lock(ctx, nil, "sqlite://"+db, time.Second)
+		l, err := New().Lock(ctx, nil, "sqlite://"+db, dialect.LockOptions{Timeout: time.Second})
 		if err == nil {
 			l.Release()
 			t.Errorf("%s as the lock file: locked; want a refusal", link.name)
@@ -193,7 +202,7 @@ func TestLockFollowsTheDatabase(t *testing.T) {
 	}
 	t.Chdir(dir)
 	for _, held := range []string{"sqlite://" + real, "sqlite://data/new.db"} {
-		l, err := New().Lock(ctx, nil, held, time.Second)
+		l, err := New().Lock(ctx, nil, held, dialect.LockOptions{Timeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +211,7 @@ func TestLockFollowsTheDatabase(t *testing.T) {
 	// new.db does not exist yet: its lock is keyed on its real directory.
 	for _, url := range []string{"sqlite://link.db", "sqlite://linkdir/real.db", "sqlite://./data/../data/real.db", "sqlite://" + filepath.Join(dir, "linkdir", "new.db")} {
 		var te *dialect.LockTimeoutError
-		if l, err := New().Lock(ctx, nil, url, 50*time.Millisecond); !errors.As(err, &te) {
+		if l, err := New().Lock(ctx, nil, url, dialect.LockOptions{Timeout: 50 * time.Millisecond}); !errors.As(err, &te) {
 			if err == nil {
 				l.Release()
 			}
