@@ -7,20 +7,15 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
-	"github.com/ctxschema/ctxschema/internal/quote"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/tenant"
-	"github.com/ctxschema/ctxschema/plan"
 )
 
 func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
@@ -61,8 +56,7 @@ const (
 // check 5, production mode 3, a stale plan 5, data loss 5).
 func exitCode(err error) int {
 	var (
-		problems *schemafile.Problems
-		input    *plan.InputError
+		problems *model.Problems
 		mode     *apply.ModeError
 		unsafe   *apply.UnsafeError
 		stale    *apply.StaleError
@@ -78,7 +72,7 @@ func exitCode(err error) int {
 		return exitChanges
 	case errors.As(err, &mode):
 		return exitRefused
-	case errors.As(err, &problems), errors.As(err, &input), errors.As(err, &unknown):
+	case errors.As(err, &problems), errors.As(err, &unknown):
 		return exitInvalid
 	case errors.As(err, &unsafe), errors.As(err, &stale):
 		return exitUnsafe
@@ -112,65 +106,5 @@ func mostSerious(errs []error) int {
 	return worst
 }
 
-// report prints a command's error once on stderr: schema problems as their
-// file:line:col lines, anything else as "ctxschema: <message>". Changes
-// found with --detailed-exitcode and errors the command already reported
-// print nothing.
-func report(stderr io.Writer, err error) {
-	var reported *cli.ReportedError
-	if err == nil || errors.Is(err, cli.ErrChanges) || errors.As(err, &reported) {
-		return
-	}
-	var problems *schemafile.Problems
-	if errors.As(err, &problems) {
-		for _, p := range problems.List {
-			if p.Pos.File == "" {
-				fmt.Fprintln(stderr, "ctxschema: "+oneLine(p.String()))
-			} else {
-				fmt.Fprintln(stderr, oneLine(p.String()))
-			}
-		}
-		return
-	}
-	var input *plan.InputError
-	if errors.As(err, &input) {
-		fmt.Fprintln(stderr, oneLine(input.Error()))
-		return
-	}
-	fmt.Fprintln(stderr, "ctxschema: "+oneLine(err.Error()))
-}
-
-// oneLine makes a message one line that cannot drive a terminal or a CI
-// log: the line breaks some drivers put in their errors join the lines
-// with "; " (or a space after a colon), and any other control character,
-// from a file name or a database, is written as an escape (quote.Line).
-func oneLine(msg string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(strings.ReplaceAll(msg, "\r\n", "\n"), "\n") {
-		if l = strings.TrimSpace(l); l == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			if strings.HasSuffix(b.String(), ":") {
-				b.WriteString(" ")
-			} else {
-				b.WriteString("; ")
-			}
-		}
-		b.WriteString(l)
-	}
-	msg = quote.Line(b.String())
-	if len(msg) > maxMessage {
-		// A safety net for text no one quoted with quote.Value, such as a
-		// value a database echoes in its error.
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = fmt.Sprintf("%s… (%d bytes)", msg[:cut], len(msg))
-	}
-	return msg
-}
-
-// maxMessage bounds the line report prints for one error.
-const maxMessage = 4 << 10
+// report prints a command's error once on stderr (see cli.Report).
+func report(stderr io.Writer, err error) { cli.Report(stderr, err) }

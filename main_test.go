@@ -18,8 +18,8 @@ import (
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/internal/tenant"
 )
 
@@ -141,7 +141,7 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func TestExitCode(t *testing.T) {
-	problems := &schemafile.Problems{List: []schemafile.Problem{{Message: "bad"}}}
+	problems := &model.Problems{List: []model.Problem{{Message: "bad"}}}
 	tests := []struct {
 		err  error
 		want int
@@ -210,7 +210,7 @@ func TestReportOneLine(t *testing.T) {
 func TestReportBounded(t *testing.T) {
 	var stderr strings.Builder
 	report(&stderr, errors.New("invalid input: \""+strings.Repeat("é", 3<<20)+"\""))
-	if got := stderr.Len(); got > maxMessage+100 || !strings.HasSuffix(stderr.String(), "… (6291473 bytes)\n") {
+	if got := stderr.Len(); got > cli.MaxMessage+100 || !strings.HasSuffix(stderr.String(), "… (6291473 bytes)\n") {
 		t.Errorf("got %d bytes ending %q", got, stderr.String()[max(0, got-40):])
 	}
 }

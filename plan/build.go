@@ -9,31 +9,6 @@ import (
 	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
-// InputError reports problems of the schema files that only the live
-// database reveals, such as a renamed_from that names nothing. Each problem
-// carries the position of the declaration.
-type InputError struct {
-	Problems []InputProblem
-}
-
-// InputProblem is one problem of an InputError.
-type InputProblem struct {
-	Pos     model.Pos
-	Message string
-}
-
-func (e *InputError) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		if pos := p.Pos.String(); pos != "" {
-			lines[i] = pos + ": " + p.Message
-		} else {
-			lines[i] = p.Message
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // Build plans the changes that make a database in state st match desired.
 // data answers the data checks; with a nil data (an offline diff) counts are
 // unknown (-1), destructive changes need --allow-destructive and no data
@@ -65,7 +40,8 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		delete(b.liveTable, "") // the profile table does not exist yet
 	}
 	if len(b.problems) > 0 {
-		return nil, &InputError{Problems: b.problems}
+		model.SortProblems(b.problems)
+		return nil, &model.Problems{List: b.problems}
 	}
 
 	// On a new database nothing is expected: every table there is
@@ -122,7 +98,7 @@ type builder struct {
 	// every step; des is the desired schema.
 	live, cur, des *model.Schema
 	steps          []Step
-	problems       []InputProblem
+	problems       []model.Problem
 	err            error
 	rows           map[string]int64
 
@@ -272,7 +248,7 @@ func findAttr(as []model.Attribute, name string) (model.Attribute, bool) {
 }
 
 func (b *builder) problem(pos model.Pos, format string, args ...any) {
-	b.problems = append(b.problems, InputProblem{Pos: pos, Message: fmt.Sprintf(format, quote.Args(args)...)})
+	b.problems = append(b.problems, model.Problem{Pos: pos, Severity: model.SeverityError, Message: fmt.Sprintf(format, quote.Args(args)...)})
 }
 
 // add appends a step with its hazards.

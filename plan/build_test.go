@@ -275,9 +275,9 @@ func TestBuildRenamedFromNothing(t *testing.T) {
 	desired.Profile[0].RenamedFrom = "Forename"
 	desired.Profile[0].Pos = model.Pos{File: "p.yaml", Line: 3, Col: 7}
 	_, err := Build(context.Background(), live(base()), desired, nil)
-	var ie *InputError
-	if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), "p.yaml:3:7: attribute \"GivenName\" is renamed_from \"Forename\"") {
-		t.Fatalf("want an InputError at p.yaml:3:7, got %v", err)
+	var ps *model.Problems
+	if !errors.As(err, &ps) || !strings.HasPrefix(err.Error(), "p.yaml:3:7: attribute \"GivenName\" is renamed_from \"Forename\"") {
+		t.Fatalf("want a *model.Problems at p.yaml:3:7, got %v", err)
 	}
 }
 

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -200,7 +200,7 @@ func (v *jsonApplyView) outcome(err error) error {
 		doc := render.NewRefusalDoc(r)
 		d.Refusal = &doc
 	}
-	var problems *schemafile.Problems
+	var problems *model.Problems
 	if errors.As(err, &problems) {
 		d.Problems = problemDocs(problems.List)
 		d.Message = fmt.Sprintf("the schema files have %s", plural(problems.Errors(), "error"))

@@ -101,12 +101,14 @@ func applyCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			// The text view's schema problems also become annotations in
+			// a GitHub Actions job; the JSON view reports its own.
 			if all {
 				// apply's formats, text and json, are the fan-out's too.
 				fo.Format = render.Format(strings.ToLower(strings.TrimSpace(c.String("format"))))
-				return applyTenants(c.Context, e, opts, fo)
+				return showProblems(e, applyTenants(c.Context, e, opts, fo), false, inActions())
 			}
-			return runApply(c.Context, e, opts)
+			return showProblems(e, runApply(c.Context, e, opts), false, inActions())
 		},
 	}
 }
@@ -202,7 +204,7 @@ func applyTenants(ctx context.Context, e *env, opts applyOptions, fo fanout) err
 		o := opts
 		o.DB = t.DB
 		err := runApply(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
-		reportTenant(stderr, err)
+		Report(stderr, err) // into the tenant's own stderr, as main would
 		return changes, err
 	})
 }

@@ -126,17 +126,17 @@ func loadPair(e *env, a, b string) (*schemafile.Result, *schemafile.Result, erro
 		// The loader's own message for a missing directory speaks of --dir,
 		// which diff does not have.
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, &schemafile.Problems{List: []schemafile.Problem{{Severity: schemafile.Error,
+			return nil, &model.Problems{List: []model.Problem{{Severity: model.SeverityError,
 				Message: fmt.Sprintf("%s is not a directory of schema files; diff compares two of them: ctxschema diff A B", quoteArg(dir))}}}
 		}
 		return loadSchemas(e, dir)
 	}
 	ra, errA := load(a)
 	rb, errB := load(b)
-	var pa, pb *schemafile.Problems
+	var pa, pb *model.Problems
 	switch {
 	case errors.As(errA, &pa) && errors.As(errB, &pb):
-		return nil, nil, &schemafile.Problems{List: append(append([]schemafile.Problem(nil), pa.List...), pb.List...)}
+		return nil, nil, &model.Problems{List: append(append([]model.Problem(nil), pa.List...), pb.List...)}
 	case errA != nil:
 		return nil, nil, errA
 	case errB != nil:

@@ -10,6 +10,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
@@ -65,11 +66,11 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 		out        []byte
 	}
 	var changes []change
-	var problems []schemafile.Problem
+	var problems []model.Problem
 	for _, p := range paths {
 		name := displayPath(cwd, p)
 		data, err := schemafile.ReadFile(ctx, p, name)
-		var large *schemafile.Problems
+		var large *model.Problems
 		switch {
 		case errors.As(err, &large):
 			problems = append(problems, large.List...)
@@ -78,7 +79,7 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 			return err
 		}
 		out, err := schemafile.Format(name, data)
-		var ps *schemafile.Problems
+		var ps *model.Problems
 		switch {
 		case errors.As(err, &ps):
 			problems = append(problems, ps.List...)
@@ -91,7 +92,7 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 		}
 	}
 	if len(problems) > 0 {
-		return &schemafile.Problems{List: problems}
+		return &model.Problems{List: problems}
 	}
 	for _, c := range changes {
 		if !opts.Check {

@@ -49,7 +49,7 @@ func modeCommand(e *env) *ucli.Command {
 				}
 				return runFanout(c.Context, e, "mode", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
 					err := runMode(ctx, &env{stdin: e.stdin, stdout: stdout, stderr: stderr}, t.DB, c.Args().First(), c.Duration("lock-timeout"))
-					reportTenant(stderr, err)
+					Report(stderr, err) // into the tenant's own stderr, as main would
 					return 0, err
 				})
 			}

@@ -89,9 +89,13 @@ func planCommand(e *env) *ucli.Command {
 				return err
 			}
 			if all {
-				return planTenants(c.Context, e, opts, fo)
+				err = planTenants(c.Context, e, opts, fo)
+			} else {
+				err = runPlan(c.Context, e, opts)
 			}
-			return runPlan(c.Context, e, opts)
+			// The loader's and the planner's problems alike: JSON for
+			// --format json, annotations in a GitHub Actions job.
+			return showProblems(e, err, f == render.JSON, inActions())
 		},
 	}
 }
@@ -165,7 +169,7 @@ func planTenants(ctx context.Context, e *env, opts planOptions, fo fanout) error
 		o := opts
 		o.DB, o.DetailedExitcode = t.DB, false
 		err := runPlan(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
-		reportTenant(stderr, err)
+		Report(stderr, err) // into the tenant's own stderr, as main would
 		return changes, err
 	})
 }

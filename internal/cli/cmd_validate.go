@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -51,7 +49,7 @@ func validateCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			opts := validateOptions{Dir: c.String("dir"), JSON: json, Annotations: os.Getenv("GITHUB_ACTIONS") == "true"}
+			opts := validateOptions{Dir: c.String("dir"), JSON: json, Annotations: inActions()}
 			return runValidate(c.Context, e, opts)
 		},
 	}
@@ -62,17 +60,8 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 		return validateJSON(e, opts)
 	}
 	res, err := loadSchemas(e, opts.Dir)
-	var problems *schemafile.Problems
-	switch {
-	case errors.As(err, &problems):
-		if opts.Annotations {
-			if werr := writeAnnotations(e.stdout, problems.List); werr != nil {
-				return werr
-			}
-		}
-		return err
-	case err != nil:
-		return err
+	if err != nil {
+		return showProblems(e, err, false, opts.Annotations)
 	}
 	if opts.Annotations {
 		if err := writeAnnotations(e.stdout, res.Warnings); err != nil {
@@ -88,15 +77,8 @@ func runValidate(_ context.Context, e *env, opts validateOptions) error {
 // that stdout stays one JSON document.
 func validateJSON(e *env, opts validateOptions) error {
 	res, err := schemafile.Load(opts.Dir)
-	var problems *schemafile.Problems
-	switch {
-	case errors.As(err, &problems):
-		if werr := writeProblemsJSON(e.stdout, problems.List); werr != nil {
-			return werr
-		}
-		return &ReportedError{Err: err}
-	case err != nil:
-		return err
+	if err != nil {
+		return showProblems(e, err, true, false)
 	}
 	return writeProblemsJSON(e.stdout, res.Warnings)
 }

@@ -3,13 +3,15 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/quote"
 	"github.com/ctxschema/ctxschema/internal/render"
-	"github.com/ctxschema/ctxschema/internal/schemafile"
 )
 
 // problemsDoc is the JSON output of validate --format json.
@@ -33,7 +35,7 @@ type problemDoc struct {
 }
 
 // problemDocs is the JSON form of problems; never nil.
-func problemDocs(problems []schemafile.Problem) []problemDoc {
+func problemDocs(problems []model.Problem) []problemDoc {
 	docs := make([]problemDoc, len(problems))
 	for i, p := range problems {
 		docs[i] = problemDoc{File: p.Pos.File, Line: p.Pos.Line, Column: p.Pos.Col, Severity: p.Severity.String(), Message: p.Message}
@@ -43,7 +45,7 @@ func problemDocs(problems []schemafile.Problem) []problemDoc {
 
 // writeProblemsJSON writes problems as an indented JSON document (see
 // problemsDoc) with one Write.
-func writeProblemsJSON(w io.Writer, problems []schemafile.Problem) error {
+func writeProblemsJSON(w io.Writer, problems []model.Problem) error {
 	return writeJSON(w, problemsDoc{FormatVersion: render.FormatVersion, Problems: problemDocs(problems)})
 }
 
@@ -61,10 +63,40 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
+// showProblems gives the schema-input problems of err (the loader's or the
+// planner's, one *model.Problems) the views a command's caller asked for:
+// with asJSON the problems document on stdout, and nothing more on stderr
+// (a *ReportedError); with annotate (in a GitHub Actions job) their
+// annotations on stdout as well as the text main prints on stderr. Any
+// other error, or one a view already reported, is returned as it is.
+func showProblems(e *env, err error, asJSON, annotate bool) error {
+	var problems *model.Problems
+	var reported *ReportedError
+	if !errors.As(err, &problems) || errors.As(err, &reported) {
+		return err
+	}
+	if asJSON {
+		if werr := writeProblemsJSON(e.stdout, problems.List); werr != nil {
+			return werr
+		}
+		return &ReportedError{Err: err}
+	}
+	if annotate {
+		if werr := writeAnnotations(e.stdout, problems.List); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// inActions reports whether the command runs in a GitHub Actions job,
+// where problems are also written as annotations on the files.
+func inActions() bool { return os.Getenv("GITHUB_ACTIONS") == "true" }
+
 // writeAnnotations writes problems as GitHub Actions workflow commands
 // (::error file=…,line=…,col=…::message), which the runner shows as
 // annotations on the files of a pull request.
-func writeAnnotations(w io.Writer, problems []schemafile.Problem) error {
+func writeAnnotations(w io.Writer, problems []model.Problem) error {
 	var buf bytes.Buffer
 	for _, p := range problems {
 		buf.WriteString(annotation(p) + "\n")
@@ -77,7 +109,7 @@ func writeAnnotations(w io.Writer, problems []schemafile.Problem) error {
 // unknown are left out. Line breaks are escaped as the runner expects
 // (%0A); any other control character, which the runner would print raw
 // into the log, as a Go escape (quote.Line).
-func annotation(p schemafile.Problem) string {
+func annotation(p model.Problem) string {
 	var props []string
 	if p.Pos.File != "" {
 		props = append(props, "file="+quote.Line(escapeProperty(p.Pos.File)))

@@ -196,28 +196,6 @@ func tenantEnv(e *env, res *schemafile.Result, stdout, stderr io.Writer, changes
 	}
 }
 
-// reportTenant writes a tenant's error into its stderr as main would
-// print it alone: nothing when the command already showed it.
-func reportTenant(stderr io.Writer, err error) {
-	var reported *ReportedError
-	if err == nil || errors.Is(err, ErrChanges) || errors.As(err, &reported) {
-		return
-	}
-	var problems *schemafile.Problems
-	if errors.As(err, &problems) {
-		for _, p := range problems.List {
-			fmt.Fprintln(stderr, p.String())
-		}
-		return
-	}
-	var input *plan.InputError
-	if errors.As(err, &input) {
-		fmt.Fprintln(stderr, input.Error())
-		return
-	}
-	fmt.Fprintf(stderr, "ctxschema: %v\n", err)
-}
-
 // tell passes p to e.planned, when set.
 func (e *env) tell(p *plan.Plan) {
 	if e.planned != nil {

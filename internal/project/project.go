@@ -72,7 +72,7 @@ func (f *File) Env(name string) (Environment, error) {
 // Error is the error of an invalid project file: every problem, each at
 // its file:line:col.
 type Error struct {
-	Problems []schemafile.Problem
+	Problems []model.Problem
 }
 
 func (e *Error) Error() string {
@@ -133,7 +133,7 @@ func Parse(data []byte, path, display string) (*File, error) {
 	f := &File{Path: display, Environments: map[string]Environment{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &Error{Problems: []schemafile.Problem{schemafile.SyntaxProblem(display, data, err)}}
+		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
 	}
 	base := filepath.Dir(path)
 	if len(doc.Content) == 0 {
@@ -201,7 +201,7 @@ func ResolveURL(base, u string) string {
 
 type parser struct {
 	file     string
-	problems []schemafile.Problem
+	problems []model.Problem
 }
 
 func (p *parser) pos(n *yaml.Node) model.Pos {
@@ -209,7 +209,7 @@ func (p *parser) pos(n *yaml.Node) model.Pos {
 }
 
 func (p *parser) errorf(pos model.Pos, format string, args ...any) {
-	p.problems = append(p.problems, schemafile.Problem{Pos: pos, Severity: schemafile.Error, Message: fmt.Sprintf(format, args...)})
+	p.problems = append(p.problems, model.Problem{Pos: pos, Severity: model.SeverityError, Message: fmt.Sprintf(format, args...)})
 }
 
 // mapping walks a mapping node: keys must be plain words, given once, and

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ctxschema/ctxschema/internal/model"
+
 	"github.com/ctxschema/ctxschema/internal/quote"
 )
 
@@ -69,9 +71,9 @@ func isSchemaFile(name string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
-// problem returns a *Problems with one error that has no position.
-func problem(msg string) *Problems {
-	return &Problems{List: []Problem{{Severity: Error, Message: msg}}}
+// problem returns a *model.Problems with one error that has no position.
+func problem(msg string) *model.Problems {
+	return &model.Problems{List: []model.Problem{{Severity: model.SeverityError, Message: msg}}}
 }
 
 // displayPath writes path relative to the working directory when it lies
@@ -89,6 +91,6 @@ func displayPath(path, cwd string) string {
 
 // Discover returns the schema files below dir as Load reads them (every
 // *.yaml and *.yml, recursively, dot-files and dot-directories skipped,
-// sorted), or a *Problems when dir is missing, not a directory or holds no
+// sorted), or a *model.Problems when dir is missing, not a directory or holds no
 // schema file.
 func Discover(dir string) ([]string, error) { return discover(dir) }

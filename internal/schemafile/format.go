@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ctxschema/ctxschema/internal/model"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -25,7 +27,7 @@ import (
 // comment is written as a block mapping, where the comment has a line.
 
 // Format returns data, the schema file named file, in the canonical layout.
-// Invalid YAML gives a *Problems with the position of the syntax error. A
+// Invalid YAML gives a *model.Problems with the position of the syntax error. A
 // file that holds only comments, or nothing, is returned unchanged.
 // Format(Format(x)) == Format(x).
 func Format(file string, data []byte) ([]byte, error) {
@@ -38,7 +40,7 @@ func Format(file string, data []byte) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, &Problems{List: []Problem{syntaxProblem(file, data, err)}}
+			return nil, &model.Problems{List: []model.Problem{syntaxProblem(file, data, err)}}
 		}
 		docs = append(docs, &doc)
 	}

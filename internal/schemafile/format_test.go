@@ -187,7 +187,7 @@ func checkFormat(t testing.TB, name string, files map[string][]byte) {
 	}
 }
 
-func messages(ps []Problem) []string {
+func messages(ps []model.Problem) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.Message

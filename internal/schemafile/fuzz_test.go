@@ -70,7 +70,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("invalid schema accepted: %v", err)
 		}
 		for _, w := range res.Warnings {
-			if w.Severity != Warning {
+			if w.Severity != model.SeverityWarning {
 				t.Fatalf("error among warnings: %v", w)
 			}
 		}
@@ -113,13 +113,13 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// checkProblems checks the shape of a failure: a *Problems with at least
+// checkProblems checks the shape of a failure: a *model.Problems with at least
 // one error, every problem positioned in a given file on one line, sorted.
 func checkProblems(t *testing.T, err error) {
 	t.Helper()
-	var probs *Problems
+	var probs *model.Problems
 	if !errors.As(err, &probs) {
-		t.Fatalf("error %v is not a *Problems", err)
+		t.Fatalf("error %v is not a *model.Problems", err)
 	}
 	if probs.Errors() == 0 {
 		t.Fatalf("failure without an error: %v", err)

@@ -20,7 +20,7 @@ type Result struct {
 	// Schema is the merged, validated schema, sorted (model.Schema.Sort).
 	Schema *model.Schema
 	// Warnings are problems that do not make the files invalid, sorted.
-	Warnings []Problem
+	Warnings []model.Problem
 	// Files are the schema files read, in the order they were merged, as
 	// they appear in positions.
 	Files []string
@@ -28,7 +28,7 @@ type Result struct {
 
 // Load reads every *.yaml and *.yml file below dir (recursively, in path
 // order), merges and validates them. Invalid files, and a directory that
-// is missing or holds no schema file, give a *Problems; other errors (I/O)
+// is missing or holds no schema file, give a *model.Problems; other errors (I/O)
 // are wrapped. Positions name the files relative to the working directory
 // when they are below it.
 func Load(dir string) (*Result, error) {
@@ -39,13 +39,13 @@ func Load(dir string) (*Result, error) {
 	cwd, _ := os.Getwd()
 	names := make([]string, len(paths))
 	data := make([][]byte, len(paths))
-	var tooLarge []Problem
+	var tooLarge []model.Problem
 	for i, p := range paths {
 		names[i] = displayPath(p, cwd)
 		// discover keeps regular files only, which never block: no
 		// context is needed to interrupt the read.
 		b, err := ReadFile(context.Background(), p, names[i])
-		var probs *Problems
+		var probs *model.Problems
 		switch {
 		case errors.As(err, &probs):
 			tooLarge = append(tooLarge, probs.List...)
@@ -55,20 +55,20 @@ func Load(dir string) (*Result, error) {
 		data[i] = b
 	}
 	if len(tooLarge) > 0 {
-		return nil, &Problems{List: tooLarge}
+		return nil, &model.Problems{List: tooLarge}
 	}
 	return parse(names, data)
 }
 
 // ReadFile reads the schema file at path, which messages call name, up to
-// MaxFileSize: a larger file gives a *Problems at the file; other errors
+// MaxFileSize: a larger file gives a *model.Problems at the file; other errors
 // (I/O) are wrapped.
 func ReadFile(ctx context.Context, path, name string) ([]byte, error) {
 	b, err := input.ReadFile(ctx, path, MaxFileSize)
 	var large *input.TooLargeError
 	switch {
 	case errors.As(err, &large):
-		return nil, &Problems{List: []Problem{{Pos: model.Pos{File: name}, Severity: Error,
+		return nil, &model.Problems{List: []model.Problem{{Pos: model.Pos{File: name}, Severity: model.SeverityError,
 			Message: fmt.Sprintf("the file is larger than %s, the limit for one schema file; split it into several files", input.Size(MaxFileSize))}}}
 	case err != nil:
 		return nil, fmt.Errorf("read schema file: %w", err)
@@ -82,7 +82,7 @@ func ReadFile(ctx context.Context, path, name string) ([]byte, error) {
 const MaxFileSize = 8 << 20
 
 // Parse validates schema files given in memory, keyed by the name to use
-// in positions, merged in name order. It returns a *Problems for invalid
+// in positions, merged in name order. It returns a *model.Problems for invalid
 // files; no files give an empty schema.
 func Parse(files map[string][]byte) (*Result, error) {
 	names := make([]string, 0, len(files))
@@ -104,9 +104,9 @@ func parse(names []string, data [][]byte) (*Result, error) {
 		decls[i] = decodeFile(names[i], data[i], r)
 	}
 	s := build(decls, r)
-	sortProblems(r.list)
+	model.SortProblems(r.list)
 	if r.failed() {
-		return nil, &Problems{List: r.list}
+		return nil, &model.Problems{List: r.list}
 	}
 	return &Result{Schema: s, Warnings: r.list, Files: names}, nil
 }

@@ -170,9 +170,9 @@ func TestLoadOutsideWorkingDirectory(t *testing.T) {
 	write(t, root, map[string]string{"s/a.yaml": "extensions: [{name: E}]\n"})
 	t.Chdir(t.TempDir())
 	_, err := Load(filepath.Join(root, "s"))
-	var probs *Problems
+	var probs *model.Problems
 	if !errors.As(err, &probs) {
-		t.Fatalf("err = %v, want *Problems", err)
+		t.Fatalf("err = %v, want *model.Problems", err)
 	}
 	want := filepath.Join(root, "s", "a.yaml") + `:1:14: extension "E" has no type; add type: one of single-valued, multi-valued, classifier`
 	if got := probs.Error(); got != want {
@@ -197,9 +197,9 @@ func TestLoadDirectoryProblems(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, err := Load(tc.dir)
-		var probs *Problems
+		var probs *model.Problems
 		if !errors.As(err, &probs) {
-			t.Errorf("Load(%q) = %v, want *Problems", tc.dir, err)
+			t.Errorf("Load(%q) = %v, want *model.Problems", tc.dir, err)
 			continue
 		}
 		if got := probs.Error(); got != tc.want {
@@ -217,7 +217,7 @@ func TestLoadIOError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(root)
-	var probs *Problems
+	var probs *model.Problems
 	if err == nil || errors.As(err, &probs) {
 		t.Fatalf("err = %v, want an I/O error", err)
 	}
@@ -233,9 +233,9 @@ func TestProblemsSortedAcrossFiles(t *testing.T) {
 		"a.yaml":     []byte("\n\nextensions: [{name: A, type: multi-valued}]\n"),
 		"a.yaml.bad": []byte("ignored by Load, but Parse takes what it is given: [\n"),
 	})
-	var probs *Problems
+	var probs *model.Problems
 	if !errors.As(err, &probs) {
-		t.Fatalf("err = %v, want *Problems", err)
+		t.Fatalf("err = %v, want *model.Problems", err)
 	}
 	want := []string{
 		`a.yaml:3:14: warning: multi-valued extension "A" has no unique item, so its records cannot be addressed by unique values; add unique: [<Attribute>]`,
@@ -267,7 +267,7 @@ func TestLoadFileTooLarge(t *testing.T) {
 		t.Errorf("a file of the limit: %v", err)
 	}
 	_, err := Load("big")
-	var probs *Problems
+	var probs *model.Problems
 	want := filepath.Join("big", "b.yaml") + ": the file is larger than 8 MiB, the limit for one schema file; split it into several files"
 	if !errors.As(err, &probs) || probs.Error() != want {
 		t.Errorf("got %v, want %s", err, want)

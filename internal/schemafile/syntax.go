@@ -37,7 +37,7 @@ var parserProblems = []string{
 // first line carry none (yaml.v3 treats line 0 as unknown); reader errors
 // (bad encoding, control characters) carry none either, and are located
 // here by scanning the bytes. The column is 1 unless it is known.
-func syntaxProblem(file string, data []byte, err error) Problem {
+func syntaxProblem(file string, data []byte, err error) model.Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := model.Pos{File: file, Line: 1, Col: 1}
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
@@ -64,7 +64,7 @@ func syntaxProblem(file string, data []byte, err error) Problem {
 	if lines := bytes.Count(data, []byte("\n")) + 1; pos.Line > lines {
 		pos.Line = lines
 	}
-	return Problem{Pos: pos, Severity: Error, Message: "invalid YAML: " + msg}
+	return model.Problem{Pos: pos, Severity: model.SeverityError, Message: "invalid YAML: " + msg}
 }
 
 // badByte returns the offset of the first byte that is not valid UTF-8 or
@@ -109,6 +109,6 @@ func printable(r rune) bool {
 // SyntaxProblem turns a yaml.v3 error about data, read from file, into a
 // problem at file:line:col, for the other YAML inputs of the CLI (the
 // project file) and for fmt, which parse YAML themselves.
-func SyntaxProblem(file string, data []byte, err error) Problem {
+func SyntaxProblem(file string, data []byte, err error) model.Problem {
 	return syntaxProblem(file, data, err)
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ctxschema/ctxschema/internal/model"
 )
 
 // run parses files (name → YAML) and returns every problem line, errors and
@@ -19,9 +21,9 @@ func run(t *testing.T, files map[string]string) (lines []string, ok bool) {
 	}
 	res, err := Parse(in)
 	if err != nil {
-		var probs *Problems
+		var probs *model.Problems
 		if !errors.As(err, &probs) {
-			t.Fatalf("Parse: %v is not a *Problems", err)
+			t.Fatalf("Parse: %v is not a *model.Problems", err)
 		}
 		for _, p := range probs.List {
 			lines = append(lines, p.String())

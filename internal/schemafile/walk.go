@@ -82,6 +82,6 @@ func (w *Walker) Problems() error {
 	if !w.r.failed() {
 		return nil
 	}
-	sortProblems(w.r.list)
-	return &Problems{List: w.r.list}
+	model.SortProblems(w.r.list)
+	return &model.Problems{List: w.r.list}
 }

@@ -51,7 +51,7 @@ var tenantFields = []string{"id", "name", "db"}
 const MaxSize = 8 << 20
 
 // Read reads and validates the tenants file at path; display names it in
-// messages. An invalid file gives a *schemafile.Problems with every
+// messages. An invalid file gives a *model.Problems with every
 // problem at its file:line:col. The read is bounded by MaxSize and stops
 // when ctx is cancelled.
 func Read(ctx context.Context, path, display string) (*File, error) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/internal/model"
 )
 
 func TestParse(t *testing.T) {
@@ -66,9 +66,9 @@ func TestParseProblems(t *testing.T) {
   - just a string
 extra: 1
 `), "tenants.yaml", "tenants.yaml")
-	var problems *schemafile.Problems
+	var problems *model.Problems
 	if !errors.As(err, &problems) {
-		t.Fatalf("err = %v, want *schemafile.Problems", err)
+		t.Fatalf("err = %v, want *model.Problems", err)
 	}
 	want := []string{
 		`tenants.yaml:5:5: duplicate tenant id 101 (first given at tenants.yaml:2:5); every tenant needs its own id`,
