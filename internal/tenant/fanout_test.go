@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -121,5 +122,42 @@ func TestRunInterrupted(t *testing.T) {
 	var fe *Error
 	if err := Check(ctx, results); !errors.As(err, &fe) || fe.Interrupted == nil || fe.NotStarted != 4 {
 		t.Errorf("Check = %v, want interrupted with 4 not started", err)
+	}
+}
+
+// A markdown comment over many tenants with changes stays under the size
+// of a GitHub comment, and says which tenants it left out.
+func TestMarkdownBudget(t *testing.T) {
+	plan := "## ctxschema plan: 1 to create, 0 to update, 0 to delete\n\n" + strings.Repeat("| + create | key | `idX` | details |\n", 40)
+	results := make([]Result, 1000)
+	for i := range results {
+		results[i] = Result{Tenant: Tenant{ID: int64(i + 1), Name: fmt.Sprintf("tenant%d", i+1), DB: "postgres://ctx:pw@db.internal:5432/tenant" + fmt.Sprint(i+1)},
+			Started: true, Changes: 1, Stdout: []byte(plan)}
+		if i%3 == 0 {
+			results[i].Changes, results[i].Stdout = 0, []byte("No changes.")
+		}
+	}
+	var b strings.Builder
+	if err := (Report{Command: "plan"}).Markdown(&b, results); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if len(md) > 65536 {
+		t.Errorf("the comment is %d bytes, over GitHub's 65,536", len(md))
+	}
+	for _, want := range []string{
+		"## ctxschema plan over 1000 tenants: 666 with changes",
+		"334 tenants without changes are not listed.",
+		"### Tenant 2 (tenant2)",
+		"#### ctxschema plan: 1 to create",
+		"more tenants (",
+		"are left out to keep this under the size of a comment",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the comment lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "| 1 | tenant1 |") || strings.Contains(md, ":pw@") {
+		t.Errorf("the comment lists a tenant without changes, or a password")
 	}
 }

@@ -225,36 +225,70 @@ func documents(out []byte) (doc json.RawMessage, lines []json.RawMessage) {
 // Markdown writes one pull-request comment: a heading with the counts, the
 // summary table, and a section per tenant that has changes or an error,
 // holding the tenant's own markdown plan with its headings two levels
-// down.
+// down. The comment stays under the size GitHub allows: when the whole
+// table does not fit, it lists only the tenants with changes, an error or
+// not started; sections that do not fit are left out, and it says which.
 func (rep Report) Markdown(w io.Writer, results []Result) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "## ctxschema %s over %s\n\n", rep.Command, countOf(results))
-	buf.WriteString("| Tenant | Name | Database | Changes | Outcome |\n| --- | --- | --- | --- | --- |\n")
-	for _, r := range results {
+	row := func(r Result) string {
 		changes := "-"
 		if r.Started {
 			changes = fmt.Sprint(r.Changes)
 		}
-		fmt.Fprintf(&buf, "| %d | %s | %s | %s | %s |\n", r.Tenant.ID, cell(r.Tenant.Name), cell(dialect.Redact(r.Tenant.DB)), changes, rep.Outcome(r))
+		return fmt.Sprintf("| %d | %s | %s | %s | %s |\n", r.Tenant.ID, cell(r.Tenant.Name), cell(dialect.Redact(r.Tenant.DB)), changes, rep.Outcome(r))
 	}
+	notable := func(r Result) bool { return !r.Started || r.Changes > 0 || r.Err != nil }
+	var table, short strings.Builder
+	quiet := 0
+	for _, r := range results {
+		table.WriteString(row(r))
+		if notable(r) {
+			short.WriteString(row(r))
+		} else {
+			quiet++
+		}
+	}
+	buf.WriteString("| Tenant | Name | Database | Changes | Outcome |\n| --- | --- | --- | --- | --- |\n")
+	if buf.Len()+table.Len() <= markdownBudget/2 {
+		buf.WriteString(table.String())
+	} else {
+		buf.WriteString(short.String())
+		fmt.Fprintf(&buf, "\n%d tenants without changes are not listed.\n", quiet)
+	}
+	var left []string
 	for _, r := range results {
 		if !r.Started || (r.Changes == 0 && r.Err == nil) {
 			continue
 		}
-		fmt.Fprintf(&buf, "\n### Tenant %d (%s)\n\n", r.Tenant.ID, cell(r.Tenant.Name))
+		var sec bytes.Buffer
+		fmt.Fprintf(&sec, "\n### Tenant %d (%s)\n\n", r.Tenant.ID, cell(r.Tenant.Name))
 		if md := bytes.TrimSpace(r.Stdout); len(md) > 0 {
-			buf.Write(demote(md, 2))
-			buf.WriteByte('\n')
+			sec.Write(demote(md, 2))
+			sec.WriteByte('\n')
 		}
 		if r.Err != nil {
 			if _, refused := apply.RefusalOf(r.Err); !refused || len(r.Stdout) == 0 {
-				fmt.Fprintf(&buf, "\n> %s: %s\n", rep.Outcome(r), cell(oneLine(r.Err.Error())))
+				fmt.Fprintf(&sec, "\n> %s: %s\n", rep.Outcome(r), cell(oneLine(r.Err.Error())))
 			}
 		}
+		if len(left) > 0 || buf.Len()+sec.Len() > markdownBudget {
+			left = append(left, fmt.Sprint(r.Tenant.ID))
+			continue
+		}
+		buf.Write(sec.Bytes())
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(&buf, "\nThe plans of %d more tenants (%s) are left out to keep this under the size of a comment: see `ctxschema plan --tenant ID --format markdown`.\n",
+			len(left), strings.Join(left, ", "))
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// markdownBudget is the size the markdown comment stays under: a GitHub
+// comment holds at most 65,536 characters.
+const markdownBudget = 60000
 
 // demote moves every markdown heading of md down by levels, leaving
 // fenced code blocks alone.
