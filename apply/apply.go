@@ -130,8 +130,9 @@ func Render(d dialect.Dialect, p *plan.Plan) error {
 // the step builds nothing and records its key. An invalid one is dropped
 // and built again, which the dialect renders. Either way it is the step's
 // index, no longer an unmanaged object. A valid index that differs stays
-// unmanaged, and the step's build fails on its name: ctxschema never
-// drops an index it cannot tell it made.
+// unmanaged, and the step is a failing data check (plan.NameTaken): its
+// build could never run, and ctxschema never drops an index it cannot tell
+// it made.
 func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
 	var want plan.Physical
 	for i, s := range p.Steps {
@@ -148,6 +149,8 @@ func leftovers(d dialect.Dialect, p *plan.Plan, rs []dialect.Rendered) {
 		case ix.Definition == expectedIndex(want, table, ix.Name):
 			rs[i] = dialect.Rendered{}
 		default:
+			p.Steps[i].Hazards = append(p.Steps[i].Hazards, plan.NameTaken(fmt.Sprintf(
+				"index %s already exists on table %s with another definition, and ctxschema did not create it; rename or drop it", ix.Name, table)))
 			continue
 		}
 		var kept []plan.Drift

@@ -52,15 +52,20 @@ func (deferDuplicates) Duplicates(context.Context, string, []string, bool) (plan
 // checkUnique runs the duplicate check of a step that builds a unique
 // index, and returns the refusal when values repeat.
 func checkUnique(ctx context.Context, data plan.Data, s plan.Step) (*UnsafeError, error) {
-	u, ok := plan.UniqueCheckOf(s.Change)
-	if !ok {
+	var found []plan.Hazard
+	for _, u := range plan.UniqueChecksOf(s.Change) {
+		h, err := u.Run(ctx, data)
+		if err != nil {
+			return nil, err
+		}
+		if h != nil {
+			found = append(found, *h)
+		}
+	}
+	if len(found) == 0 {
 		return nil, nil
 	}
-	h, err := u.Run(ctx, data)
-	if err != nil || h == nil {
-		return nil, err
-	}
-	s.Hazards = append(append([]plan.Hazard(nil), s.Hazards...), *h)
+	s.Hazards = append(append([]plan.Hazard(nil), s.Hazards...), found...)
 	return &UnsafeError{Reason: DataCheckFailed, Steps: []plan.Step{s}}, nil
 }
 

@@ -64,6 +64,7 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.createKeys()
 	b.indexRepairs(drift)
 	b.refuseAdoption(st)
+	b.refuseColumnAdoption(unmanaged)
 	if !st.New {
 		b.leftovers(st)
 	}
@@ -481,6 +482,55 @@ func (b *builder) countTouched() {
 	}
 }
 
+// refuseColumnAdoption marks every step that would add a column, or
+// rename one to a name, that its table already holds without the catalog
+// knowing it (a column added by hand, listed as unmanaged): the step could
+// never run, and ctxschema never adopts a column whose values it knows
+// nothing of. It is a failing data check, like a table made by hand.
+func (b *builder) refuseColumnAdoption(unmanaged []Drift) {
+	extra := map[string]bool{} // live table + "." + column
+	for _, d := range unmanaged {
+		if d.Kind == ExtraColumn {
+			extra[d.Table+"."+lower(d.Name)] = true
+		}
+	}
+	if len(extra) == 0 {
+		return
+	}
+	for i, s := range b.steps {
+		var ext string
+		var a model.Attribute
+		switch c := s.Change.(type) {
+		case AddAttribute:
+			ext, a = c.Extension, c.Attribute
+		case RenameAttribute:
+			ext, a = c.Extension, c.To
+		default:
+			continue
+		}
+		table, ok := b.liveTable[lower(ext)]
+		if !ok || !extra[table+"."+a.Column()] {
+			continue
+		}
+		b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("column %s already exists in table %s and ctxschema did not create it; ctxschema never adopts a column: rename or drop it, or name the attribute otherwise", a.Column(), table)))
+	}
+}
+
+// nameTaken is the failing data check of a step whose table or index name
+// another object holds: it can never run, and counts nothing.
+func nameTaken(message string) Hazard { return NameTaken(message) }
+
+// NameTaken is the failing data check of a step whose index or table name
+// an object that ctxschema did not create holds, with message saying which
+// and what to do. The planner adds it where the live state shows the
+// collision; apply.Render adds it for an index of the step's own name and
+// table whose definition only the dialect can compare.
+func NameTaken(message string) Hazard {
+	h := dataCheck(message, Finding{Rows: -1})
+	h.Values, h.Groups, h.Customers = -1, -1, -1
+	return h
+}
+
 // refuseAdoption marks every step that would create a table, or rename one
 // to a name, that the database already holds and the catalog does not know
 // (a profile or ext_ table made by hand, or left by another tool). The
@@ -495,7 +545,9 @@ func (b *builder) countTouched() {
 // schema), so a key's index is refused the same way when an index of its
 // name that the catalog does not know is on another table. One on the
 // key's own table may be the leftover of an interrupted build, which the
-// dialect recognises.
+// dialect recognises. A view, a sequence or any other object that shares
+// the tables' namespace (Physical.Others) holds its name from a table and
+// an index alike.
 func (b *builder) refuseAdoption(st *State) {
 	foreign := map[string]string{}
 	foreignIndex := map[string]string{} // index name → its table
@@ -513,7 +565,14 @@ func (b *builder) refuseAdoption(st *State) {
 			delete(foreignIndex, lower(ix.Name))
 		}
 	}
-	if len(foreign) == 0 && len(foreignIndex) == 0 {
+	// A view, a sequence, or an index (of a table ctxschema does not
+	// manage, or not of this name's own table) takes a name from every
+	// table and index: none can be created under it.
+	other := map[string]string{} // name → "view v"
+	for _, o := range st.Physical.Others {
+		other[lower(o.Name)] = o.Kind + " " + o.Name
+	}
+	if len(foreign) == 0 && len(foreignIndex) == 0 && len(other) == 0 {
 		return
 	}
 	for i, s := range b.steps {
@@ -534,14 +593,23 @@ func (b *builder) refuseAdoption(st *State) {
 		}
 		if index != "" {
 			if on, ok := foreignIndex[lower(index)]; ok && !strings.EqualFold(on, table) {
-				h := dataCheck(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on), Finding{Rows: -1})
-				h.Values, h.Groups, h.Customers = -1, -1, -1
-				b.steps[i].Hazards = append(b.steps[i].Hazards, h)
+				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on)))
+			} else if what, ok := other[lower(index)]; ok {
+				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("index %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it", index, what)))
+			} else if name, ok := foreign[lower(index)]; ok {
+				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("index %s cannot be created: table %s already exists, and ctxschema did not create it; rename or drop it", index, name)))
 			}
 			continue
 		}
 		name, ok := foreign[lower(table)]
 		if !ok {
+			what, taken := other[lower(table)]
+			if on, ok := foreignIndex[lower(table)]; ok && !taken {
+				what, taken = "index "+table+" on table "+on, true
+			}
+			if taken {
+				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("table %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it, or use another database", table, what)))
+			}
 			continue
 		}
 		f := Finding{Rows: -1}

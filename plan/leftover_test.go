@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/ctxschema/ctxschema/internal/model"
 )
 
 // TestLossTablesWithoutData: planned without a database, a plan names the
@@ -58,5 +60,24 @@ func TestLeftoverIndexAttached(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no step creates idEmail: %v", p.Steps)
+	}
+}
+
+// TestLossTablesTypeChange: a type change that can meet values that do
+// not convert names its table too (it is narrowing, not destructive):
+// apply locks it before the conversion check counts, so that a value
+// written between the check and the change cannot escape the check.
+func TestLossTablesTypeChange(t *testing.T) {
+	desired := base()
+	desired.Extensions[0].Attributes[0].Type = model.Boolean // PhoneType integer → boolean
+	p, err := Build(context.Background(), live(base()), desired, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(p.LossTables(), ","); got != "ext_phone" {
+		t.Errorf("LossTables() = %q, want ext_phone", got)
+	}
+	if len(p.Destructive()) != 0 {
+		t.Errorf("a type change needs --allow-destructive: %v", p.Destructive())
 	}
 }

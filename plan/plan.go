@@ -168,14 +168,15 @@ func (p *Plan) Destructive() []Step {
 }
 
 // LossTables lists, sorted, the live tables whose data a destructive
-// change of p loses or may lose. Planned without a database (nil Data), a
-// plan still names them: apply locks them before it measures the losses.
+// change of p loses or may lose, or whose values a type change converts.
+// Planned without a database (nil Data), a plan still names them: apply
+// locks them before it measures the losses and runs the conversion checks.
 func (p *Plan) LossTables() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range p.Steps {
 		for _, h := range s.Hazards {
-			if h.Kind == Destructive && h.Table != "" && !seen[h.Table] {
+			if (h.Kind == Destructive || h.Kind == Narrowing) && h.Table != "" && !seen[h.Table] {
 				seen[h.Table] = true
 				out = append(out, h.Table)
 			}
@@ -210,6 +211,17 @@ func NewState() *State {
 // equal when nothing drifted.
 type Physical struct {
 	Tables []PhysicalTable
+	// Others are the objects that are neither tables nor their indexes
+	// but whose names a table or an index cannot take (views, sequences
+	// and the like share the tables' namespace). Inspect fills it; drift
+	// ignores it.
+	Others []PhysicalObject
+}
+
+// PhysicalObject names a database object that is not a table, by kind
+// ("view", "sequence").
+type PhysicalObject struct {
+	Name, Kind string
 }
 
 // Table finds a table by physical name.

@@ -191,8 +191,25 @@ func (b *builder) indexRepairs(drift map[string][]Drift) {
 		}
 	}
 	for _, ext := range order {
-		b.add(RepairTable{Table: b.snapshot(ext), Drift: final[lower(ext)]})
+		r := RepairTable{Table: b.snapshot(ext), Drift: final[lower(ext)]}
+		b.add(r, b.indexRepairChecks(ext, r)...)
 	}
+}
+
+// indexRepairChecks are the data checks of building unique indexes again,
+// the same as those of creating them: a unique key or unique item over
+// values that repeat cannot be built, and is refused with counts and
+// customer ids rather than left to fail in the database.
+func (b *builder) indexRepairChecks(ext string, r RepairTable) []Hazard {
+	var hs []Hazard
+	for _, u := range repairedUniques(r) {
+		if u.key != nil {
+			hs = append(hs, b.keyDuplicates(*u.key)...)
+			continue
+		}
+		hs = append(hs, b.duplicates(ext, u.item, true, itemCheck(r.Table.Name, ext, u.item).What)...)
+	}
+	return hs
 }
 
 func hasKind(ds []Drift, k DriftKind) bool {

@@ -21,10 +21,11 @@ type UniqueCheck struct {
 	What string
 }
 
-// UniqueCheckOf returns the check of a change that builds a unique index:
-// a unique key, created or replaced, or a unique item of a multi-valued
-// extension.
-func UniqueCheckOf(c Change) (UniqueCheck, bool) {
+// UniqueChecksOf returns the checks of a change that builds unique
+// indexes: a unique key, created or replaced, a unique item of a
+// multi-valued extension, or a drift repair that builds such an index
+// again (missing, changed or invalid) over the rows the table holds.
+func UniqueChecksOf(c Change) []UniqueCheck {
 	switch c := c.(type) {
 	case CreateKey:
 		return keyCheck(c.Key)
@@ -32,19 +33,66 @@ func UniqueCheckOf(c Change) (UniqueCheck, bool) {
 		return keyCheck(c.To)
 	case AddUnique:
 		if !c.Table.MultiValued() {
-			return UniqueCheck{}, false
+			return nil
 		}
-		return UniqueCheck{Table: c.Table.Name, Columns: columns(c.Item), PerCustomer: true,
-			What: fmt.Sprintf("unique %s(%s)", c.Extension, strings.Join(c.Item, ", "))}, true
+		return []UniqueCheck{itemCheck(c.Table.Name, c.Extension, c.Item)}
+	case RepairTable:
+		var out []UniqueCheck
+		for _, u := range repairedUniques(c) {
+			if u.key != nil {
+				out = append(out, keyCheck(*u.key)...)
+			} else {
+				out = append(out, itemCheck(c.Table.Name, c.Table.Extension.Name, u.item))
+			}
+		}
+		return out
 	}
-	return UniqueCheck{}, false
+	return nil
 }
 
-func keyCheck(k model.Key) (UniqueCheck, bool) {
+func keyCheck(k model.Key) []UniqueCheck {
 	if !k.Unique {
-		return UniqueCheck{}, false
+		return nil
 	}
-	return UniqueCheck{Table: model.KeyTable(k), Columns: columns(k.Attributes), What: "unique key " + k.Name}, true
+	return []UniqueCheck{{Table: model.KeyTable(k), Columns: columns(k.Attributes), What: "unique key " + k.Name}}
+}
+
+func itemCheck(table, extension string, item []string) UniqueCheck {
+	return UniqueCheck{Table: table, Columns: columns(item), PerCustomer: true,
+		What: fmt.Sprintf("unique %s(%s)", extension, strings.Join(item, ", "))}
+}
+
+// repairedUnique is a unique index that a drift repair builds again: a
+// unique key, or (key nil) a unique item of a multi-valued extension.
+type repairedUnique struct {
+	key  *model.Key
+	item []string
+}
+
+// repairedUniques lists the unique indexes that repair c builds again over
+// existing rows: those of its missing, changed or invalid indexes. A
+// missing table is created empty, so its indexes hold no rows.
+func repairedUniques(c RepairTable) []repairedUnique {
+	var out []repairedUnique
+	items := c.Table.UniqueIndexes()
+	for _, d := range c.Drift {
+		switch d.Kind {
+		case MissingTable:
+			return nil
+		case MissingIndex, ChangedIndex, InvalidIndex:
+		default:
+			continue
+		}
+		for i, k := range c.Table.Keys {
+			if k.Unique && k.Index() == d.Name {
+				out = append(out, repairedUnique{key: &c.Table.Keys[i]})
+			}
+		}
+		if item, ok := items[d.Name]; ok {
+			out = append(out, repairedUnique{item: item})
+		}
+	}
+	return out
 }
 
 func columns(attrs []string) []string {

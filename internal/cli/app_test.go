@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -71,5 +72,18 @@ func TestEveryCommandListsExitCodes(t *testing.T) {
 		if !strings.Contains(cmd.CustomHelpTemplate, "\nEXIT CODES:\n   0  ") {
 			t.Errorf("ctxschema %s --help lists no exit codes; set CustomHelpTemplate: commandHelp(…)", cmd.Name)
 		}
+	}
+}
+
+// TestDevNullIsNotATerminal: /dev/null is a character device, yet nobody
+// can answer a prompt there.
+func TestDevNullIsNotATerminal(t *testing.T) {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Errorf("isTerminal(%s) = true, want false", os.DevNull)
 	}
 }

@@ -127,11 +127,13 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	if err != nil {
 		return err
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadWrite)
+	// A database that does not exist yet is created only once the plan is
+	// neither refused nor declined: planned from nothing until then.
+	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.WriteExisting, "the plan creates everything, and apply creates the database once it runs")
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() { closeDB() }()
 	// A person who confirms on a terminal sees every data check first;
 	// otherwise the duplicate checks of new unique indexes are left to the
 	// index builds, which refuse duplicates themselves (exit 5 with the
@@ -176,6 +178,11 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
 		Events:           view.event,
+	}
+	if t.DB == nil {
+		if t, closeDB, err = openTarget(ctx, opts.DB, dialect.ReadWrite); err != nil {
+			return err
+		}
 	}
 	res, err := apply.Run(ctx, t, desired, runOpts)
 	if err != nil {
@@ -263,10 +270,26 @@ func savedDatabase(file string, saved *planfile.File, given string, set bool) (s
 		}
 		return saved.Database, nil
 	}
-	if got := dialect.Redact(given); got != saved.Database {
+	if got := dialect.Redact(given); got != saved.Database && !sameDatabase(saved.Database, given) {
 		return "", fmt.Errorf("%s was made for %s, not %s: apply it to the database it was made for (drop --db and CTXSCHEMA_DB, or give that URL), or plan again for this one", file, saved.Database, got)
 	}
 	return given, nil
+}
+
+// sameDatabase reports whether the URL a plan was saved for and the given
+// one name the same database in different words (sqlite://x.db and
+// sqlite://./x.db), as their dialect tells.
+func sameDatabase(saved, given string) bool {
+	r := registry()
+	d, err := r.Lookup(given)
+	if err != nil {
+		return false
+	}
+	if s, err := r.Lookup(saved); err != nil || s.Scheme() != d.Scheme() {
+		return false
+	}
+	c, ok := d.(dialect.DatabaseComparer)
+	return ok && c.SameDatabase(saved, given)
 }
 
 func lockTimeoutFlag() *ucli.DurationFlag {

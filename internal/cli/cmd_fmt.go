@@ -109,8 +109,14 @@ func runFmt(ctx context.Context, e *env, opts fmtOptions) error {
 }
 
 // writeFileAtomic replaces the file at path with data, keeping its mode: a
-// crash leaves the old file or the new one, never half of one.
+// crash leaves the old file or the new one, never half of one. A symbolic
+// link stays one: the file it points to is replaced.
 func writeFileAtomic(path string, data []byte) error {
+	link := path
+	path, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return fmt.Errorf("rewriting %s: %w", link, err)
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("rewriting %s: %w", path, err)
@@ -125,6 +131,10 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("rewriting %s: %w", path, err)
 	}
 	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("rewriting %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("rewriting %s: %w", path, err)
 	}

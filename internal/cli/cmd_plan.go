@@ -182,7 +182,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.Out != "" {
 		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
 	}
-	t, closeDB, err := openToPlan(ctx, e, opts.DB)
+	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.ReadOnly, "it has no drift")
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,14 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 // uncreated: the returned Target has no DB, which apply's Prepare and
 // PrepareDrift read as a database with nothing in it.
 func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(), error) {
-	t, closeDB, err := openTarget(ctx, rawURL, dialect.ReadOnly)
+	return openExisting(ctx, e, rawURL, dialect.ReadOnly, "the plan creates everything; apply creates the database")
+}
+
+// openExisting opens the database at rawURL with access (ReadOnly or
+// WriteExisting), or, when it does not exist, says so on stderr with what
+// happens next (then) and returns a Target without DB.
+func openExisting(ctx context.Context, e *env, rawURL string, access dialect.Access, then string) (apply.Target, func(), error) {
+	t, closeDB, err := openTarget(ctx, rawURL, access)
 	var missing *dialect.NotExistError
 	if !errors.As(err, &missing) {
 		return t, closeDB, err
@@ -240,6 +247,6 @@ func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(
 	if err != nil {
 		return apply.Target{}, nil, err
 	}
-	fmt.Fprintf(e.stderr, "Database %q does not exist yet: the plan creates everything; apply creates the database.\n", missing.Database)
+	fmt.Fprintf(e.stderr, "Database %q does not exist yet: %s.\n", missing.Database, then)
 	return apply.Target{Dialect: d, URL: rawURL}, func() {}, nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 
+	"golang.org/x/term"
+
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
@@ -40,7 +42,9 @@ func openTarget(ctx context.Context, rawURL string, access dialect.Access) (appl
 	return apply.Target{Dialect: d, DB: db, URL: rawURL}, func() { db.Close() }, nil
 }
 
-// isTerminal reports whether f is a terminal (a character device).
+// isTerminal reports whether f is a terminal. A character device is not
+// enough: /dev/null is one too, and "apply </dev/null" must be told that
+// nobody can answer, not be asked.
 func isTerminal(f any) bool {
 	if w, ok := f.(interface{ Unwrap() io.Writer }); ok { // see Redacting
 		f = w.Unwrap()
@@ -49,8 +53,7 @@ func isTerminal(f any) bool {
 	if !ok {
 		return false
 	}
-	fi, err := file.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(file.Fd()))
 }
 
 // colorOn reports whether output to w may be coloured: only on a terminal

@@ -75,19 +75,23 @@ const (
 	// ReadWrite is the access of apply and of a mode switch: a SQLite file
 	// that does not exist yet is created.
 	ReadWrite
+	// WriteExisting is ReadWrite on a database that exists: a database that
+	// does not is a *NotExistError, not created. Apply opens with it, so
+	// that a plan it refuses, or that nobody approves, creates nothing.
+	WriteExisting
 )
 
 // String names the access as errors do.
 func (a Access) String() string {
-	if a == ReadWrite {
-		return "read-write"
+	if a == ReadOnly {
+		return "read-only"
 	}
-	return "read-only"
+	return "read-write"
 }
 
-// NotExistError is returned by Open with ReadOnly when the database does
-// not exist (a SQLite file that was never created): a read-only command
-// does not create it.
+// NotExistError is returned by Open with ReadOnly or WriteExisting when the
+// database does not exist (a SQLite file that was never created): such an
+// opening does not create it.
 type NotExistError struct {
 	// Database names the database, without a password.
 	Database string
@@ -105,6 +109,14 @@ func (e *NotExistError) Error() string {
 // profile (SQLite, whose table rebuilds run with enforcement off).
 type ForeignKeyChecker interface {
 	CheckForeignKeys(ctx context.Context, q Querier) error
+}
+
+// DatabaseComparer is implemented by dialects whose URLs can name one
+// database in several ways (a SQLite file by a relative or an absolute
+// path, through a symbolic link, with other connection parameters).
+type DatabaseComparer interface {
+	// SameDatabase reports whether URLs a and b name the same database.
+	SameDatabase(a, b string) bool
 }
 
 // TableLocker is implemented by dialects whose apply transaction lets

@@ -7,9 +7,11 @@
 package project
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -131,8 +133,19 @@ func Read(ctx context.Context, path, display string) (*File, error) {
 func Parse(data []byte, path, display string) (*File, error) {
 	p := &parser{file: display}
 	f := &File{Path: display, Environments: map[string]Environment{}}
+	// One document: a second one (after "---") would otherwise be read by
+	// nobody, and the environments it names would silently not exist.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
+	}
+	var more yaml.Node
+	switch err := dec.Decode(&more); {
+	case err == nil && !emptyDocument(&more):
+		p.errorf(p.pos(&more), "the project file holds a second YAML document; keep one, with every environment under its environments key")
+		return nil, &Error{Problems: p.problems}
+	case err != nil && !errors.Is(err, io.EOF):
 		return nil, &Error{Problems: []model.Problem{schemafile.SyntaxProblem(display, data, err)}}
 	}
 	base := filepath.Dir(path)
@@ -172,6 +185,16 @@ func Parse(data []byte, path, display string) (*File, error) {
 }
 
 // resolvePath makes a relative path relative to base.
+// emptyDocument reports whether a document holds nothing, as a "---" at the
+// end of a file gives.
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	c := doc.Content[0]
+	return len(doc.Content) == 1 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null" && c.Value == ""
+}
+
 func resolvePath(base, p string) string {
 	if filepath.IsAbs(p) {
 		return p

@@ -47,6 +47,8 @@ func TestParse(t *testing.T) {
 		"envs: {}\n":                                       ".ctxschema.yaml:1:1: unknown key \"envs\" in the project file; known keys: environments",
 		"environments:\n  a: {db: x}\n  a: {db: y}\n":      ".ctxschema.yaml:3:3: duplicate key \"a\" in environments (first given at .ctxschema.yaml:2:3); keep one",
 		"": ".ctxschema.yaml:1:1: the project file is empty",
+		"environments:\n  dev: {db: x}\n---\nenvironments:\n  prod: {db: y}\n": ".ctxschema.yaml:3:1: the project file holds a second YAML document; keep one",
+		"environments:\n  dev: {db: x}\n---\n[":                                ".ctxschema.yaml:4:",
 	} {
 		_, err := Parse([]byte(src), "/p/.ctxschema.yaml", ".ctxschema.yaml")
 		var pe *Error
@@ -77,6 +79,21 @@ func TestFind(t *testing.T) {
 	}
 	if got, _ := Find(deep); got != filepath.Join(root, "a", FileName) {
 		t.Fatalf("the nearest parent's file wins, got %q", got)
+	}
+}
+
+// TestParseTrailingDocumentMarker: a "---" with nothing after it is no
+// second document.
+func TestParseTrailingDocumentMarker(t *testing.T) {
+	for _, src := range []string{"environments:\n  dev: {db: x}\n---\n", "---\nenvironments:\n  dev: {db: x}\n", "environments:\n  dev: {db: x}\n...\n"} {
+		f, err := Parse([]byte(src), "/p/.ctxschema.yaml", ".ctxschema.yaml")
+		if err != nil {
+			t.Errorf("Parse(%q): %v", src, err)
+			continue
+		}
+		if _, err := f.Env("dev"); err != nil {
+			t.Errorf("Parse(%q): %v", src, err)
+		}
 	}
 }
 

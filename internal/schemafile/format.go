@@ -300,10 +300,21 @@ func (f *formatter) value(v *yaml.Node, indent string, k nodeKind, keyLine strin
 	f.comment(indent+"  ", v.HeadComment)
 	if v.Kind == yaml.MappingNode {
 		f.mapping(v, indent+"  ", k, false)
-	} else {
-		f.sequence(v, indent+"  ", k)
+		f.comment(indent+"  ", v.FootComment)
+		return
 	}
-	f.comment(indent+"  ", v.FootComment)
+	// A comment below a list's last item ends the list: it is written at
+	// the field's indent, where YAML reads it back as the end of the field
+	// whatever follows. At the items' indent, YAML gives it to the last
+	// item when a field follows and to the field when a blank line does
+	// (the layout adds one between sections): a second run would move it.
+	last := v.Content[len(v.Content)-1]
+	tail := []string{last.FootComment, v.FootComment}
+	last.FootComment, v.FootComment = "", ""
+	f.sequence(v, indent+"  ", k)
+	for _, c := range tail {
+		f.comment(indent, c)
+	}
 }
 
 // sequence writes a block list whose "- " start at indent.

@@ -279,3 +279,27 @@ func TestFormatWriterRenames(t *testing.T) {
 		t.Errorf("Format changes Write's output (-write +fmt):\n%s", diff)
 	}
 }
+
+// TestFormatCommentAfterLastItem: a comment below a list's last item stays
+// where the first run puts it, whether a field, a blank line or the next
+// section follows (YAML gives such a comment to the item or to the field
+// by the blank lines around it, and the layout adds blank lines).
+func TestFormatCommentAfterLastItem(t *testing.T) {
+	for _, in := range []string{
+		"profile:\n  attributes:\n    - {name: B, # c\n       type: string}\n    # trailing\nextensions:\n  - name: E\n    type: classifier\n",
+		"profile:\n  attributes:\n    - {name: B, type: string}\n    # trailing\nextensions:\n  - name: E\n    type: classifier\n",
+		"extensions:\n  - name: E\n    type: multi-valued\n    attributes:\n      - {name: A, # a\n         type: string}\n      # after A\n    unique: [A]\n  - name: F\n    type: classifier\n",
+		"identification_keys:\n  - name: k\n    attributes:\n      - A # a\n      - B\n      # after B\n  - name: l\n    attributes: [A]\nprofile:\n  attributes:\n    - {name: A, type: string}\n    - {name: B, type: string}\n",
+	} {
+		checkFormat(t, in, map[string][]byte{"a.yaml": []byte(in)})
+		out, err := Format("a.yaml", []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"# trailing", "# after A", "# after B"} {
+			if strings.Contains(in, c) && !strings.Contains(string(out), c) {
+				t.Errorf("%q: comment %q lost:\n%s", in, c, out)
+			}
+		}
+	}
+}

@@ -107,7 +107,7 @@ const (
 )
 
 func (d *Dialect) inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
-	tables, hasCatalog, err := readColumns(ctx, q)
+	tables, others, hasCatalog, err := readColumns(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +122,7 @@ func (d *Dialect) inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 		st.Physical.Tables = append(st.Physical.Tables, t.physical())
 	}
 	sortPhysical(&st.Physical)
+	st.Physical.Others = others
 	if !hasCatalog {
 		return st, nil
 	}
@@ -155,8 +156,14 @@ func (t *liveTable) physical() plan.PhysicalTable {
 	return pt
 }
 
+// columnsQuery reads the tables with their columns, and, with a row each
+// and no column, the other relations whose names a table or an index
+// cannot take (views, materialized views, sequences, foreign tables,
+// composite types). A sequence that a table's identity or serial column
+// owns is part of its table, and left out.
 const columnsQuery = `
 SELECT c.relname,
+       c.relkind::text,
        coalesce(a.attname, ''),
        coalesce(format_type(a.atttypid, a.atttypmod), ''),
        coalesce(a.attnotnull, false),
@@ -165,27 +172,36 @@ SELECT c.relname,
        coalesce(pg_get_expr(d.adbin, d.adrelid), '')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+  AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend dep
+    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype IN ('a', 'i')))
 ORDER BY c.relname, a.attnum`
+
+// otherKinds names the relation kinds of columnsQuery that are not tables.
+var otherKinds = map[string]string{"v": "view", "m": "materialized view", "S": "sequence", "f": "foreign table", "c": "type"}
 
 // readColumns reads every table of the schema with its columns. The cs_
 // tables are not part of the layout; hasCatalog reports whether the two
 // that hold the mode and the schema exist.
-func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liveTable, hasCatalog bool, err error) {
+func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liveTable, others []plan.PhysicalObject, hasCatalog bool, err error) {
 	rows, err := q.QueryxContext(ctx, columnsQuery)
 	if err != nil {
-		return nil, false, fmt.Errorf("reading the tables: %w", err)
+		return nil, nil, false, fmt.Errorf("reading the tables: %w", err)
 	}
 	defer rows.Close()
 	tables = map[string]*liveTable{}
 	seen := map[string]bool{}
 	for rows.Next() {
-		var table, col, typ, identity, generated, expr string
+		var table, kind, col, typ, identity, generated, expr string
 		var notNull bool
-		if err := rows.Scan(&table, &col, &typ, &notNull, &identity, &generated, &expr); err != nil {
-			return nil, false, fmt.Errorf("reading the tables: %w", err)
+		if err := rows.Scan(&table, &kind, &col, &typ, &notNull, &identity, &generated, &expr); err != nil {
+			return nil, nil, false, fmt.Errorf("reading the tables: %w", err)
+		}
+		if k, ok := otherKinds[kind]; ok {
+			others = append(others, plan.PhysicalObject{Name: table, Kind: k})
+			continue
 		}
 		if strings.HasPrefix(table, model.CatalogPrefix) {
 			seen[table] = true
@@ -216,9 +232,9 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		t.defs[col] = c
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("reading the tables: %w", err)
+		return nil, nil, false, fmt.Errorf("reading the tables: %w", err)
 	}
-	return tables, seen[catalog.MetaTable] && seen[catalog.SchemaTable], nil
+	return tables, others, seen[catalog.MetaTable] && seen[catalog.SchemaTable], nil
 }
 
 const constraintsQuery = `

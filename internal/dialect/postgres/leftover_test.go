@@ -109,7 +109,7 @@ func TestLeftoverValidIndexAdopted(t *testing.T) {
 
 // TestLeftoverOfOtherDefinitionKept: a valid index under the key's name
 // that is not what the key needs is not the key's: it stays unmanaged and
-// untouched, and the apply fails on its name.
+// untouched, and the apply refuses the key as a failing data check.
 func TestLeftoverOfOtherDefinitionKept(t *testing.T) {
 	tg := seeded(t, 1000)
 	ctx := context.Background()
@@ -122,8 +122,13 @@ func TestLeftoverOfOtherDefinitionKept(t *testing.T) {
 	if !unmanagedIndex(p, "ik_idemail") {
 		t.Error("an index the key cannot adopt is not listed as unmanaged")
 	}
-	if _, err := apply.Run(ctx, tg, emailSchema(true), apply.Options{LockTimeout: 10 * time.Second}); err == nil {
-		t.Fatal("the apply built the key over an index of another definition")
+	if len(p.Blocked()) != 1 {
+		t.Errorf("the plan has %d failing data checks, want the key's", len(p.Blocked()))
+	}
+	_, err = apply.Run(ctx, tg, emailSchema(true), apply.Options{LockTimeout: 10 * time.Second})
+	var unsafe *apply.UnsafeError
+	if !errors.As(err, &unsafe) || unsafe.Reason != apply.DataCheckFailed {
+		t.Fatalf("apply = %v, want the key refused as a failing data check", err)
 	}
 	if indexOID(t, tg, "ik_idemail") != oid {
 		t.Error("the apply replaced an index it did not make")

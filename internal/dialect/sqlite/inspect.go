@@ -52,6 +52,10 @@ FROM sqlite_master AS m
 WHERE m.type = 'trigger' AND m.tbl_name NOT LIKE 'cs\_%' ESCAPE '\'
 ORDER BY 2, 1, 3, 11`
 
+	// othersQuery lists the views: they share the tables' and indexes'
+	// names, so that none of those can be created under a view's name.
+	othersQuery = `SELECT name, type AS kind FROM sqlite_master WHERE type = 'view' ORDER BY name`
+
 	foreignKeysQuery = `SELECT m.name, f."from", f."table", coalesce(f."to", ''), f.on_delete, f.on_update
 FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f
 WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\'
@@ -148,6 +152,9 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	sort.Strings(names)
 	for _, n := range names {
 		st.Physical.Tables = append(st.Physical.Tables, tables[n].physical(managed[n]))
+	}
+	if err := sqlx.SelectContext(ctx, q, &st.Physical.Others, othersQuery); err != nil {
+		return nil, fmt.Errorf("inspecting views: %w", err)
 	}
 	return st, nil
 }

@@ -109,7 +109,8 @@ func ParseURL(rawURL string) (Location, error) {
 //     database. NORMAL, the WAL default, loses at most the last
 //     transactions, whole.
 //   - nolock=1 takes no file locks, so readers see an apply half done and
-//     two writers can corrupt the file.
+//     two writers can corrupt the file; so does a VFS that takes none
+//     (vfs=unix-none, win32-none).
 //   - _ignore_check_constraints=1 lets a table rebuild copy values that
 //     the layout's CHECK constraints (length, boolean) refuse.
 func checkSettings(q url.Values) error {
@@ -126,6 +127,9 @@ func checkSettings(q url.Values) error {
 	}
 	if truthy(q.Get("nolock")) {
 		return errors.New("nolock would let other processes read or write the database in the middle of an apply; remove it")
+	}
+	if v := q.Get("vfs"); strings.HasSuffix(strings.ToLower(v), "-none") {
+		return fmt.Errorf("vfs=%s takes no file locks, which would let other processes read or write the database in the middle of an apply; remove it", v)
 	}
 	if truthy(q.Get("_ignore_check_constraints")) {
 		return errors.New("_ignore_check_constraints would let a table rebuild store values that the layout's CHECK constraints refuse; remove it")
@@ -200,8 +204,8 @@ func (l Location) DSN(access dialect.Access, fresh bool) string {
 }
 
 // Open implements dialect.Dialect. The directory of the database file must
-// exist. Read-write, the file is created on first use. Read-only, a missing
-// file is a *dialect.NotExistError, and a database whose directory this
+// exist. ReadWrite, the file is created on first use. ReadOnly and
+// WriteExisting, a missing file is a *dialect.NotExistError; ReadOnly, a database whose directory this
 // process cannot write is read as immutable when SQLite cannot otherwise
 // read it (a WAL database needs to create its -shm file; see openReadOnly).
 func (d *Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) (*sqlx.DB, error) {
@@ -233,10 +237,10 @@ func (d *Dialect) Open(ctx context.Context, rawURL string, access dialect.Access
 	if err != nil && !missing {
 		return nil, fmt.Errorf("opening sqlite database %q: %w", loc.Path, err)
 	}
+	if missing && access != dialect.ReadWrite {
+		return nil, &dialect.NotExistError{Database: loc.Path}
+	}
 	if access == dialect.ReadOnly {
-		if missing {
-			return nil, &dialect.NotExistError{Database: loc.Path}
-		}
 		return openReadOnly(ctx, loc)
 	}
 	return open(ctx, loc, loc.DSN(access, missing || fi.Size() == 0))
@@ -277,6 +281,24 @@ func openReadOnly(ctx context.Context, loc Location) (*sqlx.DB, error) {
 		return db, nil
 	}
 	return nil, err
+}
+
+// SameDatabase implements dialect.DatabaseComparer: two URLs name the same
+// database when their files have the same real path (relative paths are
+// read from the working directory, symbolic links resolved), whatever
+// their query parameters. In-memory databases are never the same.
+func (d *Dialect) SameDatabase(a, b string) bool {
+	la, err := ParseURL(a)
+	if err != nil || la.memory() {
+		return false
+	}
+	lb, err := ParseURL(b)
+	if err != nil || lb.memory() {
+		return false
+	}
+	ra, errA := realPath(la.Path)
+	rb, errB := realPath(lb.Path)
+	return errA == nil && errB == nil && ra == rb
 }
 
 // accessWrite is access(2)'s W_OK.

@@ -72,7 +72,7 @@ func TestDSN(t *testing.T) {
 // values of the same parameters pass.
 func TestParseURLRefusesUnsafeSettings(t *testing.T) {
 	for _, q := range []string{"_journal_mode=OFF", "_journal_mode=memory", "_journal=Off", "_journal=MEMORY",
-		"_synchronous=OFF", "_sync=0", "nolock=1", "nolock=true", "_ignore_check_constraints=1"} {
+		"_synchronous=OFF", "_sync=0", "nolock=1", "nolock=true", "_ignore_check_constraints=1", "vfs=unix-none", "vfs=Win32-None"} {
 		_, err := ParseURL("sqlite://x.db?" + q)
 		name, _, _ := strings.Cut(q, "=")
 		if !errors.Is(err, dialect.ErrBadURL) || !strings.Contains(err.Error(), name) {
@@ -80,7 +80,7 @@ func TestParseURLRefusesUnsafeSettings(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"_journal_mode=WAL", "_journal_mode=delete", "_journal=TRUNCATE", "_journal_mode=PERSIST",
-		"_synchronous=NORMAL", "_sync=FULL", "_sync=2", "nolock=0", "_ignore_check_constraints=0"} {
+		"_synchronous=NORMAL", "_sync=FULL", "_sync=2", "nolock=0", "_ignore_check_constraints=0", "vfs=unix", "vfs=unix-excl"} {
 		if _, err := ParseURL("sqlite://x.db?" + q); err != nil {
 			t.Errorf("%s: %v", q, err)
 		}
