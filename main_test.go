@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -47,8 +53,15 @@ func TestMain(m *testing.M) {
 //
 //	replace OLD NEW FILE
 //
-// which replaces every OLD in FILE with NEW (to edit a saved plan). The
-// conditions [sqlite] and [postgres] say which database the script runs on.
+// which replaces every OLD in FILE with NEW (to edit a saved plan), and
+//
+//	http [-H 'Name: value']... METHOD URL [BODY]
+//
+// which sends a request (a BODY as application/json unless -H says
+// otherwise) and prints the answer's status, headers and body on stdout.
+// $SERVE_ADDR is a free loopback address for `ctxschema serve --listen`.
+// The conditions [sqlite] and [postgres] say which database the script
+// runs on.
 func TestScripts(t *testing.T) {
 	runScripts(t, "sqlite", func(env *testscript.Env) string {
 		return "sqlite://" + filepath.Join(env.WorkDir, "test.db")
@@ -72,7 +85,9 @@ func runScripts(t *testing.T, dialectName string, database func(*testscript.Env)
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
 			env.Setenv("CTXSCHEMA_DB", database(env))
-			return nil
+			addr, err := freeAddr()
+			env.Setenv("SERVE_ADDR", addr)
+			return err
 		},
 		// [sqlite] and [postgres] hold when the script's database is one.
 		Condition: func(cond string) (bool, error) {
@@ -86,6 +101,7 @@ func runScripts(t *testing.T, dialectName string, database func(*testscript.Env)
 			"exits":   cmdExits,
 			"sql":     cmdSQL,
 			"replace": cmdReplace,
+			"http":    cmdHTTP,
 		},
 	})
 }
@@ -138,6 +154,73 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s holds no %q", args[2], args[0])
 	}
 	ts.Check(os.WriteFile(path, []byte(strings.ReplaceAll(string(b), args[0], args[1])), 0o644))
+}
+
+// freeAddr returns a loopback address with a port that was free.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// cmdHTTP sends a request and prints the answer: "HTTP <code>", the
+// headers in name order but Date, Content-Length and X-Request-Id, then
+// the body. It retries while the connection is refused, for up to ten
+// seconds, so that a script can talk to a server it just started in the
+// background.
+func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	header := http.Header{}
+	for len(args) >= 2 && args[0] == "-H" {
+		k, v, ok := strings.Cut(args[1], ":")
+		if !ok {
+			ts.Fatalf("http: -H %q: want 'Name: value'", args[1])
+		}
+		header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+		args = args[2:]
+	}
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: http [-H 'Name: value']... METHOD URL [BODY]")
+	}
+	body := ""
+	if len(args) == 3 {
+		body = args[2]
+		if header.Get("Content-Type") == "" {
+			header.Set("Content-Type", "application/json")
+		}
+	}
+	var resp *http.Response
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, err := http.NewRequest(args[0], args[1], strings.NewReader(body))
+		ts.Check(err)
+		req.Header = header.Clone()
+		resp, err = http.DefaultClient.Do(req)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) || time.Now().After(deadline) {
+			ts.Fatalf("http %s %s: %v", args[0], args[1], err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	var names []string
+	for k := range resp.Header {
+		if k != "Date" && k != "Content-Length" && k != "X-Request-Id" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	fmt.Fprintf(ts.Stdout(), "HTTP %d\n", resp.StatusCode)
+	for _, k := range names {
+		fmt.Fprintf(ts.Stdout(), "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
+	}
+	fmt.Fprintf(ts.Stdout(), "\n%s", b)
 }
 
 func TestExitCode(t *testing.T) {

@@ -75,6 +75,8 @@ func TestNoPasswordInOutput(t *testing.T) {
 		{"diff", "s", "s"},
 		{"version"},
 		{"completion", "bash"},
+		// An invalid port: serve opens the database, then fails to listen.
+		{"serve", "--listen", "127.0.0.1:99999"},
 	}
 	// Every command of the app is in the table, so that a new one is too.
 	covered := map[string]bool{}

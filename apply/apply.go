@@ -202,6 +202,22 @@ type Options struct {
 	// ProgressEvery is how often the progress of an online index build is
 	// reported; default one second.
 	ProgressEvery time.Duration
+	// Edit, when set, derives the desired schema from the catalog that Run
+	// reads under the lock, and Run ignores its desired argument. A change
+	// to one object (an API call adding or deleting a key) is then made to
+	// the schema as it is once no other apply can run, so that two such
+	// changes never undo each other. Its error is returned as it is.
+	Edit func(catalog *model.Schema) (*model.Schema, error)
+	// Actor names who applies, in the history; default Actor().
+	Actor string
+}
+
+// actor is the history's name for whoever runs with o.
+func (o Options) actor() string {
+	if o.Actor != "" {
+		return o.Actor
+	}
+	return Actor()
 }
 
 // Result is what Run did.
@@ -263,6 +279,11 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (re
 	st, err := d.Inspect(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Edit != nil {
+		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
+			return nil, err
+		}
 	}
 	// In production mode the apply refuses below: it changes nothing, so
 	// it locks nothing.
@@ -342,7 +363,7 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (re
 		return nil, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(ctx, p)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(ctx, p, opts.actor())); err != nil {
 			return nil, err
 		}
 	}
@@ -453,6 +474,17 @@ func (o Options) moved(p *plan.Plan) string {
 // before it takes the lock: the plan is made with every data check, so
 // that a change that can never succeed is refused as such (see Refuse).
 func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts Options) error {
+	if opts.Edit != nil {
+		// The edit of the schema as it is now: what the plan under the
+		// lock would apply.
+		current, _, err := Declared(ctx, t)
+		if err != nil {
+			return err
+		}
+		if desired, err = opts.Edit(current.Clone()); err != nil {
+			return err
+		}
+	}
 	p, err := Prepare(ctx, t, desired)
 	if err != nil {
 		return err
@@ -480,7 +512,7 @@ func Converged(ctx context.Context, t Target, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
+func historyOf(ctx context.Context, p *plan.Plan, actor string) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
@@ -489,7 +521,7 @@ func historyOf(ctx context.Context, p *plan.Plan) catalog.Entry {
 	}
 	e := catalog.Entry{
 		Kind:    "apply",
-		Actor:   Actor(),
+		Actor:   actor,
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}

@@ -51,6 +51,24 @@ func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
 	return catalog.History(ctx, t.DB)
 }
 
+// Declared returns the schema recorded by the last apply and the server
+// mode, without the lock: an empty schema in maintenance mode on a database
+// that has no catalog yet.
+func Declared(ctx context.Context, t Target) (*model.Schema, model.Mode, error) {
+	if p, ok := t.Dialect.(dialect.CatalogProber); ok {
+		exists, err := p.CatalogExists(ctx, t.DB)
+		if err != nil || !exists {
+			return &model.Schema{}, model.Maintenance, err
+		}
+		return catalog.Read(ctx, t.DB)
+	}
+	st, err := t.Dialect.Inspect(ctx, t.DB)
+	if err != nil {
+		return nil, "", err
+	}
+	return st.Catalog, st.Mode, nil
+}
+
 // ReadMode returns the recorded server mode of the target.
 func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
 	return readMode(ctx, t.Dialect, t.DB)
@@ -89,7 +107,7 @@ func SetMode(ctx context.Context, t Target, m model.Mode, opts Options) (_ model
 	if err := catalog.SetMode(ctx, tx, m); err != nil {
 		return "", err
 	}
-	e := catalog.Entry{Kind: "mode", Actor: Actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
+	e := catalog.Entry{Kind: "mode", Actor: opts.actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
 	e.Revision, e.Run = Provenance(ctx)
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err

@@ -165,15 +165,40 @@ func ReadDocument(ctx context.Context, q sqlx.QueryerContext) (def []byte, mode 
 	if mode, err = ReadMode(ctx, q); err != nil {
 		return nil, "", false, err
 	}
+	if def, found, err = ReadDefinition(ctx, q); err != nil {
+		return nil, "", false, err
+	}
+	return def, mode, found, nil
+}
+
+// DefinitionQuery reads the JSON document of the recorded schema: no row
+// when none is recorded. It takes no argument, so that a reader that runs
+// it often can prepare it.
+const DefinitionQuery = "SELECT definition FROM " + SchemaTable + " WHERE id = 1"
+
+// ReadDefinition returns the JSON document of the recorded schema, which
+// Decode reads, in one query; found is false when no schema is recorded.
+// The catalog tables must exist.
+func ReadDefinition(ctx context.Context, q sqlx.QueryerContext) (def []byte, found bool, err error) {
 	var d string
-	err = sqlx.GetContext(ctx, q, &d, "SELECT definition FROM "+SchemaTable+" WHERE id = 1")
+	return definition(sqlx.GetContext(ctx, q, &d, DefinitionQuery), d)
+}
+
+// ReadDefinitionWith is ReadDefinition with DefinitionQuery prepared as
+// stmt.
+func ReadDefinitionWith(ctx context.Context, stmt *sqlx.Stmt) (def []byte, found bool, err error) {
+	var d string
+	return definition(stmt.GetContext(ctx, &d), d)
+}
+
+func definition(err error, d string) ([]byte, bool, error) {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, mode, false, nil
+		return nil, false, nil
 	case err != nil:
-		return nil, "", false, fmt.Errorf("reading the catalog schema: %w", err)
+		return nil, false, fmt.Errorf("reading the catalog schema: %w", err)
 	}
-	return []byte(d), mode, true, nil
+	return []byte(d), true, nil
 }
 
 // ReadMode returns the recorded server mode; maintenance when none is

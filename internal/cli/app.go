@@ -92,6 +92,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			planCommand(e),
 			applyCommand(e),
 			modeCommand(e),
+			serveCommand(e),
 			historyCommand(e),
 			inspectCommand(e),
 			diffCommand(e),
