@@ -105,7 +105,8 @@ run_kind() { # pg|sqlite
 	local kind="$1" file="$work/$1.yaml"
 	tenants "$file" "$kind" "$n"
 	urls "$file" | sed "s|sqlite://sqlite/|sqlite://$work/sqlite/|" >"$work/$kind.urls"
-	"$bin" apply --tenants "$file" --all-tenants --dir schemas --auto-approve --parallel 4 >/dev/null
+	"$bin" apply --tenants "$file" --all-tenants --dir schemas --auto-approve --parallel 4 >"$work/setup.txt" 2>&1 ||
+		{ tail -20 "$work/setup.txt" >&2; exit 1; }
 
 	measure "$kind plan --all-tenants --parallel 4" "$bin" plan --tenants "$file" --all-tenants --dir schemas --detailed-exitcode --parallel 4 | tee -a "$results"
 	echo "$kind loop-plan $(loop "$work/$kind.urls" plan --dir schemas --detailed-exitcode)" | tee -a "$results"
