@@ -49,6 +49,16 @@ func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan
 	return prepare(ctx, t, desired, true)
 }
 
+// PrepareInspected is Prepare (or, toApply, PrepareToApply) from st, the
+// state of t that the caller inspected (t.Dialect.Inspect): the CLI reads
+// the database while it loads the schema files, on the other core.
+func PrepareInspected(ctx context.Context, t Target, st *plan.State, desired *model.Schema, toApply bool) (*plan.Plan, error) {
+	if st == nil {
+		return nil, fmt.Errorf("apply: no inspected state to plan from")
+	}
+	return prepareFrom(ctx, t, st, desired, toApply)
+}
+
 // prepareAttempts bounds how often prepare plans again when an apply
 // changed the database while it counted (dialect.ChangeDetector).
 const prepareAttempts = 3
@@ -66,6 +76,10 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 	if err != nil {
 		return nil, err
 	}
+	return prepareFrom(ctx, t, st, desired, deferUnique)
+}
+
+func prepareFrom(ctx context.Context, t Target, st *plan.State, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	var p *plan.Plan
 	for attempt := 1; ; attempt++ {
 		var data plan.Data = t.Dialect.Data(t.DB)
@@ -74,6 +88,7 @@ func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique b
 		if deferUnique && st.Mode != model.Production {
 			data = deferDuplicates{data}
 		}
+		var err error
 		p, err = plan.Build(ctx, st, desired, data)
 		if err == nil {
 			break

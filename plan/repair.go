@@ -246,6 +246,10 @@ func (b *builder) finalIndex(table, index string) (ext, name string, ok bool) {
 		if !kept || d.Type != model.MultiValued {
 			return "", "", false
 		}
+		if index == model.CustomerIndex(e.Name) {
+			name, ok := model.Table{Extension: &d}.CustomerIndex()
+			return d.Name, name, ok
+		}
 		for _, item := range e.Unique {
 			if model.UniqueIndex(e.Name, item) != index {
 				continue

@@ -26,10 +26,14 @@ func (b *builder) dropUniques() {
 				dropped = append(dropped, item)
 			}
 		}
-		e.Unique = kept
+		// One item at a time, so that each step's Table is the state
+		// right after it (the last drop leaves no item: a multi-valued
+		// table then needs its index over customer_id).
 		for _, item := range dropped {
+			e.Unique = model.RemoveItem(e.Unique, item)
 			b.add(DeleteUnique{Extension: e.Name, Item: append([]string(nil), item...), Table: b.snapshot(e.Name)})
 		}
+		e.Unique = kept
 	}
 }
 

@@ -123,14 +123,26 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 
 // applyPlan plans, shows the plan through view, and applies it.
 func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) error {
+	// Schema files (not a saved plan, which names its own database): the
+	// database is read, on a read-only connection, while they load.
+	var ahead *readAhead
+	if opts.PlanFile == "" {
+		ahead = startReadAhead(ctx, opts.DB)
+	}
 	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
+		if ahead != nil {
+			ahead.abandon()
+		}
 		return err
 	}
 	// A database that does not exist yet is created only once the plan is
 	// neither refused nor declined: planned from nothing until then.
 	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.WriteExisting, "the plan creates everything, and apply creates the database once it runs")
 	if err != nil {
+		if ahead != nil {
+			ahead.abandon()
+		}
 		return err
 	}
 	defer func() { closeDB() }()
@@ -138,13 +150,29 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	// otherwise the duplicate checks of new unique indexes are left to the
 	// index builds, which refuse duplicates themselves (exit 5 with the
 	// same counts): the table is read once, not twice.
-	prepare := apply.Prepare
-	if opts.AutoApprove || saved != nil {
-		prepare = apply.PrepareToApply
+	toApply := opts.AutoApprove || saved != nil
+	var p *plan.Plan
+	if ahead != nil {
+		// A database that does not exist yet, or that the read-only
+		// connection could not read, is planned below as without the read.
+		if ro, closeRO, st, err := ahead.wait(); err == nil {
+			if t.DB != nil {
+				p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
+			}
+			closeRO()
+			if err != nil {
+				return err
+			}
+		}
 	}
-	p, err := prepare(ctx, t, desired)
-	if err != nil {
-		return err
+	if p == nil {
+		prepare := apply.Prepare
+		if toApply {
+			prepare = apply.PrepareToApply
+		}
+		if p, err = prepare(ctx, t, desired); err != nil {
+			return err
+		}
 	}
 	e.tell(p)
 	ro := renderOptions(t, render.Text, opts.Verbose, colorOn(e.stdout, opts.NoColor))

@@ -104,16 +104,28 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.DriftOnly {
 		return runDriftPlan(ctx, e, opts)
 	}
+	ahead := startReadAhead(ctx, opts.DB)
 	res, err := loadSchemas(e, opts.Dir)
 	if err != nil {
+		ahead.abandon()
 		return err
 	}
-	t, closeDB, err := openToPlan(ctx, e, opts.DB)
-	if err != nil {
+	var p *plan.Plan
+	t, closeDB, st, err := ahead.wait()
+	switch {
+	case notExist(err):
+		// Planned from an empty state, as openToPlan says.
+		if t, closeDB, err = openToPlan(ctx, e, opts.DB); err != nil {
+			return err
+		}
+		defer closeDB()
+		p, err = apply.Prepare(ctx, t, res.Schema)
+	case err != nil:
 		return err
+	default:
+		defer closeDB()
+		p, err = apply.PrepareInspected(ctx, t, st, res.Schema, false)
 	}
-	defer closeDB()
-	p, err := apply.Prepare(ctx, t, res.Schema)
 	if err != nil {
 		return err
 	}

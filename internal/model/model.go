@@ -199,6 +199,10 @@ func UniqueIndex(extension string, item []string) string {
 	return fmt.Sprintf("ux_%s_%08x", strings.ToLower(extension), fnv32(strings.Join(cols, ",")))
 }
 
+// CustomerIndex is the physical name of the index over customer_id alone
+// of the multi-valued extension called extension (see Table.CustomerIndex).
+func CustomerIndex(extension string) string { return "cx_" + strings.ToLower(extension) }
+
 func fnv32(s string) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(s); i++ {
@@ -444,6 +448,20 @@ func (t Table) UniqueIndexes() map[string][]string {
 		out[UniqueIndex(t.Extension.Name, item)] = item
 	}
 	return out
+}
+
+// CustomerIndex names the index over customer_id alone that t has, and
+// reports whether it has one. Deleting a customer deletes its records in
+// every extension (ON DELETE CASCADE), which needs an index that leads with
+// customer_id on each extension table: the primary key of a single-valued
+// extension or classifier, the unique indexes of a multi-valued extension's
+// items. A multi-valued extension without unique items has neither, and
+// gets this index instead; it goes as soon as the extension gains an item.
+func (t Table) CustomerIndex() (string, bool) {
+	if !t.MultiValued() || len(t.Extension.Unique) > 0 {
+		return "", false
+	}
+	return CustomerIndex(t.Extension.Name), true
 }
 
 // Tables returns the physical tables of s: the profile table first, then one

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,5 +69,21 @@ func TestCanonicalDefaultDateTimeExact(t *testing.T) {
 	}
 	if got, err := CanonicalDefault(DateTime, 0, "1981-03-17T02:00:00.123456Z"); err == nil {
 		t.Errorf("CanonicalDefault(datetime, .123456) = %q, want an error", got)
+	}
+}
+
+// TestPlainNameMatchesPattern holds plainName to the pattern it replaced,
+// ^[A-Za-z][A-Za-z0-9_]*$, and Reserved to case-insensitive lookup.
+func TestPlainNameMatchesPattern(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	for _, n := range []string{"", "a", "Z", "a1", "a_b", "_a", "1a", "a-b", "a b", "é", "aé", "A_9z", "a\n", "zZ09__", "[", "`a", "a{", "@", "a/"} {
+		if got, want := plainName(n), re.MatchString(n); got != want {
+			t.Errorf("plainName(%q) = %v, want %v", n, got, want)
+		}
+	}
+	for n, want := range map[string]bool{"Select": true, "VARCHAR2": true, "selects": false, "SmallDateTime": true, "averyveryverylongname": false, "": false} {
+		if got := Reserved(n); got != want {
+			t.Errorf("Reserved(%q) = %v, want %v", n, got, want)
+		}
 	}
 }

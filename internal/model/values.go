@@ -172,7 +172,20 @@ func init() {
 }
 
 // Reserved reports whether name is a reserved word (case-insensitive).
-func Reserved(name string) bool { return reserved[strings.ToLower(name)] }
+func Reserved(name string) bool {
+	var buf [16]byte // longer than any reserved word
+	if len(name) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return reserved[string(buf[:len(name)])]
+}
 
 // ownedColumns are the column names, lower-cased, that the layout or a
 // database engine owns in a table, and who owns each. record_id is refused
@@ -210,7 +223,21 @@ func CheckAttributeName(name string) error {
 	return nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+// plainName reports whether name matches ^[A-Za-z][A-Za-z0-9_]*$ (a loop:
+// every attribute's name is checked several times while loading, and a
+// regular expression would also be compiled at every start-up).
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
 
 // CheckName returns a problem with name as the name of an extension, key or
 // attribute, or nil when it is valid.
@@ -218,7 +245,7 @@ func CheckName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("name is empty")
-	case !nameRE.MatchString(name):
+	case !plainName(name):
 		return fmt.Errorf("name %s must start with a letter and hold only letters, digits and underscores", quote.Value(name))
 	case len(name) > MaxNameLength:
 		return fmt.Errorf("name %s is %d characters, longer than %d", quote.Value(name), len(name), MaxNameLength)

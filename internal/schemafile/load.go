@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -60,6 +63,41 @@ func Load(dir string) (*Result, error) {
 	return parse(names, data)
 }
 
+// inParallel calls f(0) … f(n-1) on up to GOMAXPROCS goroutines: a
+// repository written by inspect --out holds one file per object, and
+// files decode independently.
+func inParallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/minFilesPerWorker)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// minFilesPerWorker is the fewest files worth a goroutine of their own.
+const minFilesPerWorker = 8
+
+// decodeOne decodes one file with a reporter of its own.
+func decodeOne(name string, data []byte) (fileDecl, []model.Problem) {
+	r := &reporter{}
+	d := decodeFile(name, data, r)
+	return d, r.list
+}
+
 // ReadFile reads the schema file at path, which messages call name, up to
 // MaxFileSize: a larger file gives a *model.Problems at the file; other errors
 // (I/O) are wrapped.
@@ -98,10 +136,18 @@ func Parse(files map[string][]byte) (*Result, error) {
 }
 
 func parse(names []string, data [][]byte) (*Result, error) {
-	r := &reporter{}
 	decls := make([]fileDecl, len(names))
-	for i := range names {
-		decls[i] = decodeFile(names[i], data[i], r)
+	probs := make([][]model.Problem, len(names))
+	inParallel(len(names), func(i int) { decls[i], probs[i] = decodeOne(names[i], data[i]) })
+	return merge(names, decls, probs)
+}
+
+// merge validates and merges the decoded files, with the problems found
+// decoding each, in file order.
+func merge(names []string, decls []fileDecl, probs [][]model.Problem) (*Result, error) {
+	r := &reporter{}
+	for _, ps := range probs {
+		r.list = append(r.list, ps...)
 	}
 	s := build(decls, r)
 	model.SortProblems(r.list)

@@ -2,8 +2,10 @@ package schemafile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -253,6 +255,38 @@ func TestProblemsSortedAcrossFiles(t *testing.T) {
 	}
 	if n := probs.Errors(); n != 4 {
 		t.Errorf("Errors() = %d, want 4", n)
+	}
+}
+
+// TestLoadManyFilesInParallel loads a directory of many files, some
+// invalid, which Load decodes on several goroutines: the result and the
+// problems are those of decoding one file after the other.
+func TestLoadManyFilesInParallel(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 40; i++ {
+		body := fmt.Sprintf("extensions:\n  - name: Ext%02d\n    type: single-valued\n    attributes:\n      - {name: A, type: string}\n", i)
+		if i%7 == 3 {
+			body = fmt.Sprintf("extensions:\n  - name: Ext%02d\n    type: sometimes\n    colour: red\n", i)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ext%02d.yaml", i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		_, err := Load(dir)
+		var ps *model.Problems
+		if !errors.As(err, &ps) {
+			t.Fatalf("Load = %v, want problems", err)
+		}
+		return ps.Error()
+	}
+	one, many := load(1), load(4)
+	if one != many {
+		t.Errorf("problems in parallel differ from one file after the other:\n%s\nwant\n%s", many, one)
+	}
+	if n := strings.Count(one, "\n") + 1; n < 12 {
+		t.Errorf("want two problems for each of the six invalid files, got %d:\n%s", n, one)
 	}
 }
 

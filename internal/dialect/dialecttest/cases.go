@@ -106,7 +106,7 @@ func rows(over map[string]int) map[string]int {
 // Cases lists the conformance cases: one per kind of change, each over a
 // database holding rows, then combined changes.
 func Cases() []Case {
-	return append(single(), combined()...)
+	return append(append(single(), combined()...), customerIndex()...)
 }
 
 func single() []Case {

@@ -130,15 +130,36 @@ func RunCase(t *testing.T, h Harness, c Case) {
 }
 
 // kept fails t unless each of the hand-made objects ("table" or
-// "table.index") is still in the database, as inspected.
+// "table.index") is still in the database, as inspected, and unless they
+// are all the database holds that ctxschema does not manage: an index the
+// layout no longer wants must be gone, not left behind as unmanaged.
 func kept(t *testing.T, tg apply.Target, objects []string) {
 	t.Helper()
-	if len(objects) == 0 {
-		return
-	}
 	st, err := tg.Dialect.Inspect(context.Background(), tg.DB)
 	if err != nil {
 		t.Fatalf("inspect: %v", err)
+	}
+	keep := map[string]bool{}
+	for _, o := range objects {
+		keep[o] = true
+	}
+	for _, t2 := range st.Physical.Tables {
+		want, managedTable := tg.Dialect.Expected(st.Catalog).Table(t2.Name)
+		if !managedTable {
+			if !keep[t2.Name] && !strings.HasPrefix(t2.Name, model.CatalogPrefix) {
+				t.Errorf("table %s is left that ctxschema does not manage", t2.Name)
+			}
+			continue
+		}
+		wanted := map[string]bool{}
+		for _, ix := range want.Indexes {
+			wanted[ix.Name] = true
+		}
+		for _, ix := range t2.Indexes {
+			if !wanted[ix.Name] && !keep[t2.Name+"."+ix.Name] {
+				t.Errorf("index %s.%s is left that the layout does not want", t2.Name, ix.Name)
+			}
+		}
 	}
 	for _, o := range objects {
 		table, index, _ := strings.Cut(o, ".")

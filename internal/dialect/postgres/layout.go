@@ -181,13 +181,17 @@ func (ix tableIndex) definition() string {
 }
 
 // tableIndexes are the indexes of t: the unique indexes of a multi-valued
-// extension in declared order, then the keys' indexes.
+// extension in declared order (or, without items, its index over
+// customer_id), then the keys' indexes.
 func tableIndexes(t model.Table) []tableIndex {
 	var out []tableIndex
 	if t.MultiValued() {
 		for _, item := range t.Extension.Unique {
 			out = append(out, uniqueIndex(t.Extension.Name, item))
 		}
+	}
+	if name, ok := t.CustomerIndex(); ok {
+		out = append(out, customerIndex(name))
 	}
 	for _, k := range t.Keys {
 		out = append(out, keyIndex(k))
@@ -197,6 +201,12 @@ func tableIndexes(t model.Table) []tableIndex {
 
 func uniqueIndex(ext string, item []string) tableIndex {
 	return tableIndex{name: model.UniqueIndex(ext, item), unique: true, columns: append([]string{model.CustomerIDColumn}, columns(item)...)}
+}
+
+// customerIndex is the index over customer_id alone called name
+// (model.Table.CustomerIndex).
+func customerIndex(name string) tableIndex {
+	return tableIndex{name: name, columns: []string{model.CustomerIDColumn}}
 }
 
 func keyIndex(k model.Key) tableIndex {

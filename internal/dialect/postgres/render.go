@@ -95,9 +95,14 @@ func (*Dialect) Render(p *plan.Plan, step plan.Step) (dialect.Rendered, error) {
 	case plan.AddUnique:
 		if t := r.extension(c.Table, c.Extension); t.MultiValued() {
 			r.buildIndex(t.Name, uniqueIndex(t.Extension.Name, c.Item), false)
+			if len(t.Extension.Unique) == 1 {
+				// The first item's index leads with customer_id.
+				r.exec("DROP INDEX IF EXISTS " + quoteIdent(model.CustomerIndex(t.Extension.Name)))
+			}
 		}
 	case plan.DeleteUnique:
 		if t := r.extension(c.Table, c.Extension); t.MultiValued() {
+			r.buildCustomerIndex(t)
 			r.exec("DROP INDEX IF EXISTS " + quoteIdent(model.UniqueIndex(t.Extension.Name, c.Item)))
 		}
 	case plan.CreateKey:
@@ -307,6 +312,55 @@ func (r *renderer) buildIndex(table string, ix tableIndex, fresh bool) {
 	r.exec(createIndex(table, ix, false))
 }
 
+// buildCustomerIndex builds t's index over customer_id alone when t, a
+// table state within the plan, wants one and the plan ends with the table
+// still wanting it. A table state in the middle of the plan may want it
+// where the end does not (the last unique item dropped before a new one is
+// added): a concurrent build, which runs after the transaction, would then
+// bring back the index that a later step of the transaction dropped.
+//
+// A concurrent build runs after every step of the transaction, a rename of
+// the extension included, so it builds the index under the table's and the
+// index's final names.
+func (r *renderer) buildCustomerIndex(t model.Table) {
+	name, ok := t.CustomerIndex()
+	if !ok {
+		return
+	}
+	final, ok := r.finalCustomerIndex(t.Extension.Name)
+	if !ok {
+		return
+	}
+	if r.hasRows(t.Name) {
+		r.out.After = append(r.out.After, createIndex(final.Table(), customerIndex(model.CustomerIndex(final.Name)), true))
+		return
+	}
+	r.exec(createIndex(t.Name, customerIndex(name), false))
+}
+
+// finalCustomerIndex returns the extension called ext (as the steps of the
+// plan call it up to the one rendered) as the plan ends with it, and
+// whether it then has an index over customer_id alone: its desired table,
+// found under the name the plan's renames give it, wants one. Without a
+// plan, ext is taken as it is.
+func (r *renderer) finalCustomerIndex(ext string) (model.Extension, bool) {
+	if r.p == nil || r.p.Desired == nil {
+		return model.Extension{Name: ext}, true
+	}
+	name := ext
+	for _, s := range r.p.Steps {
+		if c, ok := s.Change.(plan.RenameExtension); ok && strings.EqualFold(c.From.Name, name) {
+			name = c.To.Name
+		}
+	}
+	e, ok := r.p.Desired.Extension(name)
+	if !ok {
+		return model.Extension{}, false
+	}
+	_, want := extensionTable(model.Table{}, e).CustomerIndex()
+	return e, want
+}
+
 // renameIndex renames a managed index to the name its new extension or
 // attribute name gives it. The index may be missing: dropped by hand (the
 // plan's repair builds it again, under its final name, at the end of the
@@ -332,6 +386,9 @@ func (r *renderer) renameExtension(c plan.RenameExtension) {
 	if c.From.Type == model.MultiValued {
 		for _, item := range c.From.Unique {
 			r.renameIndex(model.UniqueIndex(c.From.Name, item), model.UniqueIndex(c.To.Name, item))
+		}
+		if len(c.From.Unique) == 0 {
+			r.renameIndex(model.CustomerIndex(c.From.Name), model.CustomerIndex(c.To.Name))
 		}
 	}
 }
@@ -364,9 +421,14 @@ $$`)
 		for _, item := range c.To.Unique {
 			r.buildIndex(table, uniqueIndex(c.To.Name, item), false)
 		}
+		r.buildCustomerIndex(extensionTable(model.Table{}, c.To))
 	case fromMulti && !toMulti:
 		for _, item := range c.From.Unique {
 			r.exec("DROP INDEX IF EXISTS " + quoteIdent(model.UniqueIndex(c.From.Name, item)))
+		}
+		if len(c.From.Unique) == 0 {
+			// The primary key over customer_id replaces it.
+			r.exec("DROP INDEX IF EXISTS " + quoteIdent(model.CustomerIndex(c.From.Name)))
 		}
 		// The new primary key's index is built under the table's lock; the
 		// planner checked that no customer holds two records.

@@ -121,9 +121,11 @@ func (r *renderer) render(ch plan.Change) error {
 	case plan.AddUnique:
 		if ix, ok := uniqueIndex(c.Table, c.Extension, c.Item); ok {
 			r.add(ix.create())
+			r.syncCustomer(withoutItem(c.Table, c.Item), c.Table)
 		}
 	case plan.DeleteUnique:
 		if ix, ok := uniqueIndex(c.Table, c.Extension, c.Item); ok {
+			r.syncCustomer(withItem(c.Table, c.Item), c.Table)
 			r.add(dropIndex(ix.name))
 		}
 	case plan.CreateKey:
@@ -242,6 +244,48 @@ func (r *renderer) syncUnique(before, after model.Table) {
 			r.add(index{name: name, table: after.Name, unique: true, columns: uniqueColumns(cur[name])}.create())
 		}
 	}
+	r.syncCustomer(before, after)
+}
+
+// syncCustomer creates or drops the index over customer_id alone as the
+// table goes from before to after (a change of type, name or unique items).
+// The plan's steps run in order in one transaction, so every step leaves the
+// index there exactly when its table state wants it.
+func (r *renderer) syncCustomer(before, after model.Table) {
+	old, had := before.CustomerIndex()
+	ix, has := customerIndex(after)
+	switch {
+	case had && (!has || ix.name != old):
+		r.add(dropIndex(old))
+		if has {
+			r.add(ix.create())
+		}
+	case has && !had:
+		r.add(ix.create())
+	}
+}
+
+// withItem and withoutItem are an extension's table state with a unique
+// item added or removed: the state before an AddUnique or DeleteUnique,
+// whose Table is the state after it.
+func withItem(t model.Table, item []string) model.Table {
+	if t.Extension == nil {
+		return t
+	}
+	e := *t.Extension
+	e.Unique = append(append([][]string(nil), e.Unique...), item)
+	t.Extension = &e
+	return t
+}
+
+func withoutItem(t model.Table, item []string) model.Table {
+	if t.Extension == nil {
+		return t
+	}
+	e := *t.Extension
+	e.Unique = model.RemoveItem(e.Unique, item)
+	t.Extension = &e
+	return t
 }
 
 func sortedKeys(m map[string][]string) []string {

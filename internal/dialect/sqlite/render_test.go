@@ -52,6 +52,10 @@ func TestRenderSQL(t *testing.T) {
 	level := model.Attribute{Name: "Level", Type: model.Integer, Mandatory: true}
 	phLevel := ph
 	phLevel.Attributes = append(append([]model.Attribute(nil), ph.Attributes...), level)
+	noItems := ext
+	noItems.Unique = nil
+	phNoItems := ph
+	phNoItems.Extension = &noItems
 	phNoKind := ph
 	phNoKind.Attributes = ph.Attributes[:1]
 
@@ -136,6 +140,15 @@ func TestRenderSQL(t *testing.T) {
 		}, false},
 		{"add unique", plan.AddUnique{Extension: "Phone", Item: []string{"Number"}, Table: ph}, []string{
 			`CREATE UNIQUE INDEX "` + ux + `" ON "ext_phone" ("customer_id", "number")`,
+			`DROP INDEX IF EXISTS "cx_phone"`,
+		}, false},
+		{"delete the last unique", plan.DeleteUnique{Extension: "Phone", Item: []string{"Number"}, Table: phNoItems}, []string{
+			`CREATE INDEX "cx_phone" ON "ext_phone" ("customer_id")`,
+			`DROP INDEX IF EXISTS "` + ux + `"`,
+		}, false},
+		{"create extension without unique", &plan.CreateExtension{Extension: noItems, Table: phNoItems}, []string{
+			`CREATE TABLE "ext_phone" (` + phoneCols + `)`,
+			`CREATE INDEX "cx_phone" ON "ext_phone" ("customer_id")`,
 		}, false},
 		{"add unique single-valued", plan.AddUnique{Extension: "Phone", Item: []string{"Number"}, Table: phSingle}, nil, false},
 		{"delete unique", plan.DeleteUnique{Extension: "Phone", Item: []string{"Number"}, Table: ph}, []string{`DROP INDEX IF EXISTS "` + ux + `"`}, false},

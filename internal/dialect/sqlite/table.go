@@ -229,11 +229,15 @@ type index struct {
 
 // indexesOf lists the managed indexes of a table in name order: its keys'
 // ik_ indexes and, for a multi-valued extension, its unique items' ux_
-// indexes over (customer_id, item columns).
+// indexes over (customer_id, item columns), or without items its cx_ index
+// over customer_id.
 func indexesOf(t model.Table) []index {
 	var out []index
 	for _, k := range t.Keys {
 		out = append(out, keyIndex(k))
+	}
+	if ix, ok := customerIndex(t); ok {
+		out = append(out, ix)
 	}
 	for name, item := range t.UniqueIndexes() {
 		out = append(out, index{name: name, table: t.Name, unique: true, columns: uniqueColumns(item)})
@@ -244,6 +248,16 @@ func indexesOf(t model.Table) []index {
 
 func keyIndex(k model.Key) index {
 	return index{name: k.Index(), table: model.KeyTable(k), unique: k.Unique, columns: lower(k.Attributes)}
+}
+
+// customerIndex is t's index over customer_id alone, if it has one
+// (model.Table.CustomerIndex).
+func customerIndex(t model.Table) (index, bool) {
+	name, ok := t.CustomerIndex()
+	if !ok {
+		return index{}, false
+	}
+	return index{name: name, table: t.Name, columns: []string{model.CustomerIDColumn}}, true
 }
 
 func uniqueColumns(item []string) []string {

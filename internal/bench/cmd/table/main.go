@@ -30,6 +30,10 @@ var targets = map[string]target{
 	"AddUniqueKey/sqlite":        {1.15, "≤ 1.15× floor"},
 	"Duplicates/sqlite":          {1.2, "≤ 1.2× floor"},
 	"PlanNoChange/sqlite/N=1000": {3, "≤ 3× floor"},
+	// Issue 15: deleting a customer with the index over customer_id, its
+	// "floor" the same delete on the layout before it (a table scan).
+	"DeleteCustomer/sqlite":   {0.1, "≤ 0.1× before"},
+	"DeleteCustomer/postgres": {0.1, "≤ 0.1× before"},
 }
 
 // result gathers the runs of one benchmark.
@@ -137,7 +141,7 @@ func rank(name string) string {
 	if strings.Contains(name, "/postgres") {
 		db = "1"
 	}
-	kinds := []string{"Load", "PlanNoChange", "PlanChanged", "ApplyEmpty", "AddUniqueKey", "Duplicates"}
+	kinds := []string{"Load", "PlanNoChange", "PlanChanged", "ApplyEmpty", "AddUniqueKey", "Duplicates", "DeleteCustomer"}
 	k := len(kinds)
 	for i, p := range kinds {
 		if strings.HasPrefix(name, p+"/") {
@@ -158,6 +162,9 @@ func split(name, rows string) (string, string) {
 	}
 	if strings.HasPrefix(name, "AddUniqueKey") || strings.HasPrefix(name, "Duplicates") {
 		return name, "10 (R=" + rows + ")"
+	}
+	if strings.HasPrefix(name, "DeleteCustomer") {
+		return name, "1 (" + rows + " records; floor: without cx_)"
 	}
 	return name, ""
 }

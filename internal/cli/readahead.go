@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
+	"github.com/ctxschema/ctxschema/plan"
+)
+
+// readAhead opens a database read-only and inspects it on a goroutine of
+// its own, while the command loads the schema files: the two are
+// independent, and each keeps one core busy (the database, or the driver
+// decoding its answers, on one; YAML on the other).
+type readAhead struct {
+	done    chan struct{}
+	cancel  context.CancelFunc
+	t       apply.Target
+	closeDB func()
+	st      *plan.State
+	err     error
+}
+
+// startReadAhead begins opening and inspecting the database at rawURL.
+// Every readAhead must end with wait or abandon.
+func startReadAhead(ctx context.Context, rawURL string) *readAhead {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &readAhead{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(r.done)
+		r.t, r.closeDB, r.err = openTarget(ctx, rawURL, dialect.ReadOnly)
+		if r.err != nil {
+			return
+		}
+		if r.st, r.err = r.t.Dialect.Inspect(ctx, r.t.DB); r.err != nil {
+			r.closeDB()
+		}
+	}()
+	return r
+}
+
+// wait returns the open database, its closer and its state. On error
+// nothing is left open.
+func (r *readAhead) wait() (apply.Target, func(), *plan.State, error) {
+	<-r.done
+	if r.err != nil {
+		r.cancel()
+		return apply.Target{}, nil, nil, r.err
+	}
+	return r.t, func() { r.closeDB(); r.cancel() }, r.st, nil
+}
+
+// abandon stops the read, when the schema files turned out invalid, and
+// closes what it opened.
+func (r *readAhead) abandon() {
+	r.cancel()
+	if _, closeDB, _, err := r.wait(); err == nil {
+		closeDB()
+	}
+}
+
+// notExist reports whether err says that the database does not exist.
+func notExist(err error) bool {
+	var missing *dialect.NotExistError
+	return errors.As(err, &missing)
+}
