@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -68,6 +70,10 @@ func selectTenant(e *env, next ucli.BeforeFunc) ucli.BeforeFunc {
 		switch {
 		case sel != "" && all:
 			return errors.New("--tenant and --all-tenants exclude each other: give one tenant, or every tenant")
+		case c.String("tenants") == "" && !all && serverURL(c.String("db")):
+			// Without a tenants file, --tenant is the X-Genesys-TenantId
+			// that a Context Services server (the HTTP target) is sent.
+			return nil
 		case c.String("tenants") == "":
 			return fmt.Errorf("%s needs a tenants file: give --tenants FILE (or CTXSCHEMA_TENANTS, or tenants: in the --env environment)", which)
 		case userDB:
@@ -83,8 +89,17 @@ func selectTenant(e *env, next ucli.BeforeFunc) ucli.BeforeFunc {
 		if err != nil {
 			return err
 		}
-		return c.Set("db", t.DB)
+		// The tenant's id goes with its database: a Context Services
+		// server is sent it as X-Genesys-TenantId.
+		return errors.Join(c.Set("db", t.DB), c.Set("tenant", strconv.FormatInt(t.ID, 10)))
 	}
+}
+
+// serverURL reports whether rawURL names a Context Services server (an
+// http or https URL) rather than a database.
+func serverURL(rawURL string) bool {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	return ok && (strings.EqualFold(scheme, "http") || strings.EqualFold(scheme, "https"))
 }
 
 // readTenants reads and validates the tenants file at path, named in
