@@ -1,11 +1,14 @@
-// Package apply plans against a live database and runs plans: it takes the
-// apply lock, checks the server mode under it, runs every change together
-// with the catalog and history updates in one transaction, builds online
-// indexes after it, and checks that the database converged.
+// Package apply plans against a live target and runs plans, on any Backend:
+// a SQL database (Target) or a Context Services server through its API. On
+// a SQL database it takes the apply lock, checks the server mode under it,
+// runs every change together with the catalog and history updates in one
+// transaction, builds online indexes after it, and checks that the
+// database converged.
 package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -20,7 +23,8 @@ import (
 	"github.com/ctxschema/ctxschema/plan"
 )
 
-// Target is an open database and its dialect.
+// Target is an open SQL database and its dialect: the Backend of the SQL
+// dialects.
 type Target struct {
 	Dialect dialect.Dialect
 	// DB is the open database. It is nil for a database that does not
@@ -32,11 +36,11 @@ type Target struct {
 	URL string
 }
 
-// Prepare inspects the database and plans the changes that make it match
-// desired, with their SQL and every data check. It takes no lock and
+// Prepare reads the backend's live state and plans the changes that make
+// it match desired, with their SQL (or API calls) and every data check. It takes no lock and
 // changes nothing.
-func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
-	return prepare(ctx, t, desired, false)
+func Prepare(ctx context.Context, b Backend, desired *model.Schema) (*plan.Plan, error) {
+	return b.Plan(ctx, desired, false)
 }
 
 // PrepareToApply is Prepare for a plan that is applied right away, without
@@ -45,18 +49,18 @@ func Prepare(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, 
 // lets each index build check its own values: planning does not read a
 // large table once more just to find what the build finds anyway. The plan
 // still has the same changes and fingerprint.
-func PrepareToApply(ctx context.Context, t Target, desired *model.Schema) (*plan.Plan, error) {
-	return prepare(ctx, t, desired, true)
+func PrepareToApply(ctx context.Context, b Backend, desired *model.Schema) (*plan.Plan, error) {
+	return b.Plan(ctx, desired, true)
 }
 
 // PrepareInspected is Prepare (or, toApply, PrepareToApply) from st, the
 // state of t that the caller inspected (t.Dialect.Inspect): the CLI reads
 // the database while it loads the schema files, on the other core.
-func PrepareInspected(ctx context.Context, t Target, st *plan.State, desired *model.Schema, toApply bool) (*plan.Plan, error) {
+func PrepareInspected(ctx context.Context, b Backend, st *plan.State, desired *model.Schema, toApply bool) (*plan.Plan, error) {
 	if st == nil {
 		return nil, fmt.Errorf("apply: no inspected state to plan from")
 	}
-	return prepareFrom(ctx, t, st, desired, toApply)
+	return b.PlanFrom(ctx, st, desired, toApply)
 }
 
 // prepareAttempts bounds how often prepare plans again when an apply
@@ -217,6 +221,9 @@ type Options struct {
 	// ProgressEvery is how often the progress of an online index build is
 	// reported; default one second.
 	ProgressEvery time.Duration
+	// Log receives a line for each action a backend without a transaction
+	// takes (each API call and its outcome); nil for none.
+	Log func(format string, args ...any)
 	// Edit, when set, derives the desired schema from the catalog that Run
 	// reads under the lock, and Run ignores its desired argument. A change
 	// to one object (an API call adding or deleting a key) is then made to
@@ -225,6 +232,13 @@ type Options struct {
 	Edit func(catalog *model.Schema) (*model.Schema, error)
 	// Actor names who applies, in the history; default Actor().
 	Actor string
+}
+
+// Logf sends a line to o.Log, if set.
+func (o Options) Logf(format string, args ...any) {
+	if o.Log != nil {
+		o.Log(format, args...)
+	}
 }
 
 // actor is the history's name for whoever runs with o.
@@ -243,55 +257,42 @@ type Result struct {
 	Deferred int
 }
 
-// Run applies the changes that make the database match desired. It refuses
-// as Refuse does, in the same order: changes that fail a data check
-// (*UnsafeError), production mode (*ModeError, before touching anything and
-// again under the lock), a plan whose fingerprint is not opts.Expect
-// (*StaleError), changes that lose data without opts.AllowDestructive
-// (*UnsafeError). It reports a database that did not converge
-// (*NotConvergedError), and, when ctx is cancelled, says what was done
-// (*InterruptedError).
-func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (res *Result, err error) {
-	began, committed := false, false
+// Run applies the changes that make the backend match desired, in named
+// phases: refuse in production mode before touching anything, begin
+// (the lock, where there is one), plan under it, refuse, execute,
+// converge. It refuses as Refuse does, in the same order: changes that
+// fail a data check or that the backend cannot express (*UnsafeError),
+// production mode (*ModeError, before touching anything and again under
+// the lock), a plan whose fingerprint is not opts.Expect (*StaleError),
+// changes that lose data without opts.AllowDestructive (*UnsafeError). It
+// reports a backend that did not converge (*NotConvergedError), and, when
+// ctx is cancelled, says what was done (*InterruptedError, or the
+// backend's *PartialError).
+func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (res *Result, err error) {
+	executed := false
 	defer func() {
-		ie := InterruptedError{Began: began, Committed: committed}
-		if committed && res != nil {
-			ie.Built, ie.Pending = res.Deferred, countAfter(res.Plan)
+		var ie InterruptedError
+		if executed {
+			ie = InterruptedError{Began: true, Committed: true, Built: res.Deferred, Pending: countAfter(res.Plan)}
 		}
 		interrupted(ctx, &err, ie)
 	}()
-	d := t.Dialect
-	// The plan made under the lock, once there is one: the dialect may
-	// name, in an error, how much of it the server could not take.
-	var p *plan.Plan
-	defer func() {
-		if err != nil {
-			err = explainError(ctx, t, p, err)
-		}
-	}()
 	// Refuse before touching anything: not even the lock or the catalog.
-	if mode, err := readMode(ctx, d, t.DB); err != nil {
+	if mode, err := b.Mode(ctx); err != nil {
 		return nil, err
 	} else if mode == model.Production {
-		return nil, refuseProduction(ctx, t, desired, opts)
+		return nil, refuseProduction(ctx, b, desired, opts)
 	}
-	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
+	s, err := b.Begin(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	defer release(lock, &err)
-
-	txStart := time.Now()
-	tx, err := d.Begin(ctx, t.DB)
-	if err != nil {
-		return nil, fmt.Errorf("starting the apply transaction: %w", err)
-	}
-	began = true
-	defer rollback(tx, &err)
-	if err := d.EnsureCatalog(ctx, tx); err != nil {
-		return nil, err
-	}
-	st, err := d.Inspect(ctx, tx)
+	defer func() {
+		if cerr := s.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
+	st, err := s.State(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -300,10 +301,132 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (re
 			return nil, err
 		}
 	}
-	// In production mode the apply refuses below: it changes nothing, so
-	// it locks nothing.
+	p, err := s.Plan(ctx, st, desired)
+	if err != nil {
+		return nil, err
+	}
+	// The mode again, under the lock: a switch since the first look is
+	// caught here, with the other refusals in their order.
+	if err := refuse(p, opts.AllowDestructive, opts.moved(p)); err != nil {
+		return nil, err
+	}
+	if p.Mode == model.Production {
+		return nil, &ModeError{}
+	}
+	res = &Result{Plan: p}
+	if p.Empty() {
+		return res, nil
+	}
+	n, err := s.Execute(ctx, p, opts)
+	res.Deferred = n
+	if err != nil {
+		return res, err
+	}
+	executed = true
+	return res, Converged(ctx, b, desired)
+}
+
+// Describe implements Backend.
+func (t Target) Describe() Description {
+	return Description{Database: dialect.Redact(t.URL), Kind: t.Dialect.Scheme()}
+}
+
+// State implements Backend with the dialect's Inspect; a Target without
+// a DB (a SQLite file not created yet) holds nothing.
+func (t Target) State(ctx context.Context) (*plan.State, error) {
+	if t.DB == nil {
+		return plan.NewState(), nil
+	}
+	return t.Dialect.Inspect(ctx, t.DB)
+}
+
+// Plan implements Backend (see Prepare and PrepareToApply).
+func (t Target) Plan(ctx context.Context, desired *model.Schema, forApply bool) (*plan.Plan, error) {
+	return prepare(ctx, t, desired, forApply)
+}
+
+// PlanFrom implements Backend.
+func (t Target) PlanFrom(ctx context.Context, st *plan.State, desired *model.Schema, forApply bool) (*plan.Plan, error) {
+	if t.DB == nil {
+		return prepare(ctx, t, desired, forApply)
+	}
+	return prepareFrom(ctx, t, st, desired, forApply)
+}
+
+// Begin implements Backend: it takes the dialect's apply lock (reporting a
+// wait for it as a LockWaiting event), begins the apply's transaction and
+// creates the catalog tables in it when missing.
+func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) {
+	d := t.Dialect
+	defer func() {
+		if err != nil {
+			err = explainError(ctx, t, nil, err)
+		}
+	}()
+	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
+	if err != nil {
+		return nil, err
+	}
+	s := &sqlSession{t: t, lock: lock, txStart: time.Now()}
+	if s.tx, err = d.Begin(ctx, t.DB); err != nil {
+		release(lock, &err)
+		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
+	if err := d.EnsureCatalog(ctx, s.tx); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// sqlSession is an apply on a SQL database: the lock, the transaction, and
+// what Plan saw inside it.
+type sqlSession struct {
+	t       Target
+	lock    dialect.Lock
+	tx      *sqlx.Tx
+	txStart time.Time
+	st      *plan.State
+	data    plan.Data
+}
+
+// Close implements Session: a rollback (a no-op after the commit) and the
+// lock's release, with their errors.
+func (s *sqlSession) Close() error {
+	var err error
+	rollback(s.tx, &err)
+	release(s.lock, &err)
+	return err
+}
+
+// State implements Session: the state inspected inside the transaction.
+func (s *sqlSession) State(ctx context.Context) (_ *plan.State, err error) {
+	defer s.explain(ctx, nil, &err, InterruptedError{Began: true})
+	st, err := s.t.Dialect.Inspect(ctx, s.tx)
+	if err != nil {
+		return nil, err
+	}
+	s.st = st
+	return st, nil
+}
+
+// explain lets the dialect explain *err (see explainError) and says what
+// an interruption left done (ie).
+func (s *sqlSession) explain(ctx context.Context, p *plan.Plan, err *error, ie InterruptedError) {
+	if *err != nil {
+		*err = explainError(ctx, s.t, p, *err)
+	}
+	interrupted(ctx, err, ie)
+}
+
+// Plan implements Session, with the data checks run inside the
+// transaction.
+func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (_ *plan.Plan, err error) {
+	d := s.t.Dialect
+	defer s.explain(ctx, nil, &err, InterruptedError{Began: true})
+	// In production mode the apply refuses: it changes nothing, so it
+	// locks nothing.
 	if st.Mode != model.Production {
-		if err := lockLosses(ctx, d, tx, st, desired); err != nil {
+		if err := lockLosses(ctx, d, s.tx, st, desired); err != nil {
 			return nil, err
 		}
 	}
@@ -312,26 +435,30 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (re
 	// check only runs to explain a failed build, or before the commit for
 	// builds that run after it (see uniqueChecks). This spares a scan and
 	// sort of the table as large as the build itself.
-	data := d.Data(tx)
-	p, err = plan.Build(ctx, st, desired, deferDuplicates{data})
+	s.data = d.Data(s.tx)
+	p, err := plan.Build(ctx, st, desired, deferDuplicates{s.data})
 	if err != nil {
 		return nil, err
 	}
 	if err := Render(d, p); err != nil {
 		return nil, err
 	}
-	// The mode again, under the lock: a switch since the first look is
-	// caught here, with the other refusals in their order.
-	if err := refuse(p, opts.AllowDestructive, opts.moved(p)); err != nil {
-		return nil, err
-	}
-	if st.Mode == model.Production {
-		return nil, &ModeError{}
-	}
-	res = &Result{Plan: p}
-	if p.Empty() {
-		return res, nil
-	}
+	return p, nil
+}
+
+// Execute implements Session: every statement of p in the transaction,
+// each change reported as events, the catalog and the history, the
+// commit, then the online index builds.
+func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n int, err error) {
+	d, tx, data, t := s.t.Dialect, s.tx, s.data, s.t
+	committed := false
+	defer func() {
+		ie := InterruptedError{Began: true, Committed: committed}
+		if committed {
+			ie.Built, ie.Pending = n, countAfter(p)
+		}
+		s.explain(ctx, p, &err, ie)
+	}()
 	// A plan made only of online builds changes nothing in the transaction:
 	// each build then enforces its own uniqueness, and its failure leaves
 	// the database as it was, so no check needs to run first.
@@ -348,9 +475,9 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (re
 		for _, stmt := range s.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
-					return nil, refusal
+					return 0, refusal
 				}
-				return nil, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
+				return 0, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
 		}
 		if inTx {
@@ -363,43 +490,39 @@ func Run(ctx context.Context, t Target, desired *model.Schema, opts Options) (re
 		// commit, could no longer undo the other changes: check now.
 		if !online {
 			if refusal, err := checkUnique(ctx, data, s); err != nil {
-				return nil, err
+				return 0, err
 			} else if refusal != nil {
-				return nil, refusal
+				return 0, refusal
 			}
 		}
 	}
-	if st.New {
+	if s.st.New {
 		if err := catalog.SetMode(ctx, tx, model.Maintenance); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	if err := catalog.Write(ctx, tx, beforeOnline(p, nil)); err != nil {
-		return nil, err
+		return 0, err
 	}
 	if !online {
 		if err := catalog.Append(ctx, tx, historyOf(ctx, p, opts.actor())); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
 	if c, ok := d.(dialect.ForeignKeyChecker); ok {
 		if err := c.CheckForeignKeys(ctx, tx); err != nil {
-			return nil, fmt.Errorf("apply rolled back, nothing changed: %w", err)
+			return 0, fmt.Errorf("apply rolled back, nothing changed: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing the apply: %w", err)
+		return 0, fmt.Errorf("committing the apply: %w", err)
 	}
 	committed = true
-	opts.emit(Event{Type: Committed, Elapsed: time.Since(txStart)})
-	if hasAfter(p) {
-		n, err := runDeferred(ctx, t, p, online, opts)
-		res.Deferred = n
-		if err != nil {
-			return res, err
-		}
+	opts.emit(Event{Type: Committed, Elapsed: time.Since(s.txStart)})
+	if !hasAfter(p) {
+		return 0, nil
 	}
-	return res, Converged(ctx, t, desired)
+	return runDeferred(ctx, t, p, online, opts)
 }
 
 // explainError lets the dialect say what a failed statement of the apply
@@ -440,9 +563,10 @@ func lockLosses(ctx context.Context, d dialect.Dialect, tx *sqlx.Tx, st *plan.St
 // several refusals hold, it returns the one a user must fix first (the
 // README's exit codes; 4, invalid schema files, comes before any plan):
 //
-//  1. a failing data check (*UnsafeError, exit 5): the change can never
-//     succeed, whatever the mode, so a pull request's plan catches it even
-//     against a database in production mode;
+//  1. a change the target cannot make, then a failing data check
+//     (*UnsafeError, exit 5): the change can never succeed, whatever the
+//     mode, so a pull request's plan catches it even against a database in
+//     production mode;
 //  2. production mode (*ModeError, exit 3), for a plan with changes;
 //  3. a stale plan (*StaleError, exit 5; see RefuseSaved);
 //  4. changes that lose data without allowDestructive (*UnsafeError, exit
@@ -462,6 +586,9 @@ func RefuseSaved(p *plan.Plan, saved plan.Fingerprint, allowDestructive bool) er
 // refuse is Refuse with moved naming what changed since the plan was saved
 // or approved ("" when nothing did, or no plan was).
 func refuse(p *plan.Plan, allowDestructive bool, moved string) error {
+	if u := p.Inexpressible(); len(u) > 0 {
+		return &UnsafeError{Reason: Inexpressible, Steps: u}
+	}
 	if b := p.Blocked(); len(b) > 0 {
 		return &UnsafeError{Reason: DataCheckFailed, Steps: b}
 	}
@@ -488,19 +615,19 @@ func (o Options) moved(p *plan.Plan) string {
 // refuseProduction is Run's refusal of a database in production mode,
 // before it takes the lock: the plan is made with every data check, so
 // that a change that can never succeed is refused as such (see Refuse).
-func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts Options) error {
+func refuseProduction(ctx context.Context, b Backend, desired *model.Schema, opts Options) error {
 	if opts.Edit != nil {
 		// The edit of the schema as it is now: what the plan under the
 		// lock would apply.
-		current, _, err := Declared(ctx, t)
+		st, err := b.State(ctx)
 		if err != nil {
 			return err
 		}
-		if desired, err = opts.Edit(current.Clone()); err != nil {
+		if desired, err = opts.Edit(st.Catalog.Clone()); err != nil {
 			return err
 		}
 	}
-	p, err := Prepare(ctx, t, desired)
+	p, err := Prepare(ctx, b, desired)
 	if err != nil {
 		return err
 	}
@@ -510,10 +637,10 @@ func refuseProduction(ctx context.Context, t Target, desired *model.Schema, opts
 	return &ModeError{}
 }
 
-// Converged plans again and reports a *NotConvergedError unless the plan is
-// empty.
-func Converged(ctx context.Context, t Target, desired *model.Schema) error {
-	st, err := t.Dialect.Inspect(ctx, t.DB)
+// Converged reads the state again, plans, and reports a
+// *NotConvergedError unless the plan is empty.
+func Converged(ctx context.Context, b Backend, desired *model.Schema) error {
+	st, err := b.State(ctx)
 	if err != nil {
 		return fmt.Errorf("re-inspecting after apply: %w", err)
 	}

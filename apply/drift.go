@@ -13,24 +13,16 @@ import (
 // database lost or changed outside ctxschema (an index dropped by hand, a
 // column altered) and the unmanaged objects it lists. A database without a
 // catalog has no recorded schema and so no drift: its plan is empty.
-func PrepareDrift(ctx context.Context, t Target) (*plan.Plan, error) {
-	if t.DB == nil {
-		// A database that does not exist yet has nothing to drift.
-		return &plan.Plan{Current: &model.Schema{}, Desired: &model.Schema{}, Mode: model.Maintenance}, nil
-	}
-	st, err := t.Dialect.Inspect(ctx, t.DB)
+func PrepareDrift(ctx context.Context, b Backend) (*plan.Plan, error) {
+	st, err := b.State(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if st.New || st.Catalog == nil {
 		return &plan.Plan{Current: &model.Schema{}, Desired: &model.Schema{}, Mode: st.Mode}, nil
 	}
-	p, err := plan.Build(ctx, st, st.Catalog, t.Dialect.Data(t.DB))
-	if err != nil {
-		return nil, err
-	}
-	if err := Render(t.Dialect, p); err != nil {
-		return nil, err
-	}
-	return p, nil
+	// The backend plans from a fresh read of its state (and, for a SQL
+	// database, with its data checks and SQL); a target that shows no
+	// physical layout (the Context Services API) has no drift.
+	return b.Plan(ctx, st.Catalog, false)
 }

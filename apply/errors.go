@@ -61,6 +61,7 @@ type UnsafeReason string
 const (
 	DataCheckFailed       = UnsafeReason(plan.RefusedDataCheck)
 	NeedsAllowDestructive = UnsafeReason(plan.RefusedDestructive)
+	Inexpressible         = UnsafeReason(plan.RefusedInexpressible)
 )
 
 // UnsafeError is returned when a plan holds changes that fail a data check
@@ -128,6 +129,39 @@ func (e *DeferredError) Error() string {
 }
 
 func (e *DeferredError) Unwrap() error { return e.Err }
+
+// PartialError is returned by a backend without a transaction (the Context
+// Services API) when an apply stopped part way: the calls in Done ran and
+// stay, Failed failed, NotDone did not run. Rerunning apply plans from what
+// is there and converges. It unwraps to Err: a *ModeError when the server
+// refused a call in production mode (a 403 in the middle), else the cause.
+type PartialError struct {
+	Done    []string
+	Failed  string
+	NotDone []string
+	Err     error
+	// Cause is the server's answer when Err stands for it (the 403 behind
+	// a *ModeError); nil otherwise.
+	Cause error
+}
+
+func (e *PartialError) Error() string {
+	cause := e.Err.Error()
+	if e.Cause != nil {
+		cause = e.Cause.Error() + " (" + cause + ")"
+	}
+	return fmt.Sprintf("apply stopped at %s: %s; done, and not undone: %s; not done: %s; fix the cause and rerun apply, which plans from what the target holds now",
+		e.Failed, cause, callList(e.Done), callList(e.NotDone))
+}
+
+func (e *PartialError) Unwrap() error { return e.Err }
+
+func callList(calls []string) string {
+	if len(calls) == 0 {
+		return "nothing"
+	}
+	return strings.Join(calls, ", ")
+}
 
 // NotConvergedError is returned when the plan after an apply is not empty.
 type NotConvergedError struct {

@@ -56,6 +56,10 @@ type Event struct {
 	Elapsed time.Duration
 }
 
+// Emit reports e when o asks for events, timed now unless e.Time is set;
+// for backends outside this package.
+func (o Options) Emit(e Event) { o.emit(e) }
+
 // emit reports an event of type typ when opts asks for events.
 func (o Options) emit(e Event) {
 	if o.Events == nil {
@@ -112,8 +116,10 @@ func interrupted(ctx context.Context, err *error, ie InterruptedError) {
 	if *err == nil || ctx.Err() == nil {
 		return
 	}
+	// A partial apply (through an API) says itself what was done.
 	var already *InterruptedError
-	if errors.As(*err, &already) {
+	var partial *PartialError
+	if errors.As(*err, &already) || errors.As(*err, &partial) {
 		return
 	}
 	ie.Err, ie.Cause = ctx.Err(), *err

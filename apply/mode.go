@@ -29,9 +29,9 @@ func readMode(ctx context.Context, d dialect.Dialect, db *sqlx.DB) (model.Mode, 
 	return st.Mode, nil
 }
 
-// History lists the target's history, oldest first; none when the database
-// has no catalog yet.
-func History(ctx context.Context, t Target) ([]catalog.Entry, error) {
+// History implements Historian: the database's history, oldest first;
+// none when the database has no catalog yet.
+func (t Target) History(ctx context.Context) ([]catalog.Entry, error) {
 	exists := true
 	if p, ok := t.Dialect.(dialect.CatalogProber); ok {
 		var err error
@@ -69,17 +69,17 @@ func Declared(ctx context.Context, t Target) (*model.Schema, model.Mode, error) 
 	return st.Catalog, st.Mode, nil
 }
 
-// ReadMode returns the recorded server mode of the target.
-func ReadMode(ctx context.Context, t Target) (model.Mode, error) {
+// Mode implements Backend: the recorded server mode of the database.
+func (t Target) Mode(ctx context.Context) (model.Mode, error) {
 	return readMode(ctx, t.Dialect, t.DB)
 }
 
-// SetMode switches the server mode and records the switch in the history,
-// in one transaction. It takes the apply lock (waiting up to
-// opts.LockTimeout, and reporting the wait to opts.Events),
+// SetMode implements Backend: it switches the server mode and records the
+// switch in the history, in one transaction. It takes the apply lock
+// (waiting up to opts.LockTimeout, and reporting the wait to opts.Events),
 // so that a switch to production never lands in the middle of an apply
 // that already checked the mode. It returns the previous mode.
-func SetMode(ctx context.Context, t Target, m model.Mode, opts Options) (_ model.Mode, err error) {
+func (t Target) SetMode(ctx context.Context, m model.Mode, opts Options) (_ model.Mode, err error) {
 	began := false
 	defer func() { interrupted(ctx, &err, InterruptedError{Began: began}) }()
 	d := t.Dialect

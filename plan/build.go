@@ -16,6 +16,9 @@ import (
 // ones before it: keys and unique items are dropped before what they cover
 // and created after it.
 func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*Plan, error) {
+	if st.Limits.NoUpdate {
+		return buildReplacing(ctx, st, desired)
+	}
 	b := &builder{ctx: ctx, data: data, rows: map[string]int64{}}
 	b.cur = &model.Schema{}
 	if st.Catalog != nil {

@@ -116,6 +116,15 @@ type DeleteExtension struct {
 	Table     model.Table
 }
 
+// ReplaceExtension deletes an extension, with every record in it, and
+// creates it again as To: how a target without an update (the Context
+// Services API) changes an extension. Keys are the live keys on it,
+// deleted first; NewKeys the desired keys on To, created last.
+type ReplaceExtension struct {
+	From, To      model.Extension
+	Keys, NewKeys []model.Key
+}
+
 // RenameExtension renames an extension (and its table) in place, keeping its
 // records. Before and After are the table around the change.
 type RenameExtension struct {
@@ -301,6 +310,24 @@ func (c DeleteExtension) Object() Object { return Object{ExtensionObject, c.Exte
 
 // Describe implements Change.
 func (c DeleteExtension) Describe() string { return "drops table " + c.Table.Name }
+
+// Action implements Change.
+func (ReplaceExtension) Action() Action { return Replace }
+
+// Object implements Change.
+func (c ReplaceExtension) Object() Object { return Object{ExtensionObject, c.To.Name} }
+
+// Describe implements Change.
+func (c ReplaceExtension) Describe() string {
+	s := "deleted and created again"
+	if !strings.EqualFold(c.From.Name, c.To.Name) {
+		s += " from " + c.From.Name
+	}
+	if n := len(c.Keys) + len(c.NewKeys); n > 0 {
+		s += fmt.Sprintf(", with its keys (%d deleted, %d created)", len(c.Keys), len(c.NewKeys))
+	}
+	return s
+}
 
 // Action implements Change.
 func (RenameExtension) Action() Action { return Rename }
@@ -533,6 +560,8 @@ func TableOf(c Change) string {
 		return c.Table.Name
 	case DeleteExtension:
 		return c.Table.Name
+	case ReplaceExtension:
+		return c.To.Table()
 	case RenameExtension:
 		return c.After.Name
 	case UpdateExtension:

@@ -20,6 +20,10 @@ const (
 	DataCheck HazardKind = "data-check"
 	// Blocking: the change locks or rewrites a table. Shown, not refused.
 	Blocking HazardKind = "blocking"
+	// Inexpressible: the target cannot make the change at all (the profile
+	// schema of a Context Services server, which its API cannot change).
+	// Always refused.
+	Inexpressible HazardKind = "inexpressible"
 	// Narrowing: the change narrows what a live table accepts (a shorter
 	// length, a new mandatory attribute, a new unique key or item, single
 	// from multi-valued), so it fails on data that does not fit. Only an
@@ -156,6 +160,17 @@ func (p *Plan) Blocked() []Step {
 	return out
 }
 
+// Inexpressible returns the steps the target cannot make.
+func (p *Plan) Inexpressible() []Step {
+	var out []Step
+	for _, s := range p.Steps {
+		if s.HasHazard(Inexpressible) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Destructive returns the steps that lose data and need --allow-destructive.
 func (p *Plan) Destructive() []Step {
 	var out []Step
@@ -198,6 +213,23 @@ type State struct {
 	Physical, Expected Physical
 	// New is true when the database has no ctxschema catalog yet.
 	New bool
+	// Limits says what the target cannot do; the zero value (a SQL
+	// database) can do everything the planner plans.
+	Limits Limits
+}
+
+// Limits are what a target cannot do, which the planner plans around. A
+// target reports them with its State, so that the planner stays pure.
+type Limits struct {
+	// NoUpdate: extensions and keys cannot be changed in place, only
+	// deleted and created again (the Context Services API has no update):
+	// a changed extension is replaced with its records lost, a changed key
+	// is replaced.
+	NoUpdate bool
+	// FixedProfile: the profile schema cannot be changed; a difference is
+	// planned with an Inexpressible hazard, which apply refuses. (Only the
+	// NoUpdate planner reads it: no SQL target has a fixed profile.)
+	FixedProfile bool
 }
 
 // NewState is the state of a database where ctxschema recorded nothing yet

@@ -20,6 +20,9 @@ const (
 	// RefusedDestructive: a change loses data and --allow-destructive was
 	// not given (exit 5).
 	RefusedDestructive RefusalReason = "destructive"
+	// RefusedInexpressible: the target cannot make a change at all (the
+	// profile of a Context Services server); no flag allows it (exit 5).
+	RefusedInexpressible RefusalReason = "inexpressible"
 )
 
 // Refusal is why apply refuses a plan: the one value that apply's refusal
@@ -47,6 +50,8 @@ func (r Refusal) Message() string {
 		return changes(len(r.Steps), "cannot succeed", "cannot succeed") + " on the data in the database; fix the data or the schema files and plan again"
 	case RefusedDestructive:
 		return changes(len(r.Steps), "loses data", "lose data")
+	case RefusedInexpressible:
+		return changes(len(r.Steps), "cannot be made", "cannot be made") + " through this target; change the profile schema where the server configures it, or change the schema files to match the server's, and plan again"
 	case RefusedStalePlan:
 		moved := r.Moved
 		if moved == "" {
@@ -74,6 +79,7 @@ func (r Refusal) Hazards(s Step) []Hazard {
 	for _, h := range s.Hazards {
 		switch {
 		case r.Reason == RefusedDataCheck && h.Kind == DataCheck,
+			r.Reason == RefusedInexpressible && h.Kind == Inexpressible,
 			r.Reason == RefusedDestructive && h.Kind == Destructive && !h.LosesNothing():
 			out = append(out, h)
 		}

@@ -121,7 +121,7 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
 		if takesDB(cmd) {
-			cmd.Flags = append(cmd.Flags, tenantFlags()...)
+			cmd.Flags = append(cmd.Flags, tenantFlags(cmd)...)
 		}
 		if takesProjectEnv(cmd) {
 			cmd.Flags = append(cmd.Flags, envFlag())

@@ -34,6 +34,7 @@ type applyOptions struct {
 	LockTimeout      time.Duration
 	Verbose          bool
 	Progress         bool
+	Target           targetOptions
 	NoColor          bool
 	// View makes the view that reports the plan, the apply's events and
 	// its outcome.
@@ -64,7 +65,7 @@ func applyCommand(e *env) *ucli.Command {
 			"--format json writes all of it on stdout instead, as one JSON event per\n" +
 			"line, for tools.",
 		Flags: append([]ucli.Flag{
-			dirFlag(), dbFlag(), applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
+			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
@@ -94,6 +95,7 @@ func applyCommand(e *env) *ucli.Command {
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
 				LockTimeout: c.Duration("lock-timeout"), Verbose: c.Bool("verbose"),
 				Progress: c.Bool("progress") || isTerminal(e.stderr),
+				Target:   targetOf(c),
 				NoColor:  c.Bool("no-color"),
 				View:     view,
 			}
@@ -127,7 +129,9 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	// database is read, on a read-only connection, while they load.
 	var ahead *readAhead
 	if opts.PlanFile == "" {
-		ahead = startReadAhead(ctx, opts.DB)
+		o := opts.Target
+		o.URL = opts.DB
+		ahead = startReadAhead(ctx, o)
 	}
 	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
@@ -136,9 +140,10 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		}
 		return err
 	}
+	opts.Target.URL = opts.DB // a saved plan's own database unless --db
 	// A database that does not exist yet is created only once the plan is
 	// neither refused nor declined: planned from nothing until then.
-	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.WriteExisting, "the plan creates everything, and apply creates the database once it runs")
+	t, closeDB, missing, err := openExisting(ctx, e, opts.Target.access(dialect.WriteExisting), "the plan creates everything, and apply creates the database once it runs")
 	if err != nil {
 		if ahead != nil {
 			ahead.abandon()
@@ -156,7 +161,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		// A database that does not exist yet, or that the read-only
 		// connection could not read, is planned below as without the read.
 		if ro, closeRO, st, err := ahead.wait(); err == nil {
-			if t.DB != nil {
+			if !missing {
 				p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
 			}
 			closeRO()
@@ -206,9 +211,10 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
 		Events:           view.event,
+		Log:              func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
 	}
-	if t.DB == nil {
-		if t, closeDB, err = openTarget(ctx, opts.DB, dialect.ReadWrite); err != nil {
+	if missing {
+		if t, closeDB, err = openTarget(ctx, opts.Target.access(dialect.ReadWrite)); err != nil {
 			return err
 		}
 	}
@@ -237,7 +243,7 @@ func applyTenants(ctx context.Context, e *env, opts applyOptions, fo fanout) err
 	return runFanout(ctx, e, "apply", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
 		changes := 0
 		o := opts
-		o.DB = t.DB
+		o.DB, o.Target = t.DB, tenantTarget(o.Target, t)
 		err := runApply(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
 		Report(stderr, err) // into the tenant's own stderr, as main would
 		return changes, err

@@ -27,7 +27,7 @@ func historyCommand(e *env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "history",
 		Usage: "list past applies and mode switches",
-		Flags: []ucli.Flag{dbFlag(),
+		Flags: []ucli.Flag{dbFlag(), targetFlags()[0], targetFlags()[1],
 			historyFormats.flag(),
 			verboseFlag("list the changes of each apply under it (text format; json always has them)"),
 		},
@@ -40,7 +40,7 @@ func historyCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return runHistory(c.Context, e, c.String("db"), view, c.Bool("verbose"))
+			return runHistory(c.Context, e, targetOf(c), view, c.Bool("verbose"))
 		},
 	}
 }
@@ -67,8 +67,8 @@ type historyEntry struct {
 	Run      string `json:"run"`
 }
 
-func runHistory(ctx context.Context, e *env, db string, view func(io.Writer, []catalog.Entry, bool) error, verbose bool) error {
-	t, closeDB, err := openTarget(ctx, db, dialect.ReadOnly)
+func runHistory(ctx context.Context, e *env, db targetOptions, view func(io.Writer, []catalog.Entry, bool) error, verbose bool) error {
+	t, closeDB, err := openTarget(ctx, db.access(dialect.ReadOnly))
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 
 // inspectOptions are the flags of inspect.
 type inspectOptions struct {
-	DB string
+	Target targetOptions
 	// Out is the directory to write the schema files to; "" writes one
 	// file to stdout.
 	Out string
@@ -36,7 +36,7 @@ func inspectCommand(e *env) *ucli.Command {
 			"ctxschema plan --dir DIR. --out refuses a directory that already holds\n" +
 			"schema files, which would be merged with the new ones.",
 		Flags: []ucli.Flag{
-			dbFlag(),
+			dbFlag(), targetFlags()[0], targetFlags()[1],
 			&ucli.StringFlag{Name: "out", Usage: "write one schema file per object into `DIR` instead of stdout"},
 		},
 		CustomHelpTemplate: commandHelp(exitDocOK, exitDoc{1, "error: database unreachable, no catalog in the database, --out holds schema files, I/O, usage"}),
@@ -44,7 +44,7 @@ func inspectCommand(e *env) *ucli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return runInspect(c.Context, e, inspectOptions{DB: c.String("db"), Out: c.String("out")})
+			return runInspect(c.Context, e, inspectOptions{Target: targetOf(c), Out: c.String("out")})
 		},
 	}
 }
@@ -57,17 +57,17 @@ func runInspect(ctx context.Context, e *env, opts inspectOptions) error {
 			return err
 		}
 	}
-	t, closeDB, err := openTarget(ctx, opts.DB, dialect.ReadOnly)
+	t, closeDB, err := openTarget(ctx, opts.Target.access(dialect.ReadOnly))
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	st, err := t.Dialect.Inspect(ctx, t.DB)
+	st, err := t.State(ctx)
 	if err != nil {
 		return err
 	}
 	if st.New {
-		return fmt.Errorf("database %q has no ctxschema catalog, so no declared schema to write; apply schema files to it first (ctxschema apply)", dialect.Redact(t.URL))
+		return fmt.Errorf("database %q has no ctxschema catalog, so no declared schema to write; apply schema files to it first (ctxschema apply)", t.Describe().Database)
 	}
 	// The files describe the catalog; a database that drifted from it
 	// (an index dropped by hand) plans repairs against them.

@@ -24,7 +24,7 @@ func modeCommand(e *env) *ucli.Command {
 			"switches it and records the switch in the history. A switch waits for a\n" +
 			"running apply to finish (it takes the same lock). A new database is in\n" +
 			"maintenance.",
-		Flags:              append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, fanoutFlags()...),
+		Flags:              append(append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, targetFlags()...), fanoutFlags()...),
 		CustomHelpTemplate: commandHelp(exitDocOK, exitDocError),
 		BashComplete: completeCommand(func(pos int) []string {
 			if pos == 0 {
@@ -48,17 +48,17 @@ func modeCommand(e *env) *ucli.Command {
 					return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
 				}
 				return runFanout(c.Context, e, "mode", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
-					err := runMode(ctx, &env{stdin: e.stdin, stdout: stdout, stderr: stderr}, t.DB, c.Args().First(), c.Duration("lock-timeout"))
+					err := runMode(ctx, &env{stdin: e.stdin, stdout: stdout, stderr: stderr}, tenantTarget(targetOf(c), t), c.Args().First(), c.Duration("lock-timeout"))
 					Report(stderr, err) // into the tenant's own stderr, as main would
 					return 0, err
 				})
 			}
-			return runMode(c.Context, e, c.String("db"), c.Args().First(), c.Duration("lock-timeout"))
+			return runMode(c.Context, e, targetOf(c), c.Args().First(), c.Duration("lock-timeout"))
 		},
 	}
 }
 
-func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Duration) error {
+func runMode(ctx context.Context, e *env, db targetOptions, arg string, lockTimeout time.Duration) error {
 	want := model.Mode(arg)
 	if arg != "" && !want.Valid() {
 		return fmt.Errorf("unknown mode %s: use production or maintenance", quoteArg(arg))
@@ -67,7 +67,7 @@ func runMode(ctx context.Context, e *env, db, arg string, lockTimeout time.Durat
 	if arg == "" {
 		access = dialect.ReadOnly
 	}
-	t, closeDB, err := openTarget(ctx, db, access)
+	t, closeDB, err := openTarget(ctx, db.access(access))
 	if err != nil {
 		return err
 	}

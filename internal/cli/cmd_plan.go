@@ -28,6 +28,7 @@ type planOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Verbose          bool
+	Target           targetOptions
 	NoColor          bool
 	// DriftOnly plans the repairs of drift alone (no schema files read).
 	DriftOnly bool
@@ -58,7 +59,7 @@ func planCommand(e *env) *ucli.Command {
 			"index dropped by hand, a column altered), as the repairs apply would make.\n" +
 			"It refuses nothing; with --detailed-exitcode it exits 2 when there is drift.",
 		Flags: append([]ucli.Flag{
-			dirFlag(), dbFlag(), planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
+			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
 			&ucli.BoolFlag{Name: "drift-only", Usage: "report only drift between the catalog and the database (no schema files read; --dir is ignored)"},
@@ -82,6 +83,7 @@ func planCommand(e *env) *ucli.Command {
 			opts := planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
+				Target:  targetOf(c),
 				NoColor: c.Bool("no-color"), DriftOnly: c.Bool("drift-only"),
 			}
 			fo, all, err := fanoutOf(e, c)
@@ -104,7 +106,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.DriftOnly {
 		return runDriftPlan(ctx, e, opts)
 	}
-	ahead := startReadAhead(ctx, opts.DB)
+	ahead := startReadAhead(ctx, opts.Target)
 	res, err := loadSchemas(e, opts.Dir)
 	if err != nil {
 		ahead.abandon()
@@ -115,7 +117,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	switch {
 	case notExist(err):
 		// Planned from an empty state, as openToPlan says.
-		if t, closeDB, err = openToPlan(ctx, e, opts.DB); err != nil {
+		if t, closeDB, err = openToPlan(ctx, e, opts.Target); err != nil {
 			return err
 		}
 		defer closeDB()
@@ -137,7 +139,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 		return err
 	}
 	if opts.Out != "" {
-		redacted := ro.Database != t.URL
+		redacted := dialect.Redact(opts.DB) != opts.DB
 		if err := savePlan(opts.Out, p, res.Schema, ro, redacted); err != nil {
 			return err
 		}
@@ -179,7 +181,7 @@ func planTenants(ctx context.Context, e *env, opts planOptions, fo fanout) error
 	return runFanout(ctx, e, "plan", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
 		changes := 0
 		o := opts
-		o.DB, o.DetailedExitcode = t.DB, false
+		o.DB, o.Target, o.DetailedExitcode = t.DB, tenantTarget(o.Target, t), false
 		err := runPlan(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
 		Report(stderr, err) // into the tenant's own stderr, as main would
 		return changes, err
@@ -194,7 +196,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.Out != "" {
 		return fmt.Errorf("--out cannot save a --drift-only plan; run 'ctxschema apply' to repair drift, or save a plan without --drift-only")
 	}
-	t, closeDB, err := openExisting(ctx, e, opts.DB, dialect.ReadOnly, "it has no drift")
+	t, closeDB, _, err := openExisting(ctx, e, opts.Target.access(dialect.ReadOnly), "it has no drift")
 	if err != nil {
 		return err
 	}
@@ -238,27 +240,29 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 	return nil
 }
 
-// openToPlan opens the database at rawURL read-only for a plan. A SQLite
+// openToPlan opens the target o names read-only for a plan. A SQLite
 // file that does not exist is planned from an empty state and left
-// uncreated: the returned Target has no DB, which apply's Prepare and
-// PrepareDrift read as a database with nothing in it.
-func openToPlan(ctx context.Context, e *env, rawURL string) (apply.Target, func(), error) {
-	return openExisting(ctx, e, rawURL, dialect.ReadOnly, "the plan creates everything; apply creates the database")
+// uncreated: the returned Target has no DB, which apply's Target reads as
+// a database with nothing in it.
+func openToPlan(ctx context.Context, e *env, o targetOptions) (apply.Backend, func(), error) {
+	t, closeDB, _, err := openExisting(ctx, e, o.access(dialect.ReadOnly), "the plan creates everything; apply creates the database")
+	return t, closeDB, err
 }
 
-// openExisting opens the database at rawURL with access (ReadOnly or
-// WriteExisting), or, when it does not exist, says so on stderr with what
-// happens next (then) and returns a Target without DB.
-func openExisting(ctx context.Context, e *env, rawURL string, access dialect.Access, then string) (apply.Target, func(), error) {
-	t, closeDB, err := openTarget(ctx, rawURL, access)
-	var missing *dialect.NotExistError
-	if !errors.As(err, &missing) {
-		return t, closeDB, err
+// openExisting opens the target o names with o.Access (ReadOnly or
+// WriteExisting), or, when it is a database that does not exist, says so
+// on stderr with what happens next (then) and returns a Target without
+// DB, and missing true.
+func openExisting(ctx context.Context, e *env, o targetOptions, then string) (apply.Backend, func(), bool, error) {
+	t, closeDB, err := openTarget(ctx, o)
+	var notExist *dialect.NotExistError
+	if !errors.As(err, &notExist) {
+		return t, closeDB, false, err
 	}
-	d, err := registry().Lookup(rawURL)
+	d, err := registry().Lookup(o.URL)
 	if err != nil {
-		return apply.Target{}, nil, err
+		return nil, nil, false, err
 	}
-	fmt.Fprintf(e.stderr, "Database %q does not exist yet: %s.\n", missing.Database, then)
-	return apply.Target{Dialect: d, URL: rawURL}, func() {}, nil
+	fmt.Fprintf(e.stderr, "Database %q does not exist yet: %s.\n", notExist.Database, then)
+	return apply.Target{Dialect: d, URL: o.URL}, func() {}, true, nil
 }

@@ -132,11 +132,11 @@ func runServe(ctx context.Context, e *env, o serveOptions) error {
 func serveResolver(ctx context.Context, o serveOptions) (server.Resolver, func(context.Context) error, func(), error) {
 	if o.Tenants != nil {
 		ts := server.NewTenants(o.Tenants.Tenants, func(ctx context.Context, url string) (apply.Target, func(), error) {
-			return openTarget(ctx, url, dialect.ReadWrite)
+			return openSQL(ctx, url, dialect.ReadWrite)
 		}, o.Limits)
 		return ts, ts.Ready, ts.Close, nil
 	}
-	t, closeDB, err := openTarget(ctx, o.DB, dialect.ReadWrite)
+	t, closeDB, err := openSQL(ctx, o.DB, dialect.ReadWrite)
 	if err != nil {
 		return nil, nil, nil, err
 	}

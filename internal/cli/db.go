@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
 
 	"golang.org/x/term"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
+	"github.com/ctxschema/ctxschema/internal/httptarget"
 	"github.com/ctxschema/ctxschema/internal/render"
 	"github.com/ctxschema/ctxschema/plan"
 )
@@ -26,11 +31,80 @@ func registry() *dialect.Registry {
 	return dialect.NewRegistry(sqlite.New(), postgres.New())
 }
 
-// openTarget connects to the database at rawURL for access: read-only for
-// the commands that only read, which then change nothing, not even create
-// a missing SQLite file (that is a *dialect.NotExistError). The returned
-// close function releases the connection.
-func openTarget(ctx context.Context, rawURL string, access dialect.Access) (apply.Target, func(), error) {
+// targetOptions name the target of a command: --db, and for a Context
+// Services server --tenant and --api-timeout; and how a database is
+// opened.
+type targetOptions struct {
+	URL     string
+	Tenant  string
+	Timeout time.Duration
+	// Access is read-only for the commands that only read, which then
+	// change nothing, not even create a missing SQLite file (that is a
+	// *dialect.NotExistError).
+	Access dialect.Access
+}
+
+// access is o opened for a.
+func (o targetOptions) access(a dialect.Access) targetOptions {
+	o.Access = a
+	return o
+}
+
+// targetFlags are the flags of targetOptions but --db.
+func targetFlags() []ucli.Flag {
+	return []ucli.Flag{
+		tenantFlag(),
+		&ucli.DurationFlag{Name: "api-timeout", Value: 30 * time.Second, Usage: "how long each API call may take (http and https targets)"},
+	}
+}
+
+func targetOf(c *ucli.Context) targetOptions {
+	return targetOptions{URL: c.String("db"), Tenant: c.String("tenant"), Timeout: c.Duration("api-timeout")}
+}
+
+// apiTokenEnv holds the bearer token of a Context Services server; it is
+// read from the environment only, so that it never shows in a process list.
+const apiTokenEnv = "CTXSCHEMA_API_TOKEN"
+
+// backends open a target by URL scheme: a Context Services server through
+// its API, or a SQL database through its dialect (the default).
+var backends = map[string]func(ctx context.Context, o targetOptions) (apply.Backend, func(), error){
+	"http":  openServer,
+	"https": openServer,
+}
+
+// openTarget opens the target o.URL names. The returned close function
+// releases it.
+func openTarget(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
+	scheme, _, _ := strings.Cut(o.URL, "://")
+	if open, ok := backends[strings.ToLower(scheme)]; ok {
+		return open(ctx, o)
+	}
+	return openDatabase(ctx, o)
+}
+
+// openDatabase connects to the SQL database at o.URL, for o.Access: the
+// backend of every URL that names a dialect.
+func openDatabase(ctx context.Context, o targetOptions) (apply.Backend, func(), error) {
+	t, closeDB, err := openSQL(ctx, o.URL, o.Access)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, closeDB, nil
+}
+
+// openServer opens a Context Services server (internal/httptarget).
+func openServer(_ context.Context, o targetOptions) (apply.Backend, func(), error) {
+	b, err := httptarget.Open(o.URL, httptarget.Options{Token: os.Getenv(apiTokenEnv), Tenant: o.Tenant, Timeout: o.Timeout})
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, func() {}, nil
+}
+
+// openSQL connects to the SQL database at rawURL, for access: for the
+// commands that need a database, not any target (serve).
+func openSQL(ctx context.Context, rawURL string, access dialect.Access) (apply.Target, func(), error) {
 	d, err := registry().Lookup(rawURL)
 	if err != nil {
 		return apply.Target{}, nil, err
@@ -79,7 +153,10 @@ func refusalOf(err error) *plan.Refusal {
 // as they are.
 func refused(e *env, err error, noColor bool) error {
 	r, ok := apply.RefusalOf(err)
-	if !ok {
+	// A refusal in the middle of an apply without a transaction (a 403
+	// through the API) is reported with what was done and not.
+	var partial *apply.PartialError
+	if !ok || errors.As(err, &partial) {
 		return err
 	}
 	if werr := render.Refusal(e.stderr, r, render.Options{Format: render.Text, Color: colorOn(e.stderr, noColor)}); werr != nil {
@@ -90,13 +167,15 @@ func refused(e *env, err error, noColor bool) error {
 
 // renderOptions are the view options for a plan of target t; color is
 // whether the text view may colour its output (see colorOn).
-func renderOptions(t apply.Target, format render.Format, verbose, color bool) render.Options {
+func renderOptions(t apply.Backend, format render.Format, verbose, color bool) render.Options {
+	d := t.Describe()
 	return render.Options{
 		Format:   format,
 		Verbose:  verbose,
 		Color:    format == render.Text && color,
-		Database: dialect.Redact(t.URL),
-		Dialect:  t.Dialect.Scheme(),
+		Database: d.Database,
+		Dialect:  d.Kind,
+		Calls:    d.Calls,
 	}
 }
 

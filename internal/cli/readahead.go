@@ -16,24 +16,24 @@ import (
 type readAhead struct {
 	done    chan struct{}
 	cancel  context.CancelFunc
-	t       apply.Target
+	t       apply.Backend
 	closeDB func()
 	st      *plan.State
 	err     error
 }
 
-// startReadAhead begins opening and inspecting the database at rawURL.
+// startReadAhead begins opening the target o names and reading its state.
 // Every readAhead must end with wait or abandon.
-func startReadAhead(ctx context.Context, rawURL string) *readAhead {
+func startReadAhead(ctx context.Context, o targetOptions) *readAhead {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &readAhead{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(r.done)
-		r.t, r.closeDB, r.err = openTarget(ctx, rawURL, dialect.ReadOnly)
+		r.t, r.closeDB, r.err = openTarget(ctx, o.access(dialect.ReadOnly))
 		if r.err != nil {
 			return
 		}
-		if r.st, r.err = r.t.Dialect.Inspect(ctx, r.t.DB); r.err != nil {
+		if r.st, r.err = r.t.State(ctx); r.err != nil {
 			r.closeDB()
 		}
 	}()
@@ -42,11 +42,11 @@ func startReadAhead(ctx context.Context, rawURL string) *readAhead {
 
 // wait returns the open database, its closer and its state. On error
 // nothing is left open.
-func (r *readAhead) wait() (apply.Target, func(), *plan.State, error) {
+func (r *readAhead) wait() (apply.Backend, func(), *plan.State, error) {
 	<-r.done
 	if r.err != nil {
 		r.cancel()
-		return apply.Target{}, nil, nil, r.err
+		return nil, nil, nil, r.err
 	}
 	return r.t, func() { r.closeDB(); r.cancel() }, r.st, nil
 }

@@ -16,10 +16,10 @@ import (
 // an argument because the flag before it lacks its value, or a keyword
 // string split by the shell) and the environment's URL are replaced by
 // their dialect.Redact form, and their passwords, wherever quoted, by
-// xxxxx. A database URL the command takes from elsewhere (a project file)
-// is added by env.protect. The writers hold back a tail that could begin a
-// secret until the next write; flush writes it, and must be called after
-// the last write.
+// xxxxx; so is the HTTP target's CTXSCHEMA_API_TOKEN. A database URL the
+// command takes from elsewhere (a project file) is added by env.protect.
+// The writers hold back a tail that could begin a secret until the next
+// write; flush writes it, and must be called after the last write.
 func Redacting(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, func()) {
 	values := []string{os.Getenv("CTXSCHEMA_DB")}
 	for _, a := range args {
@@ -29,6 +29,8 @@ func Redacting(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, f
 		values = append(values, a)
 	}
 	s := dialect.NewScrubber(values...)
+	// The HTTP target's token is sent, never printed: mask it anyway.
+	s.AddSecret(os.Getenv("CTXSCHEMA_API_TOKEN"))
 	out := &redactingWriter{w: stdout, s: s}
 	errw := &redactingWriter{w: stderr, s: s}
 	return out, errw, func() {

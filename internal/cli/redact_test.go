@@ -46,3 +46,16 @@ func TestRedactingProtect(t *testing.T) {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }
+
+// The HTTP target's token is masked wherever some code path would print it.
+func TestRedactingAPIToken(t *testing.T) {
+	t.Setenv("CTXSCHEMA_DB", "")
+	t.Setenv("CTXSCHEMA_API_TOKEN", "tok-9f86d081884c")
+	var out bytes.Buffer
+	stdout, _, flush := Redacting([]string{"ctxschema", "plan", "--db", "http://127.0.0.1:1/cms"}, &out, io.Discard)
+	io.WriteString(stdout, "GET /metadata: Authorization: Bearer tok-9f86d081884c\n")
+	flush()
+	if want := "GET /metadata: Authorization: Bearer xxxxx\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}

@@ -18,13 +18,47 @@ import (
 	"github.com/ctxschema/ctxschema/plan"
 )
 
-// tenantFlags are the flags of every command that takes --db: the tenants
-// file and the tenant whose database to use.
-func tenantFlags() []ucli.Flag {
-	return []ucli.Flag{
+// tenantFlags are the flags of every command that takes --db, but those
+// cmd has already (the target flags give --tenant): the tenants file and
+// the tenant whose database to use.
+func tenantFlags(cmd *ucli.Command) []ucli.Flag {
+	var out []ucli.Flag
+	for _, f := range []ucli.Flag{
 		&ucli.StringFlag{Name: "tenants", EnvVars: []string{"CTXSCHEMA_TENANTS"}, Usage: "tenants `FILE`: each tenant's id, name and database URL (see --tenant, --all-tenants)"},
-		&ucli.StringFlag{Name: "tenant", EnvVars: []string{"CTXSCHEMA_TENANT"}, Usage: "run on the database of the tenant with this `ID or NAME` in the tenants file, instead of --db"},
+		tenantFlag(),
+	} {
+		if !hasFlagNamed(cmd, f.Names()[0]) {
+			out = append(out, f)
+		}
 	}
+	return out
+}
+
+// tenantFlag is --tenant: a tenant of the tenants file, whose database
+// (and id) the command uses instead of --db; without a tenants file, the
+// X-Genesys-TenantId sent to an http(s) target.
+func tenantFlag() ucli.Flag {
+	return &ucli.StringFlag{Name: "tenant", EnvVars: []string{"CTXSCHEMA_TENANT"},
+		Usage: "the tenant with this `ID or NAME` in the tenants file: its database instead of --db; for an http(s) --db without a tenants file, the X-Genesys-TenantId sent"}
+}
+
+// hasFlagNamed reports whether cmd has a flag called name.
+func hasFlagNamed(cmd *ucli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tenantTarget is o aimed at tenant t: its database, and its id for a
+// Context Services server.
+func tenantTarget(o targetOptions, t tenant.Tenant) targetOptions {
+	o.URL, o.Tenant = t.DB, strconv.FormatInt(t.ID, 10)
+	return o
 }
 
 // fanoutFlags are the flags of plan, apply and mode that run them on every
@@ -38,16 +72,7 @@ func fanoutFlags() []ucli.Flag {
 }
 
 // takesDB reports whether cmd has the --db flag.
-func takesDB(cmd *ucli.Command) bool {
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n == "db" {
-				return true
-			}
-		}
-	}
-	return false
-}
+func takesDB(cmd *ucli.Command) bool { return hasFlagNamed(cmd, "db") }
 
 // selectTenant runs next (the project environment), then, with --tenant,
 // sets --db to that tenant's database from the tenants file. A --db the

@@ -152,6 +152,7 @@ const minSecret = 4
 // use.
 type Scrubber struct {
 	values   []string
+	bare     []string
 	needles  []string
 	replacer *strings.Replacer
 }
@@ -173,11 +174,32 @@ func (s *Scrubber) Add(vs ...string) {
 			added = true
 		}
 	}
-	if !added {
-		return
+	if added {
+		s.rebuild()
 	}
+}
+
+// AddSecret makes s mask each of secrets, bare secrets that are no URL (an
+// API token), wherever it appears; empty ones and those shorter than
+// minSecret are ignored.
+func (s *Scrubber) AddSecret(secrets ...string) {
+	added := false
+	for _, v := range secrets {
+		if len(v) >= minSecret && !slices.Contains(s.bare, v) {
+			s.bare = append(s.bare, v)
+			added = true
+		}
+	}
+	if added {
+		s.rebuild()
+	}
+}
+
+// rebuild makes the replacer of every value and secret.
+func (s *Scrubber) rebuild() {
 	s.needles = nil
-	var pairs, secrets []string
+	var pairs []string
+	secrets := append([]string(nil), s.bare...)
 	for _, v := range s.values {
 		s.needles = append(s.needles, v)
 		pairs = append(pairs, v, Redact(v))

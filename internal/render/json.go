@@ -24,8 +24,12 @@ type Document struct {
 	// Database is the database URL with its password redacted; "" for an
 	// offline diff.
 	Database string `json:"database"`
-	// Dialect is "sqlite", "postgres", or "" for an offline diff.
+	// Dialect is "sqlite", "postgres", "http" (a Context Services server),
+	// or "" for an offline diff.
 	Dialect string `json:"dialect"`
+	// Calls is true when each change's "sql" lists API calls, not SQL
+	// statements (a Context Services server); absent otherwise.
+	Calls bool `json:"calls,omitempty"`
 	// Mode is the server mode when planned ("maintenance", "production"),
 	// or "" when unknown.
 	Mode string `json:"mode"`
@@ -130,6 +134,7 @@ func NewDocument(p *plan.Plan, o Options) Document {
 		FormatVersion: FormatVersion,
 		Database:      o.Database,
 		Dialect:       o.Dialect,
+		Calls:         o.Calls,
 		Changes:       []ChangeDoc{},
 		Unmanaged:     []UnmanagedDoc{},
 	}

@@ -77,7 +77,7 @@ func writeMarkdown(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 	}
 
 	var sql, refusal bytes.Buffer
-	n := writeMarkdownSQL(&sql, p)
+	n := writeMarkdownSQL(&sql, p, o)
 	writeMarkdownRefusal(&refusal, o.Refusal, false)
 	if n > 0 && buf.Len()+sql.Len()+refusal.Len() > markdownSQLBudget {
 		sql.Reset()
@@ -148,7 +148,7 @@ func markdownWhere(p *plan.Plan, o Options) string {
 // step introduced by a comment naming it, the statements that run after the
 // transaction last. Nothing is written when no step has SQL. It returns
 // the number of statements.
-func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
+func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan, o Options) int {
 	var body strings.Builder
 	n := 0
 	for _, s := range p.Steps {
@@ -161,7 +161,7 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 		obj := s.Change.Object()
 		fmt.Fprintf(&body, "-- %s %s %s\n", s.Change.Action().Symbol(), oneLine(string(obj.Kind)), oneLine(obj.Name))
 		for _, q := range s.SQL {
-			body.WriteString(statement(cleanSQL(q)) + "\n")
+			body.WriteString(work(o, cleanSQL(q)) + "\n")
 			n++
 		}
 	}
@@ -182,8 +182,12 @@ func writeMarkdownSQL(buf *bytes.Buffer, p *plan.Plan) int {
 		return 0
 	}
 	fence := strings.Repeat("`", max(3, longestRun(body.String(), '`')+1))
-	fmt.Fprintf(buf, "\n<details>\n<summary>SQL (%s)</summary>\n\n%ssql\n%s%s\n\n</details>\n",
-		plural(int64(n+after), "statement", "statements"), fence, body.String(), fence)
+	what, lang, one, many := "SQL", "sql", "statement", "statements"
+	if o.Calls {
+		what, lang, one, many = "API calls", "text", "call", "calls"
+	}
+	fmt.Fprintf(buf, "\n<details>\n<summary>%s (%s)</summary>\n\n%s%s\n%s%s\n\n</details>\n",
+		what, plural(int64(n+after), one, many), fence, lang, body.String(), fence)
 	return n + after
 }
 

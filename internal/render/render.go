@@ -81,6 +81,9 @@ type Options struct {
 	// Dialect is the dialect's scheme ("sqlite", "postgres"), or "" for an
 	// offline diff.
 	Dialect string
+	// Calls is true when the steps' work is API calls, not SQL (a Context
+	// Services server): the SQL view says so and lists them as comments.
+	Calls bool
 	// Refusal is why apply would refuse or refused the plan (from
 	// apply.Refuse or apply.RefusalOf), or nil.
 	Refusal *plan.Refusal
@@ -138,7 +141,7 @@ const (
 // (blocking changes and destructive ones that lose nothing included).
 func riskOf(s plan.Step) risk {
 	switch {
-	case s.HasHazard(plan.DataCheck):
+	case s.HasHazard(plan.DataCheck), s.HasHazard(plan.Inexpressible):
 		return riskBlocked
 	case s.NeedsAllowDestructive():
 		return riskDestructive
@@ -153,7 +156,7 @@ func hazardSymbol(k plan.HazardKind) string {
 	switch k {
 	case plan.Destructive:
 		return "!"
-	case plan.DataCheck:
+	case plan.DataCheck, plan.Inexpressible:
 		return "✗"
 	case plan.Blocking:
 		return "~"
@@ -167,6 +170,9 @@ func hazardSymbol(k plan.HazardKind) string {
 func hazardLabel(k plan.HazardKind) string {
 	if k == plan.DataCheck {
 		return "data check"
+	}
+	if k == plan.Inexpressible {
+		return "cannot be made"
 	}
 	if k == "" {
 		return "hazard"
@@ -299,6 +305,15 @@ func thousands(n int64) string {
 // space, whether or not the dialect wrote one.
 func statement(s string) string {
 	return strings.TrimRight(s, " \t\r\n;") + ";"
+}
+
+// work is one item of a step's work as the views write it: a SQL
+// statement ending with ";", or an API call as it is.
+func work(o Options, q string) string {
+	if o.Calls {
+		return q
+	}
+	return statement(q)
 }
 
 // afterComment introduces the statements that run after the transaction.

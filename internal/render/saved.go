@@ -52,12 +52,14 @@ func ViewOf(d Document) (*plan.Plan, Options, error) {
 	for _, u := range d.Unmanaged {
 		p.Unmanaged = append(p.Unmanaged, plan.Drift{Kind: plan.DriftKind(u.Kind), Table: u.Table, Name: u.Name})
 	}
-	o := Options{Database: d.Database, Dialect: d.Dialect}
+	o := Options{Database: d.Database, Dialect: d.Dialect, Calls: d.Calls}
 	if d.Refusal != nil {
 		r := &plan.Refusal{Reason: plan.RefusalReason(d.Refusal.Reason)}
 		switch r.Reason {
 		case plan.RefusedDataCheck:
 			r.Steps = p.Blocked()
+		case plan.RefusedInexpressible:
+			r.Steps = p.Inexpressible()
 		case plan.RefusedDestructive:
 			r.Steps = p.Destructive()
 		}

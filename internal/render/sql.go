@@ -17,6 +17,9 @@ func writeSQL(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 	if dialect == "" {
 		dialect = "none (offline diff)"
 	}
+	if o.Calls {
+		return writeCalls(buf, p, o)
+	}
 	comment(buf, "ctxschema plan, dialect "+dialect)
 	if r := o.Refusal; r != nil {
 		s := refusalHeading(r) + ": " + r.Message()
@@ -59,4 +62,30 @@ func comment(buf *bytes.Buffer, s string) {
 	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
 		buf.WriteString(strings.TrimRight("-- "+clean(strings.ReplaceAll(l, "\r", " ")), " ") + "\n")
 	}
+}
+
+// writeCalls is the SQL view of a plan for a target that runs API calls,
+// not SQL (a Context Services server): it says so, and lists the calls in
+// order, every line a comment, so that nothing runs if it is fed to a
+// database's shell.
+func writeCalls(buf *bytes.Buffer, p *plan.Plan, o Options) error {
+	comment(buf, "ctxschema plan for "+o.Database+": this target runs Context Services API calls, not SQL; there is no SQL to show")
+	if r := o.Refusal; r != nil {
+		s := refusalHeading(r) + ": " + r.Message()
+		if r.Flag() != "" {
+			s += " (allowed by " + r.Flag() + ")"
+		}
+		comment(buf, s)
+	}
+	if p.Empty() {
+		comment(buf, "no changes")
+		return nil
+	}
+	comment(buf, "the calls apply makes, in order:")
+	for _, s := range p.Steps {
+		for _, c := range s.SQL {
+			comment(buf, "  "+c)
+		}
+	}
+	return nil
 }

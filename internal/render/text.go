@@ -47,7 +47,7 @@ func actionColor(a plan.Action) string {
 // yellow, blocking plain.
 func hazardColor(h plan.Hazard) string {
 	switch {
-	case h.Kind == plan.DataCheck:
+	case h.Kind == plan.DataCheck, h.Kind == plan.Inexpressible:
 		return ansiRed
 	case h.Kind == plan.Destructive && !h.LosesNothing():
 		return ansiYellow
@@ -114,12 +114,12 @@ func writeText(buf *bytes.Buffer, p *plan.Plan, o Options) error {
 		if o.Verbose {
 			sqlIndent := indent + "  "
 			for _, q := range s.SQL {
-				t.block(sqlIndent, statement(q))
+				t.block(sqlIndent, work(o, q))
 			}
 			if len(s.After) > 0 {
 				t.line(sqlIndent + afterComment)
 				for _, q := range s.After {
-					t.block(sqlIndent, statement(q))
+					t.block(sqlIndent, work(o, q))
 				}
 			}
 		}
