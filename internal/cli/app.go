@@ -34,7 +34,8 @@ type env struct {
 // it in step with exitCode in main.go and the README.
 const exitCodes = `EXIT CODES:
    0  success; for plan, no changes unless --detailed-exitcode says otherwise
-   1  error: database unreachable, I/O, a failed apply (rolled back), lock timeout
+   1  error: database or server unreachable, I/O, a failed apply (rolled back;
+      through the API, stopped part way), lock timeout, usage, interrupted
    2  plan or diff --detailed-exitcode: there are changes
    3  refused: the database is in production mode (the 403 rule)
    4  invalid schema files (the 400 rule)
@@ -56,7 +57,7 @@ type exitDoc struct {
 // Exit codes as most commands describe them.
 var (
 	exitDocOK    = exitDoc{0, "success"}
-	exitDocError = exitDoc{1, "error: database unreachable, I/O, usage, lock timeout, interrupted"}
+	exitDocError = exitDoc{1, "error: database or server unreachable, I/O, usage, lock timeout, interrupted"}
 )
 
 // commandHelp is the help template of a command that can exit with the

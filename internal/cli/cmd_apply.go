@@ -73,7 +73,7 @@ func applyCommand(e *env) *ucli.Command {
 		}, fanoutFlags()...),
 		CustomHelpTemplate: commandHelp(
 			exitDoc{0, "success: applied, or nothing to change"},
-			exitDoc{1, "error: database unreachable, I/O, a failed apply (rolled back), lock timeout, not approved, interrupted"},
+			exitDoc{1, "error: database or server unreachable, I/O, a failed apply (rolled back; through the API, stopped part way), lock timeout, not approved, interrupted"},
 			exitDoc{3, "the database is in production mode"},
 			exitDoc{4, "invalid schema files"},
 			exitDoc{5, "a destructive change without --allow-destructive, a failing data check, or a stale saved plan"},

@@ -39,7 +39,7 @@ func inspectCommand(e *env) *ucli.Command {
 			dbFlag(), targetFlags()[0], targetFlags()[1],
 			&ucli.StringFlag{Name: "out", Usage: "write one schema file per object into `DIR` instead of stdout"},
 		},
-		CustomHelpTemplate: commandHelp(exitDocOK, exitDoc{1, "error: database unreachable, no catalog in the database, --out holds schema files, I/O, usage"}),
+		CustomHelpTemplate: commandHelp(exitDocOK, exitDoc{1, "error: database or server unreachable, no catalog in the database, --out holds schema files, I/O, usage"}),
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
