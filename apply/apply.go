@@ -232,6 +232,12 @@ type Options struct {
 	Edit func(catalog *model.Schema) (*model.Schema, error)
 	// Actor names who applies, in the history; default Actor().
 	Actor string
+	// Revision and Run say where the change comes from, in the history:
+	// the source revision and the CI run, "" when unknown. The caller
+	// computes them (Provenance, for the command line) before the apply,
+	// never under its locks; the API server passes none, since its own
+	// checkout says nothing of a request.
+	Revision, Run string
 }
 
 // Logf sends a line to o.Log, if set.
@@ -273,7 +279,9 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 	defer func() {
 		var ie InterruptedError
 		if executed {
-			ie = InterruptedError{Began: true, Committed: true, Built: res.Deferred, Pending: countAfter(res.Plan)}
+			// Every change is applied: only the convergence check was
+			// interrupted.
+			ie = InterruptedError{Began: true, Committed: true, Applied: true}
 		}
 		interrupted(ctx, &err, ie)
 	}()
@@ -477,6 +485,15 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 				if refusal := explainUnique(ctx, data, s); refusal != nil {
 					return 0, refusal
 				}
+				// PostgreSQL aborted the transaction at the failure, so it
+				// cannot answer the check: roll it back, and ask the
+				// database, which sees the rows other sessions committed
+				// since the table was counted.
+				if len(plan.UniqueChecksOf(s.Change)) > 0 && tx.Rollback() == nil {
+					if refusal := explainUnique(ctx, d.Data(t.DB), s); refusal != nil {
+						return 0, refusal
+					}
+				}
 				return 0, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
 			}
 		}
@@ -505,7 +522,7 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 		return 0, err
 	}
 	if !online {
-		if err := catalog.Append(ctx, tx, historyOf(ctx, p, opts.actor())); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(p, opts)); err != nil {
 			return 0, err
 		}
 	}
@@ -654,7 +671,7 @@ func Converged(ctx context.Context, b Backend, desired *model.Schema) error {
 	return nil
 }
 
-func historyOf(ctx context.Context, p *plan.Plan, actor string) catalog.Entry {
+func historyOf(p *plan.Plan, opts Options) catalog.Entry {
 	s := p.Summary()
 	var detail []string
 	for _, st := range p.Steps {
@@ -663,11 +680,11 @@ func historyOf(ctx context.Context, p *plan.Plan, actor string) catalog.Entry {
 	}
 	e := catalog.Entry{
 		Kind:    "apply",
-		Actor:   actor,
+		Actor:   opts.actor(),
 		Summary: fmt.Sprintf("%d to create, %d to update, %d to delete", s.Create, s.Update, s.Delete),
 		Detail:  strings.Join(detail, "\n"),
 	}
-	e.Revision, e.Run = Provenance(ctx)
+	e.Revision, e.Run = opts.Revision, opts.Run
 	return e
 }
 

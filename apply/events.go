@@ -93,6 +93,9 @@ type InterruptedError struct {
 	Committed bool
 	// Built and Pending count the online index builds done and planned.
 	Built, Pending int
+	// Applied is true when every change was applied and only the check
+	// that the backend converged was interrupted.
+	Applied bool
 	// Err is the context's error, Cause the error the interruption
 	// caused (a *DeferredError, a *StepError…); both unwrap from it.
 	Err, Cause error
@@ -104,6 +107,8 @@ func (e *InterruptedError) Error() string {
 		return "interrupted; nothing changed"
 	case !e.Committed:
 		return "interrupted; rolled back, nothing changed"
+	case e.Applied:
+		return "interrupted after every change was applied, while checking that the database converged; run 'ctxschema plan' to confirm"
 	}
 	return fmt.Sprintf("interrupted after the transaction committed: its changes are applied, and %d of %d online index builds ran; the interrupted build was removed: rerun apply to build the rest", e.Built, e.Pending)
 }

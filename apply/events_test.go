@@ -93,6 +93,34 @@ func TestRunInterrupted(t *testing.T) {
 	}
 }
 
+// TestRunInterruptedWhileConverging: interrupted after the commit of a
+// plan without online builds, Run says every change is applied and only
+// the convergence check did not finish, not that builds were removed.
+func TestRunInterruptedWhileConverging(t *testing.T) {
+	tg := newTarget(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := apply.Run(ctx, tg, schema(), apply.Options{Events: func(e apply.Event) {
+		if e.Type == apply.Committed {
+			cancel()
+		}
+	}})
+	var ie *apply.InterruptedError
+	if !errors.As(err, &ie) || !ie.Applied {
+		t.Fatalf("Run = %v; want an *InterruptedError with every change applied", err)
+	}
+	if want := "interrupted after every change was applied, while checking that the database converged; run 'ctxschema plan' to confirm"; err.Error() != want {
+		t.Errorf("error %q; want %q", err, want)
+	}
+	p, err := apply.Prepare(context.Background(), tg, schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Empty() {
+		t.Errorf("after the apply the plan has %d steps; want none", len(p.Steps))
+	}
+}
+
 // TestSetModeInterrupted: a mode switch interrupted while it waits for the
 // apply lock says that nothing changed.
 func TestSetModeInterrupted(t *testing.T) {

@@ -108,7 +108,7 @@ func (t Target) SetMode(ctx context.Context, m model.Mode, opts Options) (_ mode
 		return "", err
 	}
 	e := catalog.Entry{Kind: "mode", Actor: opts.actor(), Summary: fmt.Sprintf("%s -> %s", old, m)}
-	e.Revision, e.Run = Provenance(ctx)
+	e.Revision, e.Run = opts.Revision, opts.Run
 	if err := catalog.Append(ctx, tx, e); err != nil {
 		return "", err
 	}

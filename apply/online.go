@@ -118,7 +118,7 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 		// the index is its key's. The step is short: one small
 		// transaction on the catalog.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-		err := record(rctx, t, beforeOnline(p, built), p, online && i == last, opts.actor())
+		err := record(rctx, t, beforeOnline(p, built), p, online && i == last, opts)
 		cancel()
 		if err != nil {
 			return n, err
@@ -145,9 +145,9 @@ func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err er
 	return &DeferredError{Statement: stmt, Err: err}
 }
 
-// record writes the catalog, and the history entry of p by actor when
-// asked, in one transaction.
-func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool, actor string) (err error) {
+// record writes the catalog, and the history entry of p (as opts names
+// it) when asked, in one transaction.
+func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool, opts Options) (err error) {
 	tx, err := t.Dialect.Begin(ctx, t.DB)
 	if err != nil {
 		return fmt.Errorf("recording the online builds: %w", err)
@@ -157,7 +157,7 @@ func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, histor
 		return err
 	}
 	if history {
-		if err := catalog.Append(ctx, tx, historyOf(ctx, p, actor)); err != nil {
+		if err := catalog.Append(ctx, tx, historyOf(p, opts)); err != nil {
 			return err
 		}
 	}

@@ -515,13 +515,9 @@ func (b *builder) refuseColumnAdoption(unmanaged []Drift) {
 		if !ok || !extra[table+"."+a.Column()] {
 			continue
 		}
-		b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("column %s already exists in table %s and ctxschema did not create it; ctxschema never adopts a column: rename or drop it, or name the attribute otherwise", a.Column(), table)))
+		b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("column %s already exists in table %s and ctxschema did not create it; ctxschema never adopts a column: rename or drop it, or name the attribute otherwise", a.Column(), table)))
 	}
 }
-
-// nameTaken is the failing data check of a step whose table or index name
-// another object holds: it can never run, and counts nothing.
-func nameTaken(message string) Hazard { return NameTaken(message) }
 
 // NameTaken is the failing data check of a step whose index or table name
 // an object that ctxschema did not create holds, with message saying which
@@ -596,11 +592,11 @@ func (b *builder) refuseAdoption(st *State) {
 		}
 		if index != "" {
 			if on, ok := foreignIndex[lower(index)]; ok && !strings.EqualFold(on, table) {
-				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on)))
+				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on)))
 			} else if what, ok := other[lower(index)]; ok {
-				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("index %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it", index, what)))
+				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("index %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it", index, what)))
 			} else if name, ok := foreign[lower(index)]; ok {
-				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("index %s cannot be created: table %s already exists, and ctxschema did not create it; rename or drop it", index, name)))
+				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("index %s cannot be created: table %s already exists, and ctxschema did not create it; rename or drop it", index, name)))
 			}
 			continue
 		}
@@ -611,7 +607,7 @@ func (b *builder) refuseAdoption(st *State) {
 				what, taken = "index "+table+" on table "+on, true
 			}
 			if taken {
-				b.steps[i].Hazards = append(b.steps[i].Hazards, nameTaken(fmt.Sprintf("table %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it, or use another database", table, what)))
+				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("table %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it, or use another database", table, what)))
 			}
 			continue
 		}

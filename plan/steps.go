@@ -510,10 +510,6 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 	return hs
 }
 
-// narrowing reports whether a type change can lose values. Only integer
-// to long, double and currency and date to datetime keep every value: a
-// long may exceed 2^53 (a double's exact integers) or 15 digits (a
-// currency's).
 // longestText is the length of the longest text a value of a type
 // converts to (see the conversion rules in the README), on the safe side:
 // a datetime with microseconds in a year of six digits, a date likewise.
@@ -527,6 +523,11 @@ var longestText = map[model.Type]int{
 	model.DateTime: len("-294276-12-31T23:59:59.999999Z"),
 }
 
+// narrowing reports whether a type change can lose values. Only integer
+// to long, double and currency and date to datetime keep every value: a
+// long may exceed 2^53 (a double's exact integers) or 15 digits (a
+// currency's). To a string, only a length shorter than the type's longest
+// text (longestText) can.
 func narrowing(from, to model.Attribute) bool {
 	widen := map[model.Type][]model.Type{
 		model.Integer: {model.Long, model.Double, model.Currency},

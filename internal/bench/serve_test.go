@@ -149,7 +149,9 @@ func fresh(b *testing.B, be backend, tag string) apply.Target {
 
 // serveIt runs a server over tg on loopback until b ends.
 func serveIt(b *testing.B, tg apply.Target) string {
-	s, err := server.New(server.Config{Resolver: server.Single{DB: server.NewDatabase(tg)}, LockTimeout: time.Minute,
+	db := server.NewDatabase(tg)
+	b.Cleanup(db.Close)
+	s, err := server.New(server.Config{Resolver: server.Single{DB: db}, LockTimeout: time.Minute,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)

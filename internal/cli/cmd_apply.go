@@ -206,7 +206,9 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 			return err
 		}
 	}
+	revision, run := apply.Provenance(ctx)
 	runOpts := apply.Options{
+		Revision: revision, Run: run,
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,

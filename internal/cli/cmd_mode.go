@@ -80,7 +80,9 @@ func runMode(ctx context.Context, e *env, db targetOptions, arg string, lockTime
 		fmt.Fprintln(e.stdout, m)
 		return nil
 	}
+	revision, run := apply.Provenance(ctx)
 	old, err := apply.SetMode(ctx, t, want, apply.Options{
+		Revision: revision, Run: run,
 		LockTimeout: lockTimeout,
 		Events: func(ev apply.Event) {
 			fmt.Fprintln(e.stderr, eventMessage(ev, lockTimeout))

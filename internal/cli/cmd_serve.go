@@ -140,7 +140,8 @@ func serveResolver(ctx context.Context, o serveOptions) (server.Resolver, func(c
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return server.Single{DB: server.NewDatabase(t)}, t.DB.PingContext, closeDB, nil
+	db := server.NewDatabase(t)
+	return server.Single{DB: db}, t.DB.PingContext, func() { db.Close(); closeDB() }, nil
 }
 
 // loopbackOnly refuses to serve beyond loopback without --auth: anyone who

@@ -173,6 +173,22 @@ type CatalogProber interface {
 	CatalogExists(ctx context.Context, q Querier) (bool, error)
 }
 
+// CatalogWatcher is implemented by dialects whose EnsureCatalog makes every
+// change of the declared schema (cs_schema) send a notification, whoever
+// makes it (ctxschema or plain SQL), so that a long-running reader can keep
+// the schema in memory instead of reading it for every request.
+type CatalogWatcher interface {
+	// WatchCatalog listens for those notifications on a connection of its
+	// own, opened like db's, until ctx ends or that connection fails, and
+	// returns why. It calls listening once it listens, then changed for
+	// each notification. Changes made before listening are not reported.
+	WatchCatalog(ctx context.Context, db *sqlx.DB, listening, changed func()) error
+	// CatalogWatched tells whether the changes of the catalog reached
+	// through q are notified: its tables exist with the notifying trigger,
+	// enabled. A catalog made by an older ctxschema, or none, is not.
+	CatalogWatched(ctx context.Context, q Querier) (bool, error)
+}
+
 // PlanRenderer is implemented by dialects that render a whole plan at
 // once, to share work between steps (SQLite rebuilds a table once for
 // several attribute changes in a row). RenderPlan returns one Rendered per

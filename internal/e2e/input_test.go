@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,9 +36,9 @@ func TestApplyFromSilentPipeStopsOnSIGTERM(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	// Give the process time to install its signal handler and block on
-	// the pipe; a SIGTERM before that would kill it all the same.
-	time.Sleep(300 * time.Millisecond)
+	// Wait until the process opened the pipe: main installed its signal
+	// handler before any command ran, so SIGTERM now reaches the read.
+	waitForOpen(t, cmd.Process.Pid, fifo)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -52,4 +53,19 @@ func TestApplyFromSilentPipeStopsOnSIGTERM(t *testing.T) {
 		<-done
 		t.Fatal("apply ignored SIGTERM while reading the plan file")
 	}
+}
+
+// waitForOpen waits until process pid holds path open (Linux /proc).
+func waitForOpen(t *testing.T, pid int, path string) {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		fds, _ := os.ReadDir(dir)
+		for _, fd := range fds {
+			if target, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && target == path {
+				return
+			}
+		}
+	}
+	t.Fatalf("process %d never opened %s", pid, path)
 }

@@ -213,6 +213,10 @@ func (cl *client) once(ctx context.Context, c call) (body []byte, status int, re
 	}
 	resp, err := cl.http.Do(req)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// Interrupted (Ctrl-C): the server is not to blame.
+			return nil, 0, 0, fmt.Errorf("%s %s: %w", c.Method, c.Path, ctx.Err())
+		}
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("%s %s: no answer within %s", c.Method, c.Path, cl.timeout)
 		} else {

@@ -24,8 +24,10 @@ const maxBody = 1 << 20
 const requestFile = "(request body)"
 
 // readBody reads a JSON request body: 415 unless its Content-Type is
-// application/json, 413 over maxBody, 400 unless it is one JSON value.
-func readBody(r *http.Request) ([]byte, error) {
+// application/json, 413 over maxBody (and the connection is closed after
+// the answer, rather than reading the rest), 400 unless it is one JSON
+// value.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
@@ -35,10 +37,15 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, errorf(http.StatusUnsupportedMediaType, codeMediaType,
 			"the request body must be JSON, sent with Content-Type: application/json (got %s)", ct)
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
+			// The rest of the body is never read: close the connection
+			// after the answer instead of draining it. (MaxBytesReader
+			// does this itself only for the server's own writer, which
+			// the access log wraps.)
+			w.Header().Set("Connection", "close")
 			return nil, err
 		}
 		return nil, errorf(http.StatusBadRequest, codeBadRequest, "reading the request body: %v", err)
@@ -81,8 +88,8 @@ type objectBody struct {
 }
 
 // parseObject reads the body of a POST of a key or an extension.
-func parseObject(r *http.Request, kind schemafile.ObjectKind) (*objectBody, error) {
-	b, err := readBody(r)
+func parseObject(w http.ResponseWriter, r *http.Request, kind schemafile.ObjectKind) (*objectBody, error) {
+	b, err := readBody(w, r)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/plan"
@@ -108,7 +109,7 @@ func toError(err error) (e Error, header http.Header) {
 		he       *httpError
 		inv      *invalidError
 		problems *model.Problems
-		refused  interface{ Refusal() plan.Refusal }
+		refused  apply.Refused
 		lock     *dialect.LockTimeoutError
 		tooLarge *http.MaxBytesError
 		netErr   *net.OpError
@@ -131,7 +132,8 @@ func toError(err error) (e Error, header http.Header) {
 	case errors.As(err, &problems):
 		e = Error{Status: http.StatusBadRequest, Code: codeInvalidSchema, Message: problems.Error()}
 	case errors.As(err, &refused):
-		// apply's refusals, by the one value they all expose.
+		// apply's refusals, by the one value they all expose
+		// (apply.Refused, as apply.RefusalOf reads it).
 		switch r := refused.Refusal(); r.Reason {
 		case plan.RefusedProduction:
 			e = Error{Status: http.StatusForbidden, Code: codeProduction,

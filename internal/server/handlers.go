@@ -135,7 +135,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, kind schemafile.
 	if err != nil {
 		return err
 	}
-	body, err := parseObject(r, kind)
+	body, err := parseObject(w, r, kind)
 	if err != nil {
 		return err
 	}
@@ -242,6 +242,8 @@ func (s *Server) apply(r *http.Request, db *Database, edit func(*model.Schema) (
 		LockTimeout:      left,
 		Actor:            callerOf(r),
 	})
+	// Before the answer: a read that follows it sees the change.
+	db.invalidate()
 	return err
 }
 
@@ -252,7 +254,7 @@ func (s *Server) setMode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := readBody(r)
+	b, err := readBody(w, r)
 	if err != nil {
 		return err
 	}

@@ -132,6 +132,9 @@ func serve(t *testing.T, cfg Config) (string, *logBuffer) {
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
+		if single, ok := cfg.Resolver.(Single); ok {
+			single.DB.Close()
+		}
 	})
 	return "http://" + ln.Addr().String() + cfg.BasePath, log
 }
@@ -152,6 +155,9 @@ type exchange struct {
 	code    int
 	headers map[string]string // values are regular expressions, anchored
 	absent  []string          // headers that must not be sent
+	// closes wants the server to close the connection after the answer
+	// (Connection: close, which the client reads into Response.Close).
+	closes bool
 	// want is the JSON the answer's body must hold: objects may have more
 	// fields than want names, arrays and values must match. "" skips the
 	// check; "-" wants no body.
@@ -194,6 +200,9 @@ func (x exchange) run(t *testing.T, client *http.Client, base string) {
 		if got := resp.Header.Get(k); !regexp.MustCompile("^(?:" + re + ")$").MatchString(got) {
 			t.Errorf("%s %s: header %s = %q, want %q", x.method, x.path, k, got, re)
 		}
+	}
+	if x.closes && !resp.Close {
+		t.Errorf("%s %s: the connection stays open, want it closed after the answer", x.method, x.path)
 	}
 	for _, k := range x.absent {
 		if got, ok := resp.Header[http.CanonicalHeaderKey(k)]; ok {

@@ -41,6 +41,110 @@ type Database struct {
 	// views are the JSON answers made from viewsOf, by name.
 	viewsOf *model.Schema
 	views   map[string][]byte
+
+	// With a dialect.CatalogWatcher, a read is answered from cached, with
+	// no query, while the watch is on: the watcher listens (listening) and
+	// the catalog notifies its changes (watched), and no change was
+	// reported since cached was read (cachedGen == gen). Every change
+	// reported, every write of this server and every change of the watch's
+	// state increments gen.
+	watchOnce sync.Once
+	stopWatch context.CancelFunc
+	watchDone sync.WaitGroup
+	listening bool
+	watched   bool
+	gen       uint64
+	cached    *model.Schema
+	cachedGen uint64
+}
+
+// watchPoll is how often the watcher checks that the catalog notifies its
+// changes: the longest a read may miss a catalog dropped by hand, or its
+// trigger. watchRetry is the wait before listening again after the
+// listener's connection failed; reads ask the database meanwhile.
+var (
+	watchPoll  = time.Second
+	watchRetry = time.Second
+)
+
+// invalidate forgets the cached schema: the next read asks the database.
+func (d *Database) invalidate() {
+	d.mu.Lock()
+	d.gen++
+	d.mu.Unlock()
+}
+
+// setWatch records a change of the watch's state, which invalidates.
+func (d *Database) setWatch(listening, watched *bool) {
+	d.mu.Lock()
+	if listening != nil {
+		d.listening = *listening
+	}
+	if watched != nil {
+		d.watched = *watched
+	}
+	d.gen++
+	d.mu.Unlock()
+}
+
+// watch starts, once, the goroutines that keep the cache honest: one
+// listens for the catalog's notifications, reconnecting after a failure;
+// one checks every watchPoll that the catalog notifies.
+func (d *Database) watch(w dialect.CatalogWatcher) {
+	d.watchOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		d.mu.Lock()
+		d.stopWatch = cancel
+		d.mu.Unlock()
+		yes, no := true, false
+		d.watchDone.Add(2)
+		go func() {
+			defer d.watchDone.Done()
+			for ctx.Err() == nil {
+				// An error ends this connection: reads ask the database
+				// until the next one listens.
+				_ = w.WatchCatalog(ctx, d.Target.DB, func() { d.setWatch(&yes, nil) }, d.invalidate)
+				d.setWatch(&no, nil)
+				select {
+				case <-ctx.Done():
+				case <-time.After(watchRetry):
+				}
+			}
+		}()
+		go func() {
+			defer d.watchDone.Done()
+			t := time.NewTicker(watchPoll)
+			defer t.Stop()
+			for {
+				ok, err := w.CatalogWatched(ctx, d.Target.DB)
+				ok = ok && err == nil
+				d.mu.Lock()
+				changed := ok != d.watched
+				d.mu.Unlock()
+				if changed {
+					d.setWatch(nil, &ok)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	})
+}
+
+// Close stops the watch of the catalog, if any, and waits for it. It does
+// not close the database.
+func (d *Database) Close() {
+	d.watchOnce.Do(func() {}) // no watch starts after Close
+	d.mu.Lock()
+	stop := d.stopWatch
+	d.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	d.watchDone.Wait()
 }
 
 // view returns the JSON of build's answer for schema s, made once per
@@ -66,7 +170,8 @@ func (d *Database) view(s *model.Schema, name string, build func() any) ([]byte,
 }
 
 // declared reads the declared schema, as apply.Declared does, with one
-// query once the catalog is known to exist. The schema it returns is
+// query once the catalog is known to exist, or none while a watched
+// catalog reported no change (see Database). The schema it returns is
 // shared by the reads: never change it.
 func (d *Database) declared(ctx context.Context) (*model.Schema, error) {
 	prober, ok := d.Target.Dialect.(dialect.CatalogProber)
@@ -74,9 +179,33 @@ func (d *Database) declared(ctx context.Context) (*model.Schema, error) {
 		s, _, err := apply.Declared(ctx, d.Target)
 		return s, err
 	}
+	w, watching := d.Target.Dialect.(dialect.CatalogWatcher)
+	if watching {
+		d.watch(w)
+	}
 	d.mu.Lock()
+	if d.listening && d.watched && d.cached != nil && d.cachedGen == d.gen {
+		s := d.cached
+		d.mu.Unlock()
+		return s, nil
+	}
+	// What is read now is cached for the reads to come unless a change is
+	// reported meanwhile (gen moves on).
+	gen := d.gen
 	exists, stmt := d.exists, d.stmt
 	d.mu.Unlock()
+	s, err := d.read(ctx, prober, exists, stmt)
+	if err == nil && watching {
+		d.mu.Lock()
+		d.cached, d.cachedGen = s, gen
+		d.mu.Unlock()
+	}
+	return s, err
+}
+
+// read reads the declared schema from the database: with stmt when the
+// catalog is known to exist, else after probing for it.
+func (d *Database) read(ctx context.Context, prober dialect.CatalogProber, exists bool, stmt *sqlx.Stmt) (*model.Schema, error) {
 	if exists {
 		if def, found, err := catalog.ReadDefinitionWith(ctx, stmt); err == nil {
 			return d.decode(def, found)

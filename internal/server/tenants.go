@@ -195,7 +195,8 @@ func (ts *Tenants) openDB(ctx context.Context, t tenant.Tenant, db *tenantDB) {
 	}
 	target.DB.SetMaxOpenConns(ts.limits.PerTenant)
 	target.DB.SetMaxIdleConns(ts.limits.PerTenant)
-	db.db, db.close = NewDatabase(target), closeFn
+	d := NewDatabase(target)
+	db.db, db.close = d, func() { d.Close(); closeFn() }
 }
 
 // await waits until db is open; a database that failed to open is 503.

@@ -13,8 +13,7 @@ import (
 // RunHistoryUpgrade checks that a database whose cs_history predates the
 // columns of catalog.HistoryColumns keeps working: its history reads (the
 // new fields empty, the database untouched), and the next write adds the
-// columns and records the revision. It sets GITHUB_SHA, so the calling
-// test must not run in parallel.
+// columns and records the revision the caller gives.
 func RunHistoryUpgrade(t *testing.T, h Harness) {
 	ctx := context.Background()
 	tg := h.Open(t)
@@ -37,10 +36,7 @@ func RunHistoryUpgrade(t *testing.T, h Harness) {
 	}
 
 	const sha = "0123456789abcdef0123456789abcdef01234567"
-	t.Setenv("GITHUB_SHA", sha)
-	t.Setenv("GITHUB_RUN_ID", "7")
-	t.Setenv("GITHUB_SERVER_URL", "")
-	if _, err := apply.SetMode(ctx, tg, model.Production, apply.Options{LockTimeout: time.Minute}); err != nil {
+	if _, err := apply.SetMode(ctx, tg, model.Production, apply.Options{LockTimeout: time.Minute, Revision: sha, Run: "7"}); err != nil {
 		t.Fatalf("switching the mode of an old database: %v", err)
 	}
 	entries, err = apply.History(ctx, tg)

@@ -264,5 +264,6 @@ func (*Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
 			}
 		}
 	}
-	return nil
+	// Every change of cs_schema, by any writer, notifies (see watch.go).
+	return ensureNotify(ctx, q)
 }
