@@ -168,7 +168,7 @@ func Parse(data []byte, path, display string) (*File, error) {
 				}
 				switch key {
 				case "db":
-					e.DB = resolveURL(base, s)
+					e.DB = ResolveURL(base, s)
 				case "dir":
 					e.Dir = resolvePath(base, s)
 				case "tenants":
@@ -202,9 +202,10 @@ func resolvePath(base, p string) string {
 	return filepath.Join(base, p)
 }
 
-// resolveURL makes the path of a relative sqlite:// URL relative to base;
+// ResolveURL makes the path of a relative sqlite:// URL relative to base
+// (the folder of the file that holds it: the project file, a tenants file);
 // other URLs are kept as written.
-func resolveURL(base, u string) string {
+func ResolveURL(base, u string) string {
 	const scheme = "sqlite://"
 	if !strings.HasPrefix(u, scheme) {
 		return u

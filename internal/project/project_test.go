@@ -18,8 +18,8 @@ func TestResolveURL(t *testing.T) {
 		"sqlite:///abs/dev.db":               "sqlite:///abs/dev.db",
 		"postgres://u@h:5432/db?sslmode=off": "postgres://u@h:5432/db?sslmode=off",
 	} {
-		if got := resolveURL(base, in); got != want {
-			t.Errorf("resolveURL(%q) = %q, want %q", in, got, want)
+		if got := ResolveURL(base, in); got != want {
+			t.Errorf("ResolveURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
