@@ -7,19 +7,16 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/project"
-	"github.com/ctxschema/ctxschema/internal/quote"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 )
 
 func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
@@ -65,10 +62,14 @@ func exitCode(err error) int {
 		mode     *apply.ModeError
 		unsafe   *apply.UnsafeError
 		stale    *apply.StaleError
+		fanout   *tenant.Error
+		unknown  *tenant.UnknownError
 	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &fanout):
+		return mostSerious(fanout.Errs())
 	case errors.Is(err, cli.ErrChanges):
 		return exitChanges
 	case errors.As(err, &mode):
@@ -77,7 +78,7 @@ func exitCode(err error) int {
 		// Its problems are reported as schema problems are, but an
 		// invalid project file is not an invalid schema.
 		return exitError
-	case errors.As(err, &problems):
+	case errors.As(err, &problems), errors.As(err, &unknown):
 		return exitInvalid
 	case errors.As(err, &unsafe), errors.As(err, &stale):
 		return exitUnsafe
@@ -86,60 +87,30 @@ func exitCode(err error) int {
 	}
 }
 
-// report prints a command's error once on stderr: schema problems as their
-// file:line:col lines, anything else as "ctxschema: <message>". Changes
-// found with --detailed-exitcode and errors the command already reported
-// print nothing.
-func report(stderr io.Writer, err error) {
-	var reported *cli.ReportedError
-	if err == nil || errors.Is(err, cli.ErrChanges) || errors.As(err, &reported) {
-		return
-	}
-	var problems *model.Problems
-	if errors.As(err, &problems) {
-		for _, p := range problems.List {
-			if p.Pos.File == "" {
-				fmt.Fprintln(stderr, "ctxschema: "+oneLine(p.String()))
-			} else {
-				fmt.Fprintln(stderr, oneLine(p.String()))
+// seriousness orders the exit codes of a fan-out over tenants (API.md
+// section 5): an error over an invalid input over an unsafe refusal over
+// production mode over changes over success.
+var seriousness = []int{exitOK, exitChanges, exitRefused, exitUnsafe, exitInvalid, exitError}
+
+// mostSerious is the exit code of the most serious of errs, the errors of
+// the tenants of a fan-out.
+func mostSerious(errs []error) int {
+	rank := func(code int) int {
+		for i, c := range seriousness {
+			if c == code {
+				return i
 			}
 		}
-		return
+		return len(seriousness)
 	}
-	fmt.Fprintln(stderr, "ctxschema: "+oneLine(err.Error()))
+	worst := exitOK
+	for _, err := range errs {
+		if code := exitCode(err); rank(code) > rank(worst) {
+			worst = code
+		}
+	}
+	return worst
 }
 
-// oneLine makes a message one line that cannot drive a terminal or a CI
-// log: the line breaks some drivers put in their errors join the lines
-// with "; " (or a space after a colon), and any other control character,
-// from a file name or a database, is written as an escape (quote.Line).
-func oneLine(msg string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(strings.ReplaceAll(msg, "\r\n", "\n"), "\n") {
-		if l = strings.TrimSpace(l); l == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			if strings.HasSuffix(b.String(), ":") {
-				b.WriteString(" ")
-			} else {
-				b.WriteString("; ")
-			}
-		}
-		b.WriteString(l)
-	}
-	msg = quote.Line(b.String())
-	if len(msg) > maxMessage {
-		// A safety net for text no one quoted with quote.Value, such as a
-		// value a database echoes in its error.
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = fmt.Sprintf("%s… (%d bytes)", msg[:cut], len(msg))
-	}
-	return msg
-}
-
-// maxMessage bounds the line report prints for one error.
-const maxMessage = 4 << 10
+// report prints a command's error once on stderr (see cli.Report).
+func report(stderr io.Writer, err error) { cli.Report(stderr, err) }

@@ -19,12 +19,14 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/pgtest"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 )
 
 // TestMain lets the test binary act as the ctxschema command in the
@@ -233,6 +235,40 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("plan: %w", problems), 4},
 		{&cli.ReportedError{Err: problems}, 4},
 		{cli.ErrChanges, 2},
+		{&tenant.UnknownError{Given: "x", File: "t.yaml"}, 4},
+	}
+	for _, tc := range tests {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// A fan-out over tenants exits with its most serious outcome: 1 over 5
+// over 3 over 2 over 0 (API.md section 5).
+func TestExitCodeTenants(t *testing.T) {
+	failed := func(errs ...error) error {
+		e := &tenant.Error{}
+		for _, err := range errs {
+			e.Failed = append(e.Failed, tenant.Result{Started: true, Err: err})
+		}
+		return e
+	}
+	mode := &cli.ReportedError{Err: &apply.ModeError{}}
+	unsafe := &apply.UnsafeError{Reason: apply.DataCheckFailed}
+	boom := errors.New("connection refused")
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{failed(mode), 3},
+		{failed(mode, unsafe), 5},
+		{failed(unsafe, mode), 5},
+		{failed(mode, boom, unsafe), 1},
+		{failed(cli.ErrChanges, mode), 3},
+		{failed(cli.ErrChanges), 2},
+		{&tenant.Error{NotStarted: 3, Interrupted: context.Canceled}, 1},
+		{fmt.Errorf("fan-out: %w", failed(unsafe)), 5},
 	}
 	for _, tc := range tests {
 		if got := exitCode(tc.err); got != tc.want {
@@ -257,7 +293,7 @@ func TestReportOneLine(t *testing.T) {
 func TestReportBounded(t *testing.T) {
 	var stderr strings.Builder
 	report(&stderr, errors.New("invalid input: \""+strings.Repeat("é", 3<<20)+"\""))
-	if got := stderr.Len(); got > maxMessage+100 || !strings.HasSuffix(stderr.String(), "… (6291473 bytes)\n") {
+	if got := stderr.Len(); got > cli.MaxMessage+100 || !strings.HasSuffix(stderr.String(), "… (6291473 bytes)\n") {
 		t.Errorf("got %d bytes ending %q", got, stderr.String()[max(0, got-40):])
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/plan"
 )
 
 // env is what every command writes to and reads from; commands never touch
@@ -19,6 +22,12 @@ import (
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// schema, when set, is the schema files already loaded and validated
+	// (once for every tenant of a fan-out); loadSchemas returns it.
+	schema *schemafile.Result
+	// planned, when set, is told each plan a command makes of its
+	// database (for a fan-out's count of changes).
+	planned func(*plan.Plan)
 }
 
 // exitCodes is the exit-code table of SPEC section 4, shown by --help. Keep
@@ -34,6 +43,8 @@ const exitCodes = `EXIT CODES:
       a failing data check, or a stale saved plan
    When several hold, the code is the one to fix first: 4, then 5 for a
    failing data check (even in production mode), then 3, then the other 5s.
+   An invalid tenants file or an unknown --tenant exits 4. With --all-tenants,
+   the code is the most serious over the tenants: 1, 5, 3, 2, then 0.
 `
 
 // exitDoc is one line of the EXIT CODES section of a command's --help:
@@ -110,9 +121,12 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
+		if takesDB(cmd) {
+			cmd.Flags = append(cmd.Flags, tenantFlags(cmd)...)
+		}
 		if takesProjectEnv(cmd) {
 			cmd.Flags = append(cmd.Flags, envFlag())
-			cmd.Before = applyProjectEnv(e)
+			cmd.Before = selectTenant(e, applyProjectEnv(e))
 		}
 		if cmd.BashComplete == nil {
 			cmd.BashComplete = completeCommand(nil)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -62,13 +64,13 @@ func applyCommand(e *env) *ucli.Command {
 			"stderr what it is doing: waiting for the lock, each change with its time.\n" +
 			"--format json writes all of it on stdout instead, as one JSON event per\n" +
 			"line, for tools.",
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], applyFormats.flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.BoolFlag{Name: "auto-approve", Usage: "apply without asking for confirmation"},
 			&ucli.BoolFlag{Name: "allow-destructive", Usage: "allow changes that lose data (deleting attributes or extensions, narrowing types)"},
 			lockTimeoutFlag(),
 			&ucli.BoolFlag{Name: "progress", Usage: "show how far online index builds have come even when stderr is not a terminal"},
-		},
+		}, fanoutFlags()...),
 		CustomHelpTemplate: commandHelp(
 			exitDoc{0, "success: applied, or nothing to change"},
 			exitDoc{1, "error: database or server unreachable, I/O, a failed apply (rolled back; through the API, stopped part way), lock timeout, not approved, interrupted"},
@@ -87,9 +89,7 @@ func applyCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			// The text view's schema problems also become annotations in
-			// a GitHub Actions job; the JSON view reports its own.
-			return showProblems(e, runApply(c.Context, e, applyOptions{
+			opts := applyOptions{
 				Dir: c.String("dir"), DB: c.String("db"), PlanFile: c.Args().First(),
 				DirSet: c.IsSet("dir") && c.String("dir") != "", DBSet: c.IsSet("db") && c.String("db") != "",
 				AutoApprove: c.Bool("auto-approve"), AllowDestructive: c.Bool("allow-destructive"),
@@ -98,7 +98,19 @@ func applyCommand(e *env) *ucli.Command {
 				Target:   targetOf(c),
 				NoColor:  c.Bool("no-color"),
 				View:     view,
-			}), false, inActions())
+			}
+			fo, all, err := fanoutOf(e, c)
+			if err != nil {
+				return err
+			}
+			// The text view's schema problems also become annotations in
+			// a GitHub Actions job; the JSON view reports its own.
+			if all {
+				// apply's formats, text and json, are the fan-out's too.
+				fo.Format = render.Format(strings.ToLower(strings.TrimSpace(c.String("format"))))
+				return showProblems(e, applyTenants(c.Context, e, opts, fo), false, inActions())
+			}
+			return showProblems(e, runApply(c.Context, e, opts), false, inActions())
 		},
 	}
 }
@@ -167,6 +179,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 			return err
 		}
 	}
+	e.tell(p)
 	ro := renderOptions(t, render.Text, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	var refusal error
 	if saved != nil {
@@ -211,7 +224,32 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	if err != nil {
 		return view.refused(err)
 	}
+	e.tell(res.Plan)
 	return view.complete(res.Plan)
+}
+
+// applyTenants is apply --all-tenants: the schema files loaded once, then
+// runApply on every tenant's database, each with every guarantee of a
+// single apply (lock, transaction, refusals, convergence).
+func applyTenants(ctx context.Context, e *env, opts applyOptions, fo fanout) error {
+	if opts.PlanFile != "" {
+		return fmt.Errorf("a saved plan belongs to one database; apply %s with --tenant ID, or drop it to apply the schema files to every tenant", opts.PlanFile)
+	}
+	if !opts.AutoApprove {
+		return errors.New("apply --all-tenants does not ask for each tenant: review the plans with 'ctxschema plan --all-tenants', then rerun with --auto-approve")
+	}
+	res, err := loadSchemas(ctx, e, opts.Dir)
+	if err != nil {
+		return err
+	}
+	return runFanout(ctx, e, "apply", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
+		changes := 0
+		o := opts
+		o.DB, o.Target = t.DB, tenantTarget(o.Target, t)
+		err := runApply(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
+		Report(stderr, err) // into the tenant's own stderr, as main would
+		return changes, err
+	})
 }
 
 // savedPlan is a plan file to apply, and the fingerprint that apply

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -10,6 +11,7 @@ import (
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 )
 
 func modeCommand(e *env) *ucli.Command {
@@ -22,7 +24,7 @@ func modeCommand(e *env) *ucli.Command {
 			"switches it and records the switch in the history. A switch waits for a\n" +
 			"running apply to finish (it takes the same lock). A new database is in\n" +
 			"maintenance.",
-		Flags:              append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, targetFlags()...),
+		Flags:              append(append([]ucli.Flag{dbFlag(), lockTimeoutFlag()}, targetFlags()...), fanoutFlags()...),
 		CustomHelpTemplate: commandHelp(exitDocOK, exitDocError),
 		BashComplete: completeCommand(func(pos int) []string {
 			if pos == 0 {
@@ -36,6 +38,20 @@ func modeCommand(e *env) *ucli.Command {
 			}
 			if c.NArg() > 1 {
 				return fmt.Errorf("mode takes at most one argument, production or maintenance; got %d", c.NArg())
+			}
+			fo, all, err := fanoutOf(e, c)
+			if err != nil {
+				return err
+			}
+			if all {
+				if arg := c.Args().First(); arg != "" && !model.Mode(arg).Valid() {
+					return fmt.Errorf("unknown mode %q: use production or maintenance", arg)
+				}
+				return runFanout(c.Context, e, "mode", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
+					err := runMode(ctx, &env{stdin: e.stdin, stdout: stdout, stderr: stderr}, tenantTarget(targetOf(c), t), c.Args().First(), c.Duration("lock-timeout"))
+					Report(stderr, err) // into the tenant's own stderr, as main would
+					return 0, err
+				})
 			}
 			return runMode(c.Context, e, targetOf(c), c.Args().First(), c.Duration("lock-timeout"))
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/ctxschema/ctxschema/internal/model"
 	"github.com/ctxschema/ctxschema/internal/planfile"
 	"github.com/ctxschema/ctxschema/internal/render"
+	"github.com/ctxschema/ctxschema/internal/schemafile"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 	"github.com/ctxschema/ctxschema/plan"
 )
 
@@ -55,12 +58,12 @@ func planCommand(e *env) *ucli.Command {
 			"the database lost or changed outside ctxschema since the last apply (an\n" +
 			"index dropped by hand, a column altered), as the repairs apply would make.\n" +
 			"It refuses nothing; with --detailed-exitcode it exits 2 when there is drift.",
-		Flags: []ucli.Flag{
+		Flags: append([]ucli.Flag{
 			dirFlag(), dbFlag(), targetFlags()[0], targetFlags()[1], planFormats().flag(), verboseFlag("show the SQL of every change (text format)"), noColorFlag(),
 			&ucli.StringFlag{Name: "out", Usage: "save the plan to `FILE` for `ctxschema apply FILE`"},
 			&ucli.BoolFlag{Name: "detailed-exitcode", Usage: "exit 2 when there are changes, 0 when there are none"},
 			&ucli.BoolFlag{Name: "drift-only", Usage: "report only drift between the catalog and the database (no schema files read; --dir is ignored)"},
-		},
+		}, fanoutFlags()...),
 		CustomHelpTemplate: commandHelp(
 			exitDoc{0, "success: no changes, or changes without --detailed-exitcode"},
 			exitDocError,
@@ -77,12 +80,21 @@ func planCommand(e *env) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			err = runPlan(c.Context, e, planOptions{
+			opts := planOptions{
 				Dir: c.String("dir"), DB: c.String("db"), Format: f, Out: c.String("out"),
 				DetailedExitcode: c.Bool("detailed-exitcode"), Verbose: c.Bool("verbose"),
 				Target:  targetOf(c),
 				NoColor: c.Bool("no-color"), DriftOnly: c.Bool("drift-only"),
-			})
+			}
+			fo, all, err := fanoutOf(e, c)
+			if err != nil {
+				return err
+			}
+			if all {
+				err = planTenants(c.Context, e, opts, fo)
+			} else {
+				err = runPlan(c.Context, e, opts)
+			}
 			// The loader's and the planner's problems alike: JSON for
 			// --format json, annotations in a GitHub Actions job.
 			return showProblems(e, err, f == render.JSON, inActions())
@@ -119,6 +131,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
+	e.tell(p)
 	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	refusal := apply.Refuse(p, false)
 	ro.Refusal = refusalOf(refusal)
@@ -148,6 +161,33 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	return nil
 }
 
+// planTenants is plan --all-tenants: the schema files loaded once, then
+// runPlan on every tenant's database.
+func planTenants(ctx context.Context, e *env, opts planOptions, fo fanout) error {
+	if opts.Out != "" {
+		return errors.New("--out saves the plan of one database; with --all-tenants, save each tenant's plan with --tenant ID --out FILE")
+	}
+	if opts.Format == render.SQL {
+		return errors.New("--format sql shows one database's SQL; with --all-tenants use text, json or markdown, or --tenant ID --format sql")
+	}
+	var res *schemafile.Result
+	if !opts.DriftOnly {
+		var err error
+		if res, err = loadSchemas(ctx, e, opts.Dir); err != nil {
+			return err
+		}
+	}
+	fo.Format, fo.DetailedExitcode = opts.Format, opts.DetailedExitcode
+	return runFanout(ctx, e, "plan", fo, func(ctx context.Context, t tenant.Tenant, stdout, stderr io.Writer) (int, error) {
+		changes := 0
+		o := opts
+		o.DB, o.Target, o.DetailedExitcode = t.DB, tenantTarget(o.Target, t), false
+		err := runPlan(ctx, tenantEnv(e, res, stdout, stderr, &changes), o)
+		Report(stderr, err) // into the tenant's own stderr, as main would
+		return changes, err
+	})
+}
+
 // runDriftPlan is plan --drift-only: the repairs of drift, planned from
 // the catalog's own schema. It reports and refuses nothing: a nightly job
 // tells drift (exit 2 with --detailed-exitcode) from unapplied changes of
@@ -165,6 +205,7 @@ func runDriftPlan(ctx context.Context, e *env, opts planOptions) error {
 	if err != nil {
 		return err
 	}
+	e.tell(p)
 	ro := renderOptions(t, opts.Format, opts.Verbose, colorOn(e.stdout, opts.NoColor))
 	ro.Title = "ctxschema drift"
 	ro.NoChanges = "No drift. The database matches its catalog."

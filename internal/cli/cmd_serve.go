@@ -10,8 +10,10 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/server"
+	"github.com/ctxschema/ctxschema/internal/tenant"
 )
 
 func serveCommand(e *env) *ucli.Command {
@@ -23,7 +25,13 @@ func serveCommand(e *env) *ucli.Command {
 			"declarative change applied as `ctxschema apply` applies: the same rules,\n" +
 			"lock, data checks, catalog and history. One access-log line per request\n" +
 			"goes to stderr. SIGINT or SIGTERM stops accepting requests, lets the running\n" +
-			"ones finish (an apply included), then exits 0.",
+			"ones finish (an apply included), then exits 0.\n\n" +
+			"With --tenants FILE instead of --db, it serves every tenant of the file: each\n" +
+			"request goes to the database of the tenant its X-Genesys-TenantId names (400\n" +
+			"without one, or for a tenant not in the file). A tenant's database opens on\n" +
+			"its first request; --tenant-connections bounds each tenant's pool and\n" +
+			"--max-connections all of them together (the least recently used idle tenant\n" +
+			"is closed to make room).",
 		CustomHelpTemplate: commandHelp(
 			exitDoc{0, "stopped by SIGINT or SIGTERM, after the requests under way finished"},
 			exitDoc{1, "error: database unreachable at start, an invalid --auth file, --listen beyond loopback without --auth, an address in use"},
@@ -35,15 +43,35 @@ func serveCommand(e *env) *ucli.Command {
 			&ucli.StringFlag{Name: "base-path", Usage: "`PATH` prefix of every endpoint, like /cms"},
 			&ucli.StringFlag{Name: "auth", Usage: "YAML `FILE` of bearer tokens (SHA-256 and role, admin or reader); without it, no credentials are asked"},
 			lockTimeoutFlag(),
+			&ucli.IntFlag{Name: "tenant-connections", Value: 4, Usage: "with --tenants, the most connections one tenant's database holds"},
+			&ucli.IntFlag{Name: "max-connections", Value: 100, Usage: "with --tenants, the most connections the tenants' databases hold together"},
 		},
 		Action: func(c *ucli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			return runServe(c.Context, e, serveOptions{
+			o := serveOptions{
 				DB: c.String("db"), Listen: c.String("listen"), BasePath: c.String("base-path"),
 				AuthFile: c.String("auth"), LockTimeout: c.Duration("lock-timeout"), Version: version(),
-			})
+			}
+			// --tenant serves that one tenant's database (--db); --tenants
+			// alone, every tenant.
+			if c.String("tenants") != "" && c.String("tenant") == "" {
+				if c.IsSet("db") && c.String("db") != "" {
+					return fmt.Errorf("serve takes one database (--db) or every tenant of a tenants file (--tenants), not both: drop --db (or CTXSCHEMA_DB, or the environment's db) or --tenants")
+				}
+				f, err := readTenants(c.Context, e, c.String("tenants"))
+				if err != nil {
+					return err
+				}
+				perTenant, total := c.Int("tenant-connections"), c.Int("max-connections")
+				if perTenant < 1 || total < perTenant {
+					return fmt.Errorf("--tenant-connections %d and --max-connections %d: give at least one connection a tenant, and at least as many in all", perTenant, total)
+				}
+				o.Tenants = f
+				o.Limits = server.TenantLimits{PerTenant: perTenant, Total: total, Wait: o.LockTimeout}
+			}
+			return runServe(c.Context, e, o)
 		},
 	}
 }
@@ -52,6 +80,10 @@ type serveOptions struct {
 	DB, Listen, BasePath, AuthFile string
 	LockTimeout                    time.Duration
 	Version                        string
+	// Tenants, when set, is the tenants file served instead of DB, within
+	// Limits.
+	Tenants *tenant.File
+	Limits  server.TenantLimits
 }
 
 func runServe(ctx context.Context, e *env, o serveOptions) error {
@@ -64,17 +96,15 @@ func runServe(ctx context.Context, e *env, o serveOptions) error {
 	} else if err := loopbackOnly(o.Listen); err != nil {
 		return err
 	}
-	t, closeDB, err := openSQL(ctx, o.DB, dialect.ReadWrite)
+	resolver, ready, closeAll, err := serveResolver(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer closeAll()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	db := server.NewDatabase(t)
-	defer db.Close()
 	srv, err := server.New(server.Config{
-		Resolver:    server.Single{DB: db},
-		Ready:       t.DB.PingContext,
+		Resolver:    resolver,
+		Ready:       ready,
 		BasePath:    o.BasePath,
 		Auth:        auth,
 		LockTimeout: o.LockTimeout,
@@ -88,9 +118,30 @@ func runServe(ctx context.Context, e *env, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", o.Listen, err)
 	}
+	where := slog.String("db", dialect.Redact(o.DB))
+	if o.Tenants != nil {
+		where = slog.String("tenants", fmt.Sprintf("%s (%d)", o.Tenants.Path, len(o.Tenants.Tenants)))
+	}
 	log.Info("serving the Context Services API", slog.String("url", "http://"+ln.Addr().String()+o.BasePath),
-		slog.String("db", dialect.Redact(o.DB)), slog.Bool("auth", auth != nil))
+		where, slog.Bool("auth", auth != nil))
 	return srv.Serve(ctx, ln)
+}
+
+// serveResolver is what serve answers for: the one database of --db,
+// opened now, or the tenants of a tenants file, each opened on demand.
+func serveResolver(ctx context.Context, o serveOptions) (server.Resolver, func(context.Context) error, func(), error) {
+	if o.Tenants != nil {
+		ts := server.NewTenants(o.Tenants.Tenants, func(ctx context.Context, url string) (apply.Target, func(), error) {
+			return openSQL(ctx, url, dialect.ReadWrite)
+		}, o.Limits)
+		return ts, ts.Ready, ts.Close, nil
+	}
+	t, closeDB, err := openSQL(ctx, o.DB, dialect.ReadWrite)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db := server.NewDatabase(t)
+	return server.Single{DB: db}, t.DB.PingContext, func() { db.Close(); closeDB() }, nil
 }
 
 // loopbackOnly refuses to serve beyond loopback without --auth: anyone who

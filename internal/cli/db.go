@@ -53,7 +53,7 @@ func (o targetOptions) access(a dialect.Access) targetOptions {
 // targetFlags are the flags of targetOptions but --db.
 func targetFlags() []ucli.Flag {
 	return []ucli.Flag{
-		&ucli.StringFlag{Name: "tenant", EnvVars: []string{"CTXSCHEMA_TENANT"}, Usage: "Context Services tenant `ID`, sent as X-Genesys-TenantId (http and https targets)"},
+		tenantFlag(),
 		&ucli.DurationFlag{Name: "api-timeout", Value: 30 * time.Second, Usage: "how long each API call may take (http and https targets)"},
 	}
 }

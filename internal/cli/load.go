@@ -10,9 +10,14 @@ import (
 )
 
 // loadSchemas loads the schema files of dir and prints their warnings to
-// stderr. Every command that reads schema files goes through it. Invalid
-// files give a *model.Problems (its warnings included), which main prints.
+// stderr. Every command that reads schema files goes through it; in a
+// fan-out over tenants it returns the files loaded once (env.schema).
+// Invalid files give a *model.Problems (its warnings included), which main
+// prints.
 func loadSchemas(ctx context.Context, e *env, dir string) (*schemafile.Result, error) {
+	if e.schema != nil {
+		return e.schema, nil
+	}
 	res, err := schemafile.Load(ctx, dir)
 	if err != nil {
 		return nil, err
