@@ -231,6 +231,12 @@ func savePlan(path string, p *plan.Plan, desired *model.Schema, ro render.Option
 		tmp.Close()
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}
+	// On disk before the rename: a crash never leaves an empty plan file
+	// under the name.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("saving the plan to %s: %w", path, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("saving the plan to %s: %w", path, err)
 	}
