@@ -121,7 +121,13 @@ func writeSchema(t *testing.T, dir, text string) string {
 // ctx runs the binary and returns its exit code and output.
 func ctx(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	return runCmd(t, exec.Command(bin, args...))
+}
+
+// runCmd runs cmd and returns its exit code and its output (stdout and
+// stderr together).
+func runCmd(t *testing.T, cmd *exec.Cmd) (int, string) {
+	t.Helper()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -132,7 +138,7 @@ func ctx(t *testing.T, args ...string) (int, string) {
 	case errors.As(err, &ee):
 		return ee.ExitCode(), out.String()
 	}
-	t.Fatalf("running ctxschema: %v", err)
+	t.Fatalf("running %s: %v", cmd, err)
 	return -1, ""
 }
 

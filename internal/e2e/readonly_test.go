@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,18 +80,7 @@ func unprivileged(t *testing.T, dirs ...string) func(args ...string) (int, strin
 		cmd := exec.Command(bin, args...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		cmd.Dir = "/"
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			return 0, out.String()
-		case errors.As(err, &ee):
-			return ee.ExitCode(), out.String()
-		}
-		t.Fatalf("running ctxschema as nobody: %v", err)
-		return -1, ""
+		return runCmd(t, cmd)
 	}
 }
 
