@@ -66,6 +66,20 @@ func pgDB(t *testing.T) (string, *sql.DB) {
 	return url, db
 }
 
+// pgFrom is a database of its own with schema v1 applied, and the
+// directories of schemas v1 and v2, for a test that moves between them.
+func pgFrom(t *testing.T, v1, v2 string) (url string, db *sql.DB, v1dir, v2dir string) {
+	t.Helper()
+	url, db = pgDB(t)
+	dir := t.TempDir()
+	v1dir = writeSchema(t, filepath.Join(dir, "v1"), v1)
+	v2dir = writeSchema(t, filepath.Join(dir, "v2"), v2)
+	if code, out := pgApply(t, url, v1dir); code != 0 {
+		t.Fatalf("apply v1: exit %d\n%s", code, out)
+	}
+	return url, db, v1dir, v2dir
+}
+
 func pgExec(t *testing.T, db *sql.DB, stmts ...string) {
 	t.Helper()
 	for _, s := range stmts {
@@ -169,13 +183,7 @@ func TestPostgresKilledApplies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills 26 applies; skipped with -short")
 	}
-	url, db := pgDB(t)
-	dir := t.TempDir()
-	v1dir := writeSchema(t, filepath.Join(dir, "v1"), pgV1)
-	v2dir := writeSchema(t, filepath.Join(dir, "v2"), pgV2)
-	if code, out := pgApply(t, url, v1dir); code != 0 {
-		t.Fatalf("apply v1: exit %d\n%s", code, out)
-	}
+	url, db, v1dir, v2dir := pgFrom(t, pgV1, pgV2)
 	const customers = 60000
 	pgExec(t, db,
 		fmt.Sprintf(`INSERT INTO "profile" ("customer_id", "firstname", "emailaddress") SELECT 'c' || g, 'F' || (g %% 1000), 'u' || g || '@example.com' FROM generate_series(1, %d) g`, customers),
@@ -294,13 +302,7 @@ func TestPostgresDestructiveCheckUnderWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("races 24 applies with a writer; skipped with -short")
 	}
-	url, db := pgDB(t)
-	dir := t.TempDir()
-	v1dir := writeSchema(t, filepath.Join(dir, "v1"), pgLossV1)
-	v2dir := writeSchema(t, filepath.Join(dir, "v2"), pgLossV2)
-	if code, out := pgApply(t, url, v1dir); code != 0 {
-		t.Fatalf("apply v1: exit %d\n%s", code, out)
-	}
+	url, db, v1dir, v2dir := pgFrom(t, pgLossV1, pgLossV2)
 	const customers = 60000
 	pgExec(t, db, fmt.Sprintf(`INSERT INTO "profile" ("customer_id", "emailaddress") SELECT 'c' || g, 'u' || g FROM generate_series(1, %d) g`, customers))
 
