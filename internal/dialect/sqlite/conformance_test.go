@@ -8,38 +8,21 @@ import (
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 )
 
-func TestConformance(t *testing.T) {
-	dialecttest.Run(t, dialecttest.Harness{
+// harness gives each case a new SQLite file named name in a temporary
+// directory of its own.
+func harness(name string) dialecttest.Harness {
+	return dialecttest.Harness{
 		Dialect: sqlite.New(),
 		NewURL: func(t *testing.T) string {
-			return "sqlite://" + filepath.Join(t.TempDir(), "conformance.db")
+			return "sqlite://" + filepath.Join(t.TempDir(), name)
 		},
-	})
+	}
 }
 
-func TestRefusals(t *testing.T) {
-	dialecttest.RunRefusals(t, dialecttest.Harness{
-		Dialect: sqlite.New(),
-		NewURL: func(t *testing.T) string {
-			return "sqlite://" + filepath.Join(t.TempDir(), "refusals.db")
-		},
-	})
-}
+func TestConformance(t *testing.T) { dialecttest.Run(t, harness("conformance.db")) }
 
-func TestConversions(t *testing.T) {
-	dialecttest.RunConversions(t, dialecttest.Harness{
-		Dialect: sqlite.New(),
-		NewURL: func(t *testing.T) string {
-			return "sqlite://" + filepath.Join(t.TempDir(), "conversions.db")
-		},
-	})
-}
+func TestRefusals(t *testing.T) { dialecttest.RunRefusals(t, harness("refusals.db")) }
 
-func TestHistoryUpgrade(t *testing.T) {
-	dialecttest.RunHistoryUpgrade(t, dialecttest.Harness{
-		Dialect: sqlite.New(),
-		NewURL: func(t *testing.T) string {
-			return "sqlite://" + filepath.Join(t.TempDir(), "history.db")
-		},
-	})
-}
+func TestConversions(t *testing.T) { dialecttest.RunConversions(t, harness("conversions.db")) }
+
+func TestHistoryUpgrade(t *testing.T) { dialecttest.RunHistoryUpgrade(t, harness("history.db")) }

@@ -2,14 +2,12 @@ package sqlite_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/dialect/dialecttest"
-	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/model"
 )
 
@@ -17,10 +15,7 @@ import (
 // each need a rebuild copy the table once, in the last of them, and keep
 // every row and converted value.
 func TestRenderPlanRebuildsOnce(t *testing.T) {
-	h := dialecttest.Harness{Dialect: sqlite.New(), NewURL: func(t *testing.T) string {
-		return "sqlite://" + filepath.Join(t.TempDir(), "merge.db")
-	}}
-	tg := h.Open(t)
+	tg := harness("merge.db").Open(t)
 	ctx := context.Background()
 	opts := apply.Options{LockTimeout: 10 * time.Second}
 	from := dialecttest.Base()
