@@ -15,6 +15,7 @@
 // ours ≤ (c). Usage (internal/bench/run.sh builds the binaries):
 //
 //	sidebyside -bin ctxschema -floor floor -n 500 -runs 5 -work DIR [-pg URL] [-growth 100,500,1000,2000]
+//	sidebyside -bin ctxschema -floor floor -work DIR -startup-only -runs 200
 package main
 
 import (
@@ -62,6 +63,7 @@ func run() error {
 	n := flag.Int("n", 500, "extensions of the generated schema")
 	flag.IntVar(&runs, "runs", 5, "rounds of each scenario")
 	growth := flag.String("growth", "100,500,1000,2000", "the N of the memory and time growth of a no-op SQLite plan; empty for none")
+	startupOnly := flag.Bool("startup-only", false, "run only the start-up scenario (no schema, no database, no growth); give it many -runs")
 	flag.Parse()
 	if bin == "" || floorBin == "" || work == "" || flag.NArg() > 0 {
 		flag.Usage()
@@ -73,6 +75,14 @@ func run() error {
 			return err
 		}
 		*p = abs
+	}
+	if *startupOnly {
+		rows, err := startup()
+		if err != nil {
+			return err
+		}
+		printTable(*n, rows, nil)
+		return nil
 	}
 	if _, err := exec.LookPath("sqlite3"); err != nil {
 		return fmt.Errorf("the sqlite3 client is needed for the SQLite floor: apt-get install sqlite3")
