@@ -9,6 +9,15 @@
 #
 # SIZES (default "100 500 1000 2000"), RUNS (default 5); WORK keeps the
 # generated schemas and databases (default a temporary directory).
+#
+# Before each run the binary's pages are dropped from the page cache
+# (`dd iflag=nocache`), so that every binary is read from disk the same
+# way. Otherwise the kernel maps whatever the page cache holds of it: a
+# binary the linker has just written sits there in large folios, each
+# mapped whole at its first fault, and counts up to ~6 MiB more than the
+# same file read back from disk, or than an older build whose folios were
+# reclaimed since: a comparison of a fresh build against an older one
+# measures their ages. EVICT=0 keeps the page cache as it is.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ $# -ge 1 ] || { echo "usage: $0 BINARY..." >&2; exit 2; }
@@ -28,6 +37,7 @@ for n in $sizes; do
 		k=0
 		for b in "$@"; do
 			k=$((k + 1))
+			[ "${EVICT:-1}" = 0 ] || dd if="$b" iflag=nocache count=0 status=none
 			/usr/bin/time -f "%M %e %U %S" -a -o "$work/m.$n.$k" "$b" plan --dir "$dir" --db "sqlite://$dir.db" >/dev/null
 		done
 	done
