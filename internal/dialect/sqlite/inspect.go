@@ -117,7 +117,7 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	// and indexes).
 	parsedDone := make(chan struct{}, 1) // the sender never blocks
 	go func() {
-		applyConstraints(tables, parseAll(createSQLs))
+		applyConstraints(tables, createSQLs)
 		parsedDone <- struct{}{}
 	}()
 	if err := readIndexes(ctx, q, tables); err != nil {
@@ -266,20 +266,18 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 	return tables, createSQLs, nil
 }
 
-// parseAll parses the CREATE TABLE statement of each table.
-func parseAll(createSQLs map[string]string) map[string]map[string]*columnConstraints {
-	out := make(map[string]map[string]*columnConstraints, len(createSQLs))
-	for table, stmt := range createSQLs {
-		out[table] = parseCreateTable(stmt)
-	}
-	return out
-}
-
 // applyConstraints completes the columns that readColumns read with what
-// their table's CREATE TABLE statement says of them.
-func applyConstraints(tables map[string]*liveTable, parsed map[string]map[string]*columnConstraints) {
-	for name, t := range tables {
-		cols := parsed[name]
+// their table's CREATE TABLE statement says of them. Each statement is
+// parsed and applied before the next one is parsed, so that only one
+// table's tokens and parsed constraints are live at a time: Inspect runs
+// this while the schema files load, when the heap is at its largest.
+func applyConstraints(tables map[string]*liveTable, createSQLs map[string]string) {
+	for name, stmt := range createSQLs {
+		t := tables[name]
+		if t == nil {
+			continue
+		}
+		cols := parseCreateTable(stmt)
 		for col, ci := range t.columns {
 			if cc := cols[col]; cc != nil {
 				ci.Checks, ci.Collate, ci.Unique, ci.Generated = cc.Checks, cc.Collate, cc.Unique, cc.Generated

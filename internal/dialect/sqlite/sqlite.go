@@ -42,6 +42,17 @@ const DriverName = "sqlite3"
 // another one's write lock before it fails with SQLITE_BUSY.
 const defaultBusyTimeout = "10000"
 
+// readOnlyCacheSize is the page cache of a read-only connection (PRAGMA
+// cache_size; negative: in KiB), unless the URL sets _cache_size. SQLite's
+// default is 2000 KiB, which a plan fills with the pages of sqlite_master
+// that it reads once to parse the schema and once per inspection query,
+// for nothing: at 2000 extensions SQLite's memory peaks at 6.6 MB with the
+// default and at 4.5 MB with this cache (sqlite3 .stats of the columns
+// query), and the inspection is not slower, since those pages come from
+// the operating system's cache. It also bounds the memory of a GROUP BY
+// before it spills to a temporary file (a data check on a large table).
+const readOnlyCacheSize = "-512"
+
 // Dialect is the SQLite dialect. Its zero value is ready to use.
 type Dialect struct{}
 
@@ -188,8 +199,9 @@ func (l Location) memory() bool {
 //     without waiting, since SQLite cannot upgrade a reader safely.
 //
 // Read-only: mode=ro, so that SQLite neither creates the file nor writes
-// to it, no journal mode, since setting one writes it to the file, and no
-// locking mode, so that a reader never holds a lock after its read.
+// to it, no journal mode, since setting one writes it to the file, no
+// locking mode, so that a reader never holds a lock after its read, and
+// a smaller page cache (readOnlyCacheSize) unless the URL sets one.
 func (l Location) DSN(access dialect.Access, fresh bool) string {
 	q := url.Values{}
 	for k, v := range l.Query {
@@ -210,6 +222,9 @@ func (l Location) DSN(access dialect.Access, fresh bool) string {
 		q.Del("_locking")
 		if !l.memory() {
 			q.Set("mode", "ro")
+		}
+		if q.Get("_cache_size") == "" {
+			q.Set("_cache_size", readOnlyCacheSize)
 		}
 	} else {
 		if fresh && q.Get("_journal_mode") == "" && q.Get("_journal") == "" && !l.memory() {

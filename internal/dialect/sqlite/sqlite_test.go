@@ -61,9 +61,18 @@ func TestDSN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = "file:a.db?_busy_timeout=10000&_foreign_keys=0&mode=ro"
+	want = "file:a.db?_busy_timeout=10000&_cache_size=-512&_foreign_keys=0&mode=ro"
 	if got := loc.DSN(dialect.ReadOnly, false); got != want {
 		t.Errorf("read-only DSN = %q; want %q", got, want)
+	}
+	// A cache size in the URL is kept.
+	loc, err = ParseURL("sqlite://a.db?_cache_size=-4000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "file:a.db?_busy_timeout=10000&_cache_size=-4000&_foreign_keys=0&mode=ro"
+	if got := loc.DSN(dialect.ReadOnly, false); got != want {
+		t.Errorf("read-only DSN with a cache size = %q; want %q", got, want)
 	}
 }
 
@@ -235,6 +244,15 @@ func TestOpenReadOnly(t *testing.T) {
 		}
 		if got := journal(db); got != "delete" {
 			t.Errorf("%s open: journal_mode %s; want delete, as the owner left it", access, got)
+		}
+		// A read-only connection keeps a small page cache; a read-write
+		// one SQLite's default (-2000: 2000 KiB), for the rebuilds.
+		var cache int
+		if err := db.Get(&cache, `PRAGMA cache_size`); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[dialect.Access]int{dialect.ReadOnly: -512, dialect.ReadWrite: -2000}[access]; cache != want {
+			t.Errorf("%s open: cache_size %d; want %d", access, cache, want)
 		}
 		_, err = db.Exec(`INSERT INTO t VALUES (1)`)
 		if access == dialect.ReadOnly && (err == nil || !strings.Contains(err.Error(), "readonly")) {
