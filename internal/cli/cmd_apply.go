@@ -125,6 +125,13 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 
 // applyPlan plans, shows the plan through view, and applies it.
 func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) error {
+	// Where the change comes from, for the history: git runs on its own
+	// while the files load and the plan is made, never under the lock.
+	provenance := make(chan [2]string, 1)
+	go func() {
+		revision, run := apply.Provenance(ctx)
+		provenance <- [2]string{revision, run}
+	}()
 	// Schema files (not a saved plan, which names its own database): the
 	// database is read, on a read-only connection, while they load.
 	var ahead *readAhead
@@ -206,14 +213,18 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 			return err
 		}
 	}
-	revision, run := apply.Provenance(ctx)
+	prov := <-provenance
+	revision, run := prov[0], prov[1]
 	runOpts := apply.Options{
 		Revision: revision, Run: run,
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
 		Events:           view.event,
-		Log:              func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
+		Log: func(format string, args ...any) {
+			view.flush() // after the events before it
+			fmt.Fprintf(e.stderr, format+"\n", args...)
+		},
 	}
 	if missing {
 		if t, closeDB, err = openTarget(ctx, opts.Target.access(dialect.ReadWrite)); err != nil {
