@@ -19,6 +19,11 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	if st.Limits.NoUpdate {
 		return buildReplacing(ctx, st, desired)
 	}
+	var asking *askingData
+	if data != nil {
+		asking = &askingData{data: data}
+		data = asking
+	}
 	b := &builder{ctx: ctx, data: data, rows: map[string]int64{}}
 	b.cur = &model.Schema{}
 	if st.Catalog != nil {
@@ -84,6 +89,7 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		Rows:      b.rows,
 
 		Fingerprint: FingerprintOf(st, desired),
+		Asked:       asking != nil && asking.asked,
 	}
 	if p.Current == nil {
 		p.Current = &model.Schema{}

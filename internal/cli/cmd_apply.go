@@ -164,12 +164,16 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	// same counts): the table is read once, not twice.
 	toApply := opts.AutoApprove || saved != nil
 	var p *plan.Plan
+	// inspected is the state p is planned from, when known: apply reuses
+	// it under the lock when the database says it did not change since.
+	var inspected *plan.State
 	if ahead != nil {
 		// A database that does not exist yet, or that the read-only
 		// connection could not read, is planned below as without the read.
 		if ro, closeRO, st, err := ahead.wait(); err == nil {
 			if !missing {
 				p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
+				inspected = st
 			}
 			closeRO()
 			if err != nil {
@@ -184,6 +188,12 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		}
 		if p, err = prepare(ctx, t, desired); err != nil {
 			return err
+		}
+		if missing {
+			// What a database that does not exist yet holds: nothing.
+			if inspected, err = t.State(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	e.tell(p)
@@ -220,6 +230,8 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
+		Inspected:        inspected,
+		Planned:          p,
 		Events:           view.event,
 		Log: func(format string, args ...any) {
 			view.flush() // after the events before it
