@@ -9,8 +9,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/cli"
@@ -22,21 +20,15 @@ import (
 func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
 
 // run runs the command line args and returns the process exit code. It is
-// the whole program but for os.Exit, so that tests run it in-process.
+// the whole program but for os.Exit, so that tests run it in-process. A
+// command that does work ends its context at SIGINT or SIGTERM (see
+// cli.NewApp), one that only prints (version) is not worth the handler.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		// After the first signal, a second one kills the process as usual.
-		<-ctx.Done()
-		stop()
-	}()
-
 	// Every byte written goes through the redactor: no password given on
 	// the command line or in CTXSCHEMA_DB is printed, whatever quotes it.
 	stdout, stderr, flush := cli.Redacting(args, stdout, stderr)
 	defer flush()
-	err := cli.NewApp(stdin, stdout, stderr).RunContext(ctx, args)
+	err := cli.NewApp(stdin, stdout, stderr).RunContext(context.Background(), args)
 	report(stderr, err)
 	return exitCode(err)
 }

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -61,13 +64,24 @@ var (
 )
 
 // commandHelp is the help template of a command that can exit with the
-// codes exits: urfave/cli's, followed by an EXIT CODES section.
+// codes exits: urfave/cli's, followed by an EXIT CODES section. Every
+// command's is built at every start, so it is built in one allocation.
 func commandHelp(exits ...exitDoc) string {
-	var b strings.Builder
-	b.WriteString(ucli.CommandHelpTemplate)
-	b.WriteString("\nEXIT CODES:\n")
+	const head, indent, gap = "\nEXIT CODES:\n", "   ", "  "
+	n := len(ucli.CommandHelpTemplate) + len(head)
 	for _, e := range exits {
-		fmt.Fprintf(&b, "   %d  %s\n", e.code, e.meaning)
+		n += len(indent) + 1 + len(gap) + len(e.meaning) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(ucli.CommandHelpTemplate)
+	b.WriteString(head)
+	for _, e := range exits {
+		b.WriteString(indent)
+		b.WriteString(strconv.Itoa(e.code))
+		b.WriteString(gap)
+		b.WriteString(e.meaning)
+		b.WriteByte('\n')
 	}
 	return b.String()
 }
@@ -75,7 +89,8 @@ func commandHelp(exits ...exitDoc) string {
 // NewApp builds the ctxschema application. It reads from stdin and writes
 // results to stdout and errors and progress to stderr. Running it returns
 // the command's error without printing it and without exiting: the caller
-// prints it and maps it to an exit code.
+// prints it and maps it to an exit code. A command that does work ends its
+// context at SIGINT or SIGTERM (see interruptible).
 func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	app := &ucli.App{
@@ -84,7 +99,10 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		Description: "YAML files declare the profile schema, the profile extensions and the\n" +
 			"identification keys; plan shows what apply would change in the database;\n" +
 			"apply makes the database match, safely.",
-		Version:   version(),
+		Version: version(),
+		// Nothing shows the build time; left zero, urfave/cli would find
+		// the executable and stat it at every start to fill it in.
+		Compiled:  time.Unix(0, 0).UTC(),
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
@@ -121,18 +139,35 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.BashComplete = completeApp(app)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = usageError
-		if takesDB(cmd) {
-			cmd.Flags = append(cmd.Flags, tenantFlags(cmd)...)
+		has := flagNames(cmd)
+		if takesDB(has) {
+			cmd.Flags = append(cmd.Flags, tenantFlags(has)...)
 		}
-		if takesProjectEnv(cmd) {
+		if takesProjectEnv(has) {
 			cmd.Flags = append(cmd.Flags, envFlag())
 			cmd.Before = selectTenant(e, applyProjectEnv(e))
 		}
 		if cmd.BashComplete == nil {
 			cmd.BashComplete = completeCommand(nil)
 		}
+		if !printsOnly(cmd) {
+			interruptible(cmd)
+		}
 	}
 	return app
+}
+
+// flagNames is the set of the names of cmd's flags. Flag.Names runs a
+// regular expression over each name, and every start asks for every
+// command's: once each is enough.
+func flagNames(cmd *ucli.Command) map[string]bool {
+	has := map[string]bool{}
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			has[n] = true
+		}
+	}
+	return has
 }
 
 // usageError replaces urfave/cli's "Incorrect Usage" printout (help text on
@@ -147,11 +182,15 @@ func usageError(c *ucli.Context, err error, isSubcommand bool) error {
 
 // version is the module version the binary was built from, or "devel".
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	if bi, ok := buildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "devel"
 }
+
+// buildInfo is debug.ReadBuildInfo, which parses the build information
+// anew at each call, read once: every start reads it for the version.
+var buildInfo = sync.OnceValues(debug.ReadBuildInfo)
 
 // dirFlag is the --dir flag of every command that reads schema files.
 func dirFlag() *ucli.StringFlag {

@@ -22,7 +22,7 @@ func versionCommand(e *env) *ucli.Command {
 			if err := noArgs(c); err != nil {
 				return err
 			}
-			bi, _ := debug.ReadBuildInfo()
+			bi, _ := buildInfo()
 			_, err := fmt.Fprint(e.stdout, versionText(bi))
 			return err
 		},

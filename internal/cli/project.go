@@ -24,15 +24,12 @@ func envFlag() *ucli.StringFlag {
 	}
 }
 
-// takesProjectEnv reports whether cmd has a flag an environment sets.
-func takesProjectEnv(cmd *ucli.Command) bool {
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			for _, p := range projectFlags {
-				if n == p {
-					return true
-				}
-			}
+// takesProjectEnv reports whether a command whose flags are named has
+// takes a flag an environment sets.
+func takesProjectEnv(has map[string]bool) bool {
+	for _, p := range projectFlags {
+		if has[p] {
+			return true
 		}
 	}
 	return false

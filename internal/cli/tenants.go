@@ -19,17 +19,15 @@ import (
 )
 
 // tenantFlags are the flags of every command that takes --db, but those
-// cmd has already (the target flags give --tenant): the tenants file and
-// the tenant whose database to use.
-func tenantFlags(cmd *ucli.Command) []ucli.Flag {
+// the command has already (has: its flags' names; the target flags give
+// --tenant): the tenants file and the tenant whose database to use.
+func tenantFlags(has map[string]bool) []ucli.Flag {
 	var out []ucli.Flag
-	for _, f := range []ucli.Flag{
-		&ucli.StringFlag{Name: "tenants", EnvVars: []string{"CTXSCHEMA_TENANTS"}, Usage: "tenants `FILE`: each tenant's id, name and database URL (see --tenant, --all-tenants)"},
-		tenantFlag(),
-	} {
-		if !hasFlagNamed(cmd, f.Names()[0]) {
-			out = append(out, f)
-		}
+	if !has["tenants"] {
+		out = append(out, &ucli.StringFlag{Name: "tenants", EnvVars: []string{"CTXSCHEMA_TENANTS"}, Usage: "tenants `FILE`: each tenant's id, name and database URL (see --tenant, --all-tenants)"})
+	}
+	if !has["tenant"] {
+		out = append(out, tenantFlag())
 	}
 	return out
 }
@@ -40,18 +38,6 @@ func tenantFlags(cmd *ucli.Command) []ucli.Flag {
 func tenantFlag() ucli.Flag {
 	return &ucli.StringFlag{Name: "tenant", EnvVars: []string{"CTXSCHEMA_TENANT"},
 		Usage: "the tenant with this `ID or NAME` in the tenants file: its database instead of --db; for an http(s) --db without a tenants file, the X-Genesys-TenantId sent"}
-}
-
-// hasFlagNamed reports whether cmd has a flag called name.
-func hasFlagNamed(cmd *ucli.Command, name string) bool {
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // tenantTarget is o aimed at tenant t: its database, and its id for a
@@ -71,8 +57,8 @@ func fanoutFlags() []ucli.Flag {
 	}
 }
 
-// takesDB reports whether cmd has the --db flag.
-func takesDB(cmd *ucli.Command) bool { return hasFlagNamed(cmd, "db") }
+// takesDB reports whether a command whose flags are named has takes --db.
+func takesDB(has map[string]bool) bool { return has["db"] }
 
 // selectTenant runs next (the project environment), then, with --tenant,
 // sets --db to that tenant's database from the tenants file. A --db the

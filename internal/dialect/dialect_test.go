@@ -49,6 +49,31 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// TestRedactShortCut checks redact's short cut: text without a colon or an
+// equals sign holds no password that the full redaction would find, here
+// every input of TestRedact with them removed or replaced.
+func TestRedactShortCut(t *testing.T) {
+	inputs := []string{"nonsense", "version", "--dir", "./schemas", "pass word", "password secret",
+		"u@h", "root secret@h/db", "postgres//root@h/db", "PASSWORD secret", "p%61ssword%3Dsecret", "p%3Aw@h"}
+	for _, in := range []string{
+		"postgres://u:secret@h:5432/db?sslmode=disable", "postgres://u@h/db?password=secret",
+		"postgres://u:p@secret@h:bad/db?sslpassword=secret", "postgres//root:secret@127.0.0.1/x",
+		"root:secret@h/db", "host=h PassWord = 'se cret' user=u", "sqlite://x.db?_auth_user=a&_auth_pass=secret",
+	} {
+		inputs = append(inputs, strings.NewReplacer(":", "", "=", "").Replace(in),
+			strings.NewReplacer(":", " ", "=", " ").Replace(in), strings.NewReplacer(":", "/", "=", "/").Replace(in))
+	}
+	for _, in := range inputs {
+		got, found := redactText(in)
+		if got != in || len(found) > 0 {
+			t.Errorf("redactText(%q) = %q, %q: the short cut of redact would miss it", in, got, found)
+		}
+		if got, found := redact(in); got != in || found != nil {
+			t.Errorf("redact(%q) = %q, %q, want it unchanged", in, got, found)
+		}
+	}
+}
+
 func TestSecrets(t *testing.T) {
 	got := Secrets("postgres://u:p%40ss%2Fw0rd@h/db")
 	for _, want := range []string{"p%40ss%2Fw0rd", "p@ss/w0rd", "p%40ss%2Fw0rd"} {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Mask is what Redact puts in place of a password.
@@ -61,22 +62,41 @@ func unescape(s string, f func(string) (string, error)) string {
 	return s
 }
 
+// The expressions are compiled on first use, not at every start-up: most
+// runs redact only arguments that cannot hold a password (see redact).
 var (
 	// secretParam is a key=value pair whose key names a password, in a URL
 	// query or a libpq keyword string; the value is a quoted '…' string or
 	// runs to the next &, ; or white space.
-	secretParam = regexp.MustCompile(`(?i)((?:^|[?&;\s])[^=&;\s?/:@]*pass[^=&;\s?/:@]*\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&;\s]*)`)
+	secretParam = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)((?:^|[?&;\s])[^=&;\s?/:@]*pass[^=&;\s?/:@]*\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&;\s]*)`)
+	})
 	// schemePrefix is a scheme and the slashes after it, however mistyped:
 	// "postgres://", "postgres:/", "postgres//".
-	schemePrefix = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*(?::/+|/{2,})`)
+	schemePrefix = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*(?::/+|/{2,})`)
+	})
 )
 
 // redact returns s redacted and the texts it masked.
 func redact(s string) (string, []string) {
+	// Every password redactText finds sits after a colon (a URL's user
+	// information, a scheme's "port") or an equals sign (key=value): text
+	// with neither, such as most command-line arguments, holds none, and
+	// is not worth compiling the expressions at every start-up.
+	if !strings.ContainsAny(s, ":=") {
+		return s, nil
+	}
+	return redactText(s)
+}
+
+// redactText is redact without the short cut.
+func redactText(s string) (string, []string) {
 	var found []string
 	maskParams := func(t string) string {
-		return secretParam.ReplaceAllStringFunc(t, func(m string) string {
-			sub := secretParam.FindStringSubmatch(m)
+		re := secretParam()
+		return re.ReplaceAllStringFunc(t, func(m string) string {
+			sub := re.FindStringSubmatch(m)
 			if sub[2] == "" {
 				return m
 			}
@@ -117,7 +137,7 @@ func redact(s string) (string, []string) {
 		return u.String(), found
 	}
 	t := maskParams(s)
-	prefix := schemePrefix.FindString(t)
+	prefix := schemePrefix().FindString(t)
 	rest := t[len(prefix):]
 	if at := strings.LastIndex(rest, "@"); at >= 0 {
 		if colon := strings.Index(rest[:at], ":"); colon >= 0 {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ctxschema/ctxschema/internal/quote"
@@ -99,13 +100,14 @@ func mustRat(s string) *big.Rat {
 	return r
 }
 
-var currencyRE = regexp.MustCompile(`^[+-]?(\d+)(\.(\d+))?$`)
+// currencyRE is compiled on first use, not at every start-up.
+var currencyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+-]?(\d+)(\.(\d+))?$`) })
 
 // canonicalCurrency accepts a decimal with at most 15 integer and 4 fraction
 // digits (numeric(19,4)) and writes it without superfluous zeros.
 func canonicalCurrency(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
-	m := currencyRE.FindStringSubmatch(s)
+	m := currencyRE().FindStringSubmatch(s)
 	if m == nil {
 		return "", fmt.Errorf("default %s is not a currency amount (a decimal like 12.50)", quote.Value(raw))
 	}
@@ -153,22 +155,23 @@ func FormatDateTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-// reserved holds the words refused as names, lower-cased.
-var reserved = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`
-		extension none profile service state task
-		alter by comment constraint create cursor database delete from having
-		identity index inner insert is join left null order outer prepare
-		primary procedure return right select set size table truncate union
-		update when where
-		bigint binary bit blob boolean char clob currency date datetime
-		decimal double float int integer long longvarbinary money nchar
-		number numeric real smalldatetime smallint smallmoney string time
-		timestamp tinyint varbinary varchar varchar2`) {
-		reserved[w] = true
+// reserved reports whether w is one of the words refused as names; w is
+// lower-cased. A switch, not a map: the compiler builds its search, where a
+// map would be filled at every start-up.
+func reserved(w string) bool {
+	switch w {
+	case "extension", "none", "profile", "service", "state", "task",
+		"alter", "by", "comment", "constraint", "create", "cursor", "database", "delete", "from", "having",
+		"identity", "index", "inner", "insert", "is", "join", "left", "null", "order", "outer", "prepare",
+		"primary", "procedure", "return", "right", "select", "set", "size", "table", "truncate", "union",
+		"update", "when", "where",
+		"bigint", "binary", "bit", "blob", "boolean", "char", "clob", "currency", "date", "datetime",
+		"decimal", "double", "float", "int", "integer", "long", "longvarbinary", "money", "nchar",
+		"number", "numeric", "real", "smalldatetime", "smallint", "smallmoney", "string", "time",
+		"timestamp", "tinyint", "varbinary", "varchar", "varchar2":
+		return true
 	}
+	return false
 }
 
 // Reserved reports whether name is a reserved word (case-insensitive).
@@ -184,7 +187,7 @@ func Reserved(name string) bool {
 		}
 		buf[i] = c
 	}
-	return reserved[string(buf[:len(name)])]
+	return reserved(string(buf[:len(name)]))
 }
 
 // ownedColumns are the column names, lower-cased, that the layout or a

@@ -5,12 +5,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/ctxschema/ctxschema/internal/model"
 )
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// yamlLineRE is compiled on first use, not at every start-up.
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // parserProblems are the messages of yaml.v3's parser (as opposed to its
 // scanner). yaml.v3 prints the 0-based line of a parser error, and the
@@ -40,7 +42,7 @@ var parserProblems = []string{
 func syntaxProblem(file string, data []byte, err error) model.Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := model.Pos{File: file, Line: 1, Col: 1}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(err.Error()); m != nil {
 		msg = m[2]
 		pos.Line, _ = strconv.Atoi(m[1])
 		for _, p := range parserProblems {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -241,8 +242,10 @@ func defaultValue(t model.Type, canon string) string {
 
 // safePlain matches text that can be written without quotes in both block
 // and flow context: no indicator, no ", " or ": ", no leading or trailing
-// space.
-var safePlain = regexp.MustCompile(`^[A-Za-z0-9_](?:[A-Za-z0-9_@./+-]| [A-Za-z0-9_@./+-])*$`)
+// space. It is compiled on first use, not at every start-up.
+var safePlain = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9_](?:[A-Za-z0-9_@./+-]| [A-Za-z0-9_@./+-])*$`)
+})
 
 // yaml11Bools are the words YAML 1.1 reads as booleans. yaml.v3 reads them
 // as strings, but editors and other tools may not, so they are quoted.
@@ -254,21 +257,22 @@ var yaml11Bools = map[string]bool{
 // that is safe and YAML would not resolve it to another type (true, null,
 // 12, 2024-01-31, and YAML 1.1's yes and no), double-quoted otherwise.
 func scalar(s string) string {
-	if safePlain.MatchString(s) && resolvesToString(s) && !yaml11Bools[strings.ToLower(s)] {
+	if safePlain().MatchString(s) && resolvesToString(s) && !yaml11Bools[strings.ToLower(s)] {
 		return s
 	}
 	return strconv.Quote(s)
 }
 
-// numberLike matches the canonical text of numbers and booleans.
-var numberLike = regexp.MustCompile(`^-?[0-9A-Za-z.+-]+$`)
+// numberLike matches the canonical text of numbers and booleans. It is
+// compiled on first use.
+var numberLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?[0-9A-Za-z.+-]+$`) })
 
 // plainScalar reports whether s, written plain, reads back as the same
 // text and as a YAML number or boolean: canonical defaults of the numeric
 // and boolean types do.
 func plainScalar(s string) bool {
 	var n yaml.Node
-	if !numberLike.MatchString(s) || yaml.Unmarshal([]byte(s), &n) != nil || len(n.Content) != 1 {
+	if !numberLike().MatchString(s) || yaml.Unmarshal([]byte(s), &n) != nil || len(n.Content) != 1 {
 		return false
 	}
 	c := n.Content[0]

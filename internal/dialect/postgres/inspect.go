@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -374,11 +375,17 @@ var (
 	// (standard_conforming_strings is on since PostgreSQL 9.1, and
 	// pg_get_expr switches to E'...' when it is off) a backslash is a
 	// character like any other, so 'C:\' is the text C:\.
-	quotedConstant = regexp.MustCompile(`^'((?:[^']|'')*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
-	escapeConstant = regexp.MustCompile(`^E'((?:[^'\\]|''|\\.)*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
-	bareConstant   = regexp.MustCompile(`^(?:[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?|true|false)$`)
-	nullConstant   = regexp.MustCompile(`^NULL(?:::[a-z][a-z0-9 _(),]*)?$`)
+	// Each is compiled on first use, not at every start-up.
+	quotedConstant = lazyRegexp(`^'((?:[^']|'')*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
+	escapeConstant = lazyRegexp(`^E'((?:[^'\\]|''|\\.)*)'(?:::[a-z][a-z0-9 _(),]*)*$`)
+	bareConstant   = lazyRegexp(`^(?:[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?|true|false)$`)
+	nullConstant   = lazyRegexp(`^NULL(?:::[a-z][a-z0-9 _(),]*)?$`)
 )
+
+// lazyRegexp returns a function that compiles expr on its first call.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // normaliseDefault turns a default expression read back from the server
 // into the literal Expected writes for the same canonical default (so that
@@ -387,7 +394,7 @@ var (
 // that is not a constant of the column's type is kept as it is, and so
 // differs from anything Expected writes. A NULL default is no default.
 func normaliseDefault(expr, typ string) string {
-	if nullConstant.MatchString(expr) {
+	if nullConstant().MatchString(expr) {
 		return ""
 	}
 	a, ok := attributeOfType(typ)
@@ -395,11 +402,11 @@ func normaliseDefault(expr, typ string) string {
 		return expr
 	}
 	var raw string
-	if m := quotedConstant.FindStringSubmatch(expr); m != nil {
+	if m := quotedConstant().FindStringSubmatch(expr); m != nil {
 		raw = strings.ReplaceAll(m[1], "''", "'")
-	} else if m := escapeConstant.FindStringSubmatch(expr); m != nil {
+	} else if m := escapeConstant().FindStringSubmatch(expr); m != nil {
 		raw = unescapeE(m[1])
-	} else if bareConstant.MatchString(expr) {
+	} else if bareConstant().MatchString(expr) {
 		raw = expr
 	} else {
 		return expr

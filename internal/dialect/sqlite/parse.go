@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -137,15 +138,16 @@ func (t token) is(word string) bool { return t.kind == tokWord && strings.EqualF
 
 func (t token) punct(p string) bool { return t.kind == tokPunct && t.text == p }
 
-// keywords are the bare words of expressions that are not identifiers.
-var keywords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`AND OR NOT IN IS NULL LIKE GLOB REGEXP MATCH
-		BETWEEN CASE WHEN THEN ELSE END CAST AS COLLATE ESCAPE EXISTS DISTINCT
-		TRUE FALSE ISNULL NOTNULL CURRENT_TIME CURRENT_DATE CURRENT_TIMESTAMP`) {
-		keywords[w] = true
+// keyword reports whether w, upper-cased, is a bare word of expressions
+// that is not an identifier. A switch, not a map filled at every start-up.
+func keyword(w string) bool {
+	switch w {
+	case "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "GLOB", "REGEXP", "MATCH",
+		"BETWEEN", "CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "AS", "COLLATE", "ESCAPE", "EXISTS", "DISTINCT",
+		"TRUE", "FALSE", "ISNULL", "NOTNULL", "CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP":
+		return true
 	}
+	return false
 }
 
 // canonExpr renders expression tokens in one canonical spelling that is
@@ -161,7 +163,7 @@ func canonExpr(ts []token) string {
 		case tokWord:
 			up := strings.ToUpper(t.text)
 			switch {
-			case keywords[up]:
+			case keyword(up):
 				s = up
 			case i+1 < len(ts) && ts[i+1].punct("("):
 				s = strings.ToLower(t.text)
@@ -189,7 +191,7 @@ func canonExpr(ts []token) string {
 // prevIsFunc reports whether ts[i] is a function name (a bare non-keyword
 // word followed by a parenthesis).
 func prevIsFunc(ts []token, i int) bool {
-	return ts[i].kind == tokWord && !keywords[strings.ToUpper(ts[i].text)]
+	return ts[i].kind == tokWord && !keyword(strings.ToUpper(ts[i].text))
 }
 
 // quoteIdent quotes an identifier for SQL: always double quotes, with
@@ -431,7 +433,7 @@ func singleColumn(expr []token) (string, bool) {
 		switch {
 		case t.kind == tokIdent:
 			name = strings.ToLower(t.text)
-		case t.kind == tokWord && !keywords[strings.ToUpper(t.text)] && !(i+1 < len(expr) && expr[i+1].punct("(")):
+		case t.kind == tokWord && !keyword(strings.ToUpper(t.text)) && !(i+1 < len(expr) && expr[i+1].punct("(")):
 			name = strings.ToLower(t.text)
 		default:
 			continue
@@ -467,7 +469,10 @@ func indexTail(sql string) (cols []string, where string) {
 	return nil, ""
 }
 
-var numberRE = regexp.MustCompile(`^([+-]?)0*(\d*)(?:\.(\d*?)0*)?([eE][+-]?\d+)?$`)
+// numberRE is compiled on first use, not at every start-up.
+var numberRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([+-]?)0*(\d*)(?:\.(\d*?)0*)?([eE][+-]?\d+)?$`)
+})
 
 // normDefault is the canonical text of a column default as SQLite reports
 // it in PRAGMA table_info (the SQL text of the DEFAULT clause) or as Render
@@ -500,7 +505,7 @@ func normDefault(sql string) string {
 		case t.kind == tokString:
 			return quoteString(unquote(t.text, '\''))
 		case t.kind == tokNumber:
-			if m := numberRE.FindStringSubmatch(sign + t.text); m != nil {
+			if m := numberRE().FindStringSubmatch(sign + t.text); m != nil {
 				n := m[2]
 				if n == "" {
 					n = "0"

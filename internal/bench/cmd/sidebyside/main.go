@@ -20,6 +20,8 @@
 // -only runs the scenarios whose name matches alone; -before runs a second
 // ctxschema binary in the same rounds (its order rotating with the rest),
 // and prints its row under ours, for a before/after measured in one run.
+//
+//	sidebyside -bin ctxschema -floor floor -work DIR -startup-only -runs 200
 package main
 
 import (
@@ -79,6 +81,7 @@ func run() error {
 	flag.StringVar(&before, "before", "", "another ctxschema binary to measure in the same rounds (a before/after); empty for none")
 	onlyRE := flag.String("only", "", "run only the scenarios whose name matches this regular expression")
 	flag.StringVar(&pgPrefix, "pgprefix", "ctxschema_side_", "the prefix of the names of the databases created on -pg")
+	startupOnly := flag.Bool("startup-only", false, "run only the start-up scenario (no schema, no database, no growth); give it many -runs")
 	flag.Parse()
 	if *onlyRE != "" {
 		var err error
@@ -99,6 +102,14 @@ func run() error {
 			return err
 		}
 		*p = abs
+	}
+	if *startupOnly {
+		rows, err := startup()
+		if err != nil {
+			return err
+		}
+		printTable(*n, rows, nil)
+		return nil
 	}
 	if _, err := exec.LookPath("sqlite3"); err != nil {
 		return fmt.Errorf("the sqlite3 client is needed for the SQLite floor: apt-get install sqlite3")
