@@ -67,10 +67,20 @@ func PrepareInspected(ctx context.Context, b Backend, st *plan.State, desired *m
 // changed the database while it counted (dialect.ChangeDetector).
 const prepareAttempts = 3
 
+// emptyState is the state of a database of dialect d that does not exist
+// yet, stamped as an empty one (dialect.Stamper).
+func emptyState(d dialect.Dialect) *plan.State {
+	st := plan.NewState()
+	if s, ok := d.(dialect.Stamper); ok {
+		st.Stamp = s.EmptyStamp()
+	}
+	return st
+}
+
 func prepare(ctx context.Context, t Target, desired *model.Schema, deferUnique bool) (*plan.Plan, error) {
 	if t.DB == nil {
 		// Every table is new, so there is no data to check.
-		p, err := plan.Build(ctx, plan.NewState(), desired, nil)
+		p, err := plan.Build(ctx, emptyState(t.Dialect), desired, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -232,6 +242,17 @@ type Options struct {
 	Edit func(catalog *model.Schema) (*model.Schema, error)
 	// Actor names who applies, in the history; default Actor().
 	Actor string
+	// Inspected is the state the caller read before Run and Planned the
+	// plan it made from it (PrepareInspected), which Expect fingerprints.
+	// A backend that can tell in one cheap read under the lock that its
+	// state did not change since (dialect.Stamper) plans from Inspected
+	// instead of reading it again, and runs Planned itself when that plan
+	// asked the database nothing (plan.Plan.Asked): made again from the
+	// same state and schema, it would come out the same. Run checks that
+	// Planned's fingerprint is that of Inspected and desired; either may
+	// be nil.
+	Inspected *plan.State
+	Planned   *plan.Plan
 	// Revision and Run say where the change comes from, in the history:
 	// the source revision and the CI run, "" when unknown. The caller
 	// computes them (Provenance, for the command line) before the apply,
@@ -331,7 +352,19 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 		return res, err
 	}
 	executed = true
+	if c, ok := s.(convergedSession); ok && c.convergedBefore() {
+		return res, nil
+	}
 	return res, Converged(ctx, b, desired)
+}
+
+// convergedSession is implemented by sessions that may check, inside
+// their transaction and before its commit, that the database converged
+// (see sqlSession.converge): a failure then rolls the apply back. Without
+// it, or when convergedBefore is false, Run checks after Execute.
+type convergedSession interface {
+	// convergedBefore reports whether Execute checked.
+	convergedBefore() bool
 }
 
 // Describe implements Backend.
@@ -343,7 +376,7 @@ func (t Target) Describe() Description {
 // a DB (a SQLite file not created yet) holds nothing.
 func (t Target) State(ctx context.Context) (*plan.State, error) {
 	if t.DB == nil {
-		return plan.NewState(), nil
+		return emptyState(t.Dialect), nil
 	}
 	return t.Dialect.Inspect(ctx, t.DB)
 }
@@ -375,10 +408,15 @@ func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &sqlSession{t: t, lock: lock, txStart: time.Now()}
+	s := &sqlSession{t: t, lock: lock, txStart: time.Now(), opts: opts}
 	if s.tx, err = d.Begin(ctx, t.DB); err != nil {
 		release(lock, &err)
 		return nil, fmt.Errorf("starting the apply transaction: %w", err)
+	}
+	// Before EnsureCatalog, which changes the stamp of a database that
+	// has no catalog yet.
+	if err := s.unchanged(ctx); err != nil {
+		return nil, errors.Join(err, s.Close())
 	}
 	if err := d.EnsureCatalog(ctx, s.tx); err != nil {
 		return nil, errors.Join(err, s.Close())
@@ -395,6 +433,59 @@ type sqlSession struct {
 	txStart time.Time
 	st      *plan.State
 	data    plan.Data
+	opts    Options
+	// reuse is opts.Inspected when its stamp is the database's under the
+	// lock: nothing changed since the caller read it.
+	reuse *plan.State
+	// desired is the schema Plan planned to; converged is true once
+	// Execute checked, before the commit, that the database holds it.
+	desired   *model.Schema
+	converged bool
+}
+
+// convergedBefore implements convergedSession.
+func (s *sqlSession) convergedBefore() bool { return s.converged }
+
+// converge is the convergence check (Converged) inside the transaction,
+// before the commit, when nothing of p runs after it and the dialect keeps
+// writers out of the whole database for the whole transaction anyway (it
+// is no dialect.TableLocker: SQLite's BEGIN IMMEDIATE): the check then
+// holds off no one who was not held off already, it reads what the commit
+// would make durable, and a database that did not converge is rolled
+// back, as it was. Otherwise it does nothing, and Run checks after the
+// commit (and after the online builds), holding no lock on the tables.
+func (s *sqlSession) converge(ctx context.Context, p *plan.Plan) error {
+	if _, perTable := s.t.Dialect.(dialect.TableLocker); perTable || hasAfter(p) || s.desired == nil {
+		return nil
+	}
+	if err := convergedOn(ctx, s.t.Dialect, s.tx, s.desired); err != nil {
+		var nc *NotConvergedError
+		if errors.As(err, &nc) {
+			nc.RolledBack = true
+		}
+		return err
+	}
+	s.converged = true
+	return nil
+}
+
+// unchanged sets s.reuse when the caller's state (Options.Inspected) is
+// still the database's: its stamp is the one the dialect reads now,
+// inside the transaction, which holds the database's write lock.
+func (s *sqlSession) unchanged(ctx context.Context) error {
+	in := s.opts.Inspected
+	st, ok := s.t.Dialect.(dialect.Stamper)
+	if in == nil || in.Stamp == "" || !ok {
+		return nil
+	}
+	stamp, err := st.Stamp(ctx, s.tx)
+	if err != nil {
+		return err
+	}
+	if stamp == in.Stamp {
+		s.reuse = in
+	}
+	return nil
 }
 
 // Close implements Session: a rollback (a no-op after the commit) and the
@@ -406,8 +497,14 @@ func (s *sqlSession) Close() error {
 	return err
 }
 
-// State implements Session: the state inspected inside the transaction.
+// State implements Session: the state inspected inside the transaction,
+// or the caller's (Options.Inspected) when its stamp says that nothing
+// changed since it was read.
 func (s *sqlSession) State(ctx context.Context) (_ *plan.State, err error) {
+	if s.reuse != nil {
+		s.st = s.reuse
+		return s.st, nil
+	}
 	defer s.explain(ctx, nil, &err, InterruptedError{Began: true})
 	st, err := s.t.Dialect.Inspect(ctx, s.tx)
 	if err != nil {
@@ -430,6 +527,7 @@ func (s *sqlSession) explain(ctx context.Context, p *plan.Plan, err *error, ie I
 // transaction.
 func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Schema) (_ *plan.Plan, err error) {
 	d := s.t.Dialect
+	s.desired = desired
 	defer s.explain(ctx, nil, &err, InterruptedError{Began: true})
 	// In production mode the apply refuses: it changes nothing, so it
 	// locks nothing.
@@ -438,12 +536,18 @@ func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Sc
 			return nil, err
 		}
 	}
+	s.data = d.Data(s.tx)
+	// From the state the caller planned from, unchanged, a plan that asked
+	// the database nothing comes out the same: it is the caller's.
+	if p := s.opts.Planned; p != nil && st == s.reuse && !p.Asked &&
+		p.Fingerprint == plan.FingerprintOf(st, desired) {
+		return p, nil
+	}
 	// Under the lock, duplicate checks are not run up front: a unique index
 	// built inside the transaction refuses duplicates by itself, so the
 	// check only runs to explain a failed build, or before the commit for
 	// builds that run after it (see uniqueChecks). This spares a scan and
 	// sort of the table as large as the build itself.
-	s.data = d.Data(s.tx)
 	p, err := plan.Build(ctx, st, desired, deferDuplicates{s.data})
 	if err != nil {
 		return nil, err
@@ -530,6 +634,9 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 		if err := c.CheckForeignKeys(ctx, tx); err != nil {
 			return 0, fmt.Errorf("apply rolled back, nothing changed: %w", err)
 		}
+	}
+	if err := s.converge(ctx, p); err != nil {
+		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("committing the apply: %w", err)
@@ -661,6 +768,22 @@ func Converged(ctx context.Context, b Backend, desired *model.Schema) error {
 	if err != nil {
 		return fmt.Errorf("re-inspecting after apply: %w", err)
 	}
+	return convergedFrom(ctx, st, desired)
+}
+
+// convergedOn is Converged on what q, inside the apply's transaction,
+// sees of the database.
+func convergedOn(ctx context.Context, d dialect.Dialect, q dialect.Querier, desired *model.Schema) error {
+	st, err := d.Inspect(ctx, q)
+	if err != nil {
+		return fmt.Errorf("re-inspecting after the changes, before the commit: %w", err)
+	}
+	return convergedFrom(ctx, st, desired)
+}
+
+// convergedFrom reports a *NotConvergedError unless the plan from st to
+// desired is empty.
+func convergedFrom(ctx context.Context, st *plan.State, desired *model.Schema) error {
 	p, err := plan.Build(ctx, st, desired, nil)
 	if err != nil {
 		return err

@@ -166,6 +166,9 @@ func callList(calls []string) string {
 // NotConvergedError is returned when the plan after an apply is not empty.
 type NotConvergedError struct {
 	Plan *plan.Plan
+	// RolledBack is true when the check ran inside the apply's
+	// transaction, before the commit, and the apply was rolled back.
+	RolledBack bool
 }
 
 func (e *NotConvergedError) Error() string {
@@ -174,5 +177,9 @@ func (e *NotConvergedError) Error() string {
 		o := s.Change.Object()
 		names = append(names, fmt.Sprintf("%s %s %s (%s)", s.Change.Action().Symbol(), o.Kind, o.Name, s.Change.Describe()))
 	}
-	return "the database did not converge: planning again after apply still finds " + strings.Join(names, "; ") + "; this is a bug in ctxschema, please report it"
+	msg := "the database did not converge: planning again after apply still finds " + strings.Join(names, "; ")
+	if e.RolledBack {
+		msg += "; the apply was rolled back, nothing changed"
+	}
+	return msg + "; this is a bug in ctxschema, please report it"
 }

@@ -19,6 +19,11 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	if st.Limits.NoUpdate {
 		return buildReplacing(ctx, st, desired)
 	}
+	var asking *askingData
+	if data != nil {
+		asking = &askingData{data: data}
+		data = asking
+	}
 	b := &builder{ctx: ctx, data: data, rows: map[string]int64{}}
 	b.cur = &model.Schema{}
 	if st.Catalog != nil {
@@ -84,6 +89,7 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 		Rows:      b.rows,
 
 		Fingerprint: FingerprintOf(st, desired),
+		Asked:       asking != nil && asking.asked,
 	}
 	if p.Current == nil {
 		p.Current = &model.Schema{}
@@ -340,6 +346,12 @@ func (b *builder) curAttrs(ext string) *[]model.Attribute {
 	return &b.curExt(ext).Attributes
 }
 
+// has reports whether m holds key.
+func has(m map[string]string, key string) bool {
+	_, ok := m[key]
+	return ok
+}
+
 func (b *builder) extOfTable(table string) (model.Extension, bool) {
 	for _, e := range b.cur.Extensions {
 		if e.Table() == table {
@@ -464,12 +476,22 @@ func (b *builder) countTouched() {
 	if b.data == nil {
 		return
 	}
+	// The extension of each table, as the steps leave them: looked up
+	// once, not by a scan of every extension for every step (a first
+	// apply has two steps per extension).
+	extOf := make(map[string]string, len(b.cur.Extensions)+1)
+	extOf[model.ProfileTable] = ""
+	for _, e := range b.cur.Extensions {
+		if t := e.Table(); !has(extOf, t) {
+			extOf[t] = e.Name // the first, as extOfTable finds it
+		}
+	}
 	for _, s := range b.steps {
 		table := TableOf(s.Change)
 		if _, done := b.rows[table]; done {
 			continue
 		}
-		ext, ok := b.extNameOfTable(table)
+		ext, ok := extOf[table]
 		if !ok {
 			continue // deleted
 		}

@@ -119,6 +119,10 @@ type Plan struct {
 	// Fingerprint identifies the live state and desired schema the plan
 	// was made from.
 	Fingerprint Fingerprint
+	// Asked is true when Build asked its Data anything (a count, a data
+	// check). A plan that asked nothing depends on its state and desired
+	// schema alone: Build makes it again the same from the same two.
+	Asked bool
 }
 
 // Empty reports whether the plan changes nothing.
@@ -216,6 +220,10 @@ type State struct {
 	// Limits says what the target cannot do; the zero value (a SQL
 	// database) can do everything the planner plans.
 	Limits Limits
+	// Stamp identifies the state read, for a dialect that can tell
+	// cheaply whether the database changed since (dialect.Stamper); ""
+	// when unknown. The planner does not read it.
+	Stamp string
 }
 
 // Limits are what a target cannot do, which the planner plans around. A

@@ -32,6 +32,9 @@ type applyView interface {
 	// where the view reports errors, and returns the error for main: a
 	// *ReportedError when the view reported it.
 	outcome(err error) error
+	// flush writes what the view holds back, before something else is
+	// written to stderr.
+	flush()
 }
 
 // textApplyView is apply's view for people: the plan and the summary on
@@ -39,11 +42,16 @@ type applyView interface {
 type textApplyView struct {
 	e    *env
 	opts applyOptions
+	// progress holds the events' lines back for a moment (see lagWriter);
+	// every other method of the view flushes it first.
+	progress *lagWriter
 }
 
 func newTextApplyView(e *env, opts applyOptions) (applyView, error) {
-	return &textApplyView{e: e, opts: opts}, nil
+	return &textApplyView{e: e, opts: opts, progress: newLagWriter(e.stderr, progressLag)}, nil
 }
+
+func (v *textApplyView) flush() { v.progress.Flush() } //nolint:errcheck // as Fprintln's to stderr
 
 func (v *textApplyView) plan(p *plan.Plan, ro render.Options) error {
 	return render.Plan(v.e.stdout, p, ro)
@@ -55,10 +63,11 @@ func (v *textApplyView) event(e apply.Event) {
 	if e.Type == apply.BuildProgress && !v.opts.Progress {
 		return
 	}
-	fmt.Fprintln(v.e.stderr, eventMessage(e, v.opts.LockTimeout))
+	fmt.Fprintln(v.progress, eventMessage(e, v.opts.LockTimeout))
 }
 
 func (v *textApplyView) complete(p *plan.Plan) error {
+	v.flush()
 	if p.Empty() {
 		// The plan view said there is nothing to do.
 		return nil
@@ -67,9 +76,15 @@ func (v *textApplyView) complete(p *plan.Plan) error {
 	return err
 }
 
-func (v *textApplyView) refused(err error) error { return refused(v.e, err, v.opts.NoColor) }
+func (v *textApplyView) refused(err error) error {
+	v.flush()
+	return refused(v.e, err, v.opts.NoColor)
+}
 
-func (v *textApplyView) outcome(err error) error { return err }
+func (v *textApplyView) outcome(err error) error {
+	v.flush()
+	return err
+}
 
 // jsonApplyView is apply's view for tools: one JSON object per line on
 // stdout (see eventDoc), ending with apply_complete or error.
@@ -191,6 +206,9 @@ func (v *jsonApplyView) complete(p *plan.Plan) error {
 
 // outcome writes every error as the stream's last event, so that a tool
 // reads the whole story on stdout; main then prints nothing more.
+// flush implements applyView: the JSON view holds nothing back.
+func (v *jsonApplyView) flush() {}
+
 func (v *jsonApplyView) outcome(err error) error {
 	if err == nil {
 		return v.err

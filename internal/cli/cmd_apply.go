@@ -125,6 +125,13 @@ func runApply(ctx context.Context, e *env, opts applyOptions) error {
 
 // applyPlan plans, shows the plan through view, and applies it.
 func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) error {
+	// Where the change comes from, for the history: git runs on its own
+	// while the files load and the plan is made, never under the lock.
+	provenance := make(chan [2]string, 1)
+	go func() {
+		revision, run := apply.Provenance(ctx)
+		provenance <- [2]string{revision, run}
+	}()
 	// Schema files (not a saved plan, which names its own database): the
 	// database is read, on a read-only connection, while they load.
 	var ahead *readAhead
@@ -157,12 +164,16 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 	// same counts): the table is read once, not twice.
 	toApply := opts.AutoApprove || saved != nil
 	var p *plan.Plan
+	// inspected is the state p is planned from, when known: apply reuses
+	// it under the lock when the database says it did not change since.
+	var inspected *plan.State
 	if ahead != nil {
 		// A database that does not exist yet, or that the read-only
 		// connection could not read, is planned below as without the read.
 		if ro, closeRO, st, err := ahead.wait(); err == nil {
 			if !missing {
 				p, err = apply.PrepareInspected(ctx, ro, st, desired, toApply)
+				inspected = st
 			}
 			closeRO()
 			if err != nil {
@@ -177,6 +188,12 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		}
 		if p, err = prepare(ctx, t, desired); err != nil {
 			return err
+		}
+		if missing {
+			// What a database that does not exist yet holds: nothing.
+			if inspected, err = t.State(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	e.tell(p)
@@ -206,14 +223,20 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 			return err
 		}
 	}
-	revision, run := apply.Provenance(ctx)
+	prov := <-provenance
+	revision, run := prov[0], prov[1]
 	runOpts := apply.Options{
 		Revision: revision, Run: run,
 		AllowDestructive: opts.AllowDestructive,
 		LockTimeout:      opts.LockTimeout,
 		Expect:           &p.Fingerprint,
+		Inspected:        inspected,
+		Planned:          p,
 		Events:           view.event,
-		Log:              func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
+		Log: func(format string, args ...any) {
+			view.flush() // after the events before it
+			fmt.Fprintf(e.stderr, format+"\n", args...)
+		},
 	}
 	if missing {
 		if t, closeDB, err = openTarget(ctx, opts.Target.access(dialect.ReadWrite)); err != nil {

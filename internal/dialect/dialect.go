@@ -173,6 +173,25 @@ type CatalogProber interface {
 	CatalogExists(ctx context.Context, q Querier) (bool, error)
 }
 
+// Stamper is implemented by dialects that can tell, in one cheap read,
+// whether what Inspect reads changed since an inspection: apply then plans
+// under its lock from the state the caller read before taking it (the
+// plan a person approved), instead of reading the whole catalog again.
+// Without it, apply inspects again under the lock.
+type Stamper interface {
+	// Stamp returns the stamp of the database as q sees it now. Two
+	// stamps are equal only when Inspect would read the same state: any
+	// change of the schema (tables, columns, indexes, triggers, views) or
+	// of the catalog (the recorded schema, the mode) gives another. Inspect
+	// records the stamp of what it read in State.Stamp, taken before or
+	// together with its reads, so that a change made while it reads gives
+	// a stamp that differs from the recorded one.
+	Stamp(ctx context.Context, q Querier) (string, error)
+	// EmptyStamp is the stamp of a database that holds nothing (no table,
+	// no catalog): the state of one that does not exist yet.
+	EmptyStamp() string
+}
+
 // CatalogWatcher is implemented by dialects whose EnsureCatalog makes every
 // change of the declared schema (cs_schema) send a notification, whoever
 // makes it (ctxschema or plain SQL), so that a long-running reader can keep

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"sort"
@@ -79,10 +80,17 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 	// 1000 extensions) that need not wait for the database, and it
 	// touches neither q nor the tables being read.
 	st := plan.NewState()
+	// The schema's version first (see Stamp): a change made while the
+	// queries below read gives a stamp that differs from this one.
+	version, err := schemaVersion(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	var catalogTables int
 	if err := sqlx.GetContext(ctx, q, &catalogTables, catalogTablesQuery); err != nil {
 		return nil, fmt.Errorf("inspecting the catalog: %w", err)
 	}
+	st.Stamp = stampOf(version, nil, "", false)
 	var catalogDone chan decodedCatalog
 	if catalogTables == 2 {
 		var n int
@@ -93,6 +101,8 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 		if err != nil {
 			return nil, err
 		}
+		// The stamp of the very document decoded below.
+		st.Stamp = stampOf(version, def, mode, n > 0 && found)
 		st.Mode = mode
 		if n > 0 && found {
 			catalogDone = make(chan decodedCatalog, 1) // the sender never blocks
@@ -157,6 +167,60 @@ func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, 
 		return nil, fmt.Errorf("inspecting views: %w", err)
 	}
 	return st, nil
+}
+
+// Stamp implements dialect.Stamper: SQLite's schema version, which every
+// change of a table, column, index, trigger or view increments (and which
+// is 0 in a database that never held any), with the mode and a digest of
+// the recorded schema, which are rows of the catalog tables and so no
+// part of the schema. In a transaction that holds the write lock (the
+// apply's BEGIN IMMEDIATE) nothing can change it meanwhile.
+func (d *Dialect) Stamp(ctx context.Context, q dialect.Querier) (string, error) {
+	version, err := schemaVersion(ctx, q)
+	if err != nil {
+		return "", err
+	}
+	var catalogTables int
+	if err := sqlx.GetContext(ctx, q, &catalogTables, catalogTablesQuery); err != nil {
+		return "", fmt.Errorf("reading the catalog's stamp: %w", err)
+	}
+	if catalogTables != 2 {
+		return stampOf(version, nil, "", false), nil
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM "`+catalog.SchemaTable+`"`); err != nil {
+		return "", fmt.Errorf("reading the catalog's stamp: %w", err)
+	}
+	def, mode, found, err := catalog.ReadDocument(ctx, q)
+	if err != nil {
+		return "", err
+	}
+	return stampOf(version, def, mode, n > 0 && found), nil
+}
+
+// EmptyStamp implements dialect.Stamper: schema version 0, no catalog.
+func (d *Dialect) EmptyStamp() string { return stampOf(0, nil, "", false) }
+
+// schemaVersion reads PRAGMA schema_version.
+func schemaVersion(ctx context.Context, q dialect.Querier) (int64, error) {
+	var v int64
+	if err := sqlx.GetContext(ctx, q, &v, `PRAGMA schema_version`); err != nil {
+		return 0, fmt.Errorf("reading the schema version: %w", err)
+	}
+	return v, nil
+}
+
+// stampOf is the stamp of a database at schema version version whose
+// catalog holds mode and the recorded schema def (recorded false when
+// none is); mode is "" when the catalog tables do not exist.
+func stampOf(version int64, def []byte, mode model.Mode, recorded bool) string {
+	if mode == "" {
+		return fmt.Sprintf("v%d", version)
+	}
+	if !recorded {
+		return fmt.Sprintf("v%d %s", version, mode)
+	}
+	return fmt.Sprintf("v%d %s %x", version, mode, sha256.Sum256(def))
 }
 
 // decodedCatalog is the recorded schema and its expected layout, decoded

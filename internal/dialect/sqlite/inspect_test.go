@@ -74,7 +74,7 @@ func TestInspectNewDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &plan.State{
-		Catalog: &model.Schema{}, Mode: model.Maintenance, New: true,
+		Catalog: &model.Schema{}, Mode: model.Maintenance, New: true, Stamp: "v1",
 		Physical: plan.Physical{Tables: []plan.PhysicalTable{{Name: "notes", Columns: []plan.PhysicalColumn{
 			{Name: "body", Definition: "TEXT"}, {Name: "id", Definition: "INTEGER PRIMARY KEY"},
 		}}}},
@@ -97,6 +97,71 @@ func TestInspectNewDatabase(t *testing.T) {
 	}
 	if !st.New || st.Mode != model.Production || len(st.Expected.Tables) != 0 || len(st.Physical.Tables) != 1 {
 		t.Errorf("after EnsureCatalog: New %v, Mode %v, Expected %v, Physical %v", st.New, st.Mode, st.Expected, st.Physical)
+	}
+}
+
+// TestStamp: the stamp Inspect records is the one Stamp reads while
+// nothing changes, and every change of what Inspect reads gives another:
+// a table, an index, the catalog's creation, the mode, the recorded
+// schema. A database that holds nothing has the empty stamp.
+func TestStamp(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	d := New()
+	stamp := func() string {
+		t.Helper()
+		s, err := d.Stamp(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := stamp(); got != d.EmptyStamp() {
+		t.Fatalf("stamp of an empty database = %q; want the empty stamp %q", got, d.EmptyStamp())
+	}
+	seen := map[string]string{d.EmptyStamp(): "empty"}
+	changed := func(what string) {
+		t.Helper()
+		st, err := d.Inspect(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := stamp()
+		if st.Stamp != now {
+			t.Errorf("after %s: Inspect's stamp %q, Stamp %q; want equal", what, st.Stamp, now)
+		}
+		if prev, ok := seen[now]; ok {
+			t.Errorf("after %s: stamp %q, the same as after %s", what, now, prev)
+		}
+		seen[now] = what
+	}
+	mustExec(t, db, `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)`)
+	changed("a table")
+	mustExec(t, db, `CREATE INDEX notes_body ON notes (body)`)
+	changed("an index")
+	if err := d.EnsureCatalog(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	changed("the catalog tables")
+	if err := catalog.SetMode(ctx, db, model.Production); err != nil {
+		t.Fatal(err)
+	}
+	changed("a mode switch")
+	s := contactCenter()
+	if err := catalog.Write(ctx, db, s); err != nil {
+		t.Fatal(err)
+	}
+	changed("a recorded schema")
+	s.Extensions = s.Extensions[1:]
+	if err := catalog.Write(ctx, db, s); err != nil {
+		t.Fatal(err)
+	}
+	changed("another recorded schema")
+	mustExec(t, db, `INSERT INTO notes (body) VALUES ('x')`)
+	if st, err := d.Inspect(ctx, db); err != nil {
+		t.Fatal(err)
+	} else if st.Stamp != stamp() || seen[st.Stamp] != "another recorded schema" {
+		t.Errorf("a row written changed the stamp: %q", st.Stamp)
 	}
 }
 

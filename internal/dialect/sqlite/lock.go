@@ -190,10 +190,12 @@ func writeHolder(f *os.File) error {
 	if err := f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(append(b, '\n'), 0); err != nil {
-		return err
-	}
-	return f.Sync()
+	// Not synced: only processes on this machine read the record, through
+	// the page cache, and after a crash of the machine the flock it names
+	// is gone anyway. (A sync cost every apply a disk flush before it
+	// began.)
+	_, err = f.WriteAt(append(b, '\n'), 0)
+	return err
 }
 
 // readHolder describes the holder recorded in the lock file; the holder

@@ -63,6 +63,7 @@ var (
 	_ dialect.CatalogProber     = (*Dialect)(nil)
 	_ dialect.PlanRenderer      = (*Dialect)(nil)
 	_ dialect.PathResolver      = (*Dialect)(nil)
+	_ dialect.Stamper           = (*Dialect)(nil)
 )
 
 // New returns the SQLite dialect.

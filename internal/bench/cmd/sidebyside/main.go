@@ -15,18 +15,26 @@
 // ours ≤ (c). Usage (internal/bench/run.sh builds the binaries):
 //
 //	sidebyside -bin ctxschema -floor floor -n 500 -runs 5 -work DIR [-pg URL] [-growth 100,500,1000,2000]
+//	           [-only REGEXP] [-before OLDBIN] [-pgprefix PREFIX]
+//
+// -only runs the scenarios whose name matches alone; -before runs a second
+// ctxschema binary in the same rounds (its order rotating with the rest),
+// and prints its row under ours, for a before/after measured in one run.
+//
 //	sidebyside -bin ctxschema -floor floor -work DIR -startup-only -runs 200
 package main
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +61,13 @@ func main() {
 var (
 	bin, floorBin, work, pgURL string
 	runs                       int
+	// before is a second ctxschema binary measured in the same rounds, ""
+	// for none.
+	before string
+	// only selects the scenarios to run by name; nil runs every one.
+	only *regexp.Regexp
+	// pgPrefix starts the name of every database created on -pg.
+	pgPrefix string
 )
 
 func run() error {
@@ -63,13 +78,25 @@ func run() error {
 	n := flag.Int("n", 500, "extensions of the generated schema")
 	flag.IntVar(&runs, "runs", 5, "rounds of each scenario")
 	growth := flag.String("growth", "100,500,1000,2000", "the N of the memory and time growth of a no-op SQLite plan; empty for none")
+	flag.StringVar(&before, "before", "", "another ctxschema binary to measure in the same rounds (a before/after); empty for none")
+	onlyRE := flag.String("only", "", "run only the scenarios whose name matches this regular expression")
+	flag.StringVar(&pgPrefix, "pgprefix", "ctxschema_side_", "the prefix of the names of the databases created on -pg")
 	startupOnly := flag.Bool("startup-only", false, "run only the start-up scenario (no schema, no database, no growth); give it many -runs")
 	flag.Parse()
+	if *onlyRE != "" {
+		var err error
+		if only, err = regexp.Compile(*onlyRE); err != nil {
+			return fmt.Errorf("-only: %w", err)
+		}
+	}
 	if bin == "" || floorBin == "" || work == "" || flag.NArg() > 0 {
 		flag.Usage()
 		return fmt.Errorf("-bin, -floor and -work are required, and no arguments are taken")
 	}
-	for _, p := range []*string{&bin, &floorBin, &work} {
+	for _, p := range []*string{&bin, &floorBin, &work, &before} {
+		if *p == "" {
+			continue
+		}
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err
@@ -176,9 +203,12 @@ type row struct {
 	name, goal string
 	limit      float64
 	ours       []measure
-	rss        int64                      // KiB, ours' peak
-	parts      map[string][]time.Duration // a, b, c
-	ratios     []float64
+	// before and beforeRatios are the -before binary's, when given.
+	before       []measure
+	beforeRatios []float64
+	rss          int64                      // KiB, ours' peak
+	parts        map[string][]time.Duration // a, b, c
+	ratios       []float64
 }
 
 // scenario runs ours and the floor parts once per round, rotating their
@@ -187,29 +217,36 @@ type scenario struct {
 	name, goal string
 	limit      float64
 	prepare    func(round int) error
-	// ours returns the arguments of ctxschema for the round.
-	ours     func(round int) []string
+	// ours returns the arguments of ctxschema for the round; who is
+	// "ours", or "before" for the -before binary.
+	ours     func(round int, who string) []string
 	a        func(round int) (time.Duration, error) // nil: no (a)
 	withYAML string                                 // the directory of (b); "" for none
 }
 
 func (s scenario) run() (row, error) {
 	r := row{name: s.name, goal: s.goal, limit: s.limit, parts: map[string][]time.Duration{}}
+	if only != nil && !only.MatchString(s.name) {
+		return r, errSkipped
+	}
 	for i := 0; i < runs; i++ {
 		if s.prepare != nil {
 			if err := s.prepare(i); err != nil {
 				return r, err
 			}
 		}
-		var o measure
+		var o, ob measure
 		part := map[string]time.Duration{}
 		steps := []func() error{
-			func() (err error) { o, err = runProc("", bin, s.ours(i)...); return err },
+			func() (err error) { o, err = runProc("", bin, s.ours(i, "ours")...); return err },
 			func() error {
 				m, err := runProc("", floorBin)
 				part["c"] = m.wall
 				return err
 			},
+		}
+		if before != "" {
+			steps = append(steps, func() (err error) { ob, err = runProc("", before, s.ours(i, "before")...); return err })
 		}
 		if s.a != nil {
 			steps = append(steps, func() (err error) { part["a"], err = s.a(i); return err })
@@ -241,6 +278,11 @@ func (s scenario) run() (row, error) {
 			s.name, i+1, o.wall.Round(time.Millisecond), sum.Round(time.Millisecond),
 			part["a"].Round(time.Millisecond), part["b"].Round(time.Millisecond), part["c"].Round(time.Millisecond),
 			r.ratios[len(r.ratios)-1])
+		if before != "" {
+			r.before = append(r.before, ob)
+			r.beforeRatios = append(r.beforeRatios, float64(ob.wall)/float64(sum))
+			fmt.Fprintf(os.Stderr, "%s round %d: before %v, %.2f×\n", s.name, i+1, ob.wall.Round(time.Millisecond), r.beforeRatios[len(r.beforeRatios)-1])
+		}
 	}
 	// The peak memory, from one more run of ours alone.
 	if s.prepare != nil {
@@ -249,8 +291,22 @@ func (s scenario) run() (row, error) {
 		}
 	}
 	var err error
-	r.rss, err = peakRun(s.ours(runs)...)
+	r.rss, err = peakRun(s.ours(runs, "ours")...)
 	return r, err
+}
+
+// errSkipped is returned by scenario.run for a scenario -only leaves out.
+var errSkipped = errors.New("skipped")
+
+// collect appends r to out, or nothing for a skipped scenario.
+func collect(out []row, r row, err error) ([]row, error) {
+	if errors.Is(err, errSkipped) {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	return append(out, r), nil
 }
 
 // recorder records the queries sent through it, with their arguments
@@ -382,27 +438,32 @@ func sqliteScenarios(ctx context.Context, n int) ([]row, error) {
 	var out []row
 	for _, sc := range []scenario{
 		{name: "SQLite: plan, no changes", goal: "≤ 1.3×", limit: 1.3, withYAML: dir, a: client(noop),
-			ours: func(int) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
+			ours: func(int, string) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
 		{name: "SQLite: plan, 1% changed", goal: "≤ 1.3×", limit: 1.3, withYAML: changedDir, a: client(change),
-			ours: func(int) []string { return []string{"plan", "--dir", changedDir, "--db", dbURL} }},
+			ours: func(int, string) []string { return []string{"plan", "--dir", changedDir, "--db", dbURL} }},
 		{name: "SQLite: first apply to an empty file", goal: "≤ 1.3×", limit: 1.3, withYAML: dir,
-			prepare: func(i int) error { removeSQLite(fresh("ours", i)); removeSQLite(fresh("floor", i)); return nil },
+			prepare: func(i int) error {
+				removeSQLite(fresh("ours", i))
+				removeSQLite(fresh("before", i))
+				removeSQLite(fresh("floor", i))
+				return nil
+			},
 			a: func(i int) (time.Duration, error) {
 				m, err := runProc(ddl, "sqlite3", fresh("floor", i))
 				return m.wall, err
 			},
-			ours: func(i int) []string {
-				return []string{"apply", "--auto-approve", "--dir", dir, "--db", "sqlite://" + fresh("ours", i)}
+			ours: func(i int, who string) []string {
+				return []string{"apply", "--auto-approve", "--dir", dir, "--db", "sqlite://" + fresh(who, i)}
 			}},
 	} {
 		r, err := sc.run()
-		if err != nil {
+		if out, err = collect(out, r, err); err != nil {
 			return out, err
 		}
-		out = append(out, r)
 	}
-	for i := 0; i < runs; i++ {
+	for i := 0; i <= runs; i++ {
 		removeSQLite(fresh("ours", i))
+		removeSQLite(fresh("before", i))
 		removeSQLite(fresh("floor", i))
 	}
 	return out, nil
@@ -430,7 +491,7 @@ func pgDatabase(name string) (string, func(), error) {
 		_, err = db.Exec(stmt)
 		return err
 	}
-	name = "ctxschema_side_" + name
+	name = pgPrefix + name
 	exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") //nolint:errcheck // may not exist
 	if err := exec("CREATE DATABASE " + name); err != nil {
 		return "", nil, err
@@ -473,10 +534,13 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 				m, err := runProc("", "psql", dbURL, "-X", "-q", "-f", noop, "-o", "/dev/null")
 				return m.wall, err
 			},
-			ours: func(int) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
+			ours: func(int, string) []string { return []string{"plan", "--dir", dir, "--db", dbURL} }},
 		{name: "PostgreSQL: first apply to an empty database", goal: "≤ 1.3×", limit: 1.3, withYAML: dir,
 			prepare: func(i int) error {
-				for _, who := range []string{"ours", "floor"} {
+				for _, who := range []string{"ours", "before", "floor"} {
+					if who == "before" && before == "" {
+						continue
+					}
 					u, d, err := pgDatabase(fmt.Sprintf("%s_%d", who, i))
 					if err != nil {
 						return err
@@ -489,23 +553,22 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 				m, err := runProc("", "psql", fresh["floor"], "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", ddl, "-o", "/dev/null")
 				return m.wall, err
 			},
-			ours: func(int) []string {
-				return []string{"apply", "--auto-approve", "--dir", dir, "--db", fresh["ours"]}
+			ours: func(_ int, who string) []string {
+				return []string{"apply", "--auto-approve", "--dir", dir, "--db", fresh[who]}
 			}},
 	} {
 		r, err := sc.run()
-		if err != nil {
+		if out, err = collect(out, r, err); err != nil {
 			return out, err
 		}
-		out = append(out, r)
 	}
 	return out, nil
 }
 
 func startup() ([]row, error) {
 	r, err := scenario{name: "start-up (`ctxschema version` vs a binary linking the same drivers)", goal: "≤ 1.0×", limit: 1.0,
-		ours: func(int) []string { return []string{"version"} }}.run()
-	return []row{r}, err
+		ours: func(int, string) []string { return []string{"version"} }}.run()
+	return collect(nil, r, err)
 }
 
 // growthRow is a no-op SQLite plan at one N: median wall time and peak RSS.
@@ -598,6 +661,25 @@ func printTable(n int, rows []row, gs []growthRow) {
 		}
 		fmt.Printf("| %s | %s | %s | %s | %s | %.2f× (%.2f–%.2f) | %s | %s | %.1f MiB |\n",
 			r.name, ms(median(walls)), part("a"), part("b"), part("c"), m, lo, hi, r.goal, result, float64(rss)/1024)
+		if len(r.before) > 0 {
+			// The -before binary, measured in the same rounds against the
+			// same floor.
+			bw := make([]time.Duration, len(r.before))
+			for i, o := range r.before {
+				bw[i] = o.wall
+			}
+			blo, bhi := r.beforeRatios[0], r.beforeRatios[0]
+			for _, x := range r.beforeRatios {
+				blo, bhi = min(blo, x), max(bhi, x)
+			}
+			bm := median(r.beforeRatios)
+			result := "pass"
+			if bm > r.limit {
+				result = "**fail**"
+			}
+			fmt.Printf("| … before (-before) | %s | | | | %.2f× (%.2f–%.2f) | %s | %s | |\n",
+				ms(median(bw)), bm, blo, bhi, r.goal, result)
+		}
 	}
 	if len(gs) == 0 {
 		return
