@@ -14,7 +14,7 @@
 // The goal of each plan and apply is ours ≤ 1.3× (a)+(b)+(c), of start-up
 // ours ≤ (c). Usage (internal/bench/run.sh builds the binaries):
 //
-//	sidebyside -bin ctxschema -floor floor -n 500 -runs 5 -work DIR [-pg URL] [-growth 100,500,1000,2000]
+//	sidebyside -bin ctxschema -floor floor -n 500 -runs 5 -work DIR [-pg URL] [-dbprefix P] [-growth 100,500,1000,2000]
 package main
 
 import (
@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/apply"
@@ -50,8 +51,8 @@ func main() {
 }
 
 var (
-	bin, floorBin, work, pgURL string
-	runs                       int
+	bin, floorBin, work, pgURL, dbPrefix string
+	runs                                 int
 )
 
 func run() error {
@@ -59,6 +60,7 @@ func run() error {
 	flag.StringVar(&floorBin, "floor", "", "the floor binary, go build ./internal/bench/cmd/floor (required)")
 	flag.StringVar(&work, "work", "", "directory for schema files and databases (required)")
 	flag.StringVar(&pgURL, "pg", "", "PostgreSQL server URL; empty skips PostgreSQL")
+	flag.StringVar(&dbPrefix, "dbprefix", "ctxschema_side_", "prefix of the names of the PostgreSQL databases it creates (and drops)")
 	n := flag.Int("n", 500, "extensions of the generated schema")
 	flag.IntVar(&runs, "runs", 5, "rounds of each scenario")
 	growth := flag.String("growth", "100,500,1000,2000", "the N of the memory and time growth of a no-op SQLite plan; empty for none")
@@ -252,6 +254,14 @@ type recorder struct {
 }
 
 func (r *recorder) add(q string, args []any) {
+	// A pgx.QueryExecMode first says how to send the query (the
+	// PostgreSQL dialect sends its one-shot queries in the simple
+	// protocol); it is no argument of the query.
+	if len(args) > 0 {
+		if _, ok := args[0].(pgx.QueryExecMode); ok {
+			args = args[1:]
+		}
+	}
 	for i, a := range args {
 		lit := "NULL"
 		switch v := a.(type) {
@@ -420,7 +430,7 @@ func pgDatabase(name string) (string, func(), error) {
 		_, err = db.Exec(stmt)
 		return err
 	}
-	name = "ctxschema_side_" + name
+	name = dbPrefix + name
 	exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") //nolint:errcheck // may not exist
 	if err := exec("CREATE DATABASE " + name); err != nil {
 		return "", nil, err
