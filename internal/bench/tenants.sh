@@ -12,8 +12,10 @@
 # N (default 200) is the number of tenants. PGURL (default
 # postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) is a server
 # where the script may create databases: it creates N of them, named
-# ctxbench_tenants_<pid>_<i>, and drops them on exit, whatever happens.
-# SQLITE_ONLY=1 leaves PostgreSQL out.
+# PREFIX_<i> (PREFIX defaults to ctxbench_tenants_<pid>), and drops them on
+# exit, whatever happens. SQLITE_ONLY=1 leaves PostgreSQL out. BIN names a
+# ctxschema binary to measure instead of one built from the working tree
+# (to measure an older build in the same way).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,8 +23,8 @@ n="${N:-200}"
 pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 sqlite_only="${SQLITE_ONLY:-}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ctxschema-tenants.XXXXXX")"
-prefix="ctxbench_tenants_$$"
-bin="$work/ctxschema"
+prefix="${PREFIX:-ctxbench_tenants_$$}"
+bin="${BIN:-$work/ctxschema}"
 pgbase=$(echo "$pgurl" | sed -E 's|^([a-z]+://[^/]*)/.*$|\1|')
 export CTXSCHEMA_DB= CTXSCHEMA_TENANTS= CTXSCHEMA_ENV=
 
@@ -35,7 +37,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$bin" .
+if [ -z "${BIN:-}" ]; then
+	go build -o "$bin" .
+fi
 mkdir -p "$work/sqlite" "$work/newkey" "$work/newkey2"
 cp -r schemas/. "$work/newkey/"
 cp -r schemas/. "$work/newkey2/"

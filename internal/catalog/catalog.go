@@ -201,20 +201,33 @@ func definition(err error, d string) ([]byte, bool, error) {
 	return []byte(d), true, nil
 }
 
+// ModeKey is the key of the server mode's row in cs_meta.
+const ModeKey = "mode"
+
 // ReadMode returns the recorded server mode; maintenance when none is
 // recorded. The catalog tables must exist.
 func ReadMode(ctx context.Context, q sqlx.QueryerContext) (model.Mode, error) {
 	var m string
-	err := sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), "mode")
+	err := sqlx.GetContext(ctx, q, &m, sqlx.Rebind(bindOf(q), "SELECT value FROM "+MetaTable+" WHERE key = ?"), ModeKey)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return model.Maintenance, nil
+		return ParseMode("", false)
 	case err != nil:
 		return "", fmt.Errorf("reading the server mode: %w", err)
 	}
-	mode := model.Mode(m)
+	return ParseMode(m, true)
+}
+
+// ParseMode reads the value of the mode's row in cs_meta (found is false
+// when there is no row: maintenance), for a dialect that reads the row
+// itself.
+func ParseMode(value string, found bool) (model.Mode, error) {
+	if !found {
+		return model.Maintenance, nil
+	}
+	mode := model.Mode(value)
 	if !mode.Valid() {
-		return "", fmt.Errorf("catalog %s holds an unknown mode %s", MetaTable, quote.Value(m))
+		return "", fmt.Errorf("catalog %s holds an unknown mode %s", MetaTable, quote.Value(value))
 	}
 	return mode, nil
 }
@@ -238,10 +251,10 @@ func Write(ctx context.Context, q sqlx.ExtContext, s *model.Schema) error {
 
 // SetMode records the server mode.
 func SetMode(ctx context.Context, q sqlx.ExtContext, m model.Mode) error {
-	if _, err := q.ExecContext(ctx, q.Rebind("DELETE FROM "+MetaTable+" WHERE key = ?"), "mode"); err != nil {
+	if _, err := q.ExecContext(ctx, q.Rebind("DELETE FROM "+MetaTable+" WHERE key = ?"), ModeKey); err != nil {
 		return fmt.Errorf("writing the server mode: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, q.Rebind("INSERT INTO "+MetaTable+" (key, value) VALUES (?, ?)"), "mode", string(m)); err != nil {
+	if _, err := q.ExecContext(ctx, q.Rebind("INSERT INTO "+MetaTable+" (key, value) VALUES (?, ?)"), ModeKey, string(m)); err != nil {
 		return fmt.Errorf("writing the server mode: %w", err)
 	}
 	return nil

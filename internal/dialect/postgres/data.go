@@ -29,7 +29,7 @@ func ident(name string) string { return quoteIdent(strings.ToLower(name)) }
 
 func (d data) count(ctx context.Context, what, query string) (int64, error) {
 	var n int64
-	if err := d.q.QueryRowxContext(ctx, query).Scan(&n); err != nil {
+	if err := d.q.QueryRowxContext(ctx, query, once).Scan(&n); err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return n, nil
@@ -64,7 +64,7 @@ SELECT (SELECT count(*) FROM bad),
        coalesce(to_json(ARRAY(SELECT DISTINCT customer_id FROM bad ORDER BY 1 LIMIT ` + fmt.Sprint(maxCustomerIDs) + `))::text, '[]')`
 	var f plan.Finding
 	var ids string
-	if err := d.q.QueryRowxContext(ctx, query).Scan(&f.Rows, &f.Groups, &f.Customers, &ids); err != nil {
+	if err := d.q.QueryRowxContext(ctx, query, once).Scan(&f.Rows, &f.Groups, &f.Customers, &ids); err != nil {
 		return plan.Finding{}, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := json.Unmarshal([]byte(ids), &f.CustomerIDs); err != nil {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -236,10 +235,4 @@ func richSchema() *model.Schema {
 	}
 	s.Sort()
 	return s
-}
-
-// isSQLState reports whether err is a server error with the given code.
-func isSQLState(err error, code string) bool {
-	var s interface{ SQLState() string }
-	return errors.As(err, &s) && s.SQLState() == code
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
@@ -23,25 +23,31 @@ import (
 )
 
 // Inspect implements dialect.Dialect. It reads the layout of every table of
-// the connection's schema in three catalog queries (columns, keys,
-// indexes), then, when the cs_ tables exist, the catalog in three more;
-// the count does not depend on the number of tables.
+// the connection's schema in three catalog queries (the relations with
+// their columns; the indexes, primary keys included; the foreign keys),
+// then, when the cs_ tables exist, the catalog in one more; the count does
+// not depend on the number of tables. Each query reads pg_catalog alone,
+// returns plain rows of text and aggregates nothing: attribute numbers are
+// turned into column names here, from the first query's rows.
 //
 // A database is New until an apply recorded a schema: without cs_ tables,
 // or with cs_ tables (created by a mode switch or by the apply's own
 // transaction) that hold no schema yet. Its Expected layout is then empty,
 // since nothing was applied, and its Catalog the empty schema.
 //
-// Outside a transaction (q is the *sqlx.DB), it reads in one REPEATABLE
-// READ, read-only transaction, so that every query sees the same
-// snapshot while an apply changes tables; and it retries, a few times,
-// the internal error that the catalog functions it calls (format_type,
-// pg_get_expr, pg_get_indexdef) raise on an object dropped since the
-// snapshot was taken: they look objects up as they are now.
+// Outside a transaction (q is the *sqlx.DB), it sends the queries in one
+// round trip, between BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY and
+// COMMIT in one message of the simple protocol, so that every query sees
+// the same snapshot while an apply changes tables (see inspectConn); and
+// it retries, a few times, the internal error that the catalog functions
+// it calls (format_type, pg_get_expr, pg_get_indexdef) raise on an object
+// dropped since the snapshot was taken: they look objects up as they are
+// now. In a transaction (q is a *sqlx.Tx) it sends the queries one by one,
+// each in one round trip.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
 	db, ok := q.(*sqlx.DB)
 	if !ok {
-		return d.inspect(ctx, q)
+		return d.inspectEach(ctx, q)
 	}
 	for attempt := 1; ; attempt++ {
 		st, err := d.inspectSnapshot(ctx, db)
@@ -63,15 +69,36 @@ var errDroppedMeanwhile = errors.New("dropped while the catalog was read; plan a
 // inspectAttempts bounds the retries of Inspect (see droppedMeanwhile).
 const inspectAttempts = 5
 
-// inspectSnapshot runs inspect in a REPEATABLE READ, read-only
-// transaction of its own.
+// inspectSnapshot reads the catalog in one snapshot on a connection of
+// db: in one round trip on pgx's connection, or, should db's driver not
+// be pgx's, in a REPEATABLE READ, read-only transaction of its own.
 func (d *Dialect) inspectSnapshot(ctx context.Context, db *sqlx.DB) (*plan.State, error) {
-	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
+	defer conn.Close()
+	var st *plan.State
+	notPgx := false
+	err = conn.Raw(func(dc any) error {
+		pc, ok := pgConnOf(dc)
+		if !ok {
+			notPgx = true
+			return nil
+		}
+		var err error
+		st, err = d.inspectConn(ctx, pc)
+		return err
+	})
+	if !notPgx {
+		return st, err
+	}
+	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return d.inspect(ctx, tx)
+	return d.inspectEach(ctx, tx)
 }
 
 // droppedMeanwhile reports whether err is the server's internal error for
@@ -107,38 +134,232 @@ const (
 	undefinedColumn = "42703"
 )
 
-func (d *Dialect) inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
-	tables, others, hasCatalog, err := readColumns(ctx, q)
+// The queries of an inspection. Every column is text (cast where it is
+// not), so that both ways Inspect sends them read the same bytes: the
+// simple protocol's text rows, and database/sql's strings. The schema is
+// compared by oid, looked up once (an InitPlan) in the server's cache
+// rather than by a join with pg_namespace, which would make a new
+// backend's planner open that catalog, its indexes and its statistics.
+const (
+	schemaOID = `(SELECT quote_ident(current_schema())::regnamespace)`
+
+	// relationsQuery reads the tables with their columns, and, with a row
+	// each and no column, the other relations whose names a table or an
+	// index cannot take (views, materialized views, sequences, foreign
+	// tables, composite types). A sequence that a table's identity or
+	// serial column owns is part of its table, and left out.
+	relationsQuery = `SELECT c.oid::text, c.relname, c.relkind::text, a.attnum::text, a.attname,
+       format_type(a.atttypid, a.atttypmod), a.attnotnull::text, a.attidentity::text,
+       a.attgenerated::text, pg_get_expr(d.adbin, d.adrelid)
+FROM pg_class c
+LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relnamespace = ` + schemaOID + ` AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+  AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend dep
+    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype IN ('a', 'i')))`
+
+	// indexesQuery reads every index of the schema's relations: its
+	// table's oid, its key columns' numbers (indkey, "1 3"), and, but for a
+	// primary key (which the column definitions show), its definition.
+	indexesQuery = `SELECT x.indrelid::text, i.relname, x.indisprimary::text, x.indisunique::text,
+       x.indisvalid::text, x.indkey::text, CASE WHEN NOT x.indisprimary THEN pg_get_indexdef(x.indexrelid) END
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+WHERE i.relnamespace = ` + schemaOID
+
+	// foreignKeysQuery reads the foreign keys of the schema's tables: the
+	// columns' numbers ("{1,2}") on both sides, and the referenced table.
+	foreignKeysQuery = `SELECT con.conrelid::text, con.conkey::text, con.confrelid::text, r.relname,
+       con.confkey::text, con.confdeltype::text
+FROM pg_constraint con
+JOIN pg_class r ON r.oid = con.confrelid
+WHERE con.connamespace = ` + schemaOID + ` AND con.contype = 'f'`
+
+	// beginSnapshot starts the transaction of inspectConn.
+	beginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+)
+
+// catalogQuery reads the recorded mode and schema; each is NULL when its
+// row is missing. The cs_ tables must exist.
+var catalogQuery = `SELECT (SELECT value FROM "` + catalog.MetaTable + `" WHERE key = '` + catalog.ModeKey + `'),
+       (SELECT definition FROM "` + catalog.SchemaTable + `" WHERE id = 1)`
+
+// attributesQuery reads the column names of tables outside the schema that
+// a foreign key references (see reading.missingRelations).
+func attributesQuery(oids []string) string {
+	return "SELECT attrelid::text, attnum::text, attname FROM pg_attribute WHERE attnum > 0 AND attrelid IN (" + strings.Join(oids, ", ") + ")"
+}
+
+// layoutQuery is one query of the layout, what reads its rows, and what
+// its errors say it read.
+type layoutQuery struct {
+	query string
+	read  func(r *reading, row [][]byte) error
+	what  string
+}
+
+var layoutQueries = []layoutQuery{
+	{relationsQuery, (*reading).relation, "reading the tables"},
+	{indexesQuery, (*reading).index, "reading the indexes"},
+	{foreignKeysQuery, (*reading).foreignKey, "reading the keys"},
+}
+
+// inspectEach runs the inspection's queries one by one on q, each in one
+// round trip of the simple protocol (no statement is prepared: each runs
+// once).
+func (d *Dialect) inspectEach(ctx context.Context, q dialect.Querier) (*plan.State, error) {
+	r := newReading()
+	for _, lq := range layoutQueries {
+		if err := queryRows(ctx, q, lq.query, func(row [][]byte) error { return lq.read(r, row) }); err != nil {
+			return nil, fmt.Errorf("%s: %w", lq.what, err)
+		}
+	}
+	if r.hasCatalog() {
+		if err := queryRows(ctx, q, catalogQuery, r.catalogRow); err != nil {
+			return nil, fmt.Errorf("reading the catalog: %w", err)
+		}
+	}
+	if missing := r.missingRelations(); len(missing) > 0 {
+		if err := queryRows(ctx, q, attributesQuery(missing), r.attribute); err != nil {
+			return nil, fmt.Errorf("reading the keys: %w", err)
+		}
+	}
+	return r.state(d)
+}
+
+// queryRows runs query on q and hands each row to read, a NULL as nil.
+func queryRows(ctx context.Context, q dialect.Querier, query string, read func([][]byte) error) error {
+	rows, err := q.QueryxContext(ctx, query, once)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]sql.RawBytes, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	row := make([][]byte, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			row[i] = v
+		}
+		if err := read(row); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// catalogKnown is the key, in a connection's pgconn CustomData, of whether
+// the cs_ tables existed when the connection last looked (Open, then each
+// inspection): whether inspectConn sends catalogQuery with the layout's.
+const catalogKnown = "ctxschema.catalog"
+
+// pgConnOf returns the pgx connection under a database/sql driver
+// connection, if it is pgx's.
+func pgConnOf(dc any) (*pgconn.PgConn, bool) {
+	c, ok := dc.(*stdlib.Conn)
+	if !ok {
+		return nil, false
+	}
+	return c.Conn().PgConn(), true
+}
+
+// inspectConn reads the catalog on pc in one snapshot and, usually, one
+// round trip: BEGIN, the layout's queries, the catalog's and COMMIT in one
+// message. Whether to send the catalog's query is what the connection
+// last saw (catalogKnown), as a query on cs_ tables that do not exist
+// would fail; the layout's rows then tell: cs_ tables seen but not
+// expected cost a second round trip (their query and COMMIT), expected
+// but gone the failed query (the layout is read by then) and a ROLLBACK.
+func (d *Dialect) inspectConn(ctx context.Context, pc *pgconn.PgConn) (st *plan.State, err error) {
+	expect, _ := pc.CustomData()[catalogKnown].(bool)
+	r := newReading()
+	defer func() {
+		// A failed statement leaves the transaction open: end it. Should
+		// that fail too, stdlib discards the connection, which is in a
+		// transaction or closed.
+		if pc.TxStatus() != 'I' && !pc.IsClosed() {
+			pc.Exec(ctx, "ROLLBACK").Close() //nolint:errcheck // see above
+		}
+	}()
+	stmts := []layoutQuery{{query: beginSnapshot}}
+	stmts = append(stmts, layoutQueries...)
+	if expect {
+		stmts = append(stmts, layoutQuery{catalogQuery, (*reading).catalogRow, "reading the catalog"}, layoutQuery{query: "COMMIT"})
+	}
+	failed, err := execMulti(ctx, pc, r, stmts)
+	switch {
+	case err == nil && !expect && r.hasCatalog():
+		_, err = execMulti(ctx, pc, r, []layoutQuery{{catalogQuery, (*reading).catalogRow, "reading the catalog"}, {query: "COMMIT"}})
+	case err == nil && !expect:
+		_, err = execMulti(ctx, pc, r, []layoutQuery{{query: "COMMIT"}})
+	case err != nil && expect && failed == len(stmts)-2 && !r.hasCatalog() && isSQLState(err, undefinedTable):
+		err = nil // no cs_ tables: the deferred ROLLBACK ends the transaction
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := readConstraints(ctx, q, tables); err != nil {
-		return nil, err
+	pc.CustomData()[catalogKnown] = r.hasCatalog()
+	if missing := r.missingRelations(); len(missing) > 0 {
+		if _, err := execMulti(ctx, pc, r, []layoutQuery{{attributesQuery(missing), (*reading).attribute, "reading the keys"}}); err != nil {
+			return nil, err
+		}
 	}
-	if err := readIndexes(ctx, q, tables); err != nil {
-		return nil, err
+	return r.state(d)
+}
+
+// execMulti sends stmts in one message of the simple protocol and hands
+// each one's rows to its read. failed is the index of the statement that
+// failed, if one did (those after it are not run).
+func execMulti(ctx context.Context, pc *pgconn.PgConn, r *reading, stmts []layoutQuery) (failed int, err error) {
+	queries := make([]string, len(stmts))
+	for i, s := range stmts {
+		queries[i] = s.query
 	}
-	st := plan.NewState()
-	for _, t := range tables {
-		st.Physical.Tables = append(st.Physical.Tables, t.physical())
+	mrr := pc.Exec(ctx, strings.Join(queries, ";\n"))
+	var readErr error
+	i := 0
+	for ; mrr.NextResult(); i++ {
+		rr := mrr.ResultReader()
+		for rr.NextRow() {
+			if readErr == nil && i < len(stmts) && stmts[i].read != nil {
+				if err := stmts[i].read(r, rr.Values()); err != nil {
+					readErr = fmt.Errorf("%s: %w", stmts[i].what, err)
+				}
+			}
+		}
+		if _, err := rr.Close(); err != nil {
+			mrr.Close() //nolint:errcheck // err says why
+			return i, wrapWhat(stmts, i, err)
+		}
 	}
-	sortPhysical(&st.Physical)
-	st.Physical.Others = others
-	if !hasCatalog {
-		return st, nil
+	if err := mrr.Close(); err != nil {
+		return i, wrapWhat(stmts, i, err)
 	}
-	st.Catalog, st.Mode, err = catalog.Read(ctx, q)
-	if err != nil {
-		return nil, err
+	return -1, readErr
+}
+
+// wrapWhat says which statement of stmts err is from.
+func wrapWhat(stmts []layoutQuery, i int, err error) error {
+	if i < len(stmts) && stmts[i].what != "" {
+		return fmt.Errorf("%s: %w", stmts[i].what, err)
 	}
-	var recorded int
-	if err := q.QueryRowxContext(ctx, `SELECT count(*) FROM "`+catalog.SchemaTable+`"`).Scan(&recorded); err != nil {
-		return nil, fmt.Errorf("reading the catalog schema: %w", err)
-	}
-	if st.New = recorded == 0; !st.New {
-		st.Expected = d.Expected(st.Catalog)
-	}
-	return st, nil
+	return fmt.Errorf("reading the catalog: %w", err)
+}
+
+// isSQLState reports whether err is a server error of SQLSTATE code.
+func isSQLState(err error, code string) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == code
 }
 
 // liveTable gathers what the catalog queries say about one table.
@@ -157,215 +378,345 @@ func (t *liveTable) physical() plan.PhysicalTable {
 	return pt
 }
 
-// columnsQuery reads the tables with their columns, and, with a row each
-// and no column, the other relations whose names a table or an index
-// cannot take (views, materialized views, sequences, foreign tables,
-// composite types). A sequence that a table's identity or serial column
-// owns is part of its table, and left out.
-const columnsQuery = `
-SELECT c.relname,
-       c.relkind::text,
-       coalesce(a.attname, ''),
-       coalesce(format_type(a.atttypid, a.atttypmod), ''),
-       coalesce(a.attnotnull, false),
-       coalesce(a.attidentity::text, ''),
-       coalesce(a.attgenerated::text, ''),
-       coalesce(pg_get_expr(d.adbin, d.adrelid), '')
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
-  AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend dep
-    WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype IN ('a', 'i')))
-ORDER BY c.relname, a.attnum`
-
-// otherKinds names the relation kinds of columnsQuery that are not tables.
-var otherKinds = map[string]string{"v": "view", "m": "materialized view", "S": "sequence", "f": "foreign table", "c": "type"}
-
-// readColumns reads every table of the schema with its columns. The cs_
-// tables are not part of the layout; hasCatalog reports whether the two
-// that hold the mode and the schema exist.
-func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liveTable, others []plan.PhysicalObject, hasCatalog bool, err error) {
-	rows, err := q.QueryxContext(ctx, columnsQuery)
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("reading the tables: %w", err)
-	}
-	defer rows.Close()
-	tables = map[string]*liveTable{}
-	seen := map[string]bool{}
-	for rows.Next() {
-		var table, kind, col, typ, identity, generated, expr string
-		var notNull bool
-		if err := rows.Scan(&table, &kind, &col, &typ, &notNull, &identity, &generated, &expr); err != nil {
-			return nil, nil, false, fmt.Errorf("reading the tables: %w", err)
-		}
-		if k, ok := otherKinds[kind]; ok {
-			others = append(others, plan.PhysicalObject{Name: table, Kind: k})
-			continue
-		}
-		if strings.HasPrefix(table, model.CatalogPrefix) {
-			seen[table] = true
-			continue
-		}
-		t := tables[table]
-		if t == nil {
-			t = &liveTable{name: table, defs: map[string]*colDef{}}
-			tables[table] = t
-		}
-		if col == "" {
-			continue // a table without columns
-		}
-		c := &colDef{typ: normaliseType(typ), notNull: notNull}
-		switch {
-		case generated == "s":
-			c.generated = "generated always as (" + expr + ") stored"
-		case expr != "":
-			c.dflt = normaliseDefault(expr, c.typ)
-		}
-		switch identity {
-		case "a":
-			c.generated = identityDef
-		case "d":
-			c.generated = "generated by default as identity"
-		}
-		t.columns = append(t.columns, col)
-		t.defs[col] = c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, false, fmt.Errorf("reading the tables: %w", err)
-	}
-	return tables, others, seen[catalog.MetaTable] && seen[catalog.SchemaTable], nil
+// relation is a table of the schema, as the catalog queries name it by
+// oid.
+type relation struct {
+	name string
+	// table is the table of the layout; nil for a cs_ table, which is not
+	// part of it.
+	table *liveTable
+	// columns names the columns by number (pg_attribute.attnum as text).
+	columns map[string]string
 }
 
-const constraintsQuery = `
-SELECT t.relname,
-       con.contype::text,
-       (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
-          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n)::text,
-       coalesce(r.relname, ''),
-       coalesce((SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(con.confkey) WITH ORDINALITY k(n, o)
-          JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n)::text, '[]'),
-       con.confdeltype::text
-FROM pg_constraint con
-JOIN pg_class t ON t.oid = con.conrelid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-LEFT JOIN pg_class r ON r.oid = con.confrelid
-WHERE n.nspname = current_schema() AND con.contype IN ('p', 'f') AND NOT starts_with(t.relname, 'cs_')
-ORDER BY t.relname, con.conname`
+// foreignKey is a row of foreignKeysQuery, resolved once every table's
+// columns are known.
+type foreignKey struct {
+	table, cols, refTable, refName, refCols, onDelete string
+}
+
+// reading is an inspection's rows, as they arrive.
+type reading struct {
+	relations map[string]*relation // by oid
+	others    []plan.PhysicalObject
+	catalog   map[string]bool // the cs_ tables seen
+	keys      []foreignKey
+	// outside names the columns of tables outside the schema that foreign
+	// keys reference, by oid and number.
+	outside                map[string]map[string]string
+	mode, definition       []byte
+	hasMode, hasDefinition bool
+}
+
+func newReading() *reading {
+	return &reading{relations: map[string]*relation{}, catalog: map[string]bool{}, outside: map[string]map[string]string{}}
+}
+
+// otherKinds names the relation kinds of relationsQuery that are not tables.
+var otherKinds = map[string]string{"v": "view", "m": "materialized view", "S": "sequence", "f": "foreign table", "c": "type"}
+
+// text is a text column, "" for NULL.
+func text(b []byte) string { return string(b) }
+
+// relation reads a row of relationsQuery.
+func (r *reading) relation(row [][]byte) error {
+	if len(row) != 10 {
+		return fmt.Errorf("%d columns, want 10", len(row))
+	}
+	oid, name, kind := text(row[0]), text(row[1]), text(row[2])
+	if k, ok := otherKinds[kind]; ok {
+		r.others = append(r.others, plan.PhysicalObject{Name: name, Kind: k})
+		return nil
+	}
+	rel := r.relations[oid]
+	if rel == nil {
+		rel = &relation{name: name, columns: map[string]string{}}
+		if strings.HasPrefix(name, model.CatalogPrefix) {
+			r.catalog[name] = true
+		} else {
+			rel.table = &liveTable{name: name, defs: map[string]*colDef{}}
+		}
+		r.relations[oid] = rel
+	}
+	if row[4] == nil {
+		return nil // a table without columns
+	}
+	col := text(row[4])
+	rel.columns[text(row[3])] = col
+	t := rel.table
+	if t == nil {
+		return nil
+	}
+	typ, identity, generated, expr := text(row[5]), text(row[7]), text(row[8]), text(row[9])
+	c := &colDef{typ: normaliseType(typ), notNull: text(row[6]) == "true"}
+	switch {
+	case generated == "s":
+		c.generated = "generated always as (" + expr + ") stored"
+	case expr != "":
+		c.dflt = normaliseDefault(expr, c.typ)
+	}
+	switch identity {
+	case "a":
+		c.generated = identityDef
+	case "d":
+		c.generated = "generated by default as identity"
+	}
+	t.columns = append(t.columns, col)
+	t.defs[col] = c
+	return nil
+}
+
+// names turns attribute numbers into column names; ok is false when one
+// has no name (0 stands for an expression in indkey).
+func names(columns map[string]string, nums []string) (cols []string, ok bool) {
+	ok = true
+	for _, n := range nums {
+		c, found := columns[n]
+		if !found {
+			ok = false
+			continue
+		}
+		cols = append(cols, c)
+	}
+	return cols, ok
+}
+
+// arrayItems splits an int2[] as text ("{1,2}").
+func arrayItems(s string) []string {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// index reads a row of indexesQuery: a primary key completes its columns'
+// definitions, any other index is added to its table.
+func (r *reading) index(row [][]byte) error {
+	if len(row) != 7 {
+		return fmt.Errorf("%d columns, want 7", len(row))
+	}
+	rel := r.relations[text(row[0])]
+	if rel == nil || rel.table == nil {
+		return nil // a cs_ table, or not a table
+	}
+	t, name := rel.table, text(row[1])
+	cols, allNamed := names(rel.columns, strings.Fields(text(row[5])))
+	if text(row[2]) == "true" {
+		for _, c := range cols {
+			if def := t.defs[c]; def != nil {
+				def.pk = primaryKey
+				if len(cols) > 1 {
+					def.pk += " (" + strings.Join(cols, ", ") + ")"
+				}
+			}
+		}
+		return nil
+	}
+	if row[6] == nil {
+		// pg_get_indexdef found no index: dropped since the snapshot.
+		return fmt.Errorf("index %q: %w", name, errDroppedMeanwhile)
+	}
+	def := text(row[6])
+	d := "(" + strings.Join(cols, ", ") + ")"
+	if !allNamed || !isPlainIndex(def, cols) {
+		_, tail, _ := strings.Cut(def, " USING ")
+		d = "using " + tail
+	}
+	if text(row[3]) == "true" {
+		d = "unique " + d
+	}
+	t.indexes = append(t.indexes, plan.PhysicalIndex{Name: name, Definition: d, Valid: text(row[4]) == "true"})
+	return nil
+}
+
+// isPlainIndex reports whether def, as pg_get_indexdef writes it, is a
+// plain btree index over cols: CREATE [UNIQUE ]INDEX name ON schema.table
+// USING btree (col, ...), each name quoted as quote_ident would, and
+// nothing else (no ONLY, operator class, collation, order, INCLUDE,
+// storage parameter, NULLS NOT DISTINCT or predicate).
+func isPlainIndex(def string, cols []string) bool {
+	rest, ok := strings.CutPrefix(def, "CREATE ")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimPrefix(rest, "UNIQUE ")
+	if rest, ok = strings.CutPrefix(rest, "INDEX "); !ok {
+		return false
+	}
+	var ident string
+	if _, rest, ok = cutIdent(rest); !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, " ON "); !ok {
+		return false
+	}
+	if _, rest, ok = cutIdent(rest); !ok { // the schema
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, "."); !ok {
+		return false
+	}
+	if _, rest, ok = cutIdent(rest); !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, " USING btree ("); !ok {
+		return false
+	}
+	for i, c := range cols {
+		if i > 0 {
+			if rest, ok = strings.CutPrefix(rest, ", "); !ok {
+				return false
+			}
+		}
+		if ident, rest, ok = cutIdent(rest); !ok || ident != c {
+			return false
+		}
+	}
+	return rest == ")"
+}
+
+// cutIdent cuts an identifier off the start of s, as quote_ident writes
+// one: in double quotes (a quote inside doubled), or bare (lower-case
+// letters, digits, _ and $).
+func cutIdent(s string) (ident, rest string, ok bool) {
+	if strings.HasPrefix(s, `"`) {
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			if s[i] != '"' {
+				b.WriteByte(s[i])
+				continue
+			}
+			if i+1 < len(s) && s[i+1] == '"' {
+				b.WriteByte('"')
+				i++
+				continue
+			}
+			return b.String(), s[i+1:], true
+		}
+		return "", s, false
+	}
+	n := 0
+	for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= '0' && s[n] <= '9' || s[n] == '_' || s[n] == '$') {
+		n++
+	}
+	return s[:n], s[n:], n > 0
+}
 
 // onDelete spells pg_constraint.confdeltype.
 var onDelete = map[string]string{"c": " on delete cascade", "r": " on delete restrict", "n": " on delete set null", "d": " on delete set default"}
 
-// readConstraints adds primary and foreign keys to the columns they cover.
-func readConstraints(ctx context.Context, q dialect.Querier, tables map[string]*liveTable) error {
-	rows, err := q.QueryxContext(ctx, constraintsQuery)
-	if err != nil {
-		return fmt.Errorf("reading the keys: %w", err)
+// foreignKey reads a row of foreignKeysQuery.
+func (r *reading) foreignKey(row [][]byte) error {
+	if len(row) != 6 {
+		return fmt.Errorf("%d columns, want 6", len(row))
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var table, kind, colsJSON, refTable, refColsJSON, del string
-		if err := rows.Scan(&table, &kind, &colsJSON, &refTable, &refColsJSON, &del); err != nil {
-			return fmt.Errorf("reading the keys: %w", err)
-		}
-		var cols, refCols []string
-		if err := json.Unmarshal([]byte(colsJSON), &cols); err != nil {
-			return fmt.Errorf("reading the keys of %q: %w", table, err)
-		}
-		if err := json.Unmarshal([]byte(refColsJSON), &refCols); err != nil {
-			return fmt.Errorf("reading the keys of %q: %w", table, err)
-		}
-		t := tables[table]
-		if t == nil {
+	r.keys = append(r.keys, foreignKey{table: text(row[0]), cols: text(row[1]), refTable: text(row[2]), refName: text(row[3]), refCols: text(row[4]), onDelete: text(row[5])})
+	return nil
+}
+
+// missingRelations lists the oids of the tables outside the schema whose
+// columns a foreign key of the layout references, for attributesQuery.
+func (r *reading) missingRelations() []string {
+	var oids []string
+	seen := map[string]bool{}
+	for _, k := range r.keys {
+		if rel := r.relations[k.table]; rel == nil || rel.table == nil {
 			continue
 		}
+		if r.relations[k.refTable] == nil && r.outside[k.refTable] == nil && !seen[k.refTable] {
+			seen[k.refTable] = true
+			oids = append(oids, k.refTable)
+		}
+	}
+	sort.Strings(oids)
+	return oids
+}
+
+// attribute reads a row of attributesQuery.
+func (r *reading) attribute(row [][]byte) error {
+	if len(row) != 3 {
+		return fmt.Errorf("%d columns, want 3", len(row))
+	}
+	oid := text(row[0])
+	if r.outside[oid] == nil {
+		r.outside[oid] = map[string]string{}
+	}
+	r.outside[oid][text(row[1])] = text(row[2])
+	return nil
+}
+
+// addForeignKeys adds the foreign keys to the columns they cover.
+func (r *reading) addForeignKeys() {
+	for _, k := range r.keys {
+		rel := r.relations[k.table]
+		if rel == nil || rel.table == nil {
+			continue
+		}
+		cols, _ := names(rel.columns, arrayItems(k.cols))
+		refColumns := r.outside[k.refTable]
+		if ref := r.relations[k.refTable]; ref != nil {
+			refColumns = ref.columns
+		}
+		refCols, _ := names(refColumns, arrayItems(k.refCols))
 		for _, c := range cols {
-			def := t.defs[c]
+			def := rel.table.defs[c]
 			if def == nil {
 				continue
 			}
-			switch {
-			case kind == "p" && len(cols) == 1:
-				def.pk = primaryKey
-			case kind == "p":
-				def.pk = primaryKey + " (" + strings.Join(cols, ", ") + ")"
-			case len(cols) == 1:
-				def.refs = append(def.refs, "references "+refTable+"("+strings.Join(refCols, ", ")+")"+onDelete[del])
-			default:
-				def.refs = append(def.refs, "foreign key ("+strings.Join(cols, ", ")+") references "+refTable+"("+strings.Join(refCols, ", ")+")"+onDelete[del])
+			if len(cols) == 1 {
+				def.refs = append(def.refs, "references "+k.refName+"("+strings.Join(refCols, ", ")+")"+onDelete[k.onDelete])
+			} else {
+				def.refs = append(def.refs, "foreign key ("+strings.Join(cols, ", ")+") references "+k.refName+"("+strings.Join(refCols, ", ")+")"+onDelete[k.onDelete])
 			}
 			sort.Strings(def.refs)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading the keys: %w", err)
+}
+
+// catalogRow reads the row of catalogQuery.
+func (r *reading) catalogRow(row [][]byte) error {
+	if len(row) != 2 {
+		return fmt.Errorf("%d columns, want 2", len(row))
 	}
+	r.hasMode, r.mode = row[0] != nil, append([]byte(nil), row[0]...)
+	r.hasDefinition, r.definition = row[1] != nil, append([]byte(nil), row[1]...)
 	return nil
 }
 
-// indexesQuery reads every index but primary keys (which column
-// definitions show). plain is the pg_get_indexdef text a plain btree index
-// over the listed columns would have: when it equals def, the index is
-// described by its columns alone.
-const indexesQuery = `
-SELECT t.relname,
-       i.relname,
-       x.indisunique,
-       x.indisvalid,
-       pg_get_indexdef(x.indexrelid),
-       format('CREATE %sINDEX %s ON %s.%s USING btree (%s)',
-              CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END,
-              quote_ident(i.relname), quote_ident(n.nspname), quote_ident(t.relname),
-              (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.o)
-                 FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, o)
-                 JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n)),
-       coalesce((SELECT string_agg(a.attname, ', ' ORDER BY k.o)
-                 FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, o)
-                 JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n), '')
-FROM pg_index x
-JOIN pg_class i ON i.oid = x.indexrelid
-JOIN pg_class t ON t.oid = x.indrelid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') AND NOT x.indisprimary
-  AND NOT starts_with(t.relname, 'cs_')
-ORDER BY t.relname, i.relname`
+// hasCatalog reports whether the two cs_ tables that hold the mode and the
+// schema exist.
+func (r *reading) hasCatalog() bool {
+	return r.catalog[catalog.MetaTable] && r.catalog[catalog.SchemaTable]
+}
 
-func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*liveTable) error {
-	rows, err := q.QueryxContext(ctx, indexesQuery)
+// state is what the rows say.
+func (r *reading) state(d *Dialect) (*plan.State, error) {
+	r.addForeignKeys()
+	st := plan.NewState()
+	for _, rel := range r.relations {
+		if rel.table != nil {
+			st.Physical.Tables = append(st.Physical.Tables, rel.table.physical())
+		}
+	}
+	sortPhysical(&st.Physical)
+	sort.Slice(r.others, func(i, j int) bool { return r.others[i].Name < r.others[j].Name })
+	st.Physical.Others = r.others
+	if !r.hasCatalog() {
+		return st, nil
+	}
+	mode, err := catalog.ParseMode(string(r.mode), r.hasMode)
 	if err != nil {
-		return fmt.Errorf("reading the indexes: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var table, name, plain, cols string
-		var def sql.NullString
-		var unique, valid bool
-		if err := rows.Scan(&table, &name, &unique, &valid, &def, &plain, &cols); err != nil {
-			return fmt.Errorf("reading the indexes: %w", err)
+	st.Mode, st.Catalog = mode, &model.Schema{}
+	if st.New = !r.hasDefinition; !st.New {
+		if st.Catalog, err = catalog.Decode(r.definition); err != nil {
+			return nil, err
 		}
-		if !def.Valid {
-			// pg_get_indexdef found no index: dropped since the snapshot.
-			return fmt.Errorf("reading the indexes: index %q: %w", name, errDroppedMeanwhile)
-		}
-		t := tables[table]
-		if t == nil {
-			continue
-		}
-		d := "(" + cols + ")"
-		if def.String != plain {
-			_, tail, _ := strings.Cut(def.String, " USING ")
-			d = "using " + tail
-		}
-		if unique {
-			d = "unique " + d
-		}
-		t.indexes = append(t.indexes, plan.PhysicalIndex{Name: name, Definition: d, Valid: valid})
+		st.Expected = d.Expected(st.Catalog)
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading the indexes: %w", err)
-	}
-	return nil
+	return st, nil
 }
 
 var (

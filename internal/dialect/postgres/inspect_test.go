@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/catalog"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/model"
 )
 
@@ -243,8 +244,105 @@ func TestInspectQueryCount(t *testing.T) {
 	if counts[1] != counts[100] {
 		t.Errorf("queries: %d for 1 extension, %d for 100", counts[1], counts[100])
 	}
-	if counts[1] > 6 {
-		t.Errorf("inspection took %d queries, want at most 6", counts[1])
+	if counts[1] > 4 {
+		t.Errorf("inspection took %d queries, want at most 4", counts[1])
 	}
 	t.Logf("Inspect ran %d queries", counts[1])
+}
+
+// TestInspectCatalogAppearsAndGoes: Inspect sends the catalog's query with
+// the layout's when the connection last saw the cs_ tables. Created since
+// (by another session), they are read all the same; dropped since, the
+// database reads as new, and the connection stays usable.
+func TestInspectCatalogAppearsAndGoes(t *testing.T) {
+	e := newEnv(t)
+	e.db.SetMaxOpenConns(1) // one connection: it remembers what it saw
+	if st := e.inspect(); !st.New {
+		t.Fatal("empty database not new")
+	}
+	other := openEnv(t, e.url)
+	s := richSchema()
+	other.bootstrap(s)
+	st := e.inspect()
+	if st.New || len(st.Physical.Tables) == 0 {
+		t.Fatalf("catalog created by another session not read: New=%t, %d tables", st.New, len(st.Physical.Tables))
+	}
+	if diff := cmp.Diff(st.Expected, st.Physical); diff != "" {
+		t.Fatalf("drift after bootstrap (-want +got):\n%s", diff)
+	}
+	other.exec(`DROP TABLE cs_meta, cs_schema, cs_history CASCADE`)
+	st = e.inspect()
+	if !st.New || st.Mode != model.Maintenance || len(st.Physical.Tables) == 0 {
+		t.Fatalf("catalog dropped by another session: got New=%t Mode=%q, %d tables", st.New, st.Mode, len(st.Physical.Tables))
+	}
+	if n := e.count(`SELECT count(*) FROM profile`); n != 0 {
+		t.Fatalf("profile holds %d rows", n)
+	}
+	if st := e.inspect(); !st.New {
+		t.Fatal("second inspection without catalog: not new")
+	}
+}
+
+// TestInspectForeignKeyOutsideSchema: a foreign key to a table of another
+// schema names its columns too (read by a query of their own).
+func TestInspectForeignKeyOutsideSchema(t *testing.T) {
+	e := newEnv(t)
+	e.exec(
+		`CREATE SCHEMA elsewhere`,
+		`CREATE TABLE elsewhere.owners (code integer, name text, PRIMARY KEY (name, code))`,
+		`CREATE TABLE notes (id integer PRIMARY KEY, owner text, owner_code integer,
+			FOREIGN KEY (owner, owner_code) REFERENCES elsewhere.owners (name, code) ON DELETE CASCADE)`,
+	)
+	for _, q := range []dialect.Querier{e.db, &counting{DB: e.db}} {
+		st, err := e.d.Inspect(e.ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes, ok := st.Physical.Table("notes")
+		if !ok {
+			t.Fatal("no table notes")
+		}
+		want := map[string]string{
+			"id":         "integer not null primary key",
+			"owner":      "text foreign key (owner, owner_code) references owners(name, code) on delete cascade",
+			"owner_code": "integer foreign key (owner, owner_code) references owners(name, code) on delete cascade",
+		}
+		got := map[string]string{}
+		for _, c := range notes.Columns {
+			got[c.Name] = c.Definition
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%T: columns (-want +got):\n%s", q, diff)
+		}
+	}
+}
+
+func TestIsPlainIndex(t *testing.T) {
+	for _, c := range []struct {
+		def  string
+		cols []string
+		want bool
+	}{
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname)`, []string{"lastname"}, true},
+		{`CREATE UNIQUE INDEX ux_a ON public.ext_phone USING btree (customer_id, number)`, []string{"customer_id", "number"}, true},
+		{`CREATE INDEX "Ik A" ON "My Schema"."T" USING btree ("a b", c, "a""b")`, []string{"a b", "c", `a"b`}, true},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname)`, []string{"firstname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname)`, []string{"lastname", "firstname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname, firstname)`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname DESC)`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname varchar_pattern_ops)`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname COLLATE "C")`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname) INCLUDE (firstname)`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname) WITH (fillfactor='70')`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lastname) WHERE (lastname IS NOT NULL)`, []string{"lastname"}, false},
+		{`CREATE UNIQUE INDEX ux_a ON public.profile USING btree (lastname) NULLS NOT DISTINCT`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING hash (lastname)`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON ONLY public.profile USING btree (lastname)`, []string{"lastname"}, false},
+		{`CREATE INDEX ik_a ON public.profile USING btree (lower((lastname)::text))`, []string{"lastname"}, false},
+		{`CREATE INDEX "unterminated ON public.profile USING btree (lastname)`, []string{"lastname"}, false},
+	} {
+		if got := isPlainIndex(c.def, c.cols); got != c.want {
+			t.Errorf("isPlainIndex(%q, %q) = %t, want %t", c.def, c.cols, got, c.want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,7 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
 	var schema string
-	if err := conn.GetContext(ctx, &schema, "SELECT current_schema()"); err != nil {
+	if err := conn.GetContext(ctx, &schema, "SELECT current_schema()", once); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
@@ -45,7 +46,7 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 	waiting := opts.Waiting
 	for {
 		var ok bool
-		if err := conn.GetContext(ctx, &ok, "SELECT pg_try_advisory_lock($1, $2)", lockClass, key); err != nil {
+		if err := conn.GetContext(ctx, &ok, "SELECT pg_try_advisory_lock("+lockArgs(key)+")", once); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("taking the apply lock: %w", err)
 		}
@@ -77,22 +78,24 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 }
 
 // buildsQuery finds an index build running on a table of the connection's
-// schema in another session: in pg_stat_progress_create_index, and, as
-// that row goes before the statement ends (the index is not valid yet
-// then), an active CREATE INDEX CONCURRENTLY of the database in
-// pg_stat_activity.
+// schema in another session: in the progress of CREATE INDEX, and, as that
+// row goes before the statement ends (the index is not valid yet then), an
+// active CREATE INDEX CONCURRENTLY of the database among the backends. It
+// calls the functions under pg_stat_progress_create_index and
+// pg_stat_activity rather than the views, whose planning costs a new
+// backend twice as much (param7 is the progress' index_relid).
 const buildsQuery = `
 SELECT p.pid, coalesce(a.application_name, ''), coalesce(i.relname, ''), t.relname
-FROM pg_stat_progress_create_index p
+FROM pg_stat_get_progress_info('CREATE INDEX') p
 JOIN pg_class t ON t.oid = p.relid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-LEFT JOIN pg_class i ON i.oid = p.index_relid
-LEFT JOIN pg_stat_activity a ON a.pid = p.pid
-WHERE p.datname = current_database() AND n.nspname = current_schema() AND p.pid <> pg_backend_pid()
+LEFT JOIN pg_class i ON i.oid = p.param7::oid
+LEFT JOIN LATERAL pg_stat_get_activity(p.pid) a ON true
+WHERE p.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND t.relnamespace = (SELECT quote_ident(current_schema())::regnamespace) AND p.pid <> pg_backend_pid()
 UNION ALL
 SELECT a.pid, coalesce(a.application_name, ''), '', ''
-FROM pg_stat_activity a
-WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state = 'active'
+FROM pg_stat_get_activity(NULL) a
+WHERE a.datid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND a.pid <> pg_backend_pid() AND a.state = 'active'
   AND a.query ~* '^\s*create\s+(unique\s+)?index\s+concurrently\s'
 ORDER BY 1
 LIMIT 1`
@@ -115,7 +118,7 @@ func waitForBuilds(ctx context.Context, conn rowQuerier, deadline time.Time, tim
 	for {
 		var pid int
 		var app, index, table string
-		err := conn.QueryRowxContext(ctx, buildsQuery).Scan(&pid, &app, &index, &table)
+		err := conn.QueryRowxContext(ctx, buildsQuery, once).Scan(&pid, &app, &index, &table)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -139,6 +142,11 @@ func waitForBuilds(ctx context.Context, conn rowQuerier, deadline time.Time, tim
 		case <-time.After(min(lockPoll, time.Until(deadline))):
 		}
 	}
+}
+
+// lockArgs are the two keys of the lock, as SQL.
+func lockArgs(key int32) string {
+	return strconv.Itoa(lockClass) + ", " + strconv.Itoa(int(key))
 }
 
 // lockKey hashes the schema name into the lock's second key (FNV-1a).
@@ -210,7 +218,7 @@ func (l *lock) Release() error {
 	l.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, $2)", lockClass, l.key)
+		_, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock("+lockArgs(l.key)+")")
 		if err != nil {
 			// ErrBadConn makes database/sql close the connection.
 			l.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // it returns ErrBadConn

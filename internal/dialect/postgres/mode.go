@@ -13,8 +13,8 @@ import (
 // together).
 func (d *Dialect) CatalogExists(ctx context.Context, q dialect.Querier) (bool, error) {
 	var exists bool
-	err := q.QueryRowxContext(ctx, `SELECT to_regclass(quote_ident(current_schema()) || '.' || $1) IS NOT NULL
-		AND to_regclass(quote_ident(current_schema()) || '.' || $2) IS NOT NULL`, catalog.MetaTable, catalog.HistoryTable).Scan(&exists)
+	err := q.QueryRowxContext(ctx, `SELECT to_regclass(quote_ident(current_schema()) || '.' || `+quoteLiteral(catalog.MetaTable)+`) IS NOT NULL
+		AND to_regclass(quote_ident(current_schema()) || '.' || `+quoteLiteral(catalog.HistoryTable)+`) IS NOT NULL`, once).Scan(&exists)
 	if err != nil {
 		return false, fmt.Errorf("looking for the catalog: %w", err)
 	}

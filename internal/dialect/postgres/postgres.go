@@ -199,13 +199,16 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	if pc.ConnectTimeout == 0 {
 		pc.ConnectTimeout = defaultConnectTimeout
 	}
-	db := sqlx.NewDb(stdlib.OpenDB(*pc), DriverName)
-	if err := db.PingContext(ctx); err != nil {
+	db := sqlx.NewDb(stdlib.OpenDB(*pc, stdlib.OptionAfterConnect(markConnected), stdlib.OptionShouldPing(shouldPing)), DriverName)
+	conn, err := db.Conn(ctx)
+	if err != nil {
 		db.Close()
 		return nil, connectError(rawURL, nil, "cannot connect to", err)
 	}
+	defer conn.Close()
 	var schema sql.NullString
-	if err := db.GetContext(ctx, &schema, "SELECT current_schema()"); err != nil {
+	var hasCatalog bool
+	if err := conn.QueryRowContext(ctx, openQuery, pgx.QueryExecModeSimpleProtocol).Scan(&schema, &hasCatalog); err != nil {
 		db.Close()
 		return nil, connectError(rawURL, nil, "cannot query", err)
 	}
@@ -213,7 +216,45 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 		db.Close()
 		return nil, fmt.Errorf("schema %q does not exist in %q or is not accessible; create it (CREATE SCHEMA %s) or fix the schema parameter of the URL", c.schema, dialect.Redact(rawURL), quoteIdent(c.schema))
 	}
+	conn.Raw(func(dc any) error { //nolint:errcheck // it returns nil
+		if pc, ok := pgConnOf(dc); ok {
+			pc.CustomData()[catalogKnown] = hasCatalog
+		}
+		return nil
+	})
 	return db, nil
+}
+
+// openQuery checks, in Open's one round trip after connecting, that the
+// schema exists, and whether its cs_ tables do (see catalogKnown).
+var openQuery = `SELECT current_schema(),
+       to_regclass(quote_ident(current_schema()) || '.` + catalog.MetaTable + `') IS NOT NULL
+       AND to_regclass(quote_ident(current_schema()) || '.` + catalog.SchemaTable + `') IS NOT NULL`
+
+// connectedAt is the key, in a connection's pgconn CustomData, of when it
+// was made, until its first reuse (see shouldPing).
+const connectedAt = "ctxschema.connected"
+
+// markConnected records when a connection was made.
+func markConnected(_ context.Context, c *pgx.Conn) error {
+	c.PgConn().CustomData()[connectedAt] = time.Now()
+	return nil
+}
+
+// shouldPing decides whether stdlib pings a connection before reusing it:
+// when it was idle for more than a second, as stdlib does by default. But
+// stdlib counts a connection's first idle time from the zero time, and
+// would ping every new connection on its first reuse, a round trip right
+// after the connection proved itself; that idle time is counted from when
+// the connection was made instead.
+func shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
+	idle := p.IdleDuration
+	data := p.Conn.PgConn().CustomData()
+	if at, ok := data[connectedAt].(time.Time); ok {
+		delete(data, connectedAt)
+		idle = time.Since(at)
+	}
+	return idle > time.Second
 }
 
 // Begin implements dialect.Dialect: a transaction whose statements wait at
@@ -225,8 +266,8 @@ func (*Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 		return nil, err
 	}
 	// A database not opened by Open lacks the setting: use the default.
-	_, err = tx.ExecContext(ctx, "SELECT set_config('lock_timeout', coalesce(current_setting($1, true), $2), true)",
-		lockTimeoutSetting, strconv.FormatInt(DefaultLockTimeout.Milliseconds(), 10))
+	_, err = tx.ExecContext(ctx, "SELECT set_config('lock_timeout', coalesce(current_setting("+quoteLiteral(lockTimeoutSetting)+", true), "+
+		quoteLiteral(strconv.FormatInt(DefaultLockTimeout.Milliseconds(), 10))+"), true)")
 	if err != nil {
 		tx.Rollback() //nolint:errcheck // the transaction is unusable anyway
 		return nil, fmt.Errorf("setting the lock timeout: %w", err)
@@ -234,36 +275,62 @@ func (*Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 	return tx, nil
 }
 
+// once, as the first argument of a query, sends it in one round trip of
+// the simple protocol. The dialect's queries run once on a connection:
+// preparing them, pgx's default, would cost a second round trip and a
+// cached statement for nothing. (A statement without arguments sent with
+// ExecContext takes the simple protocol anyway; values go into the SQL as
+// literals, so that no query depends on how pgx interpolates arguments.)
+const once = pgx.QueryExecModeSimpleProtocol
+
+// catalogDDL creates the catalog tables that do not exist, in one round
+// trip (the simple protocol takes several statements).
+var catalogDDL = strings.Join([]string{
+	`CREATE TABLE IF NOT EXISTS "` + catalog.MetaTable + `" ("key" text PRIMARY KEY, "value" text)`,
+	`CREATE TABLE IF NOT EXISTS "` + catalog.SchemaTable + `" ("id" integer PRIMARY KEY CHECK ("id" = 1), "definition" text NOT NULL, "updated_at" text)`,
+	`CREATE TABLE IF NOT EXISTS "` + catalog.HistoryTable + `" ("id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "at" text, "kind" text, "actor" text, "summary" text, "detail" text)`,
+	`INSERT INTO "` + catalog.MetaTable + `" ("key", "value") VALUES ('format_version', '` + catalog.FormatVersion + `') ON CONFLICT ("key") DO NOTHING`,
+}, ";\n")
+
+// catalogPartsQuery lists what EnsureCatalog may have to add to existing
+// catalog tables: the history's columns ("column", name) and the trigger
+// of cs_schema ("trigger", name), from pg_catalog (information_schema's
+// views cost a new backend tens of milliseconds to plan).
+var catalogPartsQuery = `SELECT 'column', attname::text FROM pg_attribute
+WHERE attrelid = to_regclass(quote_ident(current_schema()) || '.' || ` + quoteLiteral(catalog.HistoryTable) + `) AND attnum > 0 AND NOT attisdropped
+UNION ALL
+SELECT 'trigger', tgname::text FROM pg_trigger
+WHERE tgrelid = to_regclass(quote_ident(current_schema()) || '.' || ` + quoteLiteral(catalog.SchemaTable) + `) AND tgname = ` + quoteLiteral(notifyTrigger)
+
 // EnsureCatalog implements dialect.Dialect. The history's id is an identity
 // column; at is text (RFC 3339) so that internal/catalog stays portable.
+// When the tables are complete it takes two round trips.
 func (*Dialect) EnsureCatalog(ctx context.Context, q dialect.Querier) error {
-	stmts := []string{
-		`CREATE TABLE IF NOT EXISTS "` + catalog.MetaTable + `" ("key" text PRIMARY KEY, "value" text)`,
-		`CREATE TABLE IF NOT EXISTS "` + catalog.SchemaTable + `" ("id" integer PRIMARY KEY CHECK ("id" = 1), "definition" text NOT NULL, "updated_at" text)`,
-		`CREATE TABLE IF NOT EXISTS "` + catalog.HistoryTable + `" ("id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "at" text, "kind" text, "actor" text, "summary" text, "detail" text)`,
-		`INSERT INTO "` + catalog.MetaTable + `" ("key", "value") VALUES ('format_version', '` + catalog.FormatVersion + `') ON CONFLICT ("key") DO NOTHING`,
-	}
-	for _, s := range stmts {
-		if _, err := q.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("creating the catalog tables: %w", err)
-		}
+	if _, err := q.ExecContext(ctx, catalogDDL); err != nil {
+		return fmt.Errorf("creating the catalog tables: %w", err)
 	}
 	// A history from before a column was added gains it. The columns are
 	// looked up first: ALTER TABLE locks the table even when it has nothing
 	// to add, and a reader of the history would wait for the whole apply.
+	// So is the trigger (see ensureNotify).
+	have := map[string]bool{}
+	err := queryRows(ctx, q, catalogPartsQuery, func(row [][]byte) error {
+		have[string(row[0])+" "+string(row[1])] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("upgrading the catalog tables: %w", err)
+	}
 	for _, c := range catalog.HistoryColumns {
-		var n int
-		err := q.QueryRowxContext(ctx, `SELECT count(*) FROM information_schema.columns
-			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, catalog.HistoryTable, c).Scan(&n)
-		if err != nil {
-			return fmt.Errorf("upgrading the catalog tables: %w", err)
-		}
-		if n == 0 {
+		if !have["column "+c] {
 			if _, err := q.ExecContext(ctx, `ALTER TABLE "`+catalog.HistoryTable+`" ADD COLUMN IF NOT EXISTS "`+c+`" text`); err != nil {
 				return fmt.Errorf("upgrading the catalog tables: %w", err)
 			}
 		}
 	}
 	// Every change of cs_schema, by any writer, notifies (see watch.go).
-	return ensureNotify(ctx, q)
+	if have["trigger "+notifyTrigger] {
+		return nil
+	}
+	return createNotify(ctx, q)
 }

@@ -26,20 +26,10 @@ const (
 
 var _ dialect.CatalogWatcher = (*Dialect)(nil)
 
-// ensureNotify creates the trigger that notifies the changes of cs_schema,
-// unless it exists: CREATE TRIGGER locks the table, and every apply calls
-// EnsureCatalog.
-func ensureNotify(ctx context.Context, q dialect.Querier) error {
-	var n int
-	err := q.QueryRowxContext(ctx, `SELECT count(*) FROM pg_trigger
-		WHERE tgrelid = to_regclass(quote_ident(current_schema()) || '.' || $1) AND tgname = $2`,
-		catalog.SchemaTable, notifyTrigger).Scan(&n)
-	if err != nil {
-		return fmt.Errorf("looking for the catalog's trigger: %w", err)
-	}
-	if n > 0 {
-		return nil
-	}
+// createNotify creates the trigger that notifies the changes of cs_schema.
+// EnsureCatalog calls it only when the trigger does not exist: CREATE
+// TRIGGER locks the table, and every apply calls EnsureCatalog.
+func createNotify(ctx context.Context, q dialect.Querier) error {
 	stmts := []string{
 		`CREATE OR REPLACE FUNCTION "` + notifyFunction + `"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -40,6 +40,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/apply"
@@ -318,6 +319,14 @@ type recorder struct {
 }
 
 func (r *recorder) add(q string, args []any) {
+	// A pgx.QueryExecMode first says how to send the query (the
+	// PostgreSQL dialect sends its one-shot queries in the simple
+	// protocol); it is no argument of the query.
+	if len(args) > 0 {
+		if _, ok := args[0].(pgx.QueryExecMode); ok {
+			args = args[1:]
+		}
+	}
 	for i, a := range args {
 		lit := "NULL"
 		switch v := a.(type) {
