@@ -14,7 +14,11 @@
 // The goal of each plan and apply is ours ≤ 1.3× (a)+(b)+(c), of start-up
 // ours ≤ (c). Usage (internal/bench/run.sh builds the binaries):
 //
-//	sidebyside -bin ctxschema -floor floor -n 500 -runs 5 -work DIR [-pg URL] [-growth 100,500,1000,2000]
+//	sidebyside -bin ctxschema -floor floor -n 500 -runs 5 -work DIR [-pg URL] [-growth 100,500,1000,2000] [-only TEXT] [-before BIN]
+//
+// -before adds a second ctxschema binary (an earlier build) to every round
+// of the scenarios that need no fresh database (plans, start-up), and a
+// second table of ours against it, measured in the same rounds.
 package main
 
 import (
@@ -50,8 +54,8 @@ func main() {
 }
 
 var (
-	bin, floorBin, work, pgURL string
-	runs                       int
+	bin, floorBin, beforeBin, work, pgURL, only string
+	runs                                        int
 )
 
 func run() error {
@@ -61,13 +65,18 @@ func run() error {
 	flag.StringVar(&pgURL, "pg", "", "PostgreSQL server URL; empty skips PostgreSQL")
 	n := flag.Int("n", 500, "extensions of the generated schema")
 	flag.IntVar(&runs, "runs", 5, "rounds of each scenario")
+	flag.StringVar(&beforeBin, "before", "", "an earlier ctxschema binary to measure in the same rounds of the plans and start-up; empty for none")
+	flag.StringVar(&only, "only", "", "run only the scenarios whose name contains this text (e.g. \"SQLite: plan\"); empty for all")
 	growth := flag.String("growth", "100,500,1000,2000", "the N of the memory and time growth of a no-op SQLite plan; empty for none")
 	flag.Parse()
 	if bin == "" || floorBin == "" || work == "" || flag.NArg() > 0 {
 		flag.Usage()
 		return fmt.Errorf("-bin, -floor and -work are required, and no arguments are taken")
 	}
-	for _, p := range []*string{&bin, &floorBin, &work} {
+	for _, p := range []*string{&bin, &floorBin, &work, &beforeBin} {
+		if *p == "" {
+			continue
+		}
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err
@@ -166,6 +175,7 @@ type row struct {
 	name, goal string
 	limit      float64
 	ours       []measure
+	before     []measure                  // -before, in the same rounds; empty when not run
 	rss        int64                      // KiB, ours' peak
 	parts      map[string][]time.Duration // a, b, c
 	ratios     []float64
@@ -183,6 +193,9 @@ type scenario struct {
 	withYAML string                                 // the directory of (b); "" for none
 }
 
+// wanted reports whether -only selects the scenario named name.
+func wanted(name string) bool { return strings.Contains(name, only) }
+
 func (s scenario) run() (row, error) {
 	r := row{name: s.name, goal: s.goal, limit: s.limit, parts: map[string][]time.Duration{}}
 	for i := 0; i < runs; i++ {
@@ -191,7 +204,7 @@ func (s scenario) run() (row, error) {
 				return r, err
 			}
 		}
-		var o measure
+		var o, before measure
 		part := map[string]time.Duration{}
 		steps := []func() error{
 			func() (err error) { o, err = runProc("", bin, s.ours(i)...); return err },
@@ -200,6 +213,12 @@ func (s scenario) run() (row, error) {
 				part["c"] = m.wall
 				return err
 			},
+		}
+		// An earlier build can share the round only where ours leaves
+		// nothing behind (no fresh database to prepare).
+		withBefore := beforeBin != "" && s.prepare == nil
+		if withBefore {
+			steps = append(steps, func() (err error) { before, err = runProc("", beforeBin, s.ours(i)...); return err })
 		}
 		if s.a != nil {
 			steps = append(steps, func() (err error) { part["a"], err = s.a(i); return err })
@@ -227,6 +246,11 @@ func (s scenario) run() (row, error) {
 		}
 		r.ours = append(r.ours, o)
 		r.ratios = append(r.ratios, float64(o.wall)/float64(sum))
+		if withBefore {
+			r.before = append(r.before, before)
+			fmt.Fprintf(os.Stderr, "%s round %d: before %v, ours / before %.2f×\n", s.name, i+1,
+				before.wall.Round(time.Millisecond), float64(o.wall)/float64(before.wall))
+		}
 		fmt.Fprintf(os.Stderr, "%s round %d: ours %v, floor %v (a %v, b %v, c %v), %.2f×\n",
 			s.name, i+1, o.wall.Round(time.Millisecond), sum.Round(time.Millisecond),
 			part["a"].Round(time.Millisecond), part["b"].Round(time.Millisecond), part["c"].Round(time.Millisecond),
@@ -385,6 +409,9 @@ func sqliteScenarios(ctx context.Context, n int) ([]row, error) {
 				return []string{"apply", "--auto-approve", "--dir", dir, "--db", "sqlite://" + fresh("ours", i)}
 			}},
 	} {
+		if !wanted(sc.name) {
+			continue
+		}
 		r, err := sc.run()
 		if err != nil {
 			return out, err
@@ -483,6 +510,9 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 				return []string{"apply", "--auto-approve", "--dir", dir, "--db", fresh["ours"]}
 			}},
 	} {
+		if !wanted(sc.name) {
+			continue
+		}
 		r, err := sc.run()
 		if err != nil {
 			return out, err
@@ -493,8 +523,12 @@ func pgScenarios(ctx context.Context, n int) ([]row, error) {
 }
 
 func startup() ([]row, error) {
-	r, err := scenario{name: "start-up (`ctxschema version` vs a binary linking the same drivers)", goal: "≤ 1.0×", limit: 1.0,
-		ours: func(int) []string { return []string{"version"} }}.run()
+	sc := scenario{name: "start-up (`ctxschema version` vs a binary linking the same drivers)", goal: "≤ 1.0×", limit: 1.0,
+		ours: func(int) []string { return []string{"version"} }}
+	if !wanted(sc.name) {
+		return nil, nil
+	}
+	r, err := sc.run()
 	return []row{r}, err
 }
 
@@ -589,6 +623,7 @@ func printTable(n int, rows []row, gs []growthRow) {
 		fmt.Printf("| %s | %s | %s | %s | %s | %.2f× (%.2f–%.2f) | %s | %s | %.1f MiB |\n",
 			r.name, ms(median(walls)), part("a"), part("b"), part("c"), m, lo, hi, r.goal, result, float64(rss)/1024)
 	}
+	printBefore(rows)
 	if len(gs) == 0 {
 		return
 	}
@@ -601,5 +636,36 @@ func printTable(n int, rows []row, gs []growthRow) {
 			per = fmt.Sprintf("%.1f KiB", float64(g.rss-gs[0].rss)/float64(g.n-gs[0].n))
 		}
 		fmt.Printf("| %d | %s | %.2f ms | %.1f MiB | %s |\n", g.n, ms(g.wall), float64(g.wall)/1e6/float64(g.n), float64(g.rss)/1024, per)
+	}
+}
+
+// printBefore prints, for the rows measured with -before, ours against the
+// earlier build: the median of the per-round ratios, and each build's
+// median ratio to the floor.
+func printBefore(rows []row) {
+	header := false
+	for _, r := range rows {
+		if len(r.before) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Println()
+			fmt.Println("| scenario | before | ours | ours / before, median (min–max) | before / (a+b+c) | ours / (a+b+c) |")
+			fmt.Println("|---|---|---|---|---|---|")
+			header = true
+		}
+		ours, before := make([]time.Duration, len(r.ours)), make([]time.Duration, len(r.before))
+		var vs, floorRatios []float64
+		for i := range r.ours {
+			ours[i], before[i] = r.ours[i].wall, r.before[i].wall
+			vs = append(vs, float64(r.ours[i].wall)/float64(r.before[i].wall))
+			floorRatios = append(floorRatios, float64(r.before[i].wall)/float64(r.ours[i].wall)*r.ratios[i])
+		}
+		lo, hi := vs[0], vs[0]
+		for _, x := range vs {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		fmt.Printf("| %s | %s | %s | %.2f× (%.2f–%.2f) | %.2f× | %.2f× |\n", r.name, ms(median(before)), ms(median(ours)),
+			median(vs), lo, hi, median(floorRatios), median(r.ratios))
 	}
 }
