@@ -64,7 +64,7 @@ func SchemaHash(s *model.Schema) string {
 	h := newHasher()
 	h.attributes(s.Profile)
 	exts := append([]model.Extension(nil), s.Extensions...)
-	sort.SliceStable(exts, func(i, j int) bool { return strings.ToLower(exts[i].Name) < strings.ToLower(exts[j].Name) })
+	sort.SliceStable(exts, func(i, j int) bool { return model.LessFold(exts[i].Name, exts[j].Name) })
 	h.int(len(exts))
 	for _, e := range exts {
 		h.str(e.Name)
@@ -77,7 +77,7 @@ func SchemaHash(s *model.Schema) string {
 		}
 	}
 	keys := append([]model.Key(nil), s.Keys...)
-	sort.SliceStable(keys, func(i, j int) bool { return strings.ToLower(keys[i].Name) < strings.ToLower(keys[j].Name) })
+	sort.SliceStable(keys, func(i, j int) bool { return model.LessFold(keys[i].Name, keys[j].Name) })
 	h.int(len(keys))
 	for _, k := range keys {
 		h.str(k.Name)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Type is the type of an attribute, as Context Services names it.
@@ -268,11 +269,35 @@ func KeyTable(k Key) string {
 // is the column order.
 func (s *Schema) Sort() {
 	sort.SliceStable(s.Extensions, func(i, j int) bool {
-		return strings.ToLower(s.Extensions[i].Name) < strings.ToLower(s.Extensions[j].Name)
+		return LessFold(s.Extensions[i].Name, s.Extensions[j].Name)
 	})
 	sort.SliceStable(s.Keys, func(i, j int) bool {
-		return strings.ToLower(s.Keys[i].Name) < strings.ToLower(s.Keys[j].Name)
+		return LessFold(s.Keys[i].Name, s.Keys[j].Name)
 	})
+}
+
+// LessFold reports whether strings.ToLower(a) < strings.ToLower(b), the
+// order of names everywhere, without lowering (and so allocating) when the
+// bytes that decide are ASCII: sorts compare each name many times.
+func LessFold(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.ToLower(a) < strings.ToLower(b)
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return ca < cb
+		}
+	}
+	// One is a prefix of the other, up to case: what is left of the
+	// longer one lowers to at least one byte.
+	return len(a) < len(b)
 }
 
 // Clone returns a deep copy of s.
@@ -472,9 +497,9 @@ func (t Table) CustomerIndex() (string, bool) {
 // schema cost as much as the rest of the derivation).
 func (s *Schema) Tables() []Table {
 	exts := append([]Extension(nil), s.Extensions...)
-	sort.SliceStable(exts, func(i, j int) bool { return strings.ToLower(exts[i].Name) < strings.ToLower(exts[j].Name) })
+	sort.SliceStable(exts, func(i, j int) bool { return LessFold(exts[i].Name, exts[j].Name) })
 	keys := append([]Key(nil), s.Keys...)
-	sort.SliceStable(keys, func(i, j int) bool { return strings.ToLower(keys[i].Name) < strings.ToLower(keys[j].Name) })
+	sort.SliceStable(keys, func(i, j int) bool { return LessFold(keys[i].Name, keys[j].Name) })
 	out := make([]Table, 1, 1+len(exts))
 	out[0] = Table{Name: ProfileTable, Attributes: s.Profile}
 	byName := make(map[string]int, 1+len(exts))

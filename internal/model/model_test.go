@@ -2,6 +2,7 @@ package model
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,6 +85,20 @@ func TestPlainNameMatchesPattern(t *testing.T) {
 	for n, want := range map[string]bool{"Select": true, "VARCHAR2": true, "selects": false, "SmallDateTime": true, "averyveryverylongname": false, "": false} {
 		if got := Reserved(n); got != want {
 			t.Errorf("Reserved(%q) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestLessFold checks LessFold against the order it stands for,
+// strings.ToLower(a) < strings.ToLower(b), on ASCII and non-ASCII names.
+func TestLessFold(t *testing.T) {
+	names := []string{"", "a", "A", "ab", "aB", "Ab", "b", "B", "a_b", "a1", "Z", "z", "[", "_", "`",
+		"Ä", "ä", "aÄ", "AÄ", "aä", "Straße", "STRASSE", "İ", "i", "ı", "I", "\xff", "a\xff", "ab\xff"}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := LessFold(a, b), strings.ToLower(a) < strings.ToLower(b); got != want {
+				t.Errorf("LessFold(%q, %q) = %v, want %v", a, b, got, want)
+			}
 		}
 	}
 }
