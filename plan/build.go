@@ -163,10 +163,10 @@ func (b *builder) match() {
 	b.desIdx = map[string]int{}
 	b.attrFrom = map[string]map[string]string{}
 	b.liveTable = map[string]string{"": model.ProfileTable}
-	b.liveCol = map[string]map[string]string{"": columnsOf(b.cur.Profile)}
+	b.liveCol = map[string]map[string]string{"": b.columnsOf(b.cur.Profile)}
 	for _, e := range b.cur.Extensions {
 		b.liveTable[b.lower(e.Name)] = e.Table()
-		b.liveCol[b.lower(e.Name)] = columnsOf(e.Attributes)
+		b.liveCol[b.lower(e.Name)] = b.columnsOf(e.Attributes)
 	}
 	fresh := b.fresh
 	claimed := map[string]bool{}
@@ -208,40 +208,52 @@ func (b *builder) match() {
 			b.desOf[from] = i
 		}
 	}
-	b.attrFrom[""] = b.matchAttributes("profile", b.cur.Profile, b.des.Profile, fresh)
+	b.attrFrom[""] = b.matchAttributes("", b.cur.Profile, b.des.Profile, fresh)
 	for _, d := range b.des.Extensions {
 		from, ok := b.extFrom[b.lower(d.Name)]
 		if !ok {
 			continue
 		}
 		live := *b.curExt(from)
-		b.attrFrom[b.lower(d.Name)] = b.matchAttributes(fmt.Sprintf("extension %q", live.Name), live.Attributes, d.Attributes, false)
+		b.attrFrom[b.lower(d.Name)] = b.matchAttributes(live.Name, live.Attributes, d.Attributes, false)
 	}
 }
 
-func columnsOf(as []model.Attribute) map[string]string {
-	m := map[string]string{}
+// columnsOf maps attributes (lower-cased) to their columns.
+func (b *builder) columnsOf(as []model.Attribute) map[string]string {
+	m := make(map[string]string, len(as))
 	for _, a := range as {
-		m[lower(a.Name)] = a.Column()
+		// The column is the lower-cased name (model.Attribute.Column).
+		m[b.lower(a.Name)] = b.lower(a.Name)
 	}
 	return m
 }
 
-func (b *builder) matchAttributes(where string, live, desired []model.Attribute, fresh bool) map[string]string {
-	out := map[string]string{}
-	claimed := map[string]bool{}
+// matchAttributes pairs the desired attributes of the live extension ext
+// ("" for the profile) with its live ones, by name or renamed_from: the
+// map of attrFrom.
+func (b *builder) matchAttributes(ext string, live, desired []model.Attribute, fresh bool) map[string]string {
+	where := func() string { // for problems only
+		if ext == "" {
+			return "profile"
+		}
+		return fmt.Sprintf("extension %q", ext)
+	}
+	out := make(map[string]string, len(desired))
 	for _, d := range desired {
 		if _, ok := findAttr(live, d.Name); ok {
 			if d.RenamedFrom != "" && !strings.EqualFold(d.RenamedFrom, d.Name) {
 				if _, both := findAttr(live, d.RenamedFrom); both {
-					b.problem(d.Pos, "attribute %q is renamed_from %q, but both exist in the live %s; remove renamed_from or delete one", d.Name, d.RenamedFrom, where)
+					b.problem(d.Pos, "attribute %q is renamed_from %q, but both exist in the live %s; remove renamed_from or delete one", d.Name, d.RenamedFrom, where())
 					continue
 				}
 			}
 			out[b.lower(d.Name)] = b.lower(d.Name)
-			claimed[b.lower(d.Name)] = true
 		}
 	}
+	// The live attributes continued so far, built at the first rename:
+	// most plans have none.
+	var claimed map[string]bool
 	for _, d := range desired {
 		if _, done := out[b.lower(d.Name)]; done || d.RenamedFrom == "" {
 			continue
@@ -250,6 +262,12 @@ func (b *builder) matchAttributes(where string, live, desired []model.Attribute,
 			continue
 		}
 		old, ok := findAttr(live, d.RenamedFrom)
+		if claimed == nil {
+			claimed = make(map[string]bool, len(out))
+			for _, from := range out {
+				claimed[from] = true
+			}
+		}
 		switch {
 		case ok && !claimed[b.lower(old.Name)]:
 			out[b.lower(d.Name)] = b.lower(old.Name)
@@ -257,7 +275,7 @@ func (b *builder) matchAttributes(where string, live, desired []model.Attribute,
 		case ok:
 			b.problem(d.Pos, "attribute %q is renamed_from %q, which another attribute already continues", d.Name, d.RenamedFrom)
 		case !fresh:
-			b.problem(d.Pos, "attribute %q is renamed_from %q, but the live %s has no attribute %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, where, d.RenamedFrom)
+			b.problem(d.Pos, "attribute %q is renamed_from %q, but the live %s has no attribute %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, where(), d.RenamedFrom)
 		}
 	}
 	return out

@@ -301,8 +301,26 @@ func LessFold(a, b string) bool {
 }
 
 // Clone returns a deep copy of s.
+//
+// The copy takes a handful of allocations, not several per extension: its
+// attributes, defaults, unique items and names are cut from one slice of
+// each, each piece capped so that appending to it copies it. A plan
+// clones the schemas it compares several times.
 func (s *Schema) Clone() *Schema {
-	c := &Schema{Profile: cloneAttributes(s.Profile)}
+	var sl slabs
+	sl.count(s.Profile)
+	for _, e := range s.Extensions {
+		sl.count(e.Attributes)
+		sl.nItems += len(e.Unique)
+		for _, item := range e.Unique {
+			sl.nNames += len(item)
+		}
+	}
+	for _, k := range s.Keys {
+		sl.nNames += len(k.Attributes)
+	}
+	sl.make()
+	c := &Schema{Profile: sl.attributes(s.Profile)}
 	if s.Extensions != nil {
 		c.Extensions = make([]Extension, len(s.Extensions))
 	}
@@ -310,15 +328,85 @@ func (s *Schema) Clone() *Schema {
 		c.Keys = make([]Key, len(s.Keys))
 	}
 	for i, e := range s.Extensions {
-		e.Attributes = cloneAttributes(e.Attributes)
-		e.Unique = cloneItems(e.Unique)
+		e.Attributes = sl.attributes(e.Attributes)
+		e.Unique = sl.items(e.Unique)
 		c.Extensions[i] = e
 	}
 	for i, k := range s.Keys {
-		k.Attributes = append([]string(nil), k.Attributes...)
+		k.Attributes = sl.names(k.Attributes)
 		c.Keys[i] = k
 	}
 	return c
+}
+
+// slabs are the slices a Clone cuts its pieces from: count every piece,
+// make, then take them.
+type slabs struct {
+	nAttrs, nDefaults, nItems, nNames int
+
+	attrSlab    []Attribute
+	defaultSlab []string
+	itemSlab    [][]string
+	nameSlab    []string
+}
+
+func (sl *slabs) count(as []Attribute) {
+	sl.nAttrs += len(as)
+	for _, a := range as {
+		if a.Default != nil {
+			sl.nDefaults++
+		}
+	}
+}
+
+func (sl *slabs) make() {
+	sl.attrSlab = make([]Attribute, sl.nAttrs)
+	sl.defaultSlab = make([]string, sl.nDefaults)
+	sl.itemSlab = make([][]string, sl.nItems)
+	sl.nameSlab = make([]string, sl.nNames)
+}
+
+// attributes copies as, as cloneAttributes does (nil stays nil, empty
+// stays empty).
+func (sl *slabs) attributes(as []Attribute) []Attribute {
+	if len(as) == 0 {
+		return as[:0:0]
+	}
+	out := sl.attrSlab[:len(as):len(as)]
+	sl.attrSlab = sl.attrSlab[len(as):]
+	copy(out, as)
+	for i := range out {
+		if out[i].Default != nil {
+			sl.defaultSlab[0] = *out[i].Default
+			out[i].Default = &sl.defaultSlab[0]
+			sl.defaultSlab = sl.defaultSlab[1:]
+		}
+	}
+	return out
+}
+
+// items copies unique items as cloneItems does.
+func (sl *slabs) items(items [][]string) [][]string {
+	if items == nil {
+		return nil
+	}
+	out := sl.itemSlab[:len(items):len(items)]
+	sl.itemSlab = sl.itemSlab[len(items):]
+	for i, it := range items {
+		out[i] = sl.names(it)
+	}
+	return out
+}
+
+// names copies ss as append([]string(nil), ss...) does: empty gives nil.
+func (sl *slabs) names(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := sl.nameSlab[:len(ss):len(ss)]
+	sl.nameSlab = sl.nameSlab[len(ss):]
+	copy(out, ss)
+	return out
 }
 
 // Stripped returns a copy of s without positions and rename instructions:

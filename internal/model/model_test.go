@@ -102,3 +102,37 @@ func TestLessFold(t *testing.T) {
 		}
 	}
 }
+
+// TestClone: a deep copy, nil and empty kept as they were, whose pieces
+// (cut from shared slices) do not overwrite each other when appended to.
+func TestClone(t *testing.T) {
+	def := "x"
+	s := &Schema{
+		Profile: []Attribute{{Name: "Email", Type: String, Length: 64, Default: &def}},
+		Extensions: []Extension{
+			{Name: "A", Type: MultiValued, Attributes: []Attribute{{Name: "N", Type: String, Default: &def}, {Name: "M", Type: Integer}}, Unique: [][]string{{"N"}, {"N", "M"}}},
+			{Name: "B", Type: SingleValued, Attributes: []Attribute{}, Unique: [][]string{{}}},
+			{Name: "C", Type: SingleValued, Attributes: []Attribute{{Name: "O", Type: Boolean}}},
+		},
+		Keys: []Key{{Name: "k", Source: "A", Attributes: []string{"N"}}, {Name: "e", Attributes: []string{}}},
+	}
+	c := s.Clone()
+	// Unique item {} and key attributes [] come back nil, as they always did.
+	want := &Schema{Profile: s.Profile, Extensions: []Extension{s.Extensions[0],
+		{Name: "B", Type: SingleValued, Attributes: []Attribute{}, Unique: [][]string{nil}}, s.Extensions[2]},
+		Keys: []Key{s.Keys[0], {Name: "e"}}}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Fatalf("Clone (-want +got):\n%s", diff)
+	}
+	if c.Extensions[1].Attributes == nil || c.Extensions[2].Unique != nil {
+		t.Errorf("Clone changed nil or empty: %#v", c.Extensions[1:])
+	}
+	c.Extensions[0].Attributes = append(c.Extensions[0].Attributes, Attribute{Name: "New"})
+	c.Extensions[0].Unique[0] = append(c.Extensions[0].Unique[0], "M")
+	*c.Extensions[0].Attributes[0].Default = "changed"
+	c.Keys[0].Attributes[0] = "changed"
+	if c.Extensions[1].Name != "B" || c.Extensions[0].Unique[1][0] != "N" || len(c.Extensions[1].Attributes) != 0 ||
+		*c.Profile[0].Default != "x" || def != "x" || s.Keys[0].Attributes[0] != "N" || c.Extensions[2].Attributes[0].Name != "O" {
+		t.Errorf("the copy's pieces overlap each other or the original: %#v", c)
+	}
+}
