@@ -276,6 +276,30 @@ func (s *Schema) Sort() {
 	})
 }
 
+// SameLower reports whether strings.ToLower(a) == strings.ToLower(b), the
+// sameness of names, without lowering (and so allocating) when the bytes
+// that decide are ASCII.
+func SameLower(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.ToLower(a) == strings.ToLower(b)
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	// One is a prefix of the other, up to case: what is left of the
+	// longer one lowers to at least one byte.
+	return len(a) == len(b)
+}
+
 // LessFold reports whether strings.ToLower(a) < strings.ToLower(b), the
 // order of names everywhere, without lowering (and so allocating) when the
 // bytes that decide are ASCII: sorts compare each name many times.

@@ -89,8 +89,9 @@ func TestPlainNameMatchesPattern(t *testing.T) {
 	}
 }
 
-// TestLessFold checks LessFold against the order it stands for,
-// strings.ToLower(a) < strings.ToLower(b), on ASCII and non-ASCII names.
+// TestLessFold checks LessFold and SameLower against what they stand for,
+// strings.ToLower(a) < (==) strings.ToLower(b), on ASCII and non-ASCII
+// names.
 func TestLessFold(t *testing.T) {
 	names := []string{"", "a", "A", "ab", "aB", "Ab", "b", "B", "a_b", "a1", "Z", "z", "[", "_", "`",
 		"Ä", "ä", "aÄ", "AÄ", "aä", "Straße", "STRASSE", "İ", "i", "ı", "I", "\xff", "a\xff", "ab\xff"}
@@ -98,6 +99,9 @@ func TestLessFold(t *testing.T) {
 		for _, b := range names {
 			if got, want := LessFold(a, b), strings.ToLower(a) < strings.ToLower(b); got != want {
 				t.Errorf("LessFold(%q, %q) = %v, want %v", a, b, got, want)
+			}
+			if got, want := SameLower(a, b), strings.ToLower(a) == strings.ToLower(b); got != want {
+				t.Errorf("SameLower(%q, %q) = %v, want %v", a, b, got, want)
 			}
 		}
 	}
