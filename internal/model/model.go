@@ -267,13 +267,62 @@ func KeyTable(k Key) string {
 // Sort orders extensions and keys by lower-cased name so that two schemas
 // that differ only in file order compare equal. Attribute order is kept: it
 // is the column order.
+//
+// A schema already in order (as one loaded or inspected is) costs a look
+// at each name, not a sort: a plan sorts the schemas it compares several
+// times.
 func (s *Schema) Sort() {
-	sort.SliceStable(s.Extensions, func(i, j int) bool {
-		return LessFold(s.Extensions[i].Name, s.Extensions[j].Name)
-	})
-	sort.SliceStable(s.Keys, func(i, j int) bool {
-		return LessFold(s.Keys[i].Name, s.Keys[j].Name)
-	})
+	sortExtensions(s.Extensions)
+	sortKeys(s.Keys)
+}
+
+// ByName returns the extensions and keys of s in the order of Sort: s's
+// own slices when they are in that order already, else sorted copies.
+// Treat them as read-only.
+func (s *Schema) ByName() ([]Extension, []Key) {
+	exts, keys := s.Extensions, s.Keys
+	if !extensionsSorted(exts) {
+		exts = append([]Extension(nil), exts...)
+		sortExtensions(exts)
+	}
+	if !keysSorted(keys) {
+		keys = append([]Key(nil), keys...)
+		sortKeys(keys)
+	}
+	return exts, keys
+}
+
+// sortExtensions sorts exts by name (LessFold), stably, unless they are
+// in order already: a stable sort would leave them as they are.
+func sortExtensions(exts []Extension) {
+	if !extensionsSorted(exts) {
+		sort.SliceStable(exts, func(i, j int) bool { return LessFold(exts[i].Name, exts[j].Name) })
+	}
+}
+
+// sortKeys is sortExtensions for keys.
+func sortKeys(keys []Key) {
+	if !keysSorted(keys) {
+		sort.SliceStable(keys, func(i, j int) bool { return LessFold(keys[i].Name, keys[j].Name) })
+	}
+}
+
+func extensionsSorted(exts []Extension) bool {
+	for i := 1; i < len(exts); i++ {
+		if LessFold(exts[i].Name, exts[i-1].Name) {
+			return false
+		}
+	}
+	return true
+}
+
+func keysSorted(keys []Key) bool {
+	for i := 1; i < len(keys); i++ {
+		if LessFold(keys[i].Name, keys[i-1].Name) {
+			return false
+		}
+	}
+	return true
 }
 
 // SameLower reports whether strings.ToLower(a) == strings.ToLower(b), the
@@ -608,10 +657,14 @@ func (t Table) CustomerIndex() (string, bool) {
 // read-only (Expected calls Tables on every inspection: a deep copy of the
 // schema cost as much as the rest of the derivation).
 func (s *Schema) Tables() []Table {
+	// Copies: the tables point at their extensions.
 	exts := append([]Extension(nil), s.Extensions...)
-	sort.SliceStable(exts, func(i, j int) bool { return LessFold(exts[i].Name, exts[j].Name) })
-	keys := append([]Key(nil), s.Keys...)
-	sort.SliceStable(keys, func(i, j int) bool { return LessFold(keys[i].Name, keys[j].Name) })
+	sortExtensions(exts)
+	keys := s.Keys // read only
+	if !keysSorted(keys) {
+		keys = append([]Key(nil), keys...)
+		sortKeys(keys)
+	}
 	out := make([]Table, 1, 1+len(exts))
 	out[0] = Table{Name: ProfileTable, Attributes: s.Profile}
 	byName := make(map[string]int, 1+len(exts))

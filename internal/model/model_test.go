@@ -140,3 +140,23 @@ func TestClone(t *testing.T) {
 		t.Errorf("the copy's pieces overlap each other or the original: %#v", c)
 	}
 }
+
+// TestByName: the extensions and keys in name order, s's own slices when
+// in order already, else sorted copies that leave s as it was.
+func TestByName(t *testing.T) {
+	s := &Schema{Extensions: []Extension{{Name: "b"}, {Name: "A"}, {Name: "B"}}, Keys: []Key{{Name: "k1"}, {Name: "K2"}}}
+	exts, keys := s.ByName()
+	if got := []string{exts[0].Name, exts[1].Name, exts[2].Name}; !cmp.Equal(got, []string{"A", "b", "B"}) {
+		t.Errorf("ByName extensions = %v, want [A b B] (stable)", got)
+	}
+	if s.Extensions[0].Name != "b" {
+		t.Errorf("ByName changed s: %v", s.Extensions)
+	}
+	if &keys[0] != &s.Keys[0] {
+		t.Errorf("ByName copied keys already in order")
+	}
+	s.Sort()
+	if exts, _ := s.ByName(); &exts[0] != &s.Extensions[0] || s.Extensions[1].Name != "b" {
+		t.Errorf("after Sort, ByName = %v, want s's own slice in order", exts)
+	}
+}
