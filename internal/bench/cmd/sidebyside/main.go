@@ -124,10 +124,11 @@ func run() error {
 	return nil
 }
 
-// measure is one process run: its wall time and peak RSS.
+// measure is one process run: its wall time, its CPU time (user and
+// system) and its output.
 type measure struct {
-	wall time.Duration
-	out  string
+	wall, cpu time.Duration
+	out       string
 }
 
 // runProc runs a command, stdin from the file in (or none), stdout kept.
@@ -149,7 +150,7 @@ func runProc(in string, name string, args ...string) (measure, error) {
 	if err != nil {
 		return measure{}, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
-	return measure{wall: wall, out: out.String()}, nil
+	return measure{wall: wall, cpu: c.ProcessState.UserTime() + c.ProcessState.SystemTime(), out: out.String()}, nil
 }
 
 // peakRun runs ctxschema with args once, untimed, under /usr/bin/time, and
@@ -650,22 +651,30 @@ func printBefore(rows []row) {
 		}
 		if !header {
 			fmt.Println()
-			fmt.Println("| scenario | before | ours | ours / before, median (min–max) | before / (a+b+c) | ours / (a+b+c) |")
-			fmt.Println("|---|---|---|---|---|---|")
+			fmt.Println("| scenario | before | ours | ours / before, median (min–max) | before / (a+b+c) | ours / (a+b+c) | CPU before | CPU ours | CPU ours / before, median (min–max) |")
+			fmt.Println("|---|---|---|---|---|---|---|---|---|")
 			header = true
 		}
 		ours, before := make([]time.Duration, len(r.ours)), make([]time.Duration, len(r.before))
-		var vs, floorRatios []float64
+		oursCPU, beforeCPU := make([]time.Duration, len(r.ours)), make([]time.Duration, len(r.before))
+		var vs, cpus, floorRatios []float64
 		for i := range r.ours {
 			ours[i], before[i] = r.ours[i].wall, r.before[i].wall
+			oursCPU[i], beforeCPU[i] = r.ours[i].cpu, r.before[i].cpu
 			vs = append(vs, float64(r.ours[i].wall)/float64(r.before[i].wall))
+			cpus = append(cpus, float64(r.ours[i].cpu)/float64(r.before[i].cpu))
 			floorRatios = append(floorRatios, float64(r.before[i].wall)/float64(r.ours[i].wall)*r.ratios[i])
 		}
-		lo, hi := vs[0], vs[0]
-		for _, x := range vs {
-			lo, hi = min(lo, x), max(hi, x)
-		}
-		fmt.Printf("| %s | %s | %s | %.2f× (%.2f–%.2f) | %.2f× | %.2f× |\n", r.name, ms(median(before)), ms(median(ours)),
-			median(vs), lo, hi, median(floorRatios), median(r.ratios))
+		fmt.Printf("| %s | %s | %s | %s | %.2f× | %.2f× | %s | %s | %s |\n", r.name, ms(median(before)), ms(median(ours)),
+			spread(vs), median(floorRatios), median(r.ratios), ms(median(beforeCPU)), ms(median(oursCPU)), spread(cpus))
 	}
+}
+
+// spread is the median of xs and their range, as "1.00× (0.90–1.10)".
+func spread(xs []float64) string {
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", median(xs), lo, hi)
 }
