@@ -138,9 +138,30 @@ type builder struct {
 	replaced map[string]model.Key
 	// fresh is true when the database holds no declared schema yet.
 	fresh bool
+	// lowered caches lower-cased names (see lower).
+	lowered map[string]string
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// lower is the package's lower for the builder, which looks the same
+// names up many times (each attribute about seven times in a plan):
+// each name is lowered once per Build, the rest come from the cache.
+// A name without upper-case letters needs no cache, as it stays itself.
+func (b *builder) lower(s string) string {
+	if l, ok := b.lowered[s]; ok {
+		return l
+	}
+	l := strings.ToLower(s)
+	if l == s {
+		return s
+	}
+	if b.lowered == nil {
+		b.lowered = map[string]string{}
+	}
+	b.lowered[s] = l
+	return l
+}
 
 // match pairs desired objects with live ones, by name or renamed_from.
 func (b *builder) match() {
@@ -148,10 +169,10 @@ func (b *builder) match() {
 	b.desIdx = map[string]int{}
 	b.attrFrom = map[string]map[string]string{}
 	b.liveTable = map[string]string{"": model.ProfileTable}
-	b.liveCol = map[string]map[string]string{"": columnsOf(b.cur.Profile)}
+	b.liveCol = map[string]map[string]string{"": b.columnsOf(b.cur.Profile)}
 	for _, e := range b.cur.Extensions {
-		b.liveTable[lower(e.Name)] = e.Table()
-		b.liveCol[lower(e.Name)] = columnsOf(e.Attributes)
+		b.liveTable[b.lower(e.Name)] = e.Table()
+		b.liveCol[b.lower(e.Name)] = b.columnsOf(e.Attributes)
 	}
 	fresh := b.fresh
 	claimed := map[string]bool{}
@@ -163,8 +184,8 @@ func (b *builder) match() {
 					continue
 				}
 			}
-			b.extFrom[lower(d.Name)] = lower(d.Name)
-			claimed[lower(d.Name)] = true
+			b.extFrom[b.lower(d.Name)] = b.lower(d.Name)
+			claimed[b.lower(d.Name)] = true
 			continue
 		}
 		if d.RenamedFrom == "" {
@@ -177,9 +198,9 @@ func (b *builder) match() {
 			old = *oldp
 		}
 		switch {
-		case ok && !claimed[lower(old.Name)]:
-			b.extFrom[lower(d.Name)] = lower(old.Name)
-			claimed[lower(old.Name)] = true
+		case ok && !claimed[b.lower(old.Name)]:
+			b.extFrom[b.lower(d.Name)] = b.lower(old.Name)
+			claimed[b.lower(old.Name)] = true
 		case ok:
 			b.problem(d.Pos, "extension %q is renamed_from %q, which another extension already continues", d.Name, d.RenamedFrom)
 		case !fresh:
@@ -188,61 +209,79 @@ func (b *builder) match() {
 	}
 	b.desOf = map[string]int{}
 	for i, d := range b.des.Extensions {
-		b.desIdx[lower(d.Name)] = i
-		if from, ok := b.extFrom[lower(d.Name)]; ok {
+		b.desIdx[b.lower(d.Name)] = i
+		if from, ok := b.extFrom[b.lower(d.Name)]; ok {
 			b.desOf[from] = i
 		}
 	}
-	b.attrFrom[""] = b.matchAttributes("profile", b.cur.Profile, b.des.Profile, fresh)
+	b.attrFrom[""] = b.matchAttributes("", b.cur.Profile, b.des.Profile, fresh)
 	for _, d := range b.des.Extensions {
-		from, ok := b.extFrom[lower(d.Name)]
+		from, ok := b.extFrom[b.lower(d.Name)]
 		if !ok {
 			continue
 		}
 		live := *b.curExt(from)
-		b.attrFrom[lower(d.Name)] = b.matchAttributes(fmt.Sprintf("extension %q", live.Name), live.Attributes, d.Attributes, false)
+		b.attrFrom[b.lower(d.Name)] = b.matchAttributes(live.Name, live.Attributes, d.Attributes, false)
 	}
 }
 
-func columnsOf(as []model.Attribute) map[string]string {
-	m := map[string]string{}
+// columnsOf maps attributes (lower-cased) to their columns.
+func (b *builder) columnsOf(as []model.Attribute) map[string]string {
+	m := make(map[string]string, len(as))
 	for _, a := range as {
-		m[lower(a.Name)] = a.Column()
+		// The column is the lower-cased name (model.Attribute.Column).
+		m[b.lower(a.Name)] = b.lower(a.Name)
 	}
 	return m
 }
 
-func (b *builder) matchAttributes(where string, live, desired []model.Attribute, fresh bool) map[string]string {
-	out := map[string]string{}
-	claimed := map[string]bool{}
+// matchAttributes pairs the desired attributes of the live extension ext
+// ("" for the profile) with its live ones, by name or renamed_from: the
+// map of attrFrom.
+func (b *builder) matchAttributes(ext string, live, desired []model.Attribute, fresh bool) map[string]string {
+	where := func() string { // for problems only
+		if ext == "" {
+			return "profile"
+		}
+		return fmt.Sprintf("extension %q", ext)
+	}
+	out := make(map[string]string, len(desired))
 	for _, d := range desired {
 		if _, ok := findAttr(live, d.Name); ok {
 			if d.RenamedFrom != "" && !strings.EqualFold(d.RenamedFrom, d.Name) {
 				if _, both := findAttr(live, d.RenamedFrom); both {
-					b.problem(d.Pos, "attribute %q is renamed_from %q, but both exist in the live %s; remove renamed_from or delete one", d.Name, d.RenamedFrom, where)
+					b.problem(d.Pos, "attribute %q is renamed_from %q, but both exist in the live %s; remove renamed_from or delete one", d.Name, d.RenamedFrom, where())
 					continue
 				}
 			}
-			out[lower(d.Name)] = lower(d.Name)
-			claimed[lower(d.Name)] = true
+			out[b.lower(d.Name)] = b.lower(d.Name)
 		}
 	}
+	// The live attributes continued so far, built at the first rename:
+	// most plans have none.
+	var claimed map[string]bool
 	for _, d := range desired {
-		if _, done := out[lower(d.Name)]; done || d.RenamedFrom == "" {
+		if _, done := out[b.lower(d.Name)]; done || d.RenamedFrom == "" {
 			continue
 		}
 		if _, ok := findAttr(live, d.Name); ok {
 			continue
 		}
 		old, ok := findAttr(live, d.RenamedFrom)
+		if claimed == nil {
+			claimed = make(map[string]bool, len(out))
+			for _, from := range out {
+				claimed[from] = true
+			}
+		}
 		switch {
-		case ok && !claimed[lower(old.Name)]:
-			out[lower(d.Name)] = lower(old.Name)
-			claimed[lower(old.Name)] = true
+		case ok && !claimed[b.lower(old.Name)]:
+			out[b.lower(d.Name)] = b.lower(old.Name)
+			claimed[b.lower(old.Name)] = true
 		case ok:
 			b.problem(d.Pos, "attribute %q is renamed_from %q, which another attribute already continues", d.Name, d.RenamedFrom)
 		case !fresh:
-			b.problem(d.Pos, "attribute %q is renamed_from %q, but the live %s has no attribute %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, where, d.RenamedFrom)
+			b.problem(d.Pos, "attribute %q is renamed_from %q, but the live %s has no attribute %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, where(), d.RenamedFrom)
 		}
 	}
 	return out
@@ -311,10 +350,10 @@ func (b *builder) curExt(name string) *model.Extension {
 	if b.curIdx == nil {
 		b.curIdx = make(map[string]int, len(b.cur.Extensions))
 		for i, e := range b.cur.Extensions {
-			b.curIdx[lower(e.Name)] = i
+			b.curIdx[b.lower(e.Name)] = i
 		}
 	}
-	i, ok := b.curIdx[lower(name)]
+	i, ok := b.curIdx[b.lower(name)]
 	if !ok {
 		return nil
 	}
@@ -332,7 +371,7 @@ func (b *builder) curExt(name string) *model.Extension {
 
 // desExt returns the desired extension called name.
 func (b *builder) desExt(name string) (model.Extension, bool) {
-	if i, ok := b.desIdx[lower(name)]; ok {
+	if i, ok := b.desIdx[b.lower(name)]; ok {
 		return b.des.Extensions[i], true
 	}
 	return model.Extension{}, false
@@ -364,7 +403,7 @@ func (b *builder) extOfTable(table string) (model.Extension, bool) {
 // desiredOf returns the desired extension that continues the live extension
 // called live.
 func (b *builder) desiredOf(live string) (model.Extension, bool) {
-	if i, ok := b.desOf[lower(live)]; ok {
+	if i, ok := b.desOf[b.lower(live)]; ok {
 		return b.des.Extensions[i], true
 	}
 	return model.Extension{}, false
@@ -383,7 +422,7 @@ func (b *builder) translateKey(k model.Key) (model.Key, bool) {
 			return k, false
 		}
 		out.Source = d.Name
-		table = lower(d.Name)
+		table = b.lower(d.Name)
 	}
 	for i, a := range k.Attributes {
 		name, ok := b.desiredAttrName(table, a)
@@ -399,7 +438,7 @@ func (b *builder) translateKey(k model.Key) (model.Key, bool) {
 // desired table (lower-cased extension name or "").
 func (b *builder) desiredAttrName(table, a string) (string, bool) {
 	for d, from := range b.attrFrom[table] {
-		if from == lower(a) {
+		if from == b.lower(a) {
 			attrs := b.des.Profile
 			if table != "" {
 				e, _ := b.desExt(table)
@@ -461,7 +500,7 @@ func (b *builder) dropKeys() {
 			// It stays in the current schema, so that the table changes
 			// below know its index exists (a dialect drops it before a
 			// column it covers); ReplaceKey drops and creates it at the end.
-			b.replaced[lower(k.Name)] = cloneKey(k)
+			b.replaced[b.lower(k.Name)] = cloneKey(k)
 			kept = append(kept, k)
 		default:
 			kept = append(kept, k)
@@ -495,7 +534,7 @@ func (b *builder) countTouched() {
 		if !ok {
 			continue // deleted
 		}
-		live, ok := b.liveTable[lower(ext)]
+		live, ok := b.liveTable[b.lower(ext)]
 		if !ok {
 			continue // new, or gone by hand
 		}
@@ -516,7 +555,7 @@ func (b *builder) refuseColumnAdoption(unmanaged []Drift) {
 	extra := map[string]bool{} // live table + "." + column
 	for _, d := range unmanaged {
 		if d.Kind == ExtraColumn {
-			extra[d.Table+"."+lower(d.Name)] = true
+			extra[d.Table+"."+b.lower(d.Name)] = true
 		}
 	}
 	if len(extra) == 0 {
@@ -533,7 +572,7 @@ func (b *builder) refuseColumnAdoption(unmanaged []Drift) {
 		default:
 			continue
 		}
-		table, ok := b.liveTable[lower(ext)]
+		table, ok := b.liveTable[b.lower(ext)]
 		if !ok || !extra[table+"."+a.Column()] {
 			continue
 		}
@@ -574,16 +613,16 @@ func (b *builder) refuseAdoption(st *State) {
 	foreignIndex := map[string]string{} // index name → its table
 	for _, t := range st.Physical.Tables {
 		if !strings.HasPrefix(t.Name, catalogPrefix) {
-			foreign[lower(t.Name)] = t.Name
+			foreign[b.lower(t.Name)] = t.Name
 		}
 		for _, ix := range t.Indexes {
-			foreignIndex[lower(ix.Name)] = t.Name
+			foreignIndex[b.lower(ix.Name)] = t.Name
 		}
 	}
 	for _, t := range st.Expected.Tables {
-		delete(foreign, lower(t.Name))
+		delete(foreign, b.lower(t.Name))
 		for _, ix := range t.Indexes {
-			delete(foreignIndex, lower(ix.Name))
+			delete(foreignIndex, b.lower(ix.Name))
 		}
 	}
 	// A view, a sequence, or an index (of a table ctxschema does not
@@ -591,7 +630,7 @@ func (b *builder) refuseAdoption(st *State) {
 	// table and index: none can be created under it.
 	other := map[string]string{} // name → "view v"
 	for _, o := range st.Physical.Others {
-		other[lower(o.Name)] = o.Kind + " " + o.Name
+		other[b.lower(o.Name)] = o.Kind + " " + o.Name
 	}
 	if len(foreign) == 0 && len(foreignIndex) == 0 && len(other) == 0 {
 		return
@@ -613,19 +652,19 @@ func (b *builder) refuseAdoption(st *State) {
 			continue
 		}
 		if index != "" {
-			if on, ok := foreignIndex[lower(index)]; ok && !strings.EqualFold(on, table) {
+			if on, ok := foreignIndex[b.lower(index)]; ok && !strings.EqualFold(on, table) {
 				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("index %s already exists on table %s and ctxschema did not create it; index names are shared by every table: rename or drop it", index, on)))
-			} else if what, ok := other[lower(index)]; ok {
+			} else if what, ok := other[b.lower(index)]; ok {
 				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("index %s cannot be created: %s already exists, and ctxschema did not create it; rename or drop it", index, what)))
-			} else if name, ok := foreign[lower(index)]; ok {
+			} else if name, ok := foreign[b.lower(index)]; ok {
 				b.steps[i].Hazards = append(b.steps[i].Hazards, NameTaken(fmt.Sprintf("index %s cannot be created: table %s already exists, and ctxschema did not create it; rename or drop it", index, name)))
 			}
 			continue
 		}
-		name, ok := foreign[lower(table)]
+		name, ok := foreign[b.lower(table)]
 		if !ok {
-			what, taken := other[lower(table)]
-			if on, ok := foreignIndex[lower(table)]; ok && !taken {
+			what, taken := other[b.lower(table)]
+			if on, ok := foreignIndex[b.lower(table)]; ok && !taken {
 				what, taken = "index "+table+" on table "+on, true
 			}
 			if taken {

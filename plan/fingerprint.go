@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
-	"sort"
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -63,8 +62,7 @@ func FingerprintOf(st *State, desired *model.Schema) Fingerprint {
 func SchemaHash(s *model.Schema) string {
 	h := newHasher()
 	h.attributes(s.Profile)
-	exts := append([]model.Extension(nil), s.Extensions...)
-	sort.SliceStable(exts, func(i, j int) bool { return strings.ToLower(exts[i].Name) < strings.ToLower(exts[j].Name) })
+	exts, keys := s.ByName()
 	h.int(len(exts))
 	for _, e := range exts {
 		h.str(e.Name)
@@ -76,8 +74,6 @@ func SchemaHash(s *model.Schema) string {
 			h.strs(item)
 		}
 	}
-	keys := append([]model.Key(nil), s.Keys...)
-	sort.SliceStable(keys, func(i, j int) bool { return strings.ToLower(keys[i].Name) < strings.ToLower(keys[j].Name) })
 	h.int(len(keys))
 	for _, k := range keys {
 		h.str(k.Name)

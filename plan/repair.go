@@ -25,12 +25,12 @@ func (b *builder) forgetMissing(drift map[string][]Drift) {
 		for _, d := range ds {
 			switch d.Kind {
 			case MissingTable:
-				delete(b.liveTable, lower(ext))
-				delete(b.liveCol, lower(ext))
+				delete(b.liveTable, b.lower(ext))
+				delete(b.liveCol, b.lower(ext))
 			case MissingColumn:
-				for attr, col := range b.liveCol[lower(ext)] {
+				for attr, col := range b.liveCol[b.lower(ext)] {
 					if col == d.Name {
-						delete(b.liveCol[lower(ext)], attr)
+						delete(b.liveCol[b.lower(ext)], attr)
 					}
 				}
 			}
@@ -179,7 +179,7 @@ func (b *builder) indexRepairs(drift map[string][]Drift) {
 			if !ok {
 				continue
 			}
-			if _, seen := final[lower(ext)]; !seen {
+			if _, seen := final[b.lower(ext)]; !seen {
 				order = append(order, ext)
 			}
 			d.Name = name
@@ -187,11 +187,11 @@ func (b *builder) indexRepairs(drift map[string][]Drift) {
 			if ext != "" {
 				d.Table = model.ExtensionTable(ext)
 			}
-			final[lower(ext)] = append(final[lower(ext)], d)
+			final[b.lower(ext)] = append(final[b.lower(ext)], d)
 		}
 	}
 	for _, ext := range order {
-		r := RepairTable{Table: b.snapshot(ext), Drift: final[lower(ext)]}
+		r := RepairTable{Table: b.snapshot(ext), Drift: final[b.lower(ext)]}
 		b.add(r, b.indexRepairChecks(ext, r)...)
 	}
 }
@@ -256,7 +256,7 @@ func (b *builder) finalIndex(table, index string) (ext, name string, ok bool) {
 			}
 			names := make([]string, len(item))
 			for i, a := range item {
-				n, ok := b.desiredAttrName(lower(d.Name), a)
+				n, ok := b.desiredAttrName(b.lower(d.Name), a)
 				if !ok {
 					return "", "", false
 				}

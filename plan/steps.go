@@ -20,7 +20,7 @@ func (b *builder) dropUniques() {
 		var kept [][]string
 		var dropped [][]string
 		for _, item := range e.Unique {
-			if b.itemSurvives(lower(d.Name), item, d.Unique) {
+			if b.itemSurvives(b.lower(d.Name), item, d.Unique) {
 				kept = append(kept, item)
 			} else {
 				dropped = append(dropped, item)
@@ -77,8 +77,8 @@ func (b *builder) dropExtensions() {
 // after the transaction), then uses the final names.
 func (b *builder) renames() {
 	for _, d := range b.des.Extensions {
-		from, ok := b.extFrom[lower(d.Name)]
-		if !ok || from == lower(d.Name) {
+		from, ok := b.extFrom[b.lower(d.Name)]
+		if !ok || from == b.lower(d.Name) {
 			continue
 		}
 		e := b.curExt(from)
@@ -91,22 +91,22 @@ func (b *builder) renames() {
 				b.cur.Keys[i].Source = d.Name
 			}
 		}
-		b.liveTable[lower(d.Name)] = b.liveTable[from]
-		b.liveCol[lower(d.Name)] = b.liveCol[from]
+		b.liveTable[b.lower(d.Name)] = b.liveTable[from]
+		b.liveCol[b.lower(d.Name)] = b.liveCol[from]
 		delete(b.liveTable, from)
 		delete(b.liveCol, from)
 		b.add(RenameExtension{From: old, To: cloneExt(*e), Before: before, After: b.snapshot(d.Name)})
 	}
 	b.renameAttributes("")
 	for _, d := range b.des.Extensions {
-		if _, ok := b.extFrom[lower(d.Name)]; ok {
+		if _, ok := b.extFrom[b.lower(d.Name)]; ok {
 			b.renameAttributes(d.Name)
 		}
 	}
 }
 
 func (b *builder) renameAttributes(ext string) {
-	t := lower(ext)
+	t := b.lower(ext)
 	attrs := b.curAttrs(ext)
 	desired := b.des.Profile
 	if ext != "" {
@@ -114,8 +114,8 @@ func (b *builder) renameAttributes(ext string) {
 		desired = d.Attributes
 	}
 	for _, d := range desired {
-		old, ok := b.attrFrom[t][lower(d.Name)]
-		if !ok || old == lower(d.Name) {
+		old, ok := b.attrFrom[t][b.lower(d.Name)]
+		if !ok || old == b.lower(d.Name) {
 			continue
 		}
 		i := indexOf(*attrs, old)
@@ -123,7 +123,7 @@ func (b *builder) renameAttributes(ext string) {
 		prev := (*attrs)[i]
 		(*attrs)[i].Name = d.Name
 		b.renameReferences(ext, prev.Name, d.Name)
-		b.liveCol[t][lower(d.Name)] = b.liveCol[t][old]
+		b.liveCol[t][b.lower(d.Name)] = b.liveCol[t][old]
 		delete(b.liveCol[t], old)
 		b.add(RenameAttribute{Extension: ext, From: prev, To: (*attrs)[i], Before: before, After: b.snapshot(ext)})
 	}
@@ -133,7 +133,7 @@ func (b *builder) renameAttributes(ext string) {
 // name.
 func (b *builder) updateExtensions() {
 	for _, d := range b.des.Extensions {
-		if _, ok := b.extFrom[lower(d.Name)]; !ok {
+		if _, ok := b.extFrom[b.lower(d.Name)]; !ok {
 			continue
 		}
 		e := b.curExt(d.Name)
@@ -160,17 +160,17 @@ func (b *builder) updateExtensions() {
 func (b *builder) attributes() {
 	b.tableAttributes("", b.des.Profile)
 	for _, d := range b.des.Extensions {
-		if _, ok := b.extFrom[lower(d.Name)]; ok {
+		if _, ok := b.extFrom[b.lower(d.Name)]; ok {
 			b.tableAttributes(d.Name, d.Attributes)
 		}
 	}
 }
 
 func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
-	from := b.attrFrom[lower(ext)]
+	from := b.attrFrom[b.lower(ext)]
 	attrs := b.curAttrs(ext)
 	for _, a := range append([]model.Attribute(nil), *attrs...) {
-		if _, ok := from[lower(a.Name)]; ok {
+		if _, ok := from[b.lower(a.Name)]; ok {
 			continue
 		}
 		before := b.snapshot(ext)
@@ -180,10 +180,10 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 		b.add(DeleteAttribute{Extension: ext, Attribute: a, Before: before, After: b.snapshot(ext)}, h)
 	}
 	for _, d := range desired {
-		if _, ok := from[lower(d.Name)]; !ok {
+		if _, ok := from[b.lower(d.Name)]; !ok {
 			continue
 		}
-		i := indexOf(*attrs, lower(d.Name))
+		i := indexOf(*attrs, b.lower(d.Name))
 		want := strip(d)
 		if (*attrs)[i].SameState(want) {
 			continue
@@ -195,7 +195,7 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 		b.add(UpdateAttribute{Extension: ext, From: prev, To: want, Before: before, After: b.snapshot(ext)}, hs...)
 	}
 	for _, d := range desired {
-		if _, ok := from[lower(d.Name)]; ok {
+		if _, ok := from[b.lower(d.Name)]; ok {
 			continue
 		}
 		before := b.snapshot(ext)
@@ -285,7 +285,7 @@ func renameIn(names []string, old, name string) {
 
 func (b *builder) createExtensions() {
 	for _, d := range b.des.Extensions {
-		if _, ok := b.extFrom[lower(d.Name)]; ok {
+		if _, ok := b.extFrom[b.lower(d.Name)]; ok {
 			continue
 		}
 		e := d
@@ -297,7 +297,7 @@ func (b *builder) createExtensions() {
 		e.Unique = cloneItems(d.Unique)
 		b.cur.Extensions = append(b.cur.Extensions, e)
 		if b.curIdx != nil {
-			b.curIdx[lower(e.Name)] = len(b.cur.Extensions) - 1
+			b.curIdx[b.lower(e.Name)] = len(b.cur.Extensions) - 1
 		}
 		b.add(CreateExtension{Extension: cloneExt(e), Table: b.snapshot(e.Name)})
 	}
@@ -307,7 +307,7 @@ func (b *builder) createExtensions() {
 
 func (b *builder) addUniques() {
 	for _, d := range b.des.Extensions {
-		if _, ok := b.extFrom[lower(d.Name)]; !ok {
+		if _, ok := b.extFrom[b.lower(d.Name)]; !ok {
 			continue
 		}
 		e := b.curExt(d.Name)
@@ -343,7 +343,7 @@ func (b *builder) createKeys() {
 		}
 		// The duplicate check runs only for a unique index that is built:
 		// a key that stays as it is, or is only renamed, costs no query.
-		if old, ok := b.replaced[lower(d.Name)]; ok {
+		if old, ok := b.replaced[b.lower(d.Name)]; ok {
 			var check []Hazard
 			if d.Unique && !(old.Unique && model.SameItem(old.Attributes, d.Attributes) && strings.EqualFold(sourceName(old), sourceName(d))) {
 				check = b.keyDuplicates(d)
@@ -414,13 +414,13 @@ func (b *builder) keyDuplicates(k model.Key) []Hazard {
 // any two rows (two records of a customer) collide. An added attribute
 // without a default is NULL, and NULLs never collide.
 func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what string) []Hazard {
-	live, ok := b.liveCol[lower(ext)]
+	live, ok := b.liveCol[b.lower(ext)]
 	if !ok {
 		return nil // a new table holds no rows
 	}
 	var cols []string
 	for _, a := range attrs {
-		if c, ok := live[lower(a)]; ok {
+		if c, ok := live[b.lower(a)]; ok {
 			cols = append(cols, c)
 			continue
 		}
@@ -450,13 +450,13 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 // liveColumns maps attribute names as the plan currently knows them to the
 // live columns; ok is false when one of them does not exist yet.
 func (b *builder) liveColumns(ext string, attrs []string) ([]string, bool) {
-	m, ok := b.liveCol[lower(ext)]
+	m, ok := b.liveCol[b.lower(ext)]
 	if !ok {
 		return nil, false
 	}
 	cols := make([]string, len(attrs))
 	for i, a := range attrs {
-		c, ok := m[lower(a)]
+		c, ok := m[b.lower(a)]
 		if !ok {
 			return nil, false
 		}
@@ -488,7 +488,7 @@ func (b *builder) attributeChecks(ext string, from, to model.Attribute) []Hazard
 		})
 		for i := range check {
 			if check[i].Kind == Narrowing {
-				check[i].Table = b.liveTable[lower(ext)]
+				check[i].Table = b.liveTable[b.lower(ext)]
 			}
 		}
 		hs = append(hs, check...)
@@ -554,7 +554,7 @@ func (b *builder) check(ext, fails string, query func(table string) (Finding, er
 	if b.err != nil {
 		return nil
 	}
-	table, ok := b.liveTable[lower(ext)]
+	table, ok := b.liveTable[b.lower(ext)]
 	if !ok {
 		return nil
 	}
@@ -607,7 +607,7 @@ func unknownLoss(msg string) Hazard {
 // non-null values.
 func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes extension %s and its records", e.Name))
-	table, ok := b.liveTable[lower(e.Name)]
+	table, ok := b.liveTable[b.lower(e.Name)]
 	h.Table = table
 	if b.data == nil {
 		return h
@@ -623,7 +623,7 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	var values int64
 	if rows > 0 {
 		var cols []string
-		for _, col := range b.liveCol[lower(e.Name)] {
+		for _, col := range b.liveCol[b.lower(e.Name)] {
 			cols = append(cols, col)
 		}
 		sort.Strings(cols)
@@ -640,8 +640,8 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 // non-null values (the rows stay, so Rows does not apply).
 func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes attribute %s and its values", attrName(ext, a.Name)))
-	table := b.liveTable[lower(ext)]
-	col, ok := b.liveCol[lower(ext)][lower(a.Name)]
+	table := b.liveTable[b.lower(ext)]
+	col, ok := b.liveCol[b.lower(ext)][b.lower(a.Name)]
 	if ok {
 		h.Table = table
 	}

@@ -51,6 +51,37 @@ func BenchmarkPlanNoChange(b *testing.B) {
 	})
 }
 
+// BenchmarkBuildNoChange is plan.Build alone, the diff of a no-op plan:
+// the applied schema against itself, from a state inspected once (the
+// part of BenchmarkPlanNoChange that is neither the database nor the
+// dialect's reading of it).
+func BenchmarkBuildNoChange(b *testing.B) {
+	forBackends(b, func(b *testing.B, be backend) {
+		for _, n := range sizes() {
+			b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+				ctx := context.Background()
+				t := applied(b, be, n)
+				st, err := t.Dialect.Inspect(ctx, t.DB)
+				if err != nil {
+					b.Fatal(err)
+				}
+				desired := schemaFor(n)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					p, err := plan.Build(ctx, st, desired, t.Dialect.Data(t.DB))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(p.Steps) != 0 {
+						b.Fatalf("plan has %d steps, want none", len(p.Steps))
+					}
+				}
+			})
+		}
+	})
+}
+
 // BenchmarkPlanChanged plans a schema with 1% of its extensions changed
 // (each gains an attribute) against the applied one.
 func BenchmarkPlanChanged(b *testing.B) {

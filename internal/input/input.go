@@ -74,7 +74,13 @@ func ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
 		f.SetReadDeadline(time.Now()) //nolint:errcheck // see above
 	})
 	defer stop()
-	b, err := io.ReadAll(&ctxReader{ctx: ctx, r: io.LimitReader(f, limit+1)})
+	// A regular file's size is known: read it into one buffer of that
+	// size, one byte more for the read that finds its end.
+	var size int64
+	if fi.Mode().IsRegular() {
+		size = fi.Size() + 1
+	}
+	b, err := readAll(&ctxReader{ctx: ctx, r: io.LimitReader(f, limit+1)}, size)
 	switch {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("reading %s stopped: %w", path, ctx.Err())
@@ -100,4 +106,24 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// readAll is io.ReadAll with a first buffer of size bytes (at least 512),
+// so that reading a file of known size takes one allocation, not a series
+// of growing ones.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(size, 512))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }

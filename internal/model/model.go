@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Type is the type of an attribute, as Context Services names it.
@@ -266,18 +267,133 @@ func KeyTable(k Key) string {
 // Sort orders extensions and keys by lower-cased name so that two schemas
 // that differ only in file order compare equal. Attribute order is kept: it
 // is the column order.
+//
+// A schema already in order (as one loaded or inspected is) costs a look
+// at each name, not a sort: a plan sorts the schemas it compares several
+// times.
 func (s *Schema) Sort() {
-	sort.SliceStable(s.Extensions, func(i, j int) bool {
-		return strings.ToLower(s.Extensions[i].Name) < strings.ToLower(s.Extensions[j].Name)
-	})
-	sort.SliceStable(s.Keys, func(i, j int) bool {
-		return strings.ToLower(s.Keys[i].Name) < strings.ToLower(s.Keys[j].Name)
-	})
+	sortExtensions(s.Extensions)
+	sortKeys(s.Keys)
+}
+
+// ByName returns the extensions and keys of s in the order of Sort: s's
+// own slices when they are in that order already, else sorted copies.
+// Treat them as read-only.
+func (s *Schema) ByName() ([]Extension, []Key) {
+	exts, keys := s.Extensions, s.Keys
+	if !extensionsSorted(exts) {
+		exts = append([]Extension(nil), exts...)
+		sortExtensions(exts)
+	}
+	if !keysSorted(keys) {
+		keys = append([]Key(nil), keys...)
+		sortKeys(keys)
+	}
+	return exts, keys
+}
+
+// sortExtensions sorts exts by name (LessFold), stably, unless they are
+// in order already: a stable sort would leave them as they are.
+func sortExtensions(exts []Extension) {
+	if !extensionsSorted(exts) {
+		sort.SliceStable(exts, func(i, j int) bool { return LessFold(exts[i].Name, exts[j].Name) })
+	}
+}
+
+// sortKeys is sortExtensions for keys.
+func sortKeys(keys []Key) {
+	if !keysSorted(keys) {
+		sort.SliceStable(keys, func(i, j int) bool { return LessFold(keys[i].Name, keys[j].Name) })
+	}
+}
+
+func extensionsSorted(exts []Extension) bool {
+	for i := 1; i < len(exts); i++ {
+		if LessFold(exts[i].Name, exts[i-1].Name) {
+			return false
+		}
+	}
+	return true
+}
+
+func keysSorted(keys []Key) bool {
+	for i := 1; i < len(keys); i++ {
+		if LessFold(keys[i].Name, keys[i-1].Name) {
+			return false
+		}
+	}
+	return true
+}
+
+// SameLower reports whether strings.ToLower(a) == strings.ToLower(b), the
+// sameness of names, without lowering (and so allocating) when the bytes
+// that decide are ASCII.
+func SameLower(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.ToLower(a) == strings.ToLower(b)
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	// One is a prefix of the other, up to case: what is left of the
+	// longer one lowers to at least one byte.
+	return len(a) == len(b)
+}
+
+// LessFold reports whether strings.ToLower(a) < strings.ToLower(b), the
+// order of names everywhere, without lowering (and so allocating) when the
+// bytes that decide are ASCII: sorts compare each name many times.
+func LessFold(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return strings.ToLower(a) < strings.ToLower(b)
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return ca < cb
+		}
+	}
+	// One is a prefix of the other, up to case: what is left of the
+	// longer one lowers to at least one byte.
+	return len(a) < len(b)
 }
 
 // Clone returns a deep copy of s.
+//
+// The copy takes a handful of allocations, not several per extension: its
+// attributes, defaults, unique items and names are cut from one slice of
+// each, each piece capped so that appending to it copies it. A plan
+// clones the schemas it compares several times.
 func (s *Schema) Clone() *Schema {
-	c := &Schema{Profile: cloneAttributes(s.Profile)}
+	var sl slabs
+	sl.count(s.Profile)
+	for _, e := range s.Extensions {
+		sl.count(e.Attributes)
+		sl.nItems += len(e.Unique)
+		for _, item := range e.Unique {
+			sl.nNames += len(item)
+		}
+	}
+	for _, k := range s.Keys {
+		sl.nNames += len(k.Attributes)
+	}
+	sl.make()
+	c := &Schema{Profile: sl.attributes(s.Profile)}
 	if s.Extensions != nil {
 		c.Extensions = make([]Extension, len(s.Extensions))
 	}
@@ -285,15 +401,85 @@ func (s *Schema) Clone() *Schema {
 		c.Keys = make([]Key, len(s.Keys))
 	}
 	for i, e := range s.Extensions {
-		e.Attributes = cloneAttributes(e.Attributes)
-		e.Unique = cloneItems(e.Unique)
+		e.Attributes = sl.attributes(e.Attributes)
+		e.Unique = sl.items(e.Unique)
 		c.Extensions[i] = e
 	}
 	for i, k := range s.Keys {
-		k.Attributes = append([]string(nil), k.Attributes...)
+		k.Attributes = sl.names(k.Attributes)
 		c.Keys[i] = k
 	}
 	return c
+}
+
+// slabs are the slices a Clone cuts its pieces from: count every piece,
+// make, then take them.
+type slabs struct {
+	nAttrs, nDefaults, nItems, nNames int
+
+	attrSlab    []Attribute
+	defaultSlab []string
+	itemSlab    [][]string
+	nameSlab    []string
+}
+
+func (sl *slabs) count(as []Attribute) {
+	sl.nAttrs += len(as)
+	for _, a := range as {
+		if a.Default != nil {
+			sl.nDefaults++
+		}
+	}
+}
+
+func (sl *slabs) make() {
+	sl.attrSlab = make([]Attribute, sl.nAttrs)
+	sl.defaultSlab = make([]string, sl.nDefaults)
+	sl.itemSlab = make([][]string, sl.nItems)
+	sl.nameSlab = make([]string, sl.nNames)
+}
+
+// attributes copies as, as cloneAttributes does (nil stays nil, empty
+// stays empty).
+func (sl *slabs) attributes(as []Attribute) []Attribute {
+	if len(as) == 0 {
+		return as[:0:0]
+	}
+	out := sl.attrSlab[:len(as):len(as)]
+	sl.attrSlab = sl.attrSlab[len(as):]
+	copy(out, as)
+	for i := range out {
+		if out[i].Default != nil {
+			sl.defaultSlab[0] = *out[i].Default
+			out[i].Default = &sl.defaultSlab[0]
+			sl.defaultSlab = sl.defaultSlab[1:]
+		}
+	}
+	return out
+}
+
+// items copies unique items as cloneItems does.
+func (sl *slabs) items(items [][]string) [][]string {
+	if items == nil {
+		return nil
+	}
+	out := sl.itemSlab[:len(items):len(items)]
+	sl.itemSlab = sl.itemSlab[len(items):]
+	for i, it := range items {
+		out[i] = sl.names(it)
+	}
+	return out
+}
+
+// names copies ss as append([]string(nil), ss...) does: empty gives nil.
+func (sl *slabs) names(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := sl.nameSlab[:len(ss):len(ss)]
+	sl.nameSlab = sl.nameSlab[len(ss):]
+	copy(out, ss)
+	return out
 }
 
 // Stripped returns a copy of s without positions and rename instructions:
@@ -471,10 +657,14 @@ func (t Table) CustomerIndex() (string, bool) {
 // read-only (Expected calls Tables on every inspection: a deep copy of the
 // schema cost as much as the rest of the derivation).
 func (s *Schema) Tables() []Table {
+	// Copies: the tables point at their extensions.
 	exts := append([]Extension(nil), s.Extensions...)
-	sort.SliceStable(exts, func(i, j int) bool { return strings.ToLower(exts[i].Name) < strings.ToLower(exts[j].Name) })
-	keys := append([]Key(nil), s.Keys...)
-	sort.SliceStable(keys, func(i, j int) bool { return strings.ToLower(keys[i].Name) < strings.ToLower(keys[j].Name) })
+	sortExtensions(exts)
+	keys := s.Keys // read only
+	if !keysSorted(keys) {
+		keys = append([]Key(nil), keys...)
+		sortKeys(keys)
+	}
 	out := make([]Table, 1, 1+len(exts))
 	out[0] = Table{Name: ProfileTable, Attributes: s.Profile}
 	byName := make(map[string]int, 1+len(exts))

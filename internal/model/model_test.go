@@ -2,6 +2,7 @@ package model
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -85,5 +86,77 @@ func TestPlainNameMatchesPattern(t *testing.T) {
 		if got := Reserved(n); got != want {
 			t.Errorf("Reserved(%q) = %v, want %v", n, got, want)
 		}
+	}
+}
+
+// TestLessFold checks LessFold and SameLower against what they stand for,
+// strings.ToLower(a) < (==) strings.ToLower(b), on ASCII and non-ASCII
+// names.
+func TestLessFold(t *testing.T) {
+	names := []string{"", "a", "A", "ab", "aB", "Ab", "b", "B", "a_b", "a1", "Z", "z", "[", "_", "`",
+		"Ä", "ä", "aÄ", "AÄ", "aä", "Straße", "STRASSE", "İ", "i", "ı", "I", "\xff", "a\xff", "ab\xff"}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := LessFold(a, b), strings.ToLower(a) < strings.ToLower(b); got != want {
+				t.Errorf("LessFold(%q, %q) = %v, want %v", a, b, got, want)
+			}
+			if got, want := SameLower(a, b), strings.ToLower(a) == strings.ToLower(b); got != want {
+				t.Errorf("SameLower(%q, %q) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestClone: a deep copy, nil and empty kept as they were, whose pieces
+// (cut from shared slices) do not overwrite each other when appended to.
+func TestClone(t *testing.T) {
+	def := "x"
+	s := &Schema{
+		Profile: []Attribute{{Name: "Email", Type: String, Length: 64, Default: &def}},
+		Extensions: []Extension{
+			{Name: "A", Type: MultiValued, Attributes: []Attribute{{Name: "N", Type: String, Default: &def}, {Name: "M", Type: Integer}}, Unique: [][]string{{"N"}, {"N", "M"}}},
+			{Name: "B", Type: SingleValued, Attributes: []Attribute{}, Unique: [][]string{{}}},
+			{Name: "C", Type: SingleValued, Attributes: []Attribute{{Name: "O", Type: Boolean}}},
+		},
+		Keys: []Key{{Name: "k", Source: "A", Attributes: []string{"N"}}, {Name: "e", Attributes: []string{}}},
+	}
+	c := s.Clone()
+	// Unique item {} and key attributes [] come back nil, as they always did.
+	want := &Schema{Profile: s.Profile, Extensions: []Extension{s.Extensions[0],
+		{Name: "B", Type: SingleValued, Attributes: []Attribute{}, Unique: [][]string{nil}}, s.Extensions[2]},
+		Keys: []Key{s.Keys[0], {Name: "e"}}}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Fatalf("Clone (-want +got):\n%s", diff)
+	}
+	if c.Extensions[1].Attributes == nil || c.Extensions[2].Unique != nil {
+		t.Errorf("Clone changed nil or empty: %#v", c.Extensions[1:])
+	}
+	c.Extensions[0].Attributes = append(c.Extensions[0].Attributes, Attribute{Name: "New"})
+	c.Extensions[0].Unique[0] = append(c.Extensions[0].Unique[0], "M")
+	*c.Extensions[0].Attributes[0].Default = "changed"
+	c.Keys[0].Attributes[0] = "changed"
+	if c.Extensions[1].Name != "B" || c.Extensions[0].Unique[1][0] != "N" || len(c.Extensions[1].Attributes) != 0 ||
+		*c.Profile[0].Default != "x" || def != "x" || s.Keys[0].Attributes[0] != "N" || c.Extensions[2].Attributes[0].Name != "O" {
+		t.Errorf("the copy's pieces overlap each other or the original: %#v", c)
+	}
+}
+
+// TestByName: the extensions and keys in name order, s's own slices when
+// in order already, else sorted copies that leave s as it was.
+func TestByName(t *testing.T) {
+	s := &Schema{Extensions: []Extension{{Name: "b"}, {Name: "A"}, {Name: "B"}}, Keys: []Key{{Name: "k1"}, {Name: "K2"}}}
+	exts, keys := s.ByName()
+	if got := []string{exts[0].Name, exts[1].Name, exts[2].Name}; !cmp.Equal(got, []string{"A", "b", "B"}) {
+		t.Errorf("ByName extensions = %v, want [A b B] (stable)", got)
+	}
+	if s.Extensions[0].Name != "b" {
+		t.Errorf("ByName changed s: %v", s.Extensions)
+	}
+	if &keys[0] != &s.Keys[0] {
+		t.Errorf("ByName copied keys already in order")
+	}
+	s.Sort()
+	if exts, _ := s.ByName(); &exts[0] != &s.Extensions[0] || s.Extensions[1].Name != "b" {
+		t.Errorf("after Sort, ByName = %v, want s's own slice in order", exts)
 	}
 }

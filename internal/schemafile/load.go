@@ -35,11 +35,19 @@ type Result struct {
 // are wrapped. Positions name the files relative to the working directory
 // when they are below it. Reading stops when ctx is cancelled.
 func Load(ctx context.Context, dir string) (*Result, error) {
-	files, err := ReadAll(ctx, dir)
+	files, err := found(dir)
 	if err != nil {
 		return nil, err
 	}
-	return parse(files.Names, files.Data)
+	// Each file is decoded as soon as it is read, on the goroutine that
+	// read it: the reads (system calls) spread over the cores with the
+	// decoding instead of running alone before it.
+	decls := make([]fileDecl, len(files.Paths))
+	probs := make([][]model.Problem, len(files.Paths))
+	if err := files.read(ctx, func(i int) { decls[i], probs[i] = decodeOne(files.Names[i], files.Data[i]) }); err != nil {
+		return nil, err
+	}
+	return merge(files.Names, decls, probs)
 }
 
 // Files are the schema files of a directory, read: the same index in each
@@ -59,6 +67,18 @@ type Files struct {
 // no schema file, and files that are too large (every one of them), give a
 // *model.Problems; other errors (I/O, a cancelled ctx) are wrapped.
 func ReadAll(ctx context.Context, dir string) (*Files, error) {
+	files, err := found(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := files.read(ctx, nil); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// found returns the schema files below dir, named, not yet read.
+func found(dir string) (*Files, error) {
 	paths, err := discover(dir)
 	if err != nil {
 		return nil, err
@@ -68,23 +88,37 @@ func ReadAll(ctx context.Context, dir string) (*Files, error) {
 		return nil, fmt.Errorf("read schema files: finding the working directory: %w", err)
 	}
 	files := &Files{Paths: paths, Names: make([]string, len(paths)), Data: make([][]byte, len(paths))}
-	var tooLarge []model.Problem
 	for i, p := range paths {
 		files.Names[i] = displayPath(p, cwd)
-		b, err := ReadFile(ctx, p, files.Names[i])
+	}
+	return files, nil
+}
+
+// read reads the files in parallel (inParallel) and, when then is not nil,
+// calls then(i) on the goroutine that read file i, once it is read. It
+// fails as reading the files one by one in order would: with the first
+// error that is not a file too large, else with every file too large.
+func (f *Files) read(ctx context.Context, then func(i int)) error {
+	errs := make([]error, len(f.Paths))
+	inParallel(len(f.Paths), func(i int) {
+		if f.Data[i], errs[i] = ReadFile(ctx, f.Paths[i], f.Names[i]); errs[i] == nil && then != nil {
+			then(i)
+		}
+	})
+	var tooLarge []model.Problem
+	for _, err := range errs {
 		var probs *model.Problems
 		switch {
 		case errors.As(err, &probs):
 			tooLarge = append(tooLarge, probs.List...)
 		case err != nil:
-			return nil, err
+			return err
 		}
-		files.Data[i] = b
 	}
 	if len(tooLarge) > 0 {
-		return nil, &model.Problems{List: tooLarge}
+		return &model.Problems{List: tooLarge}
 	}
-	return files, nil
+	return nil
 }
 
 // inParallel calls f(0) … f(n-1) on up to GOMAXPROCS goroutines: a

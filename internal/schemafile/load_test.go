@@ -309,6 +309,36 @@ func TestLoadFileTooLarge(t *testing.T) {
 	}
 }
 
+// Files are read in parallel (many files, as inspect --out writes them),
+// and fail as if read one by one: every file too large, in file order,
+// and nothing decoded is reported beside them.
+func TestLoadManyFilesTooLarge(t *testing.T) {
+	root := t.TempDir()
+	t.Chdir(root)
+	files := map[string]string{}
+	var want []string
+	for i := range 40 {
+		name := fmt.Sprintf("s/f%02d.yaml", i)
+		switch i {
+		case 3, 17, 30:
+			files[name] = "#" + strings.Repeat("x", MaxFileSize)
+			want = append(want, filepath.FromSlash(name)+": the file is larger than 8 MiB, the limit for one schema file; split it into several files")
+		default:
+			files[name] = fmt.Sprintf("extensions:\n  - {name: E%d, type: nonsense}\n", i)
+		}
+	}
+	write(t, root, files)
+	for _, read := range []func() error{
+		func() error { _, err := Load(context.Background(), "s"); return err },
+		func() error { _, err := ReadAll(context.Background(), "s"); return err },
+	} {
+		var probs *model.Problems
+		if err := read(); !errors.As(err, &probs) || probs.Error() != strings.Join(want, "\n") {
+			t.Errorf("got %v, want\n%s", err, strings.Join(want, "\n"))
+		}
+	}
+}
+
 // Load and fmt read through ReadAll, which stops when ctx is cancelled
 // and names the files as messages do.
 func TestReadAll(t *testing.T) {

@@ -68,39 +68,70 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 
 // scope holds the names declared in one namespace: the extensions, the
 // keys, the profile's attributes or one extension's attributes. Names are
-// case-insensitive.
+// case-insensitive: two names are the same when their strings.ToLower are.
 type scope struct {
 	kind  string // "extension", "attribute"
 	where string // "" or ` in extension "Phone"`
-	first map[string]model.Pos
-	names map[string]string // lower-cased → as first declared
+	// decls are the names as first declared, in order. Up to smallScope
+	// of them are looked up by comparing each (an extension's dozen
+	// attributes need no map); above it, through index.
+	decls []declared
+	index map[string]int // lower-cased → in decls; nil up to smallScope
 }
+
+type declared struct {
+	name string
+	pos  model.Pos
+}
+
+// smallScope is the most names a scope looks up without a map.
+const smallScope = 16
 
 // newScope is a scope for about n names.
 func newScope(kind, where string, n int) *scope {
-	return &scope{kind: kind, where: where, first: make(map[string]model.Pos, n), names: make(map[string]string, n)}
+	return &scope{kind: kind, where: where, decls: make([]declared, 0, n)}
 }
 
 // declare records name at pos, or reports it as a duplicate (citing the
 // first declaration) and returns false.
 func (s *scope) declare(r *reporter, name string, pos model.Pos) bool {
-	low := strings.ToLower(name)
-	if first, dup := s.first[low]; dup {
-		if prev := s.names[low]; prev != name {
+	if prev, first, dup := s.lookup(name); dup {
+		if prev != name {
 			r.errorf(pos, "duplicate %s %q%s (first defined as %q at %s; names are case-insensitive)", s.kind, name, s.where, prev, first)
 		} else {
 			r.errorf(pos, "duplicate %s %q%s (first defined at %s)", s.kind, name, s.where, first)
 		}
 		return false
 	}
-	s.first[low], s.names[low] = pos, name
+	s.decls = append(s.decls, declared{name: name, pos: pos})
+	switch {
+	case s.index != nil:
+		s.index[strings.ToLower(name)] = len(s.decls) - 1
+	case len(s.decls) > smallScope:
+		s.index = make(map[string]int, cap(s.decls))
+		for i, d := range s.decls {
+			s.index[strings.ToLower(d.name)] = i
+		}
+	}
 	return true
 }
 
-// lookup returns the declared spelling of name, case-insensitively.
-func (s *scope) lookup(name string) (string, bool) {
-	n, ok := s.names[strings.ToLower(name)]
-	return n, ok
+// lookup returns the declared spelling of name, case-insensitively, and
+// where it was declared.
+func (s *scope) lookup(name string) (string, model.Pos, bool) {
+	if s.index != nil {
+		i, ok := s.index[strings.ToLower(name)]
+		if !ok {
+			return "", model.Pos{}, false
+		}
+		return s.decls[i].name, s.decls[i].pos, true
+	}
+	for _, d := range s.decls {
+		if model.SameLower(d.name, name) {
+			return d.name, d.pos, true
+		}
+	}
+	return "", model.Pos{}, false
 }
 
 // rename is a declaration's renamed_from, checked against its scope.
@@ -113,7 +144,7 @@ type rename struct {
 // not the declaration's own name, not a name still declared in the scope,
 // and not claimed by two declarations.
 func (v *validator) renames(sc *scope, list []rename) {
-	claimed := map[string]rename{}
+	var claimed map[string]rename // made at the first rename: most scopes have none
 	for _, rn := range list {
 		if !rn.From.valid() {
 			continue
@@ -127,9 +158,9 @@ func (v *validator) renames(sc *scope, list []rename) {
 			v.r.errorf(rn.From.Pos.pos(), "%s is renamed from itself; remove renamed_from", what)
 			continue
 		}
-		if other, ok := sc.lookup(from); ok && !strings.EqualFold(from, rn.Name) {
+		if other, at, ok := sc.lookup(from); ok && !strings.EqualFold(from, rn.Name) {
 			v.r.errorf(rn.From.Pos.pos(), "%s is renamed from %q, but %s %q is still declared (at %s); remove renamed_from or the old declaration",
-				what, from, sc.kind, other, sc.first[strings.ToLower(from)])
+				what, from, sc.kind, other, at)
 			continue
 		}
 		low := strings.ToLower(from)
@@ -137,6 +168,9 @@ func (v *validator) renames(sc *scope, list []rename) {
 			v.r.errorf(rn.From.Pos.pos(), "%s is renamed from %q, like %s %q (at %s); only one of them can keep its data",
 				what, from, sc.kind, prev.Name, prev.From.Pos)
 			continue
+		}
+		if claimed == nil {
+			claimed = map[string]rename{}
 		}
 		claimed[low] = rn
 	}

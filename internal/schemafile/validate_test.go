@@ -224,6 +224,16 @@ identification_keys:
 		},
 	},
 	{
+		// Above smallScope names a scope looks them up in a map: the same
+		// duplicates, before and after it is built.
+		name:  "duplicate extensions in a scope of many names",
+		files: map[string]string{"a.yaml": "extensions:\n" + manyExtensions(20) + "  - {name: E3, type: classifier}\n  - {name: e19, type: classifier}\n"},
+		want: []string{
+			`a.yaml:22:5: duplicate extension "E3" (first defined as "e3" at a.yaml:5:5; names are case-insensitive)`,
+			`a.yaml:23:5: duplicate extension "e19" (first defined at a.yaml:21:5)`,
+		},
+	},
+	{
 		name: "duplicate profile attribute across files (profile merges)",
 		files: map[string]string{
 			"a.yaml": "profile:\n  attributes:\n    - {name: FirstName, type: string}\n",
@@ -850,4 +860,13 @@ func TestTableAndIndexLimits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyExtensions declares n classifiers e0 … e(n-1), one a line.
+func manyExtensions(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - {name: e%d, type: classifier}\n", i)
+	}
+	return b.String()
 }

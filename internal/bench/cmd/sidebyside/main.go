@@ -153,10 +153,11 @@ func run() error {
 	return nil
 }
 
-// measure is one process run: its wall time and peak RSS.
+// measure is one process run: its wall time, its CPU time (user and
+// system) and its output.
 type measure struct {
-	wall time.Duration
-	out  string
+	wall, cpu time.Duration
+	out       string
 }
 
 // runProc runs a command, stdin from the file in (or none), stdout kept.
@@ -178,7 +179,7 @@ func runProc(in string, name string, args ...string) (measure, error) {
 	if err != nil {
 		return measure{}, fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
 	}
-	return measure{wall: wall, out: out.String()}, nil
+	return measure{wall: wall, cpu: c.ProcessState.UserTime() + c.ProcessState.SystemTime(), out: out.String()}, nil
 }
 
 // peakRun runs ctxschema with args once, untimed, under /usr/bin/time, and
@@ -690,6 +691,7 @@ func printTable(n int, rows []row, gs []growthRow) {
 				ms(median(bw)), bm, blo, bhi, r.goal, result)
 		}
 	}
+	printBefore(rows)
 	if len(gs) == 0 {
 		return
 	}
@@ -703,4 +705,43 @@ func printTable(n int, rows []row, gs []growthRow) {
 		}
 		fmt.Printf("| %d | %s | %.2f ms | %.1f MiB | %s |\n", g.n, ms(g.wall), float64(g.wall)/1e6/float64(g.n), float64(g.rss)/1024, per)
 	}
+}
+
+// printBefore prints, for the rows measured with -before, ours against the
+// earlier build: the median of the per-round ratios, and each build's
+// median ratio to the floor.
+func printBefore(rows []row) {
+	header := false
+	for _, r := range rows {
+		if len(r.before) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Println()
+			fmt.Println("| scenario | before | ours | ours / before, median (min–max) | before / (a+b+c) | ours / (a+b+c) | CPU before | CPU ours | CPU ours / before, median (min–max) |")
+			fmt.Println("|---|---|---|---|---|---|---|---|---|")
+			header = true
+		}
+		ours, before := make([]time.Duration, len(r.ours)), make([]time.Duration, len(r.before))
+		oursCPU, beforeCPU := make([]time.Duration, len(r.ours)), make([]time.Duration, len(r.before))
+		var vs, cpus, floorRatios []float64
+		for i := range r.ours {
+			ours[i], before[i] = r.ours[i].wall, r.before[i].wall
+			oursCPU[i], beforeCPU[i] = r.ours[i].cpu, r.before[i].cpu
+			vs = append(vs, float64(r.ours[i].wall)/float64(r.before[i].wall))
+			cpus = append(cpus, float64(r.ours[i].cpu)/float64(r.before[i].cpu))
+			floorRatios = append(floorRatios, float64(r.before[i].wall)/float64(r.ours[i].wall)*r.ratios[i])
+		}
+		fmt.Printf("| %s | %s | %s | %s | %.2f× | %.2f× | %s | %s | %s |\n", r.name, ms(median(before)), ms(median(ours)),
+			spread(vs), median(floorRatios), median(r.ratios), ms(median(beforeCPU)), ms(median(oursCPU)), spread(cpus))
+	}
+}
+
+// spread is the median of xs and their range, as "1.00× (0.90–1.10)".
+func spread(xs []float64) string {
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", median(xs), lo, hi)
 }
