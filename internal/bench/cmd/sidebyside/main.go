@@ -660,17 +660,14 @@ func printTable(n int, rows []row, gs []growthRow) {
 			}
 			return ms(median(r.parts[k]))
 		}
-		lo, hi := r.ratios[0], r.ratios[0]
-		for _, x := range r.ratios {
-			lo, hi = min(lo, x), max(hi, x)
+		verdict := func(ratios []float64) string {
+			if median(ratios) > r.limit {
+				return "**fail**"
+			}
+			return "pass"
 		}
-		m := median(r.ratios)
-		result := "pass"
-		if m > r.limit {
-			result = "**fail**"
-		}
-		fmt.Printf("| %s | %s | %s | %s | %s | %.2f× (%.2f–%.2f) | %s | %s | %.1f MiB |\n",
-			r.name, ms(median(walls)), part("a"), part("b"), part("c"), m, lo, hi, r.goal, result, float64(rss)/1024)
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s | %.1f MiB |\n",
+			r.name, ms(median(walls)), part("a"), part("b"), part("c"), spread(r.ratios), r.goal, verdict(r.ratios), float64(rss)/1024)
 		if len(r.before) > 0 {
 			// The -before binary, measured in the same rounds against the
 			// same floor.
@@ -678,17 +675,8 @@ func printTable(n int, rows []row, gs []growthRow) {
 			for i, o := range r.before {
 				bw[i] = o.wall
 			}
-			blo, bhi := r.beforeRatios[0], r.beforeRatios[0]
-			for _, x := range r.beforeRatios {
-				blo, bhi = min(blo, x), max(bhi, x)
-			}
-			bm := median(r.beforeRatios)
-			result := "pass"
-			if bm > r.limit {
-				result = "**fail**"
-			}
-			fmt.Printf("| … before (-before) | %s | | | | %.2f× (%.2f–%.2f) | %s | %s | |\n",
-				ms(median(bw)), bm, blo, bhi, r.goal, result)
+			fmt.Printf("| … before (-before) | %s | | | | %s | %s | %s | |\n",
+				ms(median(bw)), spread(r.beforeRatios), r.goal, verdict(r.beforeRatios))
 		}
 	}
 	printBefore(rows)
