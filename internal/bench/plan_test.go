@@ -98,15 +98,10 @@ func BenchmarkPlanChanged(b *testing.B) {
 func benchPlan(b *testing.B, t apply.Target, desired *model.Schema, wantSteps int) {
 	ctx := context.Background()
 	// Record the queries of one plan, made as Prepare makes it.
-	rec := &recorder{DB: t.DB}
-	st, err := t.Dialect.Inspect(ctx, rec)
+	queries, err := PlanQueries(ctx, t, desired)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := plan.Build(ctx, st, desired, t.Dialect.Data(rec)); err != nil {
-		b.Fatal(err)
-	}
-	queries := rec.queries
 	b.ReportMetric(float64(len(queries)), "queries")
 	paired(b, func(b *testing.B) time.Duration {
 		var p *plan.Plan

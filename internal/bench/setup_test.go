@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/ctxschema/ctxschema/apply"
 	"github.com/ctxschema/ctxschema/internal/bench/gen"
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -153,47 +151,11 @@ func timed(b *testing.B, f func() error) time.Duration {
 	return d
 }
 
-// recorder is a *sqlx.DB that records the queries sent through it, so that
-// a floor can replay exactly what ctxschema asked the database.
-type recorder struct {
-	*sqlx.DB
-	queries []recorded
-}
-
-type recorded struct {
-	query string
-	args  []any
-}
-
-func (r *recorder) add(q string, args []any) {
-	r.queries = append(r.queries, recorded{q, append([]any(nil), args...)})
-}
-
-func (r *recorder) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r.add(q, args)
-	return r.DB.QueryContext(ctx, q, args...)
-}
-
-func (r *recorder) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
-	r.add(q, args)
-	return r.DB.QueryxContext(ctx, q, args...)
-}
-
-func (r *recorder) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
-	r.add(q, args)
-	return r.DB.QueryRowxContext(ctx, q, args...)
-}
-
-func (r *recorder) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	r.add(q, args)
-	return r.DB.ExecContext(ctx, q, args...)
-}
-
 // replay runs read queries through database/sql and reads every row as raw
 // bytes: the database's work and the driver's, without ctxschema's.
-func replay(ctx context.Context, db *sql.DB, qs []recorded) error {
+func replay(ctx context.Context, db *sql.DB, qs []Query) error {
 	for _, q := range qs {
-		if err := readAll(ctx, db, q.query, q.args...); err != nil {
+		if err := readAll(ctx, db, q.SQL, q.Args...); err != nil {
 			return err
 		}
 	}

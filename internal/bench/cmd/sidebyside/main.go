@@ -41,15 +41,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/bench"
 	"github.com/ctxschema/ctxschema/internal/bench/gen"
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/dialect/sqlite"
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/plan"
 )
 
 func main() {
@@ -311,15 +310,11 @@ func collect(out []row, r row, err error) ([]row, error) {
 	return append(out, r), nil
 }
 
-// recorder records the queries sent through it, with their arguments
-// written into the text, as the database's client replays them.
-type recorder struct {
-	*sqlx.DB
-	dollar  bool // $1 parameters (PostgreSQL), else ?
-	queries []string
-}
-
-func (r *recorder) add(q string, args []any) {
+// literal is q with its arguments written into the text, as the
+// database's client replays it: $1 parameters when dollar (PostgreSQL),
+// else ?.
+func literal(q bench.Query, dollar bool) string {
+	text, args := q.SQL, q.Args
 	// A pgx.QueryExecMode first says how to send the query (the
 	// PostgreSQL dialect sends its one-shot queries in the simple
 	// protocol); it is no argument of the query.
@@ -337,42 +332,27 @@ func (r *recorder) add(q string, args []any) {
 		default:
 			lit = fmt.Sprint(v)
 		}
-		if r.dollar {
-			q = strings.Replace(q, "$"+strconv.Itoa(i+1), lit, 1)
+		if dollar {
+			text = strings.Replace(text, "$"+strconv.Itoa(i+1), lit, 1)
 		} else {
-			q = strings.Replace(q, "?", lit, 1)
+			text = strings.Replace(text, "?", lit, 1)
 		}
 	}
-	r.queries = append(r.queries, strings.TrimRight(strings.TrimSpace(q), ";"))
-}
-
-func (r *recorder) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r.add(q, args)
-	return r.DB.QueryContext(ctx, q, args...)
-}
-
-func (r *recorder) QueryxContext(ctx context.Context, q string, args ...any) (*sqlx.Rows, error) {
-	r.add(q, args)
-	return r.DB.QueryxContext(ctx, q, args...)
-}
-
-func (r *recorder) QueryRowxContext(ctx context.Context, q string, args ...any) *sqlx.Row {
-	r.add(q, args)
-	return r.DB.QueryRowxContext(ctx, q, args...)
+	return strings.TrimRight(strings.TrimSpace(text), ";")
 }
 
 // planQueries records the queries of a plan of desired against t (the
 // inspection and the plan's data checks) and writes them as a script.
 func planQueries(ctx context.Context, t apply.Target, desired *model.Schema, dollar bool, path string) (int, error) {
-	rec := &recorder{DB: t.DB, dollar: dollar}
-	st, err := t.Dialect.Inspect(ctx, rec)
+	qs, err := bench.PlanQueries(ctx, t, desired)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := plan.Build(ctx, st, desired, t.Dialect.Data(rec)); err != nil {
-		return 0, err
+	script := make([]string, len(qs))
+	for i, q := range qs {
+		script[i] = literal(q, dollar)
 	}
-	return len(rec.queries), os.WriteFile(path, []byte(strings.Join(rec.queries, ";\n")+";\n"), 0o644)
+	return len(qs), os.WriteFile(path, []byte(strings.Join(script, ";\n")+";\n"), 0o644)
 }
 
 // ddlScript writes the SQL of a first apply of s, in one transaction.
