@@ -69,9 +69,9 @@ var errDroppedMeanwhile = errors.New("dropped while the catalog was read; plan a
 // inspectAttempts bounds the retries of Inspect (see droppedMeanwhile).
 const inspectAttempts = 5
 
-// inspectSnapshot reads the catalog in one snapshot on a connection of
-// db: in one round trip on pgx's connection, or, should db's driver not
-// be pgx's, in a REPEATABLE READ, read-only transaction of its own.
+// inspectSnapshot reads the catalog in one snapshot, in one round trip on
+// a pgx connection of db (Open always connects through pgx; the queries
+// of this dialect pass pgx's exec mode as their first argument).
 func (d *Dialect) inspectSnapshot(ctx context.Context, db *sqlx.DB) (*plan.State, error) {
 	conn, err := db.Connx(ctx)
 	if err != nil {
@@ -79,26 +79,16 @@ func (d *Dialect) inspectSnapshot(ctx context.Context, db *sqlx.DB) (*plan.State
 	}
 	defer conn.Close()
 	var st *plan.State
-	notPgx := false
 	err = conn.Raw(func(dc any) error {
 		pc, ok := pgConnOf(dc)
 		if !ok {
-			notPgx = true
-			return nil
+			return fmt.Errorf("reading the catalog: the connection is not pgx's (%T)", dc)
 		}
 		var err error
 		st, err = d.inspectConn(ctx, pc)
 		return err
 	})
-	if !notPgx {
-		return st, err
-	}
-	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("reading the catalog: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return d.inspectEach(ctx, tx)
+	return st, err
 }
 
 // droppedMeanwhile reports whether err is the server's internal error for
