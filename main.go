@@ -22,13 +22,13 @@ func main() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) }
 // run runs the command line args and returns the process exit code. It is
 // the whole program but for os.Exit, so that tests run it in-process. A
 // command that does work ends its context at SIGINT or SIGTERM (see
-// cli.NewApp), one that only prints (version) is not worth the handler.
+// cli.NewAppFor), one that only prints (version) is not worth the handler.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Every byte written goes through the redactor: no password given on
 	// the command line or in CTXSCHEMA_DB is printed, whatever quotes it.
 	stdout, stderr, flush := cli.Redacting(args, stdout, stderr)
 	defer flush()
-	err := cli.NewApp(stdin, stdout, stderr).RunContext(context.Background(), args)
+	err := cli.NewAppFor(args, stdin, stdout, stderr).RunContext(context.Background(), args)
 	report(stderr, err)
 	return exitCode(err)
 }

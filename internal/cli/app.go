@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,8 +65,8 @@ var (
 )
 
 // commandHelp is the help template of a command that can exit with the
-// codes exits: urfave/cli's, followed by an EXIT CODES section. Every
-// command's is built at every start, so it is built in one allocation.
+// codes exits: urfave/cli's, followed by an EXIT CODES section. The
+// command that runs builds its own at every start, in one allocation.
 func commandHelp(exits ...exitDoc) string {
 	const head, indent, gap = "\nEXIT CODES:\n", "   ", "  "
 	n := len(ucli.CommandHelpTemplate) + len(head)
@@ -86,12 +87,57 @@ func commandHelp(exits ...exitDoc) string {
 	return b.String()
 }
 
-// NewApp builds the ctxschema application. It reads from stdin and writes
-// results to stdout and errors and progress to stderr. Running it returns
-// the command's error without printing it and without exiting: the caller
-// prints it and maps it to an exit code. A command that does work ends its
-// context at SIGINT or SIGTERM (see interruptible).
+// NewApp builds the ctxschema application with every command. It reads
+// from stdin and writes results to stdout and errors and progress to
+// stderr. Running it returns the command's error without printing it and
+// without exiting: the caller prints it and maps it to an exit code. A
+// command that does work ends its context at SIGINT or SIGTERM (see
+// interruptible).
 func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	return newApp(nil, stdin, stdout, stderr)
+}
+
+// NewAppFor is NewApp for running args (os.Args): only the commands that
+// some argument names are built in full, the others only as far as the
+// list of commands in --help and shell completion show them (name and
+// usage): building all twelve with their flags and hooks was a tenth of
+// what a start costs beyond a Go binary that does nothing (BENCHMARKS.md,
+// issue 15: start-up (session 4)). Rather than repeat urfave/cli's parsing
+// to find the argument that names the command, every command that some
+// argument names is built: at worst one more than runs.
+func NewAppFor(args []string, stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	return newApp(func(name string) bool { return len(args) > 1 && slices.Contains(args[1:], name) }, stdin, stdout, stderr)
+}
+
+// listing is a command as the list of commands in --help shows it, its
+// name and usage (the command's own: TestListings checks), and the
+// function that builds it.
+type listing struct {
+	name, usage string
+	build       func(*env) *ucli.Command
+}
+
+// listings are ctxschema's commands in the order --help lists them.
+func listings() []listing {
+	return []listing{
+		{"validate", "load and check the schema files; no database needed", validateCommand},
+		{"plan", "show what apply would change in the database", planCommand},
+		{"apply", "make the database match the schema files", applyCommand},
+		{"mode", "show or switch the server mode (production refuses every schema change)", modeCommand},
+		{"serve", "answer the Context Services metadata API over the database", serveCommand},
+		{"history", "list past applies and mode switches", historyCommand},
+		{"inspect", "write the live schema as YAML that plan accepts with no changes", inspectCommand},
+		{"diff", "compare two schema directories offline, for code review", diffCommand},
+		{"show", "print a plan saved by plan --out", showCommand},
+		{"fmt", "rewrite schema files in the canonical layout", fmtCommand},
+		{"version", "print the version and the source revision the binary was built from", versionCommand},
+		{"completion", "print the shell completion script for bash or zsh", completionCommand},
+	}
+}
+
+// newApp builds the application, each command in full when build is nil
+// or true for its name, otherwise as its listing (listedCommand).
+func newApp(build func(name string) bool, stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	app := &ucli.App{
 		Name:  "ctxschema",
@@ -102,24 +148,10 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		Version: version(),
 		// Nothing shows the build time; left zero, urfave/cli would find
 		// the executable and stat it at every start to fill it in.
-		Compiled:  time.Unix(0, 0).UTC(),
-		Reader:    stdin,
-		Writer:    stdout,
-		ErrWriter: stderr,
-		Commands: []*ucli.Command{
-			validateCommand(e),
-			planCommand(e),
-			applyCommand(e),
-			modeCommand(e),
-			serveCommand(e),
-			historyCommand(e),
-			inspectCommand(e),
-			diffCommand(e),
-			showCommand(e),
-			fmtCommand(e),
-			versionCommand(e),
-			completionCommand(e),
-		},
+		Compiled:              time.Unix(0, 0).UTC(),
+		Reader:                stdin,
+		Writer:                stdout,
+		ErrWriter:             stderr,
 		HideHelpCommand:       true,
 		EnableBashCompletion:  true,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitCodes,
@@ -137,29 +169,54 @@ func NewApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		},
 	}
 	app.BashComplete = completeApp(app)
-	for _, cmd := range app.Commands {
-		cmd.OnUsageError = usageError
-		has := flagNames(cmd)
-		if takesDB(has) {
-			cmd.Flags = append(cmd.Flags, tenantFlags(has)...)
+	for _, c := range listings() {
+		if build != nil && !build(c.name) {
+			app.Commands = append(app.Commands, listedCommand(c.name, c.usage))
+			continue
 		}
-		if takesProjectEnv(has) {
-			cmd.Flags = append(cmd.Flags, envFlag())
-			cmd.Before = selectTenant(e, applyProjectEnv(e))
-		}
-		if cmd.BashComplete == nil {
-			cmd.BashComplete = completeCommand(nil)
-		}
-		if !printsOnly(cmd) {
-			interruptible(cmd)
-		}
+		app.Commands = append(app.Commands, finish(e, c.build(e)))
 	}
 	return app
 }
 
+// finish gives cmd what every command has: the usage error, the tenant
+// and project environment flags of a command that takes a database, shell
+// completion, and the end of its context at SIGINT or SIGTERM.
+func finish(e *env, cmd *ucli.Command) *ucli.Command {
+	cmd.OnUsageError = usageError
+	has := flagNames(cmd)
+	if takesDB(has) {
+		cmd.Flags = append(cmd.Flags, tenantFlags(has)...)
+	}
+	if takesProjectEnv(has) {
+		cmd.Flags = append(cmd.Flags, envFlag())
+		cmd.Before = selectTenant(e, applyProjectEnv(e))
+	}
+	if cmd.BashComplete == nil {
+		cmd.BashComplete = completeCommand(nil)
+	}
+	if !printsOnly(cmd) {
+		interruptible(cmd)
+	}
+	return cmd
+}
+
+// listedCommand is a command that NewAppFor did not build because no
+// argument names it: its listing, and an action that fails, which cannot
+// run (urfave/cli runs only a command that an argument names).
+func listedCommand(name, usage string) *ucli.Command {
+	return &ucli.Command{
+		Name:  name,
+		Usage: usage,
+		Action: func(*ucli.Context) error {
+			return fmt.Errorf("internal error: command %s was not built", name)
+		},
+	}
+}
+
 // flagNames is the set of the names of cmd's flags. Flag.Names runs a
-// regular expression over each name, and every start asks for every
-// command's: once each is enough.
+// regular expression over each name, and finish asks for several: once
+// each is enough.
 func flagNames(cmd *ucli.Command) map[string]bool {
 	has := map[string]bool{}
 	for _, f := range cmd.Flags {

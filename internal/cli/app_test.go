@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -85,5 +86,51 @@ func TestDevNullIsNotATerminal(t *testing.T) {
 	defer f.Close()
 	if isTerminal(f) {
 		t.Errorf("isTerminal(%s) = true, want false", os.DevNull)
+	}
+}
+
+// TestListings: each command's listing, which --help and completion show
+// for a command NewAppFor does not build, is the command's own name and
+// usage.
+func TestListings(t *testing.T) {
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	for _, l := range listings() {
+		cmd := l.build(e)
+		if cmd.Name != l.name || cmd.Usage != l.usage || cmd.Hidden || cmd.Category != "" || len(cmd.Aliases) > 0 {
+			t.Errorf("the listing of ctxschema %s is %q %q, the command %q %q (hidden %v, category %q, aliases %q): make them agree",
+				l.name, l.name, l.usage, cmd.Name, cmd.Usage, cmd.Hidden, cmd.Category, cmd.Aliases)
+		}
+	}
+}
+
+// TestNewAppFor: NewAppFor builds only the commands its arguments name,
+// and the application it builds answers as NewApp's does: help, the
+// commands' help, completion, an unknown command, version.
+func TestNewAppFor(t *testing.T) {
+	app := NewAppFor([]string{"ctxschema", "version"}, strings.NewReader(""), io.Discard, io.Discard)
+	for _, cmd := range app.Commands {
+		if built := cmd.Flags != nil || cmd.CustomHelpTemplate != ""; built != (cmd.Name == "version") {
+			t.Errorf("NewAppFor(ctxschema version): command %s built %v", cmd.Name, built)
+		}
+	}
+	runs := [][]string{
+		{"--help"}, {"-h"}, {"help"}, {"--version"}, {"version"}, {"nosuch"}, {},
+		{"--generate-bash-completion"}, {"plan", "--generate-bash-completion"},
+		{"plan", "--dir", "version", "--help"},
+	}
+	for _, l := range listings() {
+		runs = append(runs, []string{l.name, "--help"}, []string{"--help", l.name}, []string{l.name, "-", "--generate-bash-completion"})
+	}
+	for _, r := range runs {
+		args := append([]string{"ctxschema"}, r...)
+		var want, got [2]bytes.Buffer
+		wantErr := NewApp(strings.NewReader(""), &want[0], &want[1]).Run(args)
+		gotErr := NewAppFor(args, strings.NewReader(""), &got[0], &got[1]).Run(args)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || got[0].String() != want[0].String() || got[1].String() != want[1].String() {
+			t.Errorf("%q: NewAppFor answers\n%s%s%v\nNewApp\n%s%s%v", r, &got[0], &got[1], gotErr, &want[0], &want[1], wantErr)
+		}
+		if want[0].Len()+want[1].Len() == 0 && wantErr == nil && len(r) > 0 && r[len(r)-1] != "--generate-bash-completion" {
+			t.Errorf("%q: NewApp answers nothing; the comparison shows nothing", r)
+		}
 	}
 }

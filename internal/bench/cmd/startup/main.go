@@ -169,7 +169,7 @@ func printTable(cmds []*command, ref *command, n int) {
 			}
 			return median(rs)
 		}
-		fmt.Printf("| %s | %.1f ms | %.1f ms | %.0f | %.0f | %.2f× | %.2f× |\n", c.label,
+		fmt.Printf("| %s | %.2f ms | %.2f ms | %.0f | %.0f | %.2f× | %.2f× |\n", c.label,
 			median(column(c.runs, wall)), median(column(c.runs, cpu)),
 			median(column(c.runs, func(s sample) float64 { return float64(s.minflt) })),
 			median(column(c.runs, func(s sample) float64 { return float64(s.switches) })),
