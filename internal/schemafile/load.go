@@ -41,10 +41,25 @@ func Load(ctx context.Context, dir string) (*Result, error) {
 	}
 	// Each file is decoded as soon as it is read, on the goroutine that
 	// read it: the reads (system calls) spread over the cores with the
-	// decoding instead of running alone before it.
+	// decoding instead of running alone before it. Its bytes and its
+	// yaml.Node tree are garbage once it is decoded (its extensions
+	// checked into the model): what is held until the merge is the model
+	// and the few declarations that span files, never the files.
 	decls := make([]fileDecl, len(files.Paths))
 	probs := make([][]model.Problem, len(files.Paths))
-	if err := files.read(ctx, func(i int) { decls[i], probs[i] = decodeOne(files.Names[i], files.Data[i]) }); err != nil {
+	errs := make([]error, len(files.Paths))
+	inParallel(len(files.Paths), func(i int) {
+		sc := getScratch()
+		defer putScratch(sc)
+		data, err := readFileInto(ctx, files.Paths[i], files.Names[i], sc.data)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		sc.data = data[:0] // the next file read on this goroutine reuses it
+		decls[i], probs[i] = decodeWith(files.Names[i], data, sc)
+	})
+	if err := readErrors(errs); err != nil {
 		return nil, err
 	}
 	return merge(files.Names, decls, probs)
@@ -105,6 +120,13 @@ func (f *Files) read(ctx context.Context, then func(i int)) error {
 			then(i)
 		}
 	})
+	return readErrors(errs)
+}
+
+// readErrors is the error of reading files whose errors are errs, as
+// reading them one by one in order would give: the first error that is
+// not a file too large, else every file too large.
+func readErrors(errs []error) error {
 	var tooLarge []model.Problem
 	for _, err := range errs {
 		var probs *model.Problems
@@ -151,8 +173,15 @@ const minFilesPerWorker = 8
 
 // decodeOne decodes one file with a reporter of its own.
 func decodeOne(name string, data []byte) (fileDecl, []model.Problem) {
+	sc := getScratch()
+	defer putScratch(sc)
+	return decodeWith(name, data, sc)
+}
+
+// decodeWith decodes one file with a reporter of its own and storage from sc.
+func decodeWith(name string, data []byte, sc *scratch) (fileDecl, []model.Problem) {
 	r := &reporter{}
-	d := decodeFile(name, data, r)
+	d := decodeFile(name, data, r, sc)
 	return d, r.list
 }
 
@@ -160,7 +189,13 @@ func decodeOne(name string, data []byte) (fileDecl, []model.Problem) {
 // MaxFileSize: a larger file gives a *model.Problems at the file; other errors
 // (I/O) are wrapped.
 func ReadFile(ctx context.Context, path, name string) ([]byte, error) {
-	b, err := input.ReadFile(ctx, path, MaxFileSize)
+	return readFileInto(ctx, path, name, nil)
+}
+
+// readFileInto is ReadFile reading into buf's storage when it is large
+// enough (input.ReadFileInto).
+func readFileInto(ctx context.Context, path, name string, buf []byte) ([]byte, error) {
+	b, err := input.ReadFileInto(ctx, path, MaxFileSize, buf)
 	var large *input.TooLargeError
 	switch {
 	case errors.As(err, &large):
