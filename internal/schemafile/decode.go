@@ -161,9 +161,11 @@ type scratch struct {
 	attrs []attrDecl
 	// decls is the storage of the scope of one extension's attributes.
 	decls []declared
-	// data holds the bytes of one file at a time, read (Load) and then
-	// decoded: yaml.v3 copies what it keeps.
+	// data holds the bytes of the files of one batch (loadBatch), read
+	// and then decoded: yaml.v3 copies what it keeps.
 	data []byte
+	// parts are the files of data.
+	parts []streamPart
 }
 
 // maxPooledData is the largest read buffer the pool keeps: far above a
@@ -205,7 +207,7 @@ func decodeFile(file string, data []byte, r *reporter, sc *scratch) fileDecl {
 
 // at is the position of n, as declarations keep it.
 func (d *decoder) at(n *yaml.Node) at {
-	return at{file: &d.file, line: int32(n.Line), col: int32(n.Column)}
+	return at{file: &d.file, line: int32(n.Line - d.lineBase), col: int32(n.Column)}
 }
 
 // document decodes one document: a mapping of the top-level keys.
