@@ -34,8 +34,11 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	b.fresh = st.New || (len(b.cur.Profile) == 0 && len(b.cur.Extensions) == 0 && len(b.cur.Keys) == 0)
 	b.cur.Sort()
 	b.live = b.cur.Clone()
-	b.des = desired.Clone()
-	b.des.Sort()
+	// desired is only read, and every piece of it that the plan keeps is
+	// copied (strip, cloneItems, snapshot): its lists in name order, not a
+	// deep copy of it, which cost as much as the copy of the catalog.
+	exts, keys := desired.ByName()
+	b.des = &model.Schema{Profile: desired.Profile, Extensions: exts, Keys: keys}
 	if st.New {
 		// The profile table is created with its attributes at once.
 		b.cur.Profile = make([]model.Attribute, len(b.des.Profile))

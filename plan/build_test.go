@@ -237,9 +237,14 @@ func TestBuild(t *testing.T) {
 			if tt.data != nil {
 				data = tt.data
 			}
+			before := desired.Clone()
 			p, err := Build(context.Background(), live(base()), desired, data)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Build reads desired without copying it: it must not change it.
+			if diff := cmp.Diff(before, desired); diff != "" {
+				t.Errorf("Build changed desired (-before +after):\n%s", diff)
 			}
 			if diff := cmp.Diff(tt.want, lines(p)); diff != "" {
 				t.Errorf("steps (-want +got):\n%s", diff)

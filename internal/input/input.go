@@ -45,6 +45,14 @@ func Size(n int64) string {
 // writer, and a read that waits for data returns ctx's error when ctx is
 // cancelled.
 func ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	return ReadFileInto(ctx, path, limit, nil)
+}
+
+// ReadFileInto is ReadFile reading into buf's storage when it is large
+// enough (a regular file's size, plus one byte): a caller that reads many
+// files and is done with each before the next reuses one buffer. The
+// result shares buf's storage or, when buf is too small, is new.
+func ReadFileInto(ctx context.Context, path string, limit int64, buf []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -80,7 +88,7 @@ func ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
 	if fi.Mode().IsRegular() {
 		size = fi.Size() + 1
 	}
-	b, err := readAll(&ctxReader{ctx: ctx, r: io.LimitReader(f, limit+1)}, size)
+	b, err := readAll(&ctxReader{ctx: ctx, r: io.LimitReader(f, limit+1)}, buf[:0], size)
 	switch {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("reading %s stopped: %w", path, ctx.Err())
@@ -108,11 +116,13 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// readAll is io.ReadAll with a first buffer of size bytes (at least 512),
-// so that reading a file of known size takes one allocation, not a series
-// of growing ones.
-func readAll(r io.Reader, size int64) ([]byte, error) {
-	b := make([]byte, 0, max(size, 512))
+// readAll is io.ReadAll into b (empty), first grown to size bytes (at
+// least 512), so that reading a file of known size takes one allocation,
+// or none when b is large enough, not a series of growing ones.
+func readAll(r io.Reader, b []byte, size int64) ([]byte, error) {
+	if want := max(size, 512); int64(cap(b)) < want {
+		b = make([]byte, 0, want)
+	}
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

@@ -64,3 +64,31 @@ func TestReadFilePipeCancelled(t *testing.T) {
 		t.Errorf("a pipe without a writer: %q, %v", b, err)
 	}
 }
+
+// TestReadFileInto: a buffer large enough (the file's size and one byte)
+// is read into; a smaller one is left alone, and the limit holds either
+// way.
+func TestReadFileInto(t *testing.T) {
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("hello, world"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 3, 600)
+	b, err := ReadFileInto(ctx, p, 100, buf)
+	if err != nil || string(b) != "hello, world" {
+		t.Fatalf("ReadFileInto = %q, %v", b, err)
+	}
+	if &b[0] != &buf[:1][0] {
+		t.Error("a large enough buffer was not read into")
+	}
+	small := make([]byte, 0, 4)
+	b, err = ReadFileInto(ctx, p, 100, small)
+	if err != nil || string(b) != "hello, world" || string(small[:4]) != "\x00\x00\x00\x00" {
+		t.Errorf("a small buffer: %q, %v; buffer %q", b, err, small[:4])
+	}
+	var tooLarge *TooLargeError
+	if _, err := ReadFileInto(ctx, p, 5, make([]byte, 0, 100)); !errors.As(err, &tooLarge) {
+		t.Errorf("a file over the limit: %v", err)
+	}
+}

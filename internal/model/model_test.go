@@ -160,3 +160,26 @@ func TestByName(t *testing.T) {
 		t.Errorf("after Sort, ByName = %v, want s's own slice in order", exts)
 	}
 }
+
+// TestCheckAttributeNameAllocs: every attribute of the schema files is
+// checked; a valid name costs no allocation (it was lowered with
+// strings.ToLower, one string per name).
+func TestCheckAttributeNameAllocs(t *testing.T) {
+	for _, name := range []string{"UpdatedAt", "code", "A_26_characters_long_name1"} {
+		if n := testing.AllocsPerRun(100, func() {
+			if err := CheckAttributeName(name); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("CheckAttributeName(%q) allocates %v times, want 0", name, n)
+		}
+	}
+	for name, want := range map[string]string{
+		"Customer_ID": `name "Customer_ID" is the column customer_id, the column that holds the customer id in every table`,
+		"CS_Thing":    `name "CS_Thing" starts with cs_, which ctxschema reserves for its own names`,
+	} {
+		if err := CheckAttributeName(name); err == nil || err.Error() != want {
+			t.Errorf("CheckAttributeName(%q) = %v, want %s", name, err, want)
+		}
+	}
+}

@@ -216,11 +216,21 @@ func CheckAttributeName(name string) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
-	col := strings.ToLower(name)
-	if owner, ok := ownedColumns[col]; ok {
-		return fmt.Errorf("name %q is the column %s, %s", name, col, owner)
+	// CheckName passed: name is ASCII, at most MaxNameLength bytes. It is
+	// lowered on the stack: every attribute of the files is checked.
+	var buf [MaxNameLength]byte
+	col := buf[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		col[i] = c
 	}
-	if strings.HasPrefix(col, CatalogPrefix) {
+	if owner, ok := ownedColumns[string(col)]; ok {
+		return fmt.Errorf("name %q is the column %s, %s", name, string(col), owner)
+	}
+	if strings.HasPrefix(string(col), CatalogPrefix) {
 		return fmt.Errorf("name %q starts with %s, which ctxschema reserves for its own names", name, CatalogPrefix)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -84,11 +85,26 @@ type keyDecl struct {
 	Unique     field[bool]
 }
 
-// fileDecl is everything one schema file declares.
+// fileDecl is everything one schema file declares. Its extensions are
+// checked as soon as they are decoded, on the goroutine that decodes the
+// file: their declarations (several times the size of the model, a
+// position for every field) are then dropped at once instead of being
+// held until every file is decoded. The profile's attributes and the keys
+// are checked at the merge, against what the other files declare.
 type fileDecl struct {
 	Profile    []attrDecl
-	Extensions []extDecl
+	Extensions []checkedExt
 	Keys       []keyDecl
+}
+
+// checkedExt is an extension checked (validator.extension) with what the
+// merge still needs of its declaration.
+type checkedExt struct {
+	Ext         model.Extension
+	RenamedFrom field[string]
+	// TriedItems is true when unique items were written, even if none
+	// passed its checks (each failure was reported).
+	TriedItems bool
 }
 
 // The fields each object accepts, in documentation order.
@@ -122,18 +138,61 @@ func (a at) String() string { return a.pos().String() }
 
 // decoder walks the nodes of one schema file and reports problems at
 // their positions.
-type decoder struct{ *Walker }
+type decoder struct {
+	*Walker
+	// v checks each extension once it is decoded.
+	v *validator
+}
 
 // newDecoder returns a decoder of the schema file that messages call file,
-// which reports to r.
-func newDecoder(file string, r *reporter) *decoder {
-	return &decoder{&Walker{file: file, kind: "schema files", r: r}}
+// which reports to r, with storage from sc (not nil).
+func newDecoder(file string, r *reporter, sc *scratch) *decoder {
+	return &decoder{Walker: &Walker{file: file, kind: "schema files", r: r}, v: &validator{r: r, scratch: sc}}
+}
+
+// scratch is storage that decoding a file needs only while it runs,
+// reused from one extension to the next and, through scratchPool, from
+// one file to the next: a repository written by inspect --out holds one
+// file per extension, each of which would otherwise allocate it anew.
+type scratch struct {
+	// attrs holds the declarations of one extension's attributes at a
+	// time: they are checked into the model before the next extension is
+	// decoded, and nothing keeps them.
+	attrs []attrDecl
+	// decls is the storage of the scope of one extension's attributes.
+	decls []declared
+	// data holds the bytes of the files of one batch (loadBatch), read
+	// and then decoded: yaml.v3 copies what it keeps.
+	data []byte
+	// parts are the files of data.
+	parts []streamPart
+}
+
+// maxPooledData is the largest read buffer the pool keeps: far above a
+// file of one extension, far below MaxFileSize.
+const maxPooledData = 256 << 10
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// getScratch takes storage from the pool, for putScratch to give back.
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// putScratch gives sc back to the pool, emptied so that it holds no
+// strings of the file it served.
+func putScratch(sc *scratch) {
+	clear(sc.attrs[:cap(sc.attrs)])
+	clear(sc.decls[:cap(sc.decls)])
+	if cap(sc.data) > maxPooledData {
+		sc.data = nil
+	}
+	scratchPool.Put(sc)
 }
 
 // decodeFile decodes every YAML document of a file. An empty file, or one
 // that holds only comments, declares nothing.
-func decodeFile(file string, data []byte, r *reporter) fileDecl {
-	d := newDecoder(file, r)
+// sc lends storage, and is not kept.
+func decodeFile(file string, data []byte, r *reporter, sc *scratch) fileDecl {
+	d := newDecoder(file, r, sc)
 	var out fileDecl
 	docs, err := Documents(file, data)
 	for _, doc := range docs {
@@ -148,7 +207,7 @@ func decodeFile(file string, data []byte, r *reporter) fileDecl {
 
 // at is the position of n, as declarations keep it.
 func (d *decoder) at(n *yaml.Node) at {
-	return at{file: &d.file, line: int32(n.Line), col: int32(n.Column)}
+	return at{file: &d.file, line: int32(n.Line - d.lineBase), col: int32(n.Column)}
 }
 
 // document decodes one document: a mapping of the top-level keys.
@@ -171,7 +230,9 @@ func (d *decoder) document(doc *yaml.Node, out *fileDecl) {
 		case "extensions":
 			out.Extensions = slices.Grow(out.Extensions, items(v))
 			d.Each(v, "extensions", "a list of extensions", func(n *yaml.Node) {
-				out.Extensions = append(out.Extensions, d.extension(n))
+				if c, ok := d.checkedExtension(n); ok {
+					out.Extensions = append(out.Extensions, c)
+				}
 			})
 		case "identification_keys":
 			d.Each(v, "identification_keys", "a list of identification keys", func(n *yaml.Node) {
@@ -190,16 +251,21 @@ func (d *decoder) profile(n *yaml.Node, out *fileDecl) {
 		return
 	}
 	d.Mapping(n, "profile", profileFields, func(key string, v *yaml.Node) {
-		attrs := d.attributes(v, "profile")
+		attrs := d.attributes(v, "profile", nil)
 		out.Profile = append(out.Profile, attrs.Val...)
 	})
 }
 
-// attributes decodes a list of attribute mappings.
-func (d *decoder) attributes(n *yaml.Node, owner string) field[[]attrDecl] {
+// attributes decodes a list of attribute mappings, into buf's storage
+// when it is large enough.
+func (d *decoder) attributes(n *yaml.Node, owner string, buf []attrDecl) field[[]attrDecl] {
 	f := field[[]attrDecl]{Pos: d.at(n), Set: true}
 	if k := items(n); k > 0 {
-		f.Val = make([]attrDecl, 0, k)
+		if cap(buf) >= k {
+			f.Val = buf[:0]
+		} else {
+			f.Val = make([]attrDecl, 0, k)
+		}
 	}
 	f.OK = d.Each(n, "attributes", "a list of attributes", func(item *yaml.Node) {
 		f.Val = append(f.Val, d.attribute(item, owner))
@@ -237,6 +303,26 @@ func (d *decoder) attribute(n *yaml.Node, owner string) attrDecl {
 	return a
 }
 
+// checkedExtension decodes an extension and checks it (validator.extension).
+// It returns false for an extension without a name, which the merge skips.
+func (d *decoder) checkedExtension(n *yaml.Node) (checkedExt, bool) {
+	e := d.extension(n)
+	ext, ok := d.v.extension(e)
+	if sc := d.v.scratch; cap(e.Attributes.Val) > cap(sc.attrs) {
+		sc.attrs = e.Attributes.Val[:0]
+	}
+	if !ok {
+		return checkedExt{}, false
+	}
+	return checkedExt{
+		Ext:         ext,
+		RenamedFrom: e.RenamedFrom,
+		TriedItems:  e.Unique.Set && (!e.Unique.OK || len(e.Unique.Val) > 0),
+	}, true
+}
+
+// extension decodes an extension. Its attributes are decoded into
+// the scratch's attrs, valid until the next extension is decoded.
 func (d *decoder) extension(n *yaml.Node) extDecl {
 	e := extDecl{Pos: d.at(n)}
 	if n.Kind != yaml.MappingNode {
@@ -251,7 +337,7 @@ func (d *decoder) extension(n *yaml.Node) extDecl {
 		case "type":
 			e.Type = d.str(v, key)
 		case "attributes":
-			e.Attributes = d.attributes(v, "an extension")
+			e.Attributes = d.attributes(v, "an extension", d.v.scratch.attrs)
 		case "unique":
 			e.Unique = d.uniqueItems(v)
 		case "renamed_from":

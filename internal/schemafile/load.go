@@ -5,14 +5,18 @@
 package schemafile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/ctxschema/ctxschema/internal/input"
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -39,12 +43,19 @@ func Load(ctx context.Context, dir string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Each file is decoded as soon as it is read, on the goroutine that
-	// read it: the reads (system calls) spread over the cores with the
-	// decoding instead of running alone before it.
-	decls := make([]fileDecl, len(files.Paths))
-	probs := make([][]model.Problem, len(files.Paths))
-	if err := files.read(ctx, func(i int) { decls[i], probs[i] = decodeOne(files.Names[i], files.Data[i]) }); err != nil {
+	// Each batch of files is decoded as soon as it is read, on the
+	// goroutine that read it (loadBatch): the reads (system calls) spread
+	// over the cores with the decoding instead of running alone before
+	// it. A file's bytes and each of its documents' yaml.Node tree are
+	// garbage once decoded (its extensions checked into the model): what
+	// is held until the merge is the model and the few declarations that
+	// span files, never the files.
+	n := len(files.Paths)
+	decls := make([]fileDecl, n)
+	probs := make([][]model.Problem, n)
+	errs := make([]error, n)
+	inBatches(n, func(lo, hi int) { loadBatch(ctx, files, lo, hi, decls, probs, errs) })
+	if err := readErrors(errs); err != nil {
 		return nil, err
 	}
 	return merge(files.Names, decls, probs)
@@ -105,6 +116,13 @@ func (f *Files) read(ctx context.Context, then func(i int)) error {
 			then(i)
 		}
 	})
+	return readErrors(errs)
+}
+
+// readErrors is the error of reading files whose errors are errs, as
+// reading them one by one in order would give: the first error that is
+// not a file too large, else every file too large.
+func readErrors(errs []error) error {
 	var tooLarge []model.Problem
 	for _, err := range errs {
 		var probs *model.Problems
@@ -126,6 +144,12 @@ func (f *Files) read(ctx context.Context, then func(i int)) error {
 // files decode independently.
 func inParallel(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/minFilesPerWorker)
+	onWorkers(workers, n, f)
+}
+
+// onWorkers calls f(0) … f(n-1) on workers goroutines (on the caller's
+// when workers is 1 or less), each taking the next index.
+func onWorkers(workers, n int, f func(i int)) {
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
 			f(i)
@@ -149,10 +173,148 @@ func inParallel(n int, f func(i int)) {
 // minFilesPerWorker is the fewest files worth a goroutine of their own.
 const minFilesPerWorker = 8
 
+// maxBatch is the most files decoded as one YAML stream (loadBatch).
+const maxBatch = 16
+
+// inBatches calls f(lo, hi) for batches of consecutive files of 0 … n-1,
+// in parallel as inParallel does: batches of up to maxBatch files, small
+// enough that each goroutine has several.
+func inBatches(n int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/minFilesPerWorker)
+	size := min(maxBatch, max(1, n/(4*max(workers, 1))))
+	onWorkers(workers, (n+size-1)/size, func(b int) { f(b*size, min(n, (b+1)*size)) })
+}
+
+// streamPart is one file in the YAML stream of a batch.
+type streamPart struct {
+	i          int // in the Files
+	start, end int // in the stream, after the "---" line before it
+	line       int // of the "---" line before it, from 1
+}
+
+// loadBatch reads files lo … hi-1 and decodes them, into decls[i] and
+// probs[i], or errs[i] for a file that cannot be read.
+//
+// yaml.v3 allocates several kilobytes to set up a parser, about a third
+// of what it allocates for a file of one extension, as inspect --out
+// writes them: the files of a batch are parsed as one stream, each after
+// a "---" line of its own, and each document is decoded as the file it
+// starts in, its lines counted from that file's first. Only files that
+// the stream reads exactly as they read alone go into it (streamable);
+// the others, and every file of a stream that fails to parse (the
+// problem is then found file by file, at its place), are decoded alone.
+func loadBatch(ctx context.Context, files *Files, lo, hi int, decls []fileDecl, probs [][]model.Problem, errs []error) {
+	sc := getScratch()
+	defer putScratch(sc)
+	stream, parts := sc.data[:0], sc.parts[:0]
+	line := 1
+	for i := lo; i < hi; i++ {
+		stream = append(stream, "---\n"...)
+		// Read in place after the "---" line when the buffer has room.
+		data, err := readFileInto(ctx, files.Paths[i], files.Names[i], stream[len(stream):])
+		switch {
+		case err != nil:
+			errs[i] = err
+			stream = stream[:len(stream)-4]
+		case !streamable(data):
+			stream = stream[:len(stream)-4]
+			decls[i], probs[i] = decodeWith(files.Names[i], data, sc)
+		default:
+			start := len(stream)
+			stream = append(stream, data...)
+			parts = append(parts, streamPart{i: i, start: start, end: len(stream), line: line})
+			line += 1 + bytes.Count(data, []byte("\n"))
+		}
+	}
+	decodeStream(files.Names, stream, parts, decls, probs, sc)
+	sc.data, sc.parts = stream[:0], parts[:0]
+}
+
+// streamable reports whether a file reads the same in a stream, after a
+// "---" line and before another, as alone: it ends with a line break (a
+// block scalar kept to the end would take one more), holds no anchor or
+// alias (anchors outlive a document in yaml.v3's parser), no directive,
+// no document end marker, no byte-order mark or other encoding to
+// detect, and no line break other than "\n" (lines are counted by "\n").
+func streamable(data []byte) bool {
+	if len(data) == 0 {
+		return true
+	}
+	if data[len(data)-1] != '\n' || data[0] == '%' || data[0] == 0 || data[0] >= 0x80 {
+		return false
+	}
+	if bytes.ContainsAny(data, "\r&*") || bytes.Contains(data, []byte("\n%")) {
+		return false
+	}
+	// "..." before a file's first document is an error alone, and ends
+	// the empty document of the "---" line in a stream.
+	if bytes.HasPrefix(data, []byte("...")) || bytes.Contains(data, []byte("\n...")) {
+		return false
+	}
+	// NEL, LS and PS are line breaks to YAML.
+	return !bytes.Contains(data, []byte("\u0085")) && !bytes.Contains(data, []byte("\u2028")) && !bytes.Contains(data, []byte("\u2029"))
+}
+
+// decodeStream decodes the files of a batch's stream (loadBatch), or
+// each file alone when the stream does not parse.
+func decodeStream(names []string, stream []byte, parts []streamPart, decls []fileDecl, probs [][]model.Problem, sc *scratch) {
+	if len(parts) == 0 {
+		return
+	}
+	alone := func() {
+		for _, p := range parts {
+			decls[p.i], probs[p.i] = decodeWith(names[p.i], stream[p.start:p.end], sc)
+		}
+	}
+	if len(parts) == 1 {
+		alone()
+		return
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(stream))
+	var d *decoder
+	start := func(k int) {
+		decls[parts[k].i], probs[parts[k].i] = fileDecl{}, nil
+		d = newDecoder(names[parts[k].i], &reporter{}, sc)
+		d.lineBase = parts[k].line
+	}
+	k := 0
+	start(k)
+	for {
+		doc := new(yaml.Node)
+		err := dec.Decode(doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			alone()
+			return
+		}
+		for k+1 < len(parts) && doc.Line >= parts[k+1].line {
+			probs[parts[k].i] = d.r.list
+			k++
+			start(k)
+		}
+		d.document(doc, &decls[parts[k].i])
+	}
+	probs[parts[k].i] = d.r.list
+	// Every file starts a document with its "---" line: none is left
+	// without one, but one would declare nothing.
+	for k++; k < len(parts); k++ {
+		decls[parts[k].i], probs[parts[k].i] = fileDecl{}, nil
+	}
+}
+
 // decodeOne decodes one file with a reporter of its own.
 func decodeOne(name string, data []byte) (fileDecl, []model.Problem) {
+	sc := getScratch()
+	defer putScratch(sc)
+	return decodeWith(name, data, sc)
+}
+
+// decodeWith decodes one file with a reporter of its own and storage from sc.
+func decodeWith(name string, data []byte, sc *scratch) (fileDecl, []model.Problem) {
 	r := &reporter{}
-	d := decodeFile(name, data, r)
+	d := decodeFile(name, data, r, sc)
 	return d, r.list
 }
 
@@ -160,7 +322,13 @@ func decodeOne(name string, data []byte) (fileDecl, []model.Problem) {
 // MaxFileSize: a larger file gives a *model.Problems at the file; other errors
 // (I/O) are wrapped.
 func ReadFile(ctx context.Context, path, name string) ([]byte, error) {
-	b, err := input.ReadFile(ctx, path, MaxFileSize)
+	return readFileInto(ctx, path, name, nil)
+}
+
+// readFileInto is ReadFile reading into buf's storage when it is large
+// enough (input.ReadFileInto).
+func readFileInto(ctx context.Context, path, name string, buf []byte) ([]byte, error) {
+	b, err := input.ReadFileInto(ctx, path, MaxFileSize, buf)
 	var large *input.TooLargeError
 	switch {
 	case errors.As(err, &large):

@@ -33,7 +33,7 @@ func AddObject(current *model.Schema, kind ObjectKind, n *yaml.Node, file string
 		n = n.Content[0]
 	}
 	r := &reporter{}
-	base := decodeFile(catalogFile, Write(current), r)
+	base := decodeFile(catalogFile, Write(current), r, &scratch{})
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{
 		Kind: yaml.MappingNode, Tag: "!!map",
 		Content: []*yaml.Node{
@@ -42,7 +42,7 @@ func AddObject(current *model.Schema, kind ObjectKind, n *yaml.Node, file string
 		},
 	}}}
 	var obj fileDecl
-	newDecoder(file, r).document(doc, &obj)
+	newDecoder(file, r, &scratch{}).document(doc, &obj)
 	s := build([]fileDecl{base, obj}, r)
 	model.SortProblems(r.list)
 	if r.failed() {

@@ -1,8 +1,9 @@
 package schemafile
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ctxschema/ctxschema/internal/model"
@@ -17,49 +18,66 @@ import (
 // validator checks declarations and reports to r.
 type validator struct {
 	r *reporter
+	// scratch, when not nil, lends the scopes of attributes their
+	// storage.
+	scratch *scratch
 }
 
 // build validates the declarations of every file, in path order, and
-// returns the schema they declare.
+// returns the schema they declare. The extensions were checked as each
+// file was decoded; what is left is what spans files: the profile's
+// attributes, the extensions' names and renames, and the keys.
 func build(files []fileDecl, r *reporter) *model.Schema {
 	v := &validator{r: r}
 	s := &model.Schema{}
 
 	var profile []attrDecl
-	var exts []extDecl
 	var keys []keyDecl
+	nExts := 0
 	for _, f := range files {
 		profile = append(profile, f.Profile...)
-		exts = append(exts, f.Extensions...)
 		keys = append(keys, f.Keys...)
+		nExts += len(f.Extensions)
 	}
 
 	s.Profile = v.attributes(profile, "the profile", false)
 	v.columns(s.Profile, []string{model.CustomerIDColumn}, "the profile")
 
-	extScope := newScope("extension", "", len(exts))
-	var renames []rename
-	for _, e := range exts {
-		ext, ok := v.extension(e)
-		if !ok || !extScope.declare(r, ext.Name, ext.Pos) {
-			continue
+	extScope := newScope("extension", "", nExts)
+	if nExts > 0 {
+		s.Extensions = make([]model.Extension, 0, nExts)
+	}
+	var renames []rename // only those that rename: the others are not checked
+	for _, f := range files {
+		for _, c := range f.Extensions {
+			ext := c.Ext
+			if !extScope.declare(r, ext.Name, ext.Pos) {
+				continue
+			}
+			s.Extensions = append(s.Extensions, ext)
+			// Items that were written but failed their checks were reported.
+			if ext.Type == model.MultiValued && len(ext.Unique) == 0 && !c.TriedItems {
+				r.warnf(ext.Pos, "multi-valued extension %q has no unique item, so its records cannot be addressed by unique values; add unique: [<Attribute>]", ext.Name)
+			}
+			if c.RenamedFrom.Set {
+				renames = append(renames, rename{Name: ext.Name, From: c.RenamedFrom})
+			}
 		}
-		s.Extensions = append(s.Extensions, ext)
-		// Items that were written but failed their checks were reported.
-		triedItems := e.Unique.Set && (!e.Unique.OK || len(e.Unique.Val) > 0)
-		if ext.Type == model.MultiValued && len(ext.Unique) == 0 && !triedItems {
-			r.warnf(ext.Pos, "multi-valued extension %q has no unique item, so its records cannot be addressed by unique values; add unique: [<Attribute>]", ext.Name)
-		}
-		renames = append(renames, rename{Name: ext.Name, From: e.RenamedFrom})
 	}
 	v.renames(extScope, renames)
 
 	keyScope := newScope("identification key", "", len(keys))
+	if len(keys) > 0 {
+		s.Keys = make([]model.Key, 0, len(keys))
+	}
 	for _, k := range keys {
 		key, ok := v.key(k, s)
 		if ok && keyScope.declare(r, key.Name, key.Pos) {
 			s.Keys = append(s.Keys, key)
 		}
+	}
+	if len(s.Keys) == 0 {
+		s.Keys = nil
 	}
 
 	s.Sort()
@@ -70,8 +88,10 @@ func build(files []fileDecl, r *reporter) *model.Schema {
 // keys, the profile's attributes or one extension's attributes. Names are
 // case-insensitive: two names are the same when their strings.ToLower are.
 type scope struct {
-	kind  string // "extension", "attribute"
-	where string // "" or ` in extension "Phone"`
+	kind string // "extension", "attribute"
+	// owner is "" or whose names they are (`extension "Phone"`), for
+	// messages (where).
+	owner string
 	// decls are the names as first declared, in order. Up to smallScope
 	// of them are looked up by comparing each (an extension's dozen
 	// attributes need no map); above it, through index.
@@ -88,25 +108,37 @@ type declared struct {
 const smallScope = 16
 
 // newScope is a scope for about n names.
-func newScope(kind, where string, n int) *scope {
-	return &scope{kind: kind, where: where, decls: make([]declared, 0, n)}
+func newScope(kind, owner string, n int) *scope {
+	return &scope{kind: kind, owner: owner, decls: make([]declared, 0, n)}
+}
+
+// where is "" or ` in extension "Phone"`, after a name in messages.
+func (s *scope) where() string {
+	if s.owner == "" {
+		return ""
+	}
+	return " in " + s.owner
 }
 
 // declare records name at pos, or reports it as a duplicate (citing the
 // first declaration) and returns false.
 func (s *scope) declare(r *reporter, name string, pos model.Pos) bool {
-	if prev, first, dup := s.lookup(name); dup {
+	low := ""
+	if s.index != nil {
+		low = strings.ToLower(name) // once, for the look-up and the index
+	}
+	if prev, first, dup := s.lookupLower(name, low); dup {
 		if prev != name {
-			r.errorf(pos, "duplicate %s %q%s (first defined as %q at %s; names are case-insensitive)", s.kind, name, s.where, prev, first)
+			r.errorf(pos, "duplicate %s %q%s (first defined as %q at %s; names are case-insensitive)", s.kind, name, s.where(), prev, first)
 		} else {
-			r.errorf(pos, "duplicate %s %q%s (first defined at %s)", s.kind, name, s.where, first)
+			r.errorf(pos, "duplicate %s %q%s (first defined at %s)", s.kind, name, s.where(), first)
 		}
 		return false
 	}
 	s.decls = append(s.decls, declared{name: name, pos: pos})
 	switch {
 	case s.index != nil:
-		s.index[strings.ToLower(name)] = len(s.decls) - 1
+		s.index[low] = len(s.decls) - 1
 	case len(s.decls) > smallScope:
 		s.index = make(map[string]int, cap(s.decls))
 		for i, d := range s.decls {
@@ -119,8 +151,18 @@ func (s *scope) declare(r *reporter, name string, pos model.Pos) bool {
 // lookup returns the declared spelling of name, case-insensitively, and
 // where it was declared.
 func (s *scope) lookup(name string) (string, model.Pos, bool) {
+	low := ""
 	if s.index != nil {
-		i, ok := s.index[strings.ToLower(name)]
+		low = strings.ToLower(name)
+	}
+	return s.lookupLower(name, low)
+}
+
+// lookupLower is lookup with low, strings.ToLower(name), given when the
+// scope has an index.
+func (s *scope) lookupLower(name, low string) (string, model.Pos, bool) {
+	if s.index != nil {
+		i, ok := s.index[low]
 		if !ok {
 			return "", model.Pos{}, false
 		}
@@ -149,7 +191,7 @@ func (v *validator) renames(sc *scope, list []rename) {
 		if !rn.From.valid() {
 			continue
 		}
-		from, what := rn.From.Val, fmt.Sprintf("%s %q%s", sc.kind, rn.Name, sc.where)
+		from, what := rn.From.Val, fmt.Sprintf("%s %q%s", sc.kind, rn.Name, sc.where())
 		if msg := nameProblem("renamed_from:", from); msg != "" {
 			v.r.errorf(rn.From.Pos.pos(), "%s", msg)
 			continue
@@ -195,9 +237,13 @@ func nameProblem(what, name string) string {
 
 // name checks a declaration's name field. It returns the name and whether
 // the declaration has one (a malformed name is reported and still returned,
-// so that references to it are not reported again).
+// so that references to it are not reported again). owner is "" or whose
+// declaration it is ("the profile"), for the message.
 func (v *validator) name(f field[string], objPos model.Pos, what, owner string) (string, bool) {
 	if !f.Set {
+		if owner != "" {
+			owner = " of " + owner
+		}
 		v.r.errorf(objPos, "%s%s has no name; add name: <Name>", article(what), owner)
 		return "", false
 	}
@@ -241,30 +287,32 @@ func typeNames() []string {
 // attributes checks the attributes of the profile (owner "the profile") or
 // of an extension, with their names in one scope.
 func (v *validator) attributes(decls []attrDecl, owner string, inExtension bool) []model.Attribute {
-	where := ""
+	sc := &scope{kind: "profile attribute"}
+	if v.scratch != nil {
+		sc.decls = v.scratch.decls[:0]
+	}
 	if inExtension {
-		where = " in " + owner
+		sc.kind, sc.owner = "attribute", owner
 	}
-	kind := "attribute"
-	if !inExtension {
-		kind = "profile attribute"
-	}
-	sc := newScope(kind, where, len(decls))
 	var out []model.Attribute
-	var renames []rename
 	if len(decls) > 0 {
 		out = make([]model.Attribute, 0, len(decls))
-		renames = make([]rename, 0, len(decls))
 	}
+	var renames []rename // only those that rename: the others are not checked
 	for _, d := range decls {
 		a, ok := v.attribute(d, owner, inExtension)
 		if !ok || !sc.declare(v.r, a.Name, a.Pos) {
 			continue
 		}
 		out = append(out, a)
-		renames = append(renames, rename{Name: a.Name, From: d.RenamedFrom})
+		if d.RenamedFrom.Set {
+			renames = append(renames, rename{Name: a.Name, From: d.RenamedFrom})
+		}
 	}
 	v.renames(sc, renames)
+	if v.scratch != nil {
+		v.scratch.decls = sc.decls[:0]
+	}
 	return out
 }
 
@@ -274,7 +322,7 @@ func (v *validator) attribute(d attrDecl, owner string, inExtension bool) (model
 	if d.Bad {
 		return model.Attribute{}, false
 	}
-	name, ok := v.name(d.Name, d.Pos.pos(), "attribute", " of "+owner)
+	name, ok := v.name(d.Name, d.Pos.pos(), "attribute", owner)
 	if !ok {
 		return model.Attribute{}, false
 	}
@@ -413,11 +461,9 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 		}
 		return item{}, false
 	}
-	var attrNames []string
-	for _, a := range e.Attributes {
-		attrNames = append(attrNames, a.Name)
+	if len(d.Unique.Val) > 0 {
+		items = make([]item, 0, len(d.Unique.Val))
 	}
-
 	for _, it := range d.Unique.Val {
 		if it.Composite && len(it.Names) < 2 {
 			v.r.errorf(it.Pos.pos(), "a composite unique item needs 2 or more attributes; write a single attribute without brackets")
@@ -428,7 +474,7 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 		for _, ref := range it.Names {
 			a, found := e.Attribute(ref.Name)
 			if !found {
-				v.r.errorf(ref.Pos.pos(), "unique item names %q, which is not an attribute of extension %q%s", ref.Name, e.Name, suggest(ref.Name, attrNames))
+				v.r.errorf(ref.Pos.pos(), "unique item names %q, which is not an attribute of extension %q%s", ref.Name, e.Name, suggest(ref.Name, attributeNames(e.Attributes)))
 				ok = false
 				continue
 			}
@@ -470,15 +516,15 @@ func (v *validator) uniqueItems(d extDecl, e model.Extension) [][]string {
 		items = append(items, item{a.Unique.Pos.pos(), names})
 	}
 
-	sort.SliceStable(items, func(i, j int) bool {
-		if items[i].pos.Line != items[j].pos.Line {
-			return items[i].pos.Line < items[j].pos.Line
-		}
-		return items[i].pos.Col < items[j].pos.Col
+	if len(items) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		return cmp.Or(cmp.Compare(a.pos.Line, b.pos.Line), cmp.Compare(a.pos.Col, b.pos.Col))
 	})
-	var out [][]string
-	for _, it := range items {
-		out = append(out, it.names)
+	out := make([][]string, len(items))
+	for i, it := range items {
+		out[i] = it.names
 	}
 	return out
 }
@@ -555,10 +601,6 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 		}
 		v.r.errorf(pos.pos(), "identification key %q has no attributes; list at least one, in lookup order", name)
 	}
-	var attrNames []string
-	for _, a := range attrs {
-		attrNames = append(attrNames, a.Name)
-	}
 	for _, ref := range d.Attributes.Val {
 		if ext, attr, dotted := strings.Cut(ref.Name, "."); dotted {
 			v.r.errorf(ref.Pos.pos(), "attribute %q of identification key %q: write source: %s and the attribute alone (%s); a key's attributes all come from its one source", ref.Name, name, ext, attr)
@@ -569,7 +611,7 @@ func (v *validator) key(d keyDecl, s *model.Schema) (model.Key, bool) {
 		}
 		a, found := findAttribute(attrs, ref.Name)
 		if !found {
-			v.r.errorf(ref.Pos.pos(), "attribute %q of identification key %q is not an attribute of %s%s", ref.Name, name, sourceDesc, v.elsewhere(s, k, ref.Name, attrNames))
+			v.r.errorf(ref.Pos.pos(), "attribute %q of identification key %q is not an attribute of %s%s", ref.Name, name, sourceDesc, v.elsewhere(s, k, ref.Name, attributeNames(attrs)))
 			continue
 		}
 		if containsFold(k.Attributes, a.Name) {
@@ -597,6 +639,16 @@ func (v *validator) elsewhere(s *model.Schema, k model.Key, attr string, candida
 		return "; it is a profile attribute, and a key never mixes profile and extension attributes"
 	}
 	return suggest(attr, candidates)
+}
+
+// attributeNames lists the names of as, for a suggestion: only made for
+// a message, not for every declaration checked.
+func attributeNames(as []model.Attribute) []string {
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return names
 }
 
 func findAttribute(as []model.Attribute, name string) (model.Attribute, bool) {

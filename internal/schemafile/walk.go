@@ -24,6 +24,10 @@ type Walker struct {
 	// secret keeps scalar values out of messages.
 	secret bool
 	r      *reporter
+	// lineBase is the line before the file's first in the YAML stream
+	// its nodes were parsed from: 0, unless the stream holds several
+	// files (loadBatch).
+	lineBase int
 }
 
 // WalkerOptions configure a Walker.
@@ -76,7 +80,7 @@ func (w *Walker) Decode(data []byte) *yaml.Node {
 
 // Pos is the position of n in the file.
 func (w *Walker) Pos(n *yaml.Node) model.Pos {
-	return model.Pos{File: w.file, Line: n.Line, Col: n.Column}
+	return model.Pos{File: w.file, Line: n.Line - w.lineBase, Col: n.Column}
 }
 
 // Errorf reports an error at pos. String arguments are quoted as values
