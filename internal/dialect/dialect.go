@@ -244,6 +244,23 @@ type Lock interface {
 	Release() error
 }
 
+// SessionLock is a Lock held by one database session (PostgreSQL's
+// session-level advisory lock). Apply runs on that session everything it
+// does while it holds the lock: its transaction, the online index builds
+// after it, their records and the convergence check. Another session
+// would cost the server a new backend, and the apply a connection, for
+// nothing: the lock's session sits idle while the apply runs.
+type SessionLock interface {
+	Lock
+	// Begin starts the apply's transaction on the lock's session, as the
+	// dialect's Begin does on a connection of a pool.
+	Begin(ctx context.Context) (*sqlx.Tx, error)
+	// Session is the lock's session, for what runs outside the
+	// transaction (online index builds). It is valid until Release, and
+	// runs one statement at a time.
+	Session() Querier
+}
+
 // LockTimeoutError is returned by Lock when another process held the apply
 // lock for the whole timeout.
 type LockTimeoutError struct {

@@ -9,8 +9,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"io"
+	"net"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,4 +79,74 @@ func exec(t testing.TB, dbURL string, stmts ...string) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
+}
+
+// Sessions is a TCP proxy in front of the test server that counts the
+// connections made through it: each is a session, a backend the server
+// starts. Tests use it to pin how many sessions a command opens.
+type Sessions struct {
+	// URL is dbURL with the proxy's address in place of the server's.
+	URL string
+	n   atomic.Int64
+}
+
+// Count returns how many connections were made through the proxy so far.
+func (s *Sessions) Count() int { return int(s.n.Load()) }
+
+// CountSessions starts a proxy in front of the server of dbURL, on the
+// loopback address, until the test ends.
+func CountSessions(t testing.TB, dbURL string) *Sessions {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("%s is not a URL", EnvVar)
+	}
+	server := u.Host
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = ln.Addr().String()
+	s := &Sessions{URL: u.String()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.n.Add(1)
+			up, err := net.Dial("tcp", server)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			open = append(open, c, up)
+			mu.Unlock()
+			wg.Add(2)
+			pipe := func(dst, src net.Conn) {
+				defer wg.Done()
+				io.Copy(dst, src) //nolint:errcheck // either side closing ends both
+				dst.Close()
+				src.Close()
+			}
+			go pipe(up, c)
+			go pipe(c, up)
+		}
+	}()
+	return s
 }

@@ -27,7 +27,10 @@ const lockPoll = 250 * time.Millisecond
 // Lock implements dialect.Dialect with a session-level advisory lock held
 // on a connection of its own until Release. Being bound to the session,
 // the lock is freed by the server when the holder's connection ends, so a
-// crashed or killed apply never leaves it behind. The holder is named from
+// crashed or killed apply never leaves it behind. The lock is a
+// dialect.SessionLock: the apply runs its transaction and its online
+// builds on the lock's connection, which takes no other from the pool
+// (each new one is a new backend). The holder is named from
 // pg_locks and pg_stat_activity: its application_name (ctxschema, host and
 // pid), client address, backend pid and times.
 func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
@@ -209,6 +212,32 @@ type lock struct {
 	conn *sqlx.Conn
 	key  int32
 	err  error
+}
+
+var _ dialect.SessionLock = (*lock)(nil)
+
+// Begin implements dialect.SessionLock: the apply's transaction, as
+// Dialect.Begin starts it, on the lock's connection. A session-level
+// advisory lock is not transactional: the transaction's commit or
+// rollback leaves it held.
+func (l *lock) Begin(ctx context.Context) (*sqlx.Tx, error) {
+	return begin(ctx, l.conn)
+}
+
+// Session implements dialect.SessionLock.
+func (l *lock) Session() dialect.Querier { return session{l.conn} }
+
+// session is the lock's connection as a dialect.Querier, which a
+// *sqlx.Conn is not (it lacks sqlx's binder methods). Inspect reads the
+// catalog on it in one snapshot, as on a pool.
+type session struct{ *sqlx.Conn }
+
+// DriverName is that of the pool's connections.
+func (session) DriverName() string { return DriverName }
+
+// BindNamed binds a query with named arguments as the pool does.
+func (session) BindNamed(query string, arg any) (string, []any, error) {
+	return sqlx.BindNamed(sqlx.DOLLAR, query, arg)
 }
 
 // Release implements dialect.Lock: it unlocks and gives the connection

@@ -261,7 +261,17 @@ func shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
 // most the URL's lock_timeout for each lock (SET LOCAL, so the bound ends
 // with the transaction).
 func (*Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
-	tx, err := db.BeginTxx(ctx, nil)
+	return begin(ctx, db)
+}
+
+// txBeginner is a pool or one connection of it.
+type txBeginner interface {
+	BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error)
+}
+
+// begin is Begin on b: a pool, or the apply lock's session (see lock).
+func begin(ctx context.Context, b txBeginner) (*sqlx.Tx, error) {
+	tx, err := b.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
