@@ -166,6 +166,20 @@ type IndexCleaner interface {
 	DropInvalidIndexes(ctx context.Context, q Querier) error
 }
 
+// QuietOpener is implemented by dialects whose Open with WriteExisting
+// writes nothing to the database by itself (PostgreSQL only connects),
+// and whose every connection costs a server session. A command that reads
+// a database before it writes to it (apply) then opens it once, for
+// WriteExisting, and reads ahead on that connection instead of on a
+// ReadOnly one of its own. Without it, the command reads on a ReadOnly
+// opening, which writes nothing in any dialect (SQLite's Open for writing
+// sets the journal mode of an empty file).
+type QuietOpener interface {
+	// OpensQuietly reports whether Open with WriteExisting writes
+	// nothing by itself.
+	OpensQuietly() bool
+}
+
 // CatalogProber is implemented by dialects that can tell, in one small
 // query, whether the cs_ catalog tables exist: commands that only read the
 // catalog (the mode, the history) then need no whole Inspect.

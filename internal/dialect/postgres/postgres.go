@@ -50,6 +50,7 @@ var (
 	_ dialect.CatalogProber    = (*Dialect)(nil)
 	_ dialect.TableLocker      = (*Dialect)(nil)
 	_ dialect.ChangeDetector   = (*Dialect)(nil)
+	_ dialect.QuietOpener      = (*Dialect)(nil)
 )
 
 // New returns the PostgreSQL dialect.
@@ -224,6 +225,11 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	})
 	return db, nil
 }
+
+// OpensQuietly implements dialect.QuietOpener: Open connects and reads,
+// whatever the access; only default_transaction_read_only tells a
+// ReadOnly connection from another.
+func (*Dialect) OpensQuietly() bool { return true }
 
 // openQuery checks, in Open's one round trip after connecting, that the
 // schema exists, and whether its cs_ tables do (see catalogKnown).
