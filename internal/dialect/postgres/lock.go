@@ -162,15 +162,19 @@ func lockKey(schema string) int32 {
 	return int32(h)
 }
 
-// holderQuery finds the session holding the lock. The two-key form of an
-// advisory lock shows in pg_locks as classid, objid and objsubid 2.
+// holderQuery finds the session holding the lock, and whether it runs an
+// online index build: the apply runs its builds on the lock's session, and
+// the server runs the build of an apply that was killed on to its end,
+// holding the lock until then. The two-key form of an advisory lock shows
+// in pg_locks as classid, objid and objsubid 2.
 const holderQuery = `
 SELECT a.pid,
        coalesce(a.application_name, ''),
        coalesce(host(a.client_addr), ''),
        coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
        coalesce(a.state, ''),
-       coalesce(to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')
+       coalesce(to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
+       a.state = 'active' AND a.query ~* '^\s*create\s+(unique\s+)?index\s+concurrently\s'
 FROM pg_locks l
 JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -181,7 +185,8 @@ LIMIT 1`
 func holderOf(ctx context.Context, conn *sqlx.Conn, key int32) string {
 	var pid int
 	var app, addr, started, state, since string
-	err := conn.QueryRowxContext(ctx, holderQuery, lockClass, key).Scan(&pid, &app, &addr, &started, &state, &since)
+	var building sql.NullBool
+	err := conn.QueryRowxContext(ctx, holderQuery, lockClass, key).Scan(&pid, &app, &addr, &started, &state, &since, &building)
 	if err != nil {
 		return "another session (it could not be identified)"
 	}
@@ -203,6 +208,9 @@ func holderOf(ctx context.Context, conn *sqlx.Conn, key int32) string {
 		}
 	}
 	b.WriteString(")")
+	if building.Bool {
+		b.WriteString(", running an online index build (the server runs the build of an apply that was killed or lost its connection on to its end)")
+	}
 	return b.String()
 }
 
