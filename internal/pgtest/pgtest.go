@@ -5,9 +5,11 @@
 package pgtest
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"net"
@@ -88,10 +90,57 @@ type Sessions struct {
 	// URL is dbURL with the proxy's address in place of the server's.
 	URL string
 	n   atomic.Int64
+	// trips counts the client's Query and Sync messages.
+	trips atomic.Int64
 }
 
 // Count returns how many connections were made through the proxy so far.
 func (s *Sessions) Count() int { return int(s.n.Load()) }
+
+// RoundTrips returns how many round trips the clients began so far, on
+// all connections: the messages the server answers with ReadyForQuery
+// (a simple Query, or the Sync that closes an extended query). The
+// start-up and authentication are not counted.
+func (s *Sessions) RoundTrips() int { return int(s.trips.Load()) }
+
+// countTrips copies the client's side of a connection to the server,
+// counting its round trips: after the start-up message (a length and a
+// protocol version), each message is a type byte and a length.
+func (s *Sessions) countTrips(dst io.Writer, src io.Reader) {
+	r := bufio.NewReader(src)
+	var head [8]byte
+	for {
+		// An SSLRequest or GSSENCRequest (declined: the test server's URL
+		// has sslmode=disable) comes before the start-up message.
+		if _, err := io.ReadFull(r, head[:8]); err != nil {
+			return
+		}
+		if _, err := dst.Write(head[:8]); err != nil {
+			return
+		}
+		if code := binary.BigEndian.Uint32(head[4:8]); code == 80877103 || code == 80877104 {
+			continue
+		}
+		if _, err := io.CopyN(dst, r, int64(binary.BigEndian.Uint32(head[:4]))-8); err != nil {
+			return
+		}
+		break
+	}
+	for {
+		if _, err := io.ReadFull(r, head[:5]); err != nil {
+			return
+		}
+		if head[0] == 'Q' || head[0] == 'S' {
+			s.trips.Add(1)
+		}
+		if _, err := dst.Write(head[:5]); err != nil {
+			return
+		}
+		if _, err := io.CopyN(dst, r, int64(binary.BigEndian.Uint32(head[1:5]))-4); err != nil {
+			return
+		}
+	}
+}
 
 // CountSessions starts a proxy in front of the server of dbURL, on the
 // loopback address, until the test ends.
@@ -138,14 +187,18 @@ func CountSessions(t testing.TB, dbURL string) *Sessions {
 			open = append(open, c, up)
 			mu.Unlock()
 			wg.Add(2)
-			pipe := func(dst, src net.Conn) {
+			go func() {
 				defer wg.Done()
-				io.Copy(dst, src) //nolint:errcheck // either side closing ends both
-				dst.Close()
-				src.Close()
-			}
-			go pipe(up, c)
-			go pipe(c, up)
+				s.countTrips(up, c)
+				up.Close()
+				c.Close()
+			}()
+			go func() {
+				defer wg.Done()
+				io.Copy(c, up) //nolint:errcheck // either side closing ends both
+				up.Close()
+				c.Close()
+			}()
 		}
 	}()
 	return s

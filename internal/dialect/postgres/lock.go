@@ -38,8 +38,8 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 	if err != nil {
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
-	var schema string
-	if err := conn.GetContext(ctx, &schema, "SELECT current_schema()", once); err != nil {
+	schema, err := currentSchema(ctx, conn)
+	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
@@ -78,6 +78,23 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 		case <-time.After(wait):
 		}
 	}
+}
+
+// currentSchema is the schema of conn: as Open read it on that
+// connection (schemaKnown), or else as the server says.
+func currentSchema(ctx context.Context, conn *sqlx.Conn) (string, error) {
+	var schema string
+	conn.Raw(func(dc any) error { //nolint:errcheck // it returns nil
+		if pc, ok := pgConnOf(dc); ok {
+			schema, _ = pc.CustomData()[schemaKnown].(string)
+		}
+		return nil
+	})
+	if schema != "" {
+		return schema, nil
+	}
+	err := conn.GetContext(ctx, &schema, "SELECT current_schema()", once)
+	return schema, err
 }
 
 // buildsQuery finds an index build running on a table of the connection's

@@ -220,6 +220,7 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	conn.Raw(func(dc any) error { //nolint:errcheck // it returns nil
 		if pc, ok := pgConnOf(dc); ok {
 			pc.CustomData()[catalogKnown] = hasCatalog
+			pc.CustomData()[schemaKnown] = schema.String
 		}
 		return nil
 	})
@@ -230,6 +231,11 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 // whatever the access; only default_transaction_read_only tells a
 // ReadOnly connection from another.
 func (*Dialect) OpensQuietly() bool { return true }
+
+// schemaKnown is the key, in a connection's pgconn CustomData, of its
+// current_schema() as Open read it: the apply lock's key, which Lock then
+// needs no query for.
+const schemaKnown = "ctxschema.schema"
 
 // openQuery checks, in Open's one round trip after connecting, that the
 // schema exists, and whether its cs_ tables do (see catalogKnown).

@@ -74,6 +74,30 @@ func TestApplyOneSession(t *testing.T) {
 			if n := sessions.Count(); n != 1 {
 				t.Errorf("%d sessions, want 1: the one Open made", n)
 			}
+			t.Logf("%d round trips, Open's included", sessions.RoundTrips())
 		})
+	}
+}
+
+// TestLockRoundTrips: the apply lock, on a connection that Open made,
+// takes two round trips: the lock, and the check for index builds left
+// running. The schema, which keys the lock, is the one Open read.
+func TestLockRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	sessions := pgtest.CountSessions(t, pgtest.NewDatabase(t))
+	d := postgres.New()
+	db, err := d.Open(ctx, sessions.URL, dialect.WriteExisting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := sessions.RoundTrips()
+	l, err := d.Lock(ctx, db, sessions.URL, dialect.LockOptions{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if n := sessions.RoundTrips() - before; n != 2 {
+		t.Errorf("Lock took %d round trips, want 2", n)
 	}
 }
