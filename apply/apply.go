@@ -352,8 +352,15 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 		return res, err
 	}
 	executed = true
-	if c, ok := s.(convergedSession); ok && c.convergedBefore() {
-		return res, nil
+	if c, ok := s.(convergedSession); ok {
+		if c.convergedBefore() {
+			return res, nil
+		}
+		st, err := c.stateAfter(ctx)
+		if err != nil {
+			return res, fmt.Errorf("re-inspecting after apply: %w", err)
+		}
+		return res, convergedFrom(ctx, st, desired)
 	}
 	return res, Converged(ctx, b, desired)
 }
@@ -361,10 +368,13 @@ func Run(ctx context.Context, b Backend, desired *model.Schema, opts Options) (r
 // convergedSession is implemented by sessions that may check, inside
 // their transaction and before its commit, that the database converged
 // (see sqlSession.converge): a failure then rolls the apply back. Without
-// it, or when convergedBefore is false, Run checks after Execute.
+// it, Run checks after Execute on the backend; with it, when
+// convergedBefore is false, on the state the session reads after Execute.
 type convergedSession interface {
 	// convergedBefore reports whether Execute checked.
 	convergedBefore() bool
+	// stateAfter reads the live state after Execute, under the lock.
+	stateAfter(ctx context.Context) (*plan.State, error)
 }
 
 // Describe implements Backend.
@@ -396,7 +406,8 @@ func (t Target) PlanFrom(ctx context.Context, st *plan.State, desired *model.Sch
 
 // Begin implements Backend: it takes the dialect's apply lock (reporting a
 // wait for it as a LockWaiting event), begins the apply's transaction and
-// creates the catalog tables in it when missing.
+// creates the catalog tables in it when missing. With a
+// dialect.SessionLock, the whole apply runs on the lock's session.
 func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) {
 	d := t.Dialect
 	defer func() {
@@ -408,8 +419,8 @@ func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &sqlSession{t: t, lock: lock, txStart: time.Now(), opts: opts}
-	if s.tx, err = d.Begin(ctx, t.DB); err != nil {
+	s := &sqlSession{t: t, lock: lock, on: sessionOf(t, lock), txStart: time.Now(), opts: opts}
+	if s.tx, err = beginUnder(ctx, t, lock); err != nil {
 		release(lock, &err)
 		return nil, fmt.Errorf("starting the apply transaction: %w", err)
 	}
@@ -424,11 +435,33 @@ func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) 
 	return s, nil
 }
 
+// sessionOf is where the statements of an apply that holds lock run
+// outside its transaction (online builds, their clean-up, the
+// convergence check): the lock's session (dialect.SessionLock), or else
+// the pool.
+func sessionOf(t Target, lock dialect.Lock) dialect.Querier {
+	if l, ok := lock.(dialect.SessionLock); ok {
+		return l.Session()
+	}
+	return t.DB
+}
+
+// beginUnder starts a transaction of t while lock is held: on the lock's
+// session (dialect.SessionLock), or else on the pool.
+func beginUnder(ctx context.Context, t Target, lock dialect.Lock) (*sqlx.Tx, error) {
+	if l, ok := lock.(dialect.SessionLock); ok {
+		return l.Begin(ctx)
+	}
+	return t.Dialect.Begin(ctx, t.DB)
+}
+
 // sqlSession is an apply on a SQL database: the lock, the transaction, and
 // what Plan saw inside it.
 type sqlSession struct {
-	t       Target
-	lock    dialect.Lock
+	t    Target
+	lock dialect.Lock
+	// on is where statements run outside the transaction (sessionOf).
+	on      dialect.Querier
 	tx      *sqlx.Tx
 	txStart time.Time
 	st      *plan.State
@@ -445,6 +478,12 @@ type sqlSession struct {
 
 // convergedBefore implements convergedSession.
 func (s *sqlSession) convergedBefore() bool { return s.converged }
+
+// stateAfter implements convergedSession: the state read on the session,
+// outside the committed transaction.
+func (s *sqlSession) stateAfter(ctx context.Context) (*plan.State, error) {
+	return s.t.Dialect.Inspect(ctx, s.on)
+}
 
 // converge is the convergence check (Converged) inside the transaction,
 // before the commit, when nothing of p runs after it and the dialect keeps
@@ -646,7 +685,7 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 	if !hasAfter(p) {
 		return 0, nil
 	}
-	return runDeferred(ctx, t, p, online, opts)
+	return s.runDeferred(ctx, p, online, opts)
 }
 
 // explainError lets the dialect say what a failed statement of the apply

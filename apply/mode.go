@@ -78,7 +78,8 @@ func (t Target) Mode(ctx context.Context) (model.Mode, error) {
 // switch in the history, in one transaction. It takes the apply lock
 // (waiting up to opts.LockTimeout, and reporting the wait to opts.Events),
 // so that a switch to production never lands in the middle of an apply
-// that already checked the mode. It returns the previous mode.
+// that already checked the mode, and switches on the lock's session when
+// it has one (dialect.SessionLock). It returns the previous mode.
 func (t Target) SetMode(ctx context.Context, m model.Mode, opts Options) (_ model.Mode, err error) {
 	began := false
 	defer func() { interrupted(ctx, &err, InterruptedError{Began: began}) }()
@@ -88,7 +89,7 @@ func (t Target) SetMode(ctx context.Context, m model.Mode, opts Options) (_ mode
 		return "", err
 	}
 	defer release(lock, &err)
-	tx, err := d.Begin(ctx, t.DB)
+	tx, err := beginUnder(ctx, t, lock)
 	if err != nil {
 		return "", fmt.Errorf("starting the mode switch: %w", err)
 	}

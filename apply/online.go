@@ -2,6 +2,8 @@ package apply
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -87,27 +89,29 @@ func explainUnique(ctx context.Context, data plan.Data, s plan.Step) error {
 // behind when the dialect can clean up; a unique build that failed over
 // duplicates is reported as the refused data check it is. The history entry
 // of an apply made only of online builds is written with the last record.
-func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts Options) (int, error) {
+// The builds and their records run on the session (s.on), under the lock.
+func (s *sqlSession) runDeferred(ctx context.Context, p *plan.Plan, online bool, opts Options) (int, error) {
+	t := s.t
 	n := 0
 	built := map[int]bool{}
 	last := -1
-	for i, s := range p.Steps {
-		if len(s.After) > 0 {
+	for i, step := range p.Steps {
+		if len(step.After) > 0 {
 			last = i
 		}
 	}
-	for i, s := range p.Steps {
-		if len(s.After) == 0 {
+	for i, step := range p.Steps {
+		if len(step.After) == 0 {
 			continue
 		}
-		for _, stmt := range s.After {
+		for _, stmt := range step.After {
 			start := time.Now()
 			opts.emit(Event{Type: BuildStart, Time: start, Step: &p.Steps[i], Statement: stmt})
 			stop := watchProgress(ctx, t, &p.Steps[i], opts)
-			_, err := t.DB.ExecContext(ctx, stmt)
+			_, err := s.on.ExecContext(ctx, stmt)
 			stop()
 			if err != nil {
-				return n, failedBuild(ctx, t, s, stmt, err)
+				return n, s.failedBuild(ctx, step, stmt, err)
 			}
 			n++
 			opts.emit(Event{Type: BuildDone, Step: &p.Steps[i], Statement: stmt, Elapsed: time.Since(start)})
@@ -118,7 +122,7 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 		// the index is its key's. The step is short: one small
 		// transaction on the catalog.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-		err := record(rctx, t, beforeOnline(p, built), p, online && i == last, opts)
+		err := s.record(rctx, beforeOnline(p, built), p, online && i == last, opts)
 		cancel()
 		if err != nil {
 			return n, err
@@ -131,29 +135,47 @@ func runDeferred(ctx context.Context, t Target, p *plan.Plan, online bool, opts 
 // runs even when the apply is cancelled.
 const recordTimeout = 30 * time.Second
 
-// failedBuild cleans up after a failed online build and says why it failed.
-func failedBuild(ctx context.Context, t Target, s plan.Step, stmt string, err error) error {
+// failedBuild cleans up after a failed online build and says why it
+// failed. A build that was cancelled (Ctrl-C) closed the session's
+// connection: the clean-up then runs on a connection of the pool.
+func (s *sqlSession) failedBuild(ctx context.Context, step plan.Step, stmt string, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	if c, ok := t.Dialect.(dialect.IndexCleaner); ok {
-		if cerr := c.DropInvalidIndexes(ctx, t.DB); cerr != nil {
+	d, q := s.t.Dialect, s.on
+	if c, ok := d.(dialect.IndexCleaner); ok {
+		cerr := c.DropInvalidIndexes(ctx, q)
+		if connGone(cerr) {
+			q = s.t.DB
+			cerr = c.DropInvalidIndexes(ctx, q)
+		}
+		if cerr != nil {
 			return &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
 		}
 	}
-	if refusal := explainUnique(ctx, t.Dialect.Data(t.DB), s); refusal != nil {
+	if refusal := explainUnique(ctx, d.Data(q), step); refusal != nil {
 		return refusal
 	}
 	return &DeferredError{Statement: stmt, Err: err}
 }
 
+// connGone reports whether err says that a connection taken out of its
+// pool (the lock's session) is closed, as a cancelled statement leaves it.
+func connGone(err error) bool {
+	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn)
+}
+
 // record writes the catalog, and the history entry of p (as opts names
-// it) when asked, in one transaction.
-func record(ctx context.Context, t Target, s *model.Schema, p *plan.Plan, history bool, opts Options) (err error) {
-	tx, err := t.Dialect.Begin(ctx, t.DB)
+// it) when asked, in one transaction, on the session; on the pool when
+// the session's connection is gone.
+func (s *sqlSession) record(ctx context.Context, sc *model.Schema, p *plan.Plan, history bool, opts Options) (err error) {
+	tx, err := beginUnder(ctx, s.t, s.lock)
+	if connGone(err) {
+		tx, err = s.t.Dialect.Begin(ctx, s.t.DB)
+	}
 	if err != nil {
 		return fmt.Errorf("recording the online builds: %w", err)
 	}
 	defer rollback(tx, &err)
-	if err := catalog.Write(ctx, tx, s); err != nil {
+	if err := catalog.Write(ctx, tx, sc); err != nil {
 		return err
 	}
 	if history {

@@ -133,12 +133,15 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		provenance <- [2]string{revision, run}
 	}()
 	// Schema files (not a saved plan, which names its own database): the
-	// database is read, on a read-only connection, while they load.
+	// database is read while they load, on a read-only connection, or on
+	// the connection the apply runs on when opening it for writing writes
+	// nothing (readAheadAccess): each connection to PostgreSQL is a new
+	// server backend.
 	var ahead *readAhead
 	if opts.PlanFile == "" {
 		o := opts.Target
 		o.URL = opts.DB
-		ahead = startReadAhead(ctx, o)
+		ahead = startReadAhead(ctx, o.access(readAheadAccess(o.URL)))
 	}
 	desired, saved, err := applyInput(ctx, e, &opts)
 	if err != nil {
@@ -148,25 +151,42 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		return err
 	}
 	opts.Target.URL = opts.DB // a saved plan's own database unless --db
-	// A database that does not exist yet is created only once the plan is
-	// neither refused nor declined: planned from nothing until then.
-	t, closeDB, missing, err := openExisting(ctx, e, opts.Target.access(dialect.WriteExisting), "the plan creates everything, and apply creates the database once it runs")
-	if err != nil {
-		if ahead != nil {
-			ahead.abandon()
-		}
-		return err
-	}
-	defer func() { closeDB() }()
 	// A person who confirms on a terminal sees every data check first;
 	// otherwise the duplicate checks of new unique indexes are left to the
 	// index builds, which refuse duplicates themselves (exit 5 with the
 	// same counts): the table is read once, not twice.
 	toApply := opts.AutoApprove || saved != nil
+	var t apply.Backend
+	closeDB, missing := func() {}, false
+	defer func() { closeDB() }()
 	var p *plan.Plan
 	// inspected is the state p is planned from, when known: apply reuses
 	// it under the lock when the database says it did not change since.
 	var inspected *plan.State
+	if ahead != nil && ahead.access != dialect.ReadOnly {
+		// The read-ahead opened the database for the apply. One that it
+		// could not open or read is opened again below, which says why.
+		b, closeB, st, err := ahead.wait()
+		ahead = nil
+		if err == nil {
+			t, closeDB, inspected = b, closeB, st
+			if p, err = apply.PrepareInspected(ctx, b, st, desired, toApply); err != nil {
+				return err
+			}
+		}
+	}
+	if t == nil {
+		// A database that does not exist yet is created only once the plan
+		// is neither refused nor declined: planned from nothing until then.
+		b, closeB, m, err := openExisting(ctx, e, opts.Target.access(dialect.WriteExisting), "the plan creates everything, and apply creates the database once it runs")
+		if err != nil {
+			if ahead != nil {
+				ahead.abandon()
+			}
+			return err
+		}
+		t, closeDB, missing = b, closeB, m
+	}
 	if ahead != nil {
 		// A database that does not exist yet, or that the read-only
 		// connection could not read, is planned below as without the read.

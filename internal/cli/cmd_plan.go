@@ -106,7 +106,7 @@ func runPlan(ctx context.Context, e *env, opts planOptions) error {
 	if opts.DriftOnly {
 		return runDriftPlan(ctx, e, opts)
 	}
-	ahead := startReadAhead(ctx, opts.Target)
+	ahead := startReadAhead(ctx, opts.Target.access(dialect.ReadOnly))
 	res, err := loadSchemas(ctx, e, opts.Dir)
 	if err != nil {
 		ahead.abandon()

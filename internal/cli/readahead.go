@@ -14,6 +14,9 @@ import (
 // independent, and each keeps one core busy (the database, or the driver
 // decoding its answers, on one; YAML on the other).
 type readAhead struct {
+	// access is what the database was opened for: ReadOnly, or the
+	// apply's WriteExisting (see readAheadAccess).
+	access  dialect.Access
 	done    chan struct{}
 	cancel  context.CancelFunc
 	t       apply.Backend
@@ -22,14 +25,14 @@ type readAhead struct {
 	err     error
 }
 
-// startReadAhead begins opening the target o names and reading its state.
-// Every readAhead must end with wait or abandon.
+// startReadAhead begins opening the target o names, for o.Access, and
+// reading its state. Every readAhead must end with wait or abandon.
 func startReadAhead(ctx context.Context, o targetOptions) *readAhead {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &readAhead{done: make(chan struct{}), cancel: cancel}
+	r := &readAhead{access: o.Access, done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(r.done)
-		r.t, r.closeDB, r.err = openTarget(ctx, o.access(dialect.ReadOnly))
+		r.t, r.closeDB, r.err = openTarget(ctx, o)
 		if r.err != nil {
 			return
 		}
@@ -58,6 +61,21 @@ func (r *readAhead) abandon() {
 	if _, closeDB, _, err := r.wait(); err == nil {
 		closeDB()
 	}
+}
+
+// readAheadAccess is the access to read rawURL ahead with, for a command
+// that writes to it next: WriteExisting when the dialect's Open for it
+// writes nothing (dialect.QuietOpener), so that the command reads and
+// writes on one connection; otherwise ReadOnly.
+func readAheadAccess(rawURL string) dialect.Access {
+	d, err := registry().Lookup(rawURL)
+	if err != nil {
+		return dialect.ReadOnly
+	}
+	if q, ok := d.(dialect.QuietOpener); ok && q.OpensQuietly() {
+		return dialect.WriteExisting
+	}
+	return dialect.ReadOnly
 }
 
 // notExist reports whether err says that the database does not exist.

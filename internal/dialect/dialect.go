@@ -166,6 +166,20 @@ type IndexCleaner interface {
 	DropInvalidIndexes(ctx context.Context, q Querier) error
 }
 
+// QuietOpener is implemented by dialects whose Open with WriteExisting
+// writes nothing to the database by itself (PostgreSQL only connects),
+// and whose every connection costs a server session. A command that reads
+// a database before it writes to it (apply) then opens it once, for
+// WriteExisting, and reads ahead on that connection instead of on a
+// ReadOnly one of its own. Without it, the command reads on a ReadOnly
+// opening, which writes nothing in any dialect (SQLite's Open for writing
+// sets the journal mode of an empty file).
+type QuietOpener interface {
+	// OpensQuietly reports whether Open with WriteExisting writes
+	// nothing by itself.
+	OpensQuietly() bool
+}
+
 // CatalogProber is implemented by dialects that can tell, in one small
 // query, whether the cs_ catalog tables exist: commands that only read the
 // catalog (the mode, the history) then need no whole Inspect.
@@ -242,6 +256,23 @@ type LockOptions struct {
 type Lock interface {
 	// Release frees the lock. It is safe to call more than once.
 	Release() error
+}
+
+// SessionLock is a Lock held by one database session (PostgreSQL's
+// session-level advisory lock). Apply runs on that session everything it
+// does while it holds the lock: its transaction, the online index builds
+// after it, their records and the convergence check. Another session
+// would cost the server a new backend, and the apply a connection, for
+// nothing: the lock's session sits idle while the apply runs.
+type SessionLock interface {
+	Lock
+	// Begin starts the apply's transaction on the lock's session, as the
+	// dialect's Begin does on a connection of a pool.
+	Begin(ctx context.Context) (*sqlx.Tx, error)
+	// Session is the lock's session, for what runs outside the
+	// transaction (online index builds). It is valid until Release, and
+	// runs one statement at a time.
+	Session() Querier
 }
 
 // LockTimeoutError is returned by Lock when another process held the apply

@@ -5,12 +5,18 @@
 package pgtest
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
+	"io"
+	"net"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,4 +81,125 @@ func exec(t testing.TB, dbURL string, stmts ...string) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
+}
+
+// Sessions is a TCP proxy in front of the test server that counts the
+// connections made through it: each is a session, a backend the server
+// starts. Tests use it to pin how many sessions a command opens.
+type Sessions struct {
+	// URL is dbURL with the proxy's address in place of the server's.
+	URL string
+	n   atomic.Int64
+	// trips counts the client's Query and Sync messages.
+	trips atomic.Int64
+}
+
+// Count returns how many connections were made through the proxy so far.
+func (s *Sessions) Count() int { return int(s.n.Load()) }
+
+// RoundTrips returns how many round trips the clients began so far, on
+// all connections: the messages the server answers with ReadyForQuery
+// (a simple Query, or the Sync that closes an extended query). The
+// start-up and authentication are not counted.
+func (s *Sessions) RoundTrips() int { return int(s.trips.Load()) }
+
+// countTrips copies the client's side of a connection to the server,
+// counting its round trips: after the start-up message (a length and a
+// protocol version), each message is a type byte and a length.
+func (s *Sessions) countTrips(dst io.Writer, src io.Reader) {
+	r := bufio.NewReader(src)
+	var head [8]byte
+	for {
+		// An SSLRequest or GSSENCRequest (declined: the test server's URL
+		// has sslmode=disable) comes before the start-up message.
+		if _, err := io.ReadFull(r, head[:8]); err != nil {
+			return
+		}
+		if _, err := dst.Write(head[:8]); err != nil {
+			return
+		}
+		if code := binary.BigEndian.Uint32(head[4:8]); code == 80877103 || code == 80877104 {
+			continue
+		}
+		if _, err := io.CopyN(dst, r, int64(binary.BigEndian.Uint32(head[:4]))-8); err != nil {
+			return
+		}
+		break
+	}
+	for {
+		if _, err := io.ReadFull(r, head[:5]); err != nil {
+			return
+		}
+		if head[0] == 'Q' || head[0] == 'S' {
+			s.trips.Add(1)
+		}
+		if _, err := dst.Write(head[:5]); err != nil {
+			return
+		}
+		if _, err := io.CopyN(dst, r, int64(binary.BigEndian.Uint32(head[1:5]))-4); err != nil {
+			return
+		}
+	}
+}
+
+// CountSessions starts a proxy in front of the server of dbURL, on the
+// loopback address, until the test ends.
+func CountSessions(t testing.TB, dbURL string) *Sessions {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("%s is not a URL", EnvVar)
+	}
+	server := u.Host
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = ln.Addr().String()
+	s := &Sessions{URL: u.String()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.n.Add(1)
+			up, err := net.Dial("tcp", server)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			open = append(open, c, up)
+			mu.Unlock()
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				s.countTrips(up, c)
+				up.Close()
+				c.Close()
+			}()
+			go func() {
+				defer wg.Done()
+				io.Copy(c, up) //nolint:errcheck // either side closing ends both
+				up.Close()
+				c.Close()
+			}()
+		}
+	}()
+	return s
 }

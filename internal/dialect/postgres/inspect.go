@@ -35,7 +35,8 @@ import (
 // transaction) that hold no schema yet. Its Expected layout is then empty,
 // since nothing was applied, and its Catalog the empty schema.
 //
-// Outside a transaction (q is the *sqlx.DB), it sends the queries in one
+// Outside a transaction (q is the *sqlx.DB, or the apply lock's
+// session: dialect.SessionLock), it sends the queries in one
 // round trip, between BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY and
 // COMMIT in one message of the simple protocol, so that every query sees
 // the same snapshot while an apply changes tables (see inspectConn); and
@@ -45,12 +46,23 @@ import (
 // now. In a transaction (q is a *sqlx.Tx) it sends the queries one by one,
 // each in one round trip.
 func (d *Dialect) Inspect(ctx context.Context, q dialect.Querier) (*plan.State, error) {
-	db, ok := q.(*sqlx.DB)
-	if !ok {
+	var conn func() (*sqlx.Conn, func(), error)
+	switch q := q.(type) {
+	case *sqlx.DB:
+		conn = func() (*sqlx.Conn, func(), error) {
+			c, err := q.Connx(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return c, func() { c.Close() }, nil
+		}
+	case session: // the apply lock's, outside its transaction
+		conn = func() (*sqlx.Conn, func(), error) { return q.Conn, func() {}, nil }
+	default:
 		return d.inspectEach(ctx, q)
 	}
 	for attempt := 1; ; attempt++ {
-		st, err := d.inspectSnapshot(ctx, db)
+		st, err := d.inspectSnapshot(ctx, conn)
 		if err == nil || attempt == inspectAttempts || !droppedMeanwhile(err) {
 			return st, err
 		}
@@ -70,16 +82,17 @@ var errDroppedMeanwhile = errors.New("dropped while the catalog was read; plan a
 const inspectAttempts = 5
 
 // inspectSnapshot reads the catalog in one snapshot, in one round trip on
-// a pgx connection of db (Open always connects through pgx; the queries
-// of this dialect pass pgx's exec mode as their first argument).
-func (d *Dialect) inspectSnapshot(ctx context.Context, db *sqlx.DB) (*plan.State, error) {
-	conn, err := db.Connx(ctx)
+// the pgx connection that conn returns, with the function that gives it
+// back (Open always connects through pgx; the queries of this dialect
+// pass pgx's exec mode as their first argument).
+func (d *Dialect) inspectSnapshot(ctx context.Context, conn func() (*sqlx.Conn, func(), error)) (*plan.State, error) {
+	c, done, err := conn()
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
-	defer conn.Close()
+	defer done()
 	var st *plan.State
-	err = conn.Raw(func(dc any) error {
+	err = c.Raw(func(dc any) error {
 		pc, ok := pgConnOf(dc)
 		if !ok {
 			return fmt.Errorf("reading the catalog: the connection is not pgx's (%T)", dc)

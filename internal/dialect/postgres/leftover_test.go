@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/apply"
+	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/internal/dialect/dialecttest"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/plan"
@@ -137,7 +138,8 @@ func TestLeftoverOfOtherDefinitionKept(t *testing.T) {
 
 // cancelAtRecord is the PostgreSQL dialect with a context that is
 // cancelled, as SIGTERM does, at the moment the apply begins the
-// transaction that records a finished online build.
+// transaction that records a finished online build: on the pool, or on
+// the lock's session (dialect.SessionLock).
 type cancelAtRecord struct {
 	*postgres.Dialect
 	cancel context.CancelFunc
@@ -145,14 +147,37 @@ type cancelAtRecord struct {
 	begins int
 }
 
-func (d *cancelAtRecord) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+func (d *cancelAtRecord) began() {
 	d.mu.Lock()
 	d.begins++
 	if d.begins == 2 { // the first is the apply's transaction
 		d.cancel()
 	}
 	d.mu.Unlock()
+}
+
+func (d *cancelAtRecord) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+	d.began()
 	return d.Dialect.Begin(ctx, db)
+}
+
+func (d *cancelAtRecord) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
+	l, err := d.Dialect.Lock(ctx, db, rawURL, opts)
+	if err != nil {
+		return nil, err
+	}
+	return beginCounted{l.(dialect.SessionLock), d}, nil
+}
+
+// beginCounted is a lock whose transactions cancelAtRecord counts.
+type beginCounted struct {
+	dialect.SessionLock
+	d *cancelAtRecord
+}
+
+func (l beginCounted) Begin(ctx context.Context) (*sqlx.Tx, error) {
+	l.d.began()
+	return l.SessionLock.Begin(ctx)
 }
 
 // TestOnlineBuildRecordedWhenCancelled: an apply cancelled once the

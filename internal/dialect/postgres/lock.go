@@ -27,7 +27,10 @@ const lockPoll = 250 * time.Millisecond
 // Lock implements dialect.Dialect with a session-level advisory lock held
 // on a connection of its own until Release. Being bound to the session,
 // the lock is freed by the server when the holder's connection ends, so a
-// crashed or killed apply never leaves it behind. The holder is named from
+// crashed or killed apply never leaves it behind. The lock is a
+// dialect.SessionLock: the apply runs its transaction and its online
+// builds on the lock's connection, which takes no other from the pool
+// (each new one is a new backend). The holder is named from
 // pg_locks and pg_stat_activity: its application_name (ctxschema, host and
 // pid), client address, backend pid and times.
 func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
@@ -35,8 +38,8 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 	if err != nil {
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
-	var schema string
-	if err := conn.GetContext(ctx, &schema, "SELECT current_schema()", once); err != nil {
+	schema, err := currentSchema(ctx, conn)
+	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("taking the apply lock: %w", err)
 	}
@@ -75,6 +78,23 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 		case <-time.After(wait):
 		}
 	}
+}
+
+// currentSchema is the schema of conn: as Open read it on that
+// connection (schemaKnown), or else as the server says.
+func currentSchema(ctx context.Context, conn *sqlx.Conn) (string, error) {
+	var schema string
+	conn.Raw(func(dc any) error { //nolint:errcheck // it returns nil
+		if pc, ok := pgConnOf(dc); ok {
+			schema, _ = pc.CustomData()[schemaKnown].(string)
+		}
+		return nil
+	})
+	if schema != "" {
+		return schema, nil
+	}
+	err := conn.GetContext(ctx, &schema, "SELECT current_schema()", once)
+	return schema, err
 }
 
 // buildsQuery finds an index build running on a table of the connection's
@@ -159,15 +179,19 @@ func lockKey(schema string) int32 {
 	return int32(h)
 }
 
-// holderQuery finds the session holding the lock. The two-key form of an
-// advisory lock shows in pg_locks as classid, objid and objsubid 2.
+// holderQuery finds the session holding the lock, and whether it runs an
+// online index build: the apply runs its builds on the lock's session, and
+// the server runs the build of an apply that was killed on to its end,
+// holding the lock until then. The two-key form of an advisory lock shows
+// in pg_locks as classid, objid and objsubid 2.
 const holderQuery = `
 SELECT a.pid,
        coalesce(a.application_name, ''),
        coalesce(host(a.client_addr), ''),
        coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
        coalesce(a.state, ''),
-       coalesce(to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')
+       coalesce(to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
+       a.state = 'active' AND a.query ~* '^\s*create\s+(unique\s+)?index\s+concurrently\s'
 FROM pg_locks l
 JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -178,7 +202,8 @@ LIMIT 1`
 func holderOf(ctx context.Context, conn *sqlx.Conn, key int32) string {
 	var pid int
 	var app, addr, started, state, since string
-	err := conn.QueryRowxContext(ctx, holderQuery, lockClass, key).Scan(&pid, &app, &addr, &started, &state, &since)
+	var building sql.NullBool
+	err := conn.QueryRowxContext(ctx, holderQuery, lockClass, key).Scan(&pid, &app, &addr, &started, &state, &since, &building)
 	if err != nil {
 		return "another session (it could not be identified)"
 	}
@@ -200,6 +225,9 @@ func holderOf(ctx context.Context, conn *sqlx.Conn, key int32) string {
 		}
 	}
 	b.WriteString(")")
+	if building.Bool {
+		b.WriteString(", running an online index build (the server runs the build of an apply that was killed or lost its connection on to its end)")
+	}
 	return b.String()
 }
 
@@ -209,6 +237,32 @@ type lock struct {
 	conn *sqlx.Conn
 	key  int32
 	err  error
+}
+
+var _ dialect.SessionLock = (*lock)(nil)
+
+// Begin implements dialect.SessionLock: the apply's transaction, as
+// Dialect.Begin starts it, on the lock's connection. A session-level
+// advisory lock is not transactional: the transaction's commit or
+// rollback leaves it held.
+func (l *lock) Begin(ctx context.Context) (*sqlx.Tx, error) {
+	return begin(ctx, l.conn)
+}
+
+// Session implements dialect.SessionLock.
+func (l *lock) Session() dialect.Querier { return session{l.conn} }
+
+// session is the lock's connection as a dialect.Querier, which a
+// *sqlx.Conn is not (it lacks sqlx's binder methods). Inspect reads the
+// catalog on it in one snapshot, as on a pool.
+type session struct{ *sqlx.Conn }
+
+// DriverName is that of the pool's connections.
+func (session) DriverName() string { return DriverName }
+
+// BindNamed binds a query with named arguments as the pool does.
+func (session) BindNamed(query string, arg any) (string, []any, error) {
+	return sqlx.BindNamed(sqlx.DOLLAR, query, arg)
 }
 
 // Release implements dialect.Lock: it unlocks and gives the connection

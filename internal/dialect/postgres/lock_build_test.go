@@ -58,3 +58,47 @@ func TestLockWaitsForRunningBuild(t *testing.T) {
 		t.Fatalf("the build failed: %v", err)
 	}
 }
+
+// TestLockHolderBuilding: the apply runs its online builds on the lock's
+// session (dialect.SessionLock), so a build that outlives its apply (the
+// server runs it on to its end after a kill) holds the lock until it
+// ends. The apply that waits for it names the holder as a build.
+func TestLockHolderBuilding(t *testing.T) {
+	e := newEnv(t)
+	e.exec(`CREATE TABLE "profile" ("customer_id" varchar(16) PRIMARY KEY, "email" text)`,
+		`INSERT INTO "profile" SELECT 'c' || g, 'u' || g FROM generate_series(1, 1000) g`)
+	l, err := e.d.Lock(e.ctx, e.db, e.url, dialect.LockOptions{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	// The writer ends first, and with it the build, which the release
+	// waits for on the same session.
+	writer, err := e.db.BeginTxx(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Rollback() //nolint:errcheck
+	if _, err := writer.ExecContext(e.ctx, `INSERT INTO "profile" VALUES ('w', 'w')`); err != nil {
+		t.Fatal(err)
+	}
+	built := make(chan error, 1)
+	go func() {
+		_, err := l.(dialect.SessionLock).Session().ExecContext(e.ctx, `CREATE INDEX CONCURRENTLY "ik_idemail" ON "profile" ("email")`)
+		built <- err
+	}()
+	for e.count(`SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database()`) == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, err = e.d.Lock(e.ctx, e.db, e.url, dialect.LockOptions{Timeout: 300 * time.Millisecond})
+	var timeout *dialect.LockTimeoutError
+	if !errors.As(err, &timeout) || !strings.Contains(timeout.Holder, "running an online index build") {
+		t.Fatalf("Lock during the holder's build = %v, want a timeout naming the build", err)
+	}
+	if err := writer.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-built; err != nil {
+		t.Fatalf("the build failed: %v", err)
+	}
+}

@@ -50,6 +50,7 @@ var (
 	_ dialect.CatalogProber    = (*Dialect)(nil)
 	_ dialect.TableLocker      = (*Dialect)(nil)
 	_ dialect.ChangeDetector   = (*Dialect)(nil)
+	_ dialect.QuietOpener      = (*Dialect)(nil)
 )
 
 // New returns the PostgreSQL dialect.
@@ -219,11 +220,22 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	conn.Raw(func(dc any) error { //nolint:errcheck // it returns nil
 		if pc, ok := pgConnOf(dc); ok {
 			pc.CustomData()[catalogKnown] = hasCatalog
+			pc.CustomData()[schemaKnown] = schema.String
 		}
 		return nil
 	})
 	return db, nil
 }
+
+// OpensQuietly implements dialect.QuietOpener: Open connects and reads,
+// whatever the access; only default_transaction_read_only tells a
+// ReadOnly connection from another.
+func (*Dialect) OpensQuietly() bool { return true }
+
+// schemaKnown is the key, in a connection's pgconn CustomData, of its
+// current_schema() as Open read it: the apply lock's key, which Lock then
+// needs no query for.
+const schemaKnown = "ctxschema.schema"
 
 // openQuery checks, in Open's one round trip after connecting, that the
 // schema exists, and whether its cs_ tables do (see catalogKnown).
@@ -261,7 +273,17 @@ func shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
 // most the URL's lock_timeout for each lock (SET LOCAL, so the bound ends
 // with the transaction).
 func (*Dialect) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
-	tx, err := db.BeginTxx(ctx, nil)
+	return begin(ctx, db)
+}
+
+// txBeginner is a pool or one connection of it.
+type txBeginner interface {
+	BeginTxx(ctx context.Context, opts *sql.TxOptions) (*sqlx.Tx, error)
+}
+
+// begin is Begin on b: a pool, or the apply lock's session (see lock).
+func begin(ctx context.Context, b txBeginner) (*sqlx.Tx, error) {
+	tx, err := b.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
