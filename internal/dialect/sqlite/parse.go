@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,7 +39,12 @@ type token struct {
 // It is lenient: it never fails, and text it does not understand becomes
 // punctuation tokens, which still compare as text.
 func tokenize(s string) []token {
-	out := make([]token, 0, len(s)/4)
+	return tokenizeInto(make([]token, 0, len(s)/4), s)
+}
+
+// tokenizeInto is tokenize appending to out, so that a caller can reuse
+// one buffer.
+func tokenizeInto(out []token, s string) []token {
 	for i := 0; i < len(s); {
 		c, start, n := s[i], i, len(out)
 		switch {
@@ -301,8 +307,30 @@ type columnConstraints struct {
 // constraints are ignored (ctxschema never writes them, and the primary and
 // foreign keys are read from pragmas).
 func parseCreateTable(sql string) map[string]*columnConstraints {
+	var p tableParser
+	return p.parse(sql)
+}
+
+// tableParser is parseCreateTable for many statements in a row, as
+// Inspect reads them: it reuses one token buffer, and remembers the
+// constraints of each column definition by its text (from the column's
+// name to the end of its definition), since the same definitions recur
+// from table to table ("customer_id" and its reference, a currency's
+// CHECK). A column's constraints depend on the tokens of its definition
+// alone, and equal texts give equal tokens, so a remembered result is the
+// one parsing the text again would give. The zero value is ready to use;
+// a tableParser is not safe for concurrent use.
+type tableParser struct {
+	tokens []token
+	memo   map[string]*columnConstraints
+}
+
+// parse is parseCreateTable. The constraints it returns may be shared
+// with other columns and other calls: the caller must not change them.
+func (p *tableParser) parse(sql string) map[string]*columnConstraints {
 	out := map[string]*columnConstraints{}
-	ts := tokenize(sql)
+	ts := tokenizeInto(p.tokens[:0], sql)
+	p.tokens = ts
 	start := -1
 	for i, t := range ts {
 		if t.punct("(") {
@@ -313,7 +341,10 @@ func parseCreateTable(sql string) map[string]*columnConstraints {
 	if start < 0 {
 		return out
 	}
-	for _, def := range splitTop(ts[start:]) {
+	if p.memo == nil {
+		p.memo = map[string]*columnConstraints{}
+	}
+	for def := range splitTopSeq(ts[start:]) {
 		if len(def) == 0 {
 			continue
 		}
@@ -322,60 +353,91 @@ func parseCreateTable(sql string) map[string]*columnConstraints {
 			for _, chk := range checks(def) {
 				if col, ok := singleColumn(chk); ok {
 					if cc := out[col]; cc != nil {
-						cc.Checks = append(cc.Checks, canonExpr(chk))
+						// A copy, with Checks at full capacity so
+						// that the append copies them too: the
+						// remembered constraints stay as they were.
+						c := *cc
+						c.Checks = append(c.Checks[:len(c.Checks):len(c.Checks)], canonExpr(chk))
+						out[col] = &c
 					}
 				}
 			}
 			continue
 		}
-		cc := &columnConstraints{}
+		text := sql[first.pos:def[len(def)-1].end]
+		cc, ok := p.memo[text]
+		if !ok {
+			c := columnDefinition(sql, def)
+			cc = &c
+			p.memo[text] = cc
+		}
 		out[strings.ToLower(first.text)] = cc
-		if len(def) > 1 {
-			cc.Raw = sql[def[1].pos:def[len(def)-1].end]
-		}
-		if expr, kind, ok := generated(def); ok {
-			cc.Generated = "GENERATED ALWAYS AS (" + canonExpr(expr) + ") " + kind
-		}
-		for _, chk := range checks(def) {
-			cc.Checks = append(cc.Checks, canonExpr(chk))
-		}
-		depth := 0
-		for i, t := range def {
-			switch {
-			case t.punct("("):
-				depth++
-			case t.punct(")"):
-				depth--
-			case depth == 0 && t.is("COLLATE") && i+1 < len(def):
-				cc.Collate = strings.ToUpper(def[i+1].text)
-			case depth == 0 && t.is("UNIQUE"):
-				cc.Unique = true
-			}
-		}
 	}
 	return out
+}
+
+// columnDefinition reads the constraints of one column definition, def,
+// tokens of sql that start with the column's name.
+func columnDefinition(sql string, def []token) columnConstraints {
+	var cc columnConstraints
+	if len(def) > 1 {
+		cc.Raw = sql[def[1].pos:def[len(def)-1].end]
+	}
+	if expr, kind, ok := generated(def); ok {
+		cc.Generated = "GENERATED ALWAYS AS (" + canonExpr(expr) + ") " + kind
+	}
+	for _, chk := range checks(def) {
+		cc.Checks = append(cc.Checks, canonExpr(chk))
+	}
+	depth := 0
+	for i, t := range def {
+		switch {
+		case t.punct("("):
+			depth++
+		case t.punct(")"):
+			depth--
+		case depth == 0 && t.is("COLLATE") && i+1 < len(def):
+			cc.Collate = strings.ToUpper(def[i+1].text)
+		case depth == 0 && t.is("UNIQUE"):
+			cc.Unique = true
+		}
+	}
+	return cc
 }
 
 // splitTop splits the tokens of a parenthesised list (starting after its
 // opening parenthesis) at top-level commas, up to the closing parenthesis.
 func splitTop(ts []token) [][]token {
 	var out [][]token
-	depth, from := 0, 0
-	for i, t := range ts {
-		switch {
-		case t.punct("("):
-			depth++
-		case t.punct(")"):
-			if depth == 0 {
-				return append(out, ts[from:i])
-			}
-			depth--
-		case t.punct(",") && depth == 0:
-			out = append(out, ts[from:i])
-			from = i + 1
-		}
+	for part := range splitTopSeq(ts) {
+		out = append(out, part)
 	}
-	return append(out, ts[from:])
+	return out
+}
+
+// splitTopSeq is splitTop as a sequence, which allocates nothing.
+func splitTopSeq(ts []token) iter.Seq[[]token] {
+	return func(yield func([]token) bool) {
+		depth, from := 0, 0
+		for i, t := range ts {
+			switch {
+			case t.punct("("):
+				depth++
+			case t.punct(")"):
+				if depth == 0 {
+					yield(ts[from:i])
+					return
+				}
+				depth--
+			case t.punct(",") && depth == 0:
+				if !yield(ts[from:i]) {
+					return
+				}
+				from = i + 1
+			}
+		}
+		yield(ts[from:])
+	}
 }
 
 // checks returns the expressions of the CHECK constraints in a column or
@@ -469,6 +531,21 @@ func indexTail(sql string) (cols []string, where string) {
 	return nil, ""
 }
 
+// canonicalInteger reports whether s is an unsigned decimal integer
+// without leading zeros, or "" (no default): text that normDefault returns
+// as it is.
+func canonicalInteger(s string) bool {
+	if len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // numberRE is compiled on first use, not at every start-up.
 var numberRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^([+-]?)0*(\d*)(?:\.(\d*?)0*)?([eE][+-]?\d+)?$`)
@@ -480,6 +557,9 @@ var numberRE = sync.OnceValue(func() *regexp.Regexp {
 // TRUE/FALSE become 1/0, and DEFAULT NULL is no default (""); anything else
 // is a canonical expression.
 func normDefault(sql string) string {
+	if canonicalInteger(sql) {
+		return sql // what the number's case below makes of it, without the regexp
+	}
 	ts := tokenize(sql)
 	for len(ts) >= 2 && ts[0].punct("(") && ts[len(ts)-1].punct(")") && len(splitTop(ts[1:])) == 1 {
 		ts = ts[1 : len(ts)-1]
