@@ -76,7 +76,10 @@ func tokenizeInto(out []token, s string) []token {
 		case c == '[':
 			j := strings.IndexByte(s[i:], ']')
 			if j < 0 {
-				j = len(s) - i - 1
+				// Left open: the identifier runs to the end.
+				out = append(out, token{kind: tokIdent, text: s[i+1:]})
+				i = len(s)
+				break
 			}
 			out = append(out, token{kind: tokIdent, text: s[i+1 : i+j]})
 			i += j + 1
@@ -312,23 +315,58 @@ func parseCreateTable(sql string) map[string]*columnConstraints {
 }
 
 // tableParser is parseCreateTable for many statements in a row, as
-// Inspect reads them: it reuses one token buffer, and remembers the
-// constraints of each column definition by its text (from the column's
-// name to the end of its definition), since the same definitions recur
-// from table to table ("customer_id" and its reference, a currency's
-// CHECK). A column's constraints depend on the tokens of its definition
-// alone, and equal texts give equal tokens, so a remembered result is the
-// one parsing the text again would give. The zero value is ready to use;
-// a tableParser is not safe for concurrent use.
+// Inspect reads them. It remembers what each definition of the column list
+// says by its text (from its first token to its last), since the same
+// definitions recur from table to table ("customer_id" and its reference,
+// a currency's CHECK): what a definition says depends on its tokens alone,
+// and equal texts give equal tokens, so a remembered result is the one
+// parsing the text again would give. It reuses one token buffer. The zero
+// value is ready to use; a tableParser is not safe for concurrent use.
 type tableParser struct {
 	tokens []token
-	memo   map[string]*columnConstraints
+	memo   map[string]*definitionResult
+}
+
+// definitionResult is what one definition of a CREATE TABLE statement's
+// column list says.
+type definitionResult struct {
+	// column is true for a column definition: name is the column's
+	// lower-cased name and cc its constraints. Otherwise the definition
+	// is a table constraint, whose CHECKs on a single column are checks.
+	column bool
+	name   string
+	cc     *columnConstraints
+	checks []columnCheck
+}
+
+// columnCheck is a canonical CHECK expression of a table constraint that
+// names one column.
+type columnCheck struct {
+	column, expr string
 }
 
 // parse is parseCreateTable. The constraints it returns may be shared
 // with other columns and other calls: the caller must not change them.
 func (p *tableParser) parse(sql string) map[string]*columnConstraints {
 	out := map[string]*columnConstraints{}
+	if p.memo == nil {
+		p.memo = map[string]*definitionResult{}
+	}
+	// Most statements are split without tokens (splitColumnList); only
+	// the definitions not seen before are tokenized.
+	if defs, ok := splitColumnList(sql); ok {
+		for _, text := range defs {
+			r, ok := p.memo[text]
+			if !ok {
+				ts := tokenizeInto(p.tokens[:0], text)
+				p.tokens = ts
+				r = definition(text, ts)
+				p.memo[text] = r
+			}
+			r.apply(out)
+		}
+		return out
+	}
 	ts := tokenizeInto(p.tokens[:0], sql)
 	p.tokens = ts
 	start := -1
@@ -341,39 +379,120 @@ func (p *tableParser) parse(sql string) map[string]*columnConstraints {
 	if start < 0 {
 		return out
 	}
-	if p.memo == nil {
-		p.memo = map[string]*columnConstraints{}
-	}
 	for def := range splitTopSeq(ts[start:]) {
 		if len(def) == 0 {
 			continue
 		}
-		first := def[0]
-		if first.kind == tokWord && (first.is("CONSTRAINT") || first.is("PRIMARY") || first.is("UNIQUE") || first.is("CHECK") || first.is("FOREIGN")) {
-			for _, chk := range checks(def) {
-				if col, ok := singleColumn(chk); ok {
-					if cc := out[col]; cc != nil {
-						// A copy, with Checks at full capacity so
-						// that the append copies them too: the
-						// remembered constraints stay as they were.
-						c := *cc
-						c.Checks = append(c.Checks[:len(c.Checks):len(c.Checks)], canonExpr(chk))
-						out[col] = &c
-					}
-				}
-			}
-			continue
-		}
-		text := sql[first.pos:def[len(def)-1].end]
-		cc, ok := p.memo[text]
+		text := sql[def[0].pos:def[len(def)-1].end]
+		r, ok := p.memo[text]
 		if !ok {
-			c := columnDefinition(sql, def)
-			cc = &c
-			p.memo[text] = cc
+			r = definition(sql, def)
+			p.memo[text] = r
 		}
-		out[strings.ToLower(first.text)] = cc
+		r.apply(out)
 	}
 	return out
+}
+
+// definition reads one definition of a column list, def, non-empty tokens
+// of sql.
+func definition(sql string, def []token) *definitionResult {
+	first := def[0]
+	if first.kind == tokWord && (first.is("CONSTRAINT") || first.is("PRIMARY") || first.is("UNIQUE") || first.is("CHECK") || first.is("FOREIGN")) {
+		r := &definitionResult{}
+		for _, chk := range checks(def) {
+			if col, ok := singleColumn(chk); ok {
+				r.checks = append(r.checks, columnCheck{column: col, expr: canonExpr(chk)})
+			}
+		}
+		return r
+	}
+	cc := columnDefinition(sql, def)
+	return &definitionResult{column: true, name: strings.ToLower(first.text), cc: &cc}
+}
+
+// apply adds what the definition says to the constraints of the columns
+// defined before it, out. A table-level CHECK on a single column is
+// added to a copy of the column's constraints, with Checks at full
+// capacity so that the append copies them too: the remembered
+// constraints stay as they were.
+func (r *definitionResult) apply(out map[string]*columnConstraints) {
+	if r.column {
+		out[r.name] = r.cc
+		return
+	}
+	for _, chk := range r.checks {
+		if cc := out[chk.column]; cc != nil {
+			c := *cc
+			c.Checks = append(c.Checks[:len(c.Checks):len(c.Checks)], chk.expr)
+			out[chk.column] = &c
+		}
+	}
+}
+
+// splitColumnList splits the column list of a CREATE TABLE statement
+// (after the first parenthesis, up to the one that closes it) into the
+// texts of its definitions, trimmed of whitespace and empty ones left
+// out, without tokenizing: the texts are those that tokenizing and
+// splitTop give, from a definition's first token to its last. It only
+// tracks quotes and parentheses, so it gives up (ok false) on text where
+// that could differ from the tokens: a comment (-- or /*, which the
+// tokens drop) or a [bracketed] identifier outside quotes. Elsewhere a
+// parenthesis or a comma outside quotes is always a token of its own
+// (words, numbers and operators hold none), and a quote outside quotes
+// always starts a quoted token that ends where quoted says. It gives up
+// too on a quote that ends the text, which may be one left open: such a
+// token runs to the end, whitespace and all, which trimming would cut.
+func splitColumnList(sql string) (defs []string, ok bool) {
+	i := 0
+	for ; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '\'' || c == '"' || c == '`':
+			if i = quoted(sql, i, c) - 1; i == len(sql)-1 {
+				return nil, false // perhaps unclosed: see above
+			}
+		case c == '(':
+			goto list
+		case c == '[' || c == '-' && i+1 < len(sql) && sql[i+1] == '-' || c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			return nil, false
+		}
+	}
+	return nil, false // no list: the tokens say so
+list:
+	depth, from := 0, i+1
+	add := func(to int) {
+		if d := trimSpace(sql[from:to]); d != "" {
+			defs = append(defs, d)
+		}
+	}
+	for i++; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '\'' || c == '"' || c == '`':
+			if i = quoted(sql, i, c) - 1; i == len(sql)-1 {
+				return nil, false // perhaps unclosed: see above
+			}
+		case c == '[' || c == '-' && i+1 < len(sql) && sql[i+1] == '-' || c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			return nil, false
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth == 0 {
+				add(i)
+				return defs, true
+			}
+			depth--
+		case c == ',' && depth == 0:
+			add(i)
+			from = i + 1
+		}
+	}
+	add(len(sql))
+	return defs, true
+}
+
+// trimSpace trims the bytes that tokenize skips as whitespace.
+func trimSpace(s string) string {
+	return strings.Trim(s, " \t\n\r\f")
 }
 
 // columnDefinition reads the constraints of one column definition, def,
