@@ -326,3 +326,14 @@ func TestInspectDriftAmongAlike(t *testing.T) {
 		t.Errorf("tables repaired: %v; want ext_e1 and ext_e2 only", drifted)
 	}
 }
+
+// TestNormDefaultInteger checks normDefault's shortcut for integers
+// against its general case: a leading + sends the text through the
+// regular expression.
+func TestNormDefaultInteger(t *testing.T) {
+	for _, s := range []string{"0", "7", "10", "123456789012345678901234567890", "00", "007", "0x1F", "1e3"} {
+		if got, want := normDefault(s), normDefault("+"+s); got != want {
+			t.Errorf("normDefault(%q) = %q; want %q", s, got, want)
+		}
+	}
+}
