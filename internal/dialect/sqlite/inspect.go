@@ -239,14 +239,20 @@ type decodedCatalog struct {
 
 // liveTable gathers what the inspection queries say about one table.
 type liveTable struct {
-	name    string
-	order   []string
-	columns map[string]*columnInfo
-	// raw holds the columns' definitions as the CREATE TABLE statement
-	// writes them (after the name).
-	raw      map[string]string
+	name     string
+	order    []string
+	columns  map[string]*liveColumn
 	indexes  map[string]*liveIndex
 	triggers []liveTrigger
+}
+
+// liveColumn is what the inspection queries say about one column.
+type liveColumn struct {
+	columnInfo
+	// raw is the column's definition as the CREATE TABLE statement
+	// writes it (after the name), when hasRaw.
+	raw    string
+	hasRaw bool
 }
 
 // liveTrigger is a trigger on a table: its name and its CREATE TRIGGER
@@ -276,9 +282,10 @@ type liveIndex struct {
 func (t *liveTable) physical(managed map[string]bool) plan.PhysicalTable {
 	pt := plan.PhysicalTable{Name: t.name}
 	for _, c := range t.order {
-		def := t.columns[c].definition()
-		if raw, ok := t.raw[c]; ok && managed != nil && !managed[c] {
-			def = raw
+		lc := t.columns[c]
+		def := lc.definition()
+		if lc.hasRaw && managed != nil && !managed[c] {
+			def = lc.raw
 		}
 		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c, Definition: def})
 	}
@@ -316,7 +323,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 	defaults := map[string]string{}
 	// The columns' infos are cut from slabs, not allocated one by one;
 	// a full slab is left to the infos it holds, never grown.
-	var infos []columnInfo
+	var infos []liveColumn
 	for rows.Next() {
 		if err := rows.Scan(&table, &createSQL, &name, &typ, &notNull, &dflt, &pk); err != nil {
 			return nil, nil, fmt.Errorf("inspecting tables: %w", err)
@@ -327,16 +334,17 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		}
 		t := tables[table]
 		if t == nil {
-			t = &liveTable{name: table, columns: map[string]*columnInfo{}, raw: map[string]string{}, indexes: map[string]*liveIndex{}}
+			// Sized for a table of up to 16 columns, which most are.
+			t = &liveTable{name: table, columns: make(map[string]*liveColumn, 16), indexes: map[string]*liveIndex{}}
 			tables[table] = t
 		}
 		if createSQL != "" {
 			createSQLs[table] = createSQL
 		}
 		if len(infos) == cap(infos) {
-			infos = make([]columnInfo, 0, 256)
+			infos = make([]liveColumn, 0, 256)
 		}
-		infos = append(infos, columnInfo{Type: typ, PK: pk > 0, NotNull: notNull != 0})
+		infos = append(infos, liveColumn{columnInfo: columnInfo{Type: typ, PK: pk > 0, NotNull: notNull != 0}})
 		ci := &infos[len(infos)-1]
 		if dflt.Valid {
 			d, ok := defaults[dflt.String]
@@ -358,8 +366,9 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 // applyConstraints completes the columns that readColumns read with what
 // their table's CREATE TABLE statement says of them. Each statement is
 // parsed and applied before the next one is parsed, so that only one
-// table's tokens and parsed constraints are live at a time: Inspect runs
-// this while the schema files load, when the heap is at its largest.
+// table's tokens are live at a time (and what the parser remembers, one
+// result for each distinct definition): Inspect runs this while the
+// schema files load, when the heap is at its largest.
 func applyConstraints(tables map[string]*liveTable, createSQLs map[string]string) {
 	var p tableParser
 	for name, stmt := range createSQLs {
@@ -371,7 +380,7 @@ func applyConstraints(tables map[string]*liveTable, createSQLs map[string]string
 		for col, ci := range t.columns {
 			if cc := cols[col]; cc != nil {
 				ci.Checks, ci.Collate, ci.Unique, ci.Generated = cc.Checks, cc.Collate, cc.Unique, cc.Generated
-				t.raw[col] = cc.Raw
+				ci.raw, ci.hasRaw = cc.Raw, true
 			}
 		}
 	}

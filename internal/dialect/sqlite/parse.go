@@ -325,6 +325,7 @@ func parseCreateTable(sql string) map[string]*columnConstraints {
 type tableParser struct {
 	tokens []token
 	memo   map[string]*definitionResult
+	out    map[string]*columnConstraints // parse's result, cleared and reused
 }
 
 // definitionResult is what one definition of a CREATE TABLE statement's
@@ -345,13 +346,16 @@ type columnCheck struct {
 	column, expr string
 }
 
-// parse is parseCreateTable. The constraints it returns may be shared
-// with other columns and other calls: the caller must not change them.
+// parse is parseCreateTable. The map it returns is cleared and reused by
+// the next call, and the constraints in it may be shared with other
+// columns and other calls: the caller must not change them.
 func (p *tableParser) parse(sql string) map[string]*columnConstraints {
-	out := map[string]*columnConstraints{}
 	if p.memo == nil {
 		p.memo = map[string]*definitionResult{}
+		p.out = map[string]*columnConstraints{}
 	}
+	out := p.out
+	clear(out)
 	// Most statements are split without tokens (splitColumnList); only
 	// the definitions not seen before are tokenized.
 	if defs, ok := splitColumnList(sql); ok {

@@ -337,3 +337,61 @@ func TestNormDefaultInteger(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexDefinition checks index.definition against indexDefinition of
+// the quoted columns.
+func TestIndexDefinition(t *testing.T) {
+	for _, ix := range []index{
+		{columns: []string{"a"}},
+		{unique: true, columns: []string{"customer_id", `we"ird`, "b"}},
+		{unique: true},
+	} {
+		q := make([]string, len(ix.columns))
+		for i, c := range ix.columns {
+			q[i] = quoteIdent(c)
+		}
+		if got, want := ix.definition(), indexDefinition(ix.unique, q, ""); got != want {
+			t.Errorf("definition of %+v = %q; want %q", ix, got, want)
+		}
+	}
+}
+
+// TestColumnDefinition checks columnInfo.definition against its parts
+// joined by spaces, as it was written before.
+func TestColumnDefinition(t *testing.T) {
+	for _, ci := range []columnInfo{
+		{},
+		{PK: true},
+		{Type: "integer", PK: true, NotNull: true, Default: "0"},
+		{Type: "TEXT", Default: "'x'", Generated: `GENERATED ALWAYS AS ("a") STORED`, Collate: "NOCASE", Unique: true,
+			Checks: []string{`"a" <> ''`, `length("a") <= 3`}, Refs: []string{`REFERENCES "p" ("c")`, `REFERENCES "q"`}},
+		{Type: "TEXT", Default: "datetime('now')", Collate: "BINARY"},
+	} {
+		parts := []string{strings.ToUpper(ci.Type)}
+		if ci.PK {
+			parts = append(parts, "PRIMARY KEY")
+		}
+		if ci.NotNull {
+			parts = append(parts, "NOT NULL")
+		}
+		if ci.Default != "" {
+			parts = append(parts, "DEFAULT "+defaultSQL(ci.Default))
+		}
+		if ci.Generated != "" {
+			parts = append(parts, ci.Generated)
+		}
+		if ci.Collate != "" && ci.Collate != "BINARY" {
+			parts = append(parts, "COLLATE "+ci.Collate)
+		}
+		if ci.Unique {
+			parts = append(parts, "UNIQUE")
+		}
+		for _, c := range ci.Checks {
+			parts = append(parts, "CHECK ("+c+")")
+		}
+		parts = append(parts, ci.Refs...)
+		if got, want := ci.definition(), strings.Join(parts, " "); got != want {
+			t.Errorf("definition of %+v = %q; want %q", ci, got, want)
+		}
+	}
+}

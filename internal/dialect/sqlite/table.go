@@ -321,11 +321,28 @@ func columnList(cols []string) string {
 // definition renders the index as the Definition of a plan.PhysicalIndex:
 // UNIQUE ("customer_id", "phonenumber").
 func (ix index) definition() string {
-	q := make([]string, len(ix.columns))
-	for i, c := range ix.columns {
-		q[i] = quoteIdent(c)
+	// indexDefinition of the quoted columns, written by one builder:
+	// Expected writes this for every index of every table.
+	var b strings.Builder
+	n := len("UNIQUE ()")
+	for _, c := range ix.columns {
+		n += len(c) + 4
 	}
-	return indexDefinition(ix.unique, q, "")
+	b.Grow(n)
+	if ix.unique {
+		b.WriteString("UNIQUE ")
+	}
+	b.WriteByte('(')
+	for i, c := range ix.columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.ReplaceAll(c, `"`, `""`))
+		b.WriteByte('"')
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 func indexDefinition(unique bool, cols []string, where string) string {
