@@ -15,8 +15,8 @@ import (
 // empty array is an empty slice, not nil).
 func decodeDocument(b []byte) (d document, ok bool) {
 	r := reader{b: b}
-	ok = r.object(func(field string) bool {
-		switch field {
+	ok = r.object(func(field []byte) bool {
+		switch string(field) {
 		case "profile":
 			return r.array(func() bool {
 				a, ok := r.attribute()
@@ -56,26 +56,30 @@ func (r *reader) byte(c byte) bool {
 }
 
 // object reads an object, calling field for each of its fields with the
-// reader at the field's value; a field name may come once.
-func (r *reader) object(field func(name string) bool) bool {
+// reader at the field's value; a field name may come once. The name is
+// the document's bytes, valid until the next read (switch on
+// string(name) allocates nothing).
+func (r *reader) object(field func(name []byte) bool) bool {
 	if !r.byte('{') {
 		return false
 	}
 	if r.byte('}') {
 		return true
 	}
-	var seen []string
+	var seen [8][]byte // Encode writes at most 6 fields in an object
+	n := 0
 	for {
-		name, ok := r.string()
-		if !ok || !r.byte(':') {
+		name, ok := r.text()
+		if !ok || !r.byte(':') || n == len(seen) {
 			return false
 		}
-		for _, s := range seen {
-			if s == name {
+		for _, s := range seen[:n] {
+			if string(s) == string(name) {
 				return false
 			}
 		}
-		seen = append(seen, name)
+		seen[n] = name
+		n++
 		if !field(name) {
 			return false
 		}
@@ -114,8 +118,14 @@ func (r *reader) array(elem func() bool, empty func()) bool {
 // string reads a string without escapes or control characters, of valid
 // UTF-8 (json.Unmarshal replaces invalid bytes).
 func (r *reader) string() (string, bool) {
+	b, ok := r.text()
+	return string(b), ok
+}
+
+// text is string without the string: the bytes between the quotes.
+func (r *reader) text() ([]byte, bool) {
 	if !r.byte('"') {
-		return "", false
+		return nil, false
 	}
 	start := r.i
 	for r.i < len(r.b) {
@@ -125,15 +135,15 @@ func (r *reader) string() (string, bool) {
 			s := r.b[start:r.i]
 			r.i++
 			if !utf8.Valid(s) {
-				return "", false
+				return nil, false
 			}
-			return string(s), true
+			return s, true
 		case c == '\\' || c < 0x20:
-			return "", false
+			return nil, false
 		}
 		r.i++
 	}
-	return "", false
+	return nil, false
 }
 
 func (r *reader) strings() ([]string, bool) {
@@ -178,9 +188,9 @@ func (r *reader) int() (int, bool) {
 }
 
 func (r *reader) attribute() (a attribute, ok bool) {
-	ok = r.object(func(field string) bool {
+	ok = r.object(func(field []byte) bool {
 		var ok bool
-		switch field {
+		switch string(field) {
 		case "name":
 			a.Name, ok = r.string()
 		case "type":
@@ -202,9 +212,9 @@ func (r *reader) attribute() (a attribute, ok bool) {
 }
 
 func (r *reader) extension() (e extension, ok bool) {
-	ok = r.object(func(field string) bool {
+	ok = r.object(func(field []byte) bool {
 		var ok bool
-		switch field {
+		switch string(field) {
 		case "name":
 			e.Name, ok = r.string()
 		case "type":
@@ -228,9 +238,9 @@ func (r *reader) extension() (e extension, ok bool) {
 }
 
 func (r *reader) key() (k key, ok bool) {
-	ok = r.object(func(field string) bool {
+	ok = r.object(func(field []byte) bool {
 		var ok bool
-		switch field {
+		switch string(field) {
 		case "name":
 			k.Name, ok = r.string()
 		case "source":
