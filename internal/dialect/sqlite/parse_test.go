@@ -395,3 +395,38 @@ func TestColumnDefinition(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectReferencesAndCollations reads what the inspection queries
+// leave out when it is the default (ON UPDATE NO ACTION, an index
+// column's BINARY collation) next to what they must keep.
+func TestInspectReferencesAndCollations(t *testing.T) {
+	db, _ := openTemp(t)
+	s := contactCenter()
+	apply(t, db, nil, s, createSteps(s)...)
+	mustExec(t, db, `CREATE TABLE refs (a TEXT REFERENCES profile (customer_id) ON UPDATE CASCADE,
+		b TEXT REFERENCES profile (customer_id) ON DELETE SET NULL ON UPDATE NO ACTION, c TEXT)`)
+	mustExec(t, db, `CREATE INDEX refs_ab ON refs (a COLLATE BINARY, b COLLATE nocase DESC, c COLLATE rtrim)`)
+	mustExec(t, db, `CREATE INDEX refs_part ON refs (c) WHERE c <> ''`)
+	st, err := New().Inspect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, _ := st.Physical.Table("refs")
+	got := map[string]string{}
+	for _, c := range pt.Columns {
+		got[c.Name] = c.Definition
+	}
+	for _, ix := range pt.Indexes {
+		got[ix.Name] = ix.Definition
+	}
+	want := map[string]string{
+		"a":         `TEXT REFERENCES "profile" ("customer_id") ON UPDATE CASCADE`,
+		"b":         `TEXT REFERENCES "profile" ("customer_id") ON DELETE SET NULL`,
+		"c":         `TEXT`,
+		"refs_ab":   `("a", "b" COLLATE NOCASE DESC, "c" COLLATE RTRIM)`,
+		"refs_part": `("c") WHERE "c" <> ''`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("refs (-want +got):\n%s", diff)
+	}
+}
