@@ -31,7 +31,10 @@ const (
 	// (cs_meta and cs_schema): 2 when both exist.
 	catalogTablesQuery = `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND lower(name) IN ('` + catalog.MetaTable + `', '` + catalog.SchemaTable + `')`
 
-	columnsQuery = `SELECT m.name, CASE WHEN p.cid = 0 THEN coalesce(m.sql, '') ELSE '' END, p.name, p.type, p."notnull", p.dflt_value, p.pk
+	// The declared types that ctxschema writes come as numbers (see
+	// declType): every text cell is a string the driver allocates.
+	columnsQuery = `SELECT m.name, CASE WHEN p.cid = 0 THEN coalesce(m.sql, '') ELSE '' END, p.name,
+  CASE p.type WHEN 'INTEGER' THEN 1 WHEN 'TEXT' THEN 2 WHEN 'REAL' THEN 3 ELSE p.type END, p."notnull", p.dflt_value, p.pk
 FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
 WHERE ` + userTables + ` AND p.hidden <> 1
 ORDER BY m.name, p.cid`
@@ -315,7 +318,8 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 	// variable that Scan takes the address of lives on the heap, and
 	// fresh ones for each of thousands of rows cost as much as the rows'
 	// strings.
-	var table, createSQL, name, typ string
+	var table, createSQL, name string
+	var typ declType
 	var notNull, pk int
 	var dflt sql.NullString
 	// The defaults of the columns recur (0, 1, '' and the like):
@@ -344,7 +348,7 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		if len(infos) == cap(infos) {
 			infos = make([]liveColumn, 0, 256)
 		}
-		infos = append(infos, liveColumn{columnInfo: columnInfo{Type: typ, PK: pk > 0, NotNull: notNull != 0}})
+		infos = append(infos, liveColumn{columnInfo: columnInfo{Type: string(typ), PK: pk > 0, NotNull: notNull != 0}})
 		ci := &infos[len(infos)-1]
 		if dflt.Valid {
 			d, ok := defaults[dflt.String]
@@ -361,6 +365,35 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 	}
 	return tables, createSQLs, nil
+}
+
+// declType is a column's declared type as columnsQuery reads it: 1, 2
+// and 3 for INTEGER, TEXT and REAL, spelled so (CASE compares exactly);
+// any other type as its text.
+type declType string
+
+// Scan implements sql.Scanner.
+func (t *declType) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		switch v {
+		case 1:
+			*t = "INTEGER"
+		case 2:
+			*t = "TEXT"
+		case 3:
+			*t = "REAL"
+		default:
+			return fmt.Errorf("declared type %d: want 1, 2 or 3", v)
+		}
+	case string:
+		*t = declType(v)
+	case []byte:
+		*t = declType(v)
+	default:
+		return fmt.Errorf("declared type of Go type %T: want a number or text", src)
+	}
+	return nil
 }
 
 // applyConstraints completes the columns that readColumns read with what

@@ -430,3 +430,28 @@ func TestInspectReferencesAndCollations(t *testing.T) {
 		t.Errorf("refs (-want +got):\n%s", diff)
 	}
 }
+
+// TestInspectDeclaredTypes reads declared types that the columns query
+// sends as numbers (INTEGER, TEXT, REAL spelled so) and as text (others,
+// among them a type named 1, which must not read as INTEGER).
+func TestInspectDeclaredTypes(t *testing.T) {
+	db, _ := openTemp(t)
+	mustExec(t, db, `CREATE TABLE types (a integer, b, c REAL, d Text, e TEXT, f INTEGER NOT NULL, g varchar(3), h "1")`)
+	st, err := New().Inspect(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, _ := st.Physical.Table("types")
+	got := map[string]string{}
+	for _, c := range pt.Columns {
+		got[c.Name] = c.Definition
+	}
+	want := map[string]string{"a": "INTEGER", "b": "", "c": "REAL", "d": "TEXT", "e": "TEXT", "f": "INTEGER NOT NULL", "g": "VARCHAR(3)", "h": "1"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("types (-want +got):\n%s", diff)
+	}
+	var typ declType
+	if err := typ.Scan(int64(4)); err == nil {
+		t.Errorf("declType.Scan(4) = nil; want an error")
+	}
+}
