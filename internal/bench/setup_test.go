@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,8 +19,21 @@ import (
 // small reports whether CTXSCHEMA_BENCH_SMALL asks for the smallest sizes.
 var small = os.Getenv("CTXSCHEMA_BENCH_SMALL") != "" && os.Getenv("CTXSCHEMA_BENCH_SMALL") != "0"
 
-// sizes are the numbers of extensions the plan and apply benchmarks run at.
+// sizes are the numbers of extensions the plan and apply benchmarks run at:
+// CTXSCHEMA_BENCH_SIZES (numbers separated by commas, e.g. 500) when set,
+// else 10 when small and 10, 100 and 1000 otherwise.
 func sizes() []int {
+	if v := os.Getenv("CTXSCHEMA_BENCH_SIZES"); v != "" {
+		var out []int
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				panic(fmt.Sprintf("CTXSCHEMA_BENCH_SIZES=%q: want positive numbers separated by commas", v))
+			}
+			out = append(out, n)
+		}
+		return out
+	}
 	if small {
 		return []int{10}
 	}

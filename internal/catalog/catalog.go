@@ -110,9 +110,14 @@ func encodeAttributes(as []model.Attribute) []attribute {
 
 // Decode parses a catalog JSON document.
 func Decode(b []byte) (*model.Schema, error) {
-	var d document
-	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("catalog %s holds an unreadable schema: %w", SchemaTable, err)
+	d, ok := decodeDocument(b)
+	if !ok {
+		// Not as Encode writes it: json.Unmarshal reads it, or says why
+		// it cannot.
+		d = document{}
+		if err := json.Unmarshal(b, &d); err != nil {
+			return nil, fmt.Errorf("catalog %s holds an unreadable schema: %w", SchemaTable, err)
+		}
 	}
 	s := &model.Schema{Profile: decodeAttributes(d.Profile)}
 	if len(d.Extensions) > 0 {

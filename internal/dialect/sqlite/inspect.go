@@ -31,7 +31,10 @@ const (
 	// (cs_meta and cs_schema): 2 when both exist.
 	catalogTablesQuery = `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND lower(name) IN ('` + catalog.MetaTable + `', '` + catalog.SchemaTable + `')`
 
-	columnsQuery = `SELECT m.name, CASE WHEN p.cid = 0 THEN coalesce(m.sql, '') ELSE '' END, p.name, p.type, p."notnull", p.dflt_value, p.pk
+	// The declared types that ctxschema writes come as numbers (see
+	// declType): every text cell is a string the driver allocates.
+	columnsQuery = `SELECT m.name, CASE WHEN p.cid = 0 THEN coalesce(m.sql, '') ELSE '' END, p.name,
+  CASE p.type WHEN 'INTEGER' THEN 1 WHEN 'TEXT' THEN 2 WHEN 'REAL' THEN 3 ELSE p.type END, p."notnull", p.dflt_value, p.pk
 FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p
 WHERE ` + userTables + ` AND p.hidden <> 1
 ORDER BY m.name, p.cid`
@@ -41,14 +44,18 @@ ORDER BY m.name, p.cid`
 	// keeps the indexed columns and leaves out the rowid that
 	// pragma_index_xinfo appends. The triggers of the tables follow, one
 	// row each with their SQL, so that the count of queries stays fixed.
-	indexesQuery = `SELECT 'index', m.name, il.name, il."unique", il.partial, coalesce(i.sql, ''), x.cid, coalesce(x.name, ''), x."desc", coalesce(x.coll, ''), x.seqno
+	// The kind is 0 for an index, 1 for a trigger; an index's SQL is
+	// there only where readIndexes reads it (a partial index, an
+	// expression), and its collation only when not BINARY, the default:
+	// every text cell is a string the driver allocates.
+	indexesQuery = `SELECT 0, m.name, il.name, il."unique", il.partial, CASE WHEN il.partial OR x.cid = -2 THEN coalesce(i.sql, '') ELSE '' END, x.cid, coalesce(x.name, ''), x."desc", CASE WHEN x.coll = 'BINARY' COLLATE NOCASE THEN '' ELSE coalesce(x.coll, '') END, x.seqno
 FROM sqlite_master AS m
 JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_xinfo(il.name) AS x
 LEFT JOIN sqlite_master AS i ON i.type = 'index' AND i.name = il.name
 WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\' AND il.origin = 'c' AND x.key = 1
 UNION ALL
-SELECT 'trigger', m.tbl_name, m.name, 0, 0, coalesce(m.sql, ''), 0, '', 0, '', 0
+SELECT 1, m.tbl_name, m.name, 0, 0, coalesce(m.sql, ''), 0, '', 0, '', 0
 FROM sqlite_master AS m
 WHERE m.type = 'trigger' AND m.tbl_name NOT LIKE 'cs\_%' ESCAPE '\'
 ORDER BY 2, 1, 3, 11`
@@ -57,7 +64,9 @@ ORDER BY 2, 1, 3, 11`
 	// names, so that none of those can be created under a view's name.
 	othersQuery = `SELECT name, type AS kind FROM sqlite_master WHERE type = 'view' ORDER BY name`
 
-	foreignKeysQuery = `SELECT m.name, f."from", f."table", coalesce(f."to", ''), f.on_delete, f.on_update
+	// ON UPDATE NO ACTION, the default that refDefinition leaves out,
+	// reads as '', which the driver need not allocate.
+	foreignKeysQuery = `SELECT m.name, f."from", f."table", coalesce(f."to", ''), f.on_delete, CASE WHEN f.on_update = 'NO ACTION' THEN '' ELSE f.on_update END
 FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS f
 WHERE ` + userTables + ` AND m.name NOT LIKE 'cs\_%' ESCAPE '\'
 ORDER BY m.name, f.id, f.seq`
@@ -233,14 +242,20 @@ type decodedCatalog struct {
 
 // liveTable gathers what the inspection queries say about one table.
 type liveTable struct {
-	name    string
-	order   []string
-	columns map[string]*columnInfo
-	// raw holds the columns' definitions as the CREATE TABLE statement
-	// writes them (after the name).
-	raw      map[string]string
+	name     string
+	order    []string
+	columns  map[string]*liveColumn
 	indexes  map[string]*liveIndex
 	triggers []liveTrigger
+}
+
+// liveColumn is what the inspection queries say about one column.
+type liveColumn struct {
+	columnInfo
+	// raw is the column's definition as the CREATE TABLE statement
+	// writes it (after the name), when hasRaw.
+	raw    string
+	hasRaw bool
 }
 
 // liveTrigger is a trigger on a table: its name and its CREATE TRIGGER
@@ -270,9 +285,10 @@ type liveIndex struct {
 func (t *liveTable) physical(managed map[string]bool) plan.PhysicalTable {
 	pt := plan.PhysicalTable{Name: t.name}
 	for _, c := range t.order {
-		def := t.columns[c].definition()
-		if raw, ok := t.raw[c]; ok && managed != nil && !managed[c] {
-			def = raw
+		lc := t.columns[c]
+		def := lc.definition()
+		if lc.hasRaw && managed != nil && !managed[c] {
+			def = lc.raw
 		}
 		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c, Definition: def})
 	}
@@ -298,10 +314,21 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 	defer rows.Close()
 	tables = map[string]*liveTable{}
 	createSQLs = map[string]string{}
+	// The values are scanned into the same variables row after row: each
+	// variable that Scan takes the address of lives on the heap, and
+	// fresh ones for each of thousands of rows cost as much as the rows'
+	// strings.
+	var table, createSQL, name string
+	var typ declType
+	var notNull, pk int
+	var dflt sql.NullString
+	// The defaults of the columns recur (0, 1, '' and the like):
+	// normDefault, a pure function, runs once for each text.
+	defaults := map[string]string{}
+	// The columns' infos are cut from slabs, not allocated one by one;
+	// a full slab is left to the infos it holds, never grown.
+	var infos []liveColumn
 	for rows.Next() {
-		var table, createSQL, name, typ string
-		var notNull, pk int
-		var dflt sql.NullString
 		if err := rows.Scan(&table, &createSQL, &name, &typ, &notNull, &dflt, &pk); err != nil {
 			return nil, nil, fmt.Errorf("inspecting tables: %w", err)
 		}
@@ -311,15 +338,25 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 		}
 		t := tables[table]
 		if t == nil {
-			t = &liveTable{name: table, columns: map[string]*columnInfo{}, raw: map[string]string{}, indexes: map[string]*liveIndex{}}
+			// Sized for a table of up to 16 columns, which most are.
+			t = &liveTable{name: table, columns: make(map[string]*liveColumn, 16), indexes: map[string]*liveIndex{}}
 			tables[table] = t
 		}
 		if createSQL != "" {
 			createSQLs[table] = createSQL
 		}
-		ci := &columnInfo{Type: typ, PK: pk > 0, NotNull: notNull != 0}
+		if len(infos) == cap(infos) {
+			infos = make([]liveColumn, 0, 256)
+		}
+		infos = append(infos, liveColumn{columnInfo: columnInfo{Type: string(typ), PK: pk > 0, NotNull: notNull != 0}})
+		ci := &infos[len(infos)-1]
 		if dflt.Valid {
-			ci.Default = normDefault(dflt.String)
+			d, ok := defaults[dflt.String]
+			if !ok {
+				d = normDefault(dflt.String)
+				defaults[dflt.String] = d
+			}
+			ci.Default = d
 		}
 		t.order = append(t.order, name)
 		t.columns[name] = ci
@@ -330,22 +367,53 @@ func readColumns(ctx context.Context, q dialect.Querier) (tables map[string]*liv
 	return tables, createSQLs, nil
 }
 
+// declType is a column's declared type as columnsQuery reads it: 1, 2
+// and 3 for INTEGER, TEXT and REAL, spelled so (CASE compares exactly);
+// any other type as its text.
+type declType string
+
+// Scan implements sql.Scanner.
+func (t *declType) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		switch v {
+		case 1:
+			*t = "INTEGER"
+		case 2:
+			*t = "TEXT"
+		case 3:
+			*t = "REAL"
+		default:
+			return fmt.Errorf("declared type %d: want 1, 2 or 3", v)
+		}
+	case string:
+		*t = declType(v)
+	case []byte:
+		*t = declType(v)
+	default:
+		return fmt.Errorf("declared type of Go type %T: want a number or text", src)
+	}
+	return nil
+}
+
 // applyConstraints completes the columns that readColumns read with what
 // their table's CREATE TABLE statement says of them. Each statement is
 // parsed and applied before the next one is parsed, so that only one
-// table's tokens and parsed constraints are live at a time: Inspect runs
-// this while the schema files load, when the heap is at its largest.
+// table's tokens are live at a time (and what the parser remembers, one
+// result for each distinct definition): Inspect runs this while the
+// schema files load, when the heap is at its largest.
 func applyConstraints(tables map[string]*liveTable, createSQLs map[string]string) {
+	var p tableParser
 	for name, stmt := range createSQLs {
 		t := tables[name]
 		if t == nil {
 			continue
 		}
-		cols := parseCreateTable(stmt)
+		cols := p.parse(stmt)
 		for col, ci := range t.columns {
 			if cc := cols[col]; cc != nil {
 				ci.Checks, ci.Collate, ci.Unique, ci.Generated = cc.Checks, cc.Collate, cc.Unique, cc.Generated
-				t.raw[col] = cc.Raw
+				ci.raw, ci.hasRaw = cc.Raw, true
 			}
 		}
 	}
@@ -358,9 +426,9 @@ func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*live
 	}
 	defer rows.Close()
 	tails := map[string][]string{}
+	var table, name, indexSQL, col, coll string // reused: see readColumns
+	var kind, unique, partial, cid, desc, seqno int
 	for rows.Next() {
-		var kind, table, name, indexSQL, col, coll string
-		var unique, partial, cid, desc, seqno int
 		if err := rows.Scan(&kind, &table, &name, &unique, &partial, &indexSQL, &cid, &col, &desc, &coll, &seqno); err != nil {
 			return fmt.Errorf("inspecting indexes: %w", err)
 		}
@@ -369,7 +437,7 @@ func readIndexes(ctx context.Context, q dialect.Querier, tables map[string]*live
 			continue
 		}
 		name = strings.ToLower(name)
-		if kind == "trigger" {
+		if kind == 1 { // a trigger
 			t.triggers = append(t.triggers, liveTrigger{name: name, sql: indexSQL})
 			continue
 		}
@@ -415,8 +483,8 @@ func readForeignKeys(ctx context.Context, q dialect.Querier, tables map[string]*
 		return fmt.Errorf("inspecting foreign keys: %w", err)
 	}
 	defer rows.Close()
+	var table, from, parent, to, onDelete, onUpdate string // reused: see readColumns
 	for rows.Next() {
-		var table, from, parent, to, onDelete, onUpdate string
 		if err := rows.Scan(&table, &from, &parent, &to, &onDelete, &onUpdate); err != nil {
 			return fmt.Errorf("inspecting foreign keys: %w", err)
 		}
@@ -441,9 +509,9 @@ func readForeignKeys(ctx context.Context, q dialect.Querier, tables map[string]*
 // position of a column says nothing about drift.
 func (d *Dialect) Expected(s *model.Schema) plan.Physical {
 	var p plan.Physical
-	canon := memoCanon()
+	e := newExpecter()
 	for _, t := range s.Tables() {
-		p.Tables = append(p.Tables, expectedTable(t, canon))
+		p.Tables = append(p.Tables, e.table(t))
 	}
 	sort.Slice(p.Tables, func(i, j int) bool { return p.Tables[i].Name < p.Tables[j].Name })
 	return p

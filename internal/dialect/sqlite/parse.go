@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,7 +39,12 @@ type token struct {
 // It is lenient: it never fails, and text it does not understand becomes
 // punctuation tokens, which still compare as text.
 func tokenize(s string) []token {
-	out := make([]token, 0, len(s)/4)
+	return tokenizeInto(make([]token, 0, len(s)/4), s)
+}
+
+// tokenizeInto is tokenize appending to out, so that a caller can reuse
+// one buffer.
+func tokenizeInto(out []token, s string) []token {
 	for i := 0; i < len(s); {
 		c, start, n := s[i], i, len(out)
 		switch {
@@ -70,7 +76,10 @@ func tokenize(s string) []token {
 		case c == '[':
 			j := strings.IndexByte(s[i:], ']')
 			if j < 0 {
-				j = len(s) - i - 1
+				// Left open: the identifier runs to the end.
+				out = append(out, token{kind: tokIdent, text: s[i+1:]})
+				i = len(s)
+				break
 			}
 			out = append(out, token{kind: tokIdent, text: s[i+1 : i+j]})
 			i += j + 1
@@ -301,8 +310,69 @@ type columnConstraints struct {
 // constraints are ignored (ctxschema never writes them, and the primary and
 // foreign keys are read from pragmas).
 func parseCreateTable(sql string) map[string]*columnConstraints {
-	out := map[string]*columnConstraints{}
-	ts := tokenize(sql)
+	var p tableParser
+	return p.parse(sql)
+}
+
+// tableParser is parseCreateTable for many statements in a row, as
+// Inspect reads them. It remembers what each definition of the column list
+// says by its text (from its first token to its last), since the same
+// definitions recur from table to table ("customer_id" and its reference,
+// a currency's CHECK): what a definition says depends on its tokens alone,
+// and equal texts give equal tokens, so a remembered result is the one
+// parsing the text again would give. It reuses one token buffer. The zero
+// value is ready to use; a tableParser is not safe for concurrent use.
+type tableParser struct {
+	tokens []token
+	memo   map[string]*definitionResult
+	out    map[string]*columnConstraints // parse's result, cleared and reused
+}
+
+// definitionResult is what one definition of a CREATE TABLE statement's
+// column list says.
+type definitionResult struct {
+	// column is true for a column definition: name is the column's
+	// lower-cased name and cc its constraints. Otherwise the definition
+	// is a table constraint, whose CHECKs on a single column are checks.
+	column bool
+	name   string
+	cc     *columnConstraints
+	checks []columnCheck
+}
+
+// columnCheck is a canonical CHECK expression of a table constraint that
+// names one column.
+type columnCheck struct {
+	column, expr string
+}
+
+// parse is parseCreateTable. The map it returns is cleared and reused by
+// the next call, and the constraints in it may be shared with other
+// columns and other calls: the caller must not change them.
+func (p *tableParser) parse(sql string) map[string]*columnConstraints {
+	if p.memo == nil {
+		p.memo = map[string]*definitionResult{}
+		p.out = map[string]*columnConstraints{}
+	}
+	out := p.out
+	clear(out)
+	// Most statements are split without tokens (splitColumnList); only
+	// the definitions not seen before are tokenized.
+	if defs, ok := splitColumnList(sql); ok {
+		for _, text := range defs {
+			r, ok := p.memo[text]
+			if !ok {
+				ts := tokenizeInto(p.tokens[:0], text)
+				p.tokens = ts
+				r = definition(text, ts)
+				p.memo[text] = r
+			}
+			r.apply(out)
+		}
+		return out
+	}
+	ts := tokenizeInto(p.tokens[:0], sql)
+	p.tokens = ts
 	start := -1
 	for i, t := range ts {
 		if t.punct("(") {
@@ -313,69 +383,184 @@ func parseCreateTable(sql string) map[string]*columnConstraints {
 	if start < 0 {
 		return out
 	}
-	for _, def := range splitTop(ts[start:]) {
+	for def := range splitTopSeq(ts[start:]) {
 		if len(def) == 0 {
 			continue
 		}
-		first := def[0]
-		if first.kind == tokWord && (first.is("CONSTRAINT") || first.is("PRIMARY") || first.is("UNIQUE") || first.is("CHECK") || first.is("FOREIGN")) {
-			for _, chk := range checks(def) {
-				if col, ok := singleColumn(chk); ok {
-					if cc := out[col]; cc != nil {
-						cc.Checks = append(cc.Checks, canonExpr(chk))
-					}
-				}
-			}
-			continue
+		text := sql[def[0].pos:def[len(def)-1].end]
+		r, ok := p.memo[text]
+		if !ok {
+			r = definition(sql, def)
+			p.memo[text] = r
 		}
-		cc := &columnConstraints{}
-		out[strings.ToLower(first.text)] = cc
-		if len(def) > 1 {
-			cc.Raw = sql[def[1].pos:def[len(def)-1].end]
-		}
-		if expr, kind, ok := generated(def); ok {
-			cc.Generated = "GENERATED ALWAYS AS (" + canonExpr(expr) + ") " + kind
-		}
-		for _, chk := range checks(def) {
-			cc.Checks = append(cc.Checks, canonExpr(chk))
-		}
-		depth := 0
-		for i, t := range def {
-			switch {
-			case t.punct("("):
-				depth++
-			case t.punct(")"):
-				depth--
-			case depth == 0 && t.is("COLLATE") && i+1 < len(def):
-				cc.Collate = strings.ToUpper(def[i+1].text)
-			case depth == 0 && t.is("UNIQUE"):
-				cc.Unique = true
-			}
-		}
+		r.apply(out)
 	}
 	return out
+}
+
+// definition reads one definition of a column list, def, non-empty tokens
+// of sql.
+func definition(sql string, def []token) *definitionResult {
+	first := def[0]
+	if first.kind == tokWord && (first.is("CONSTRAINT") || first.is("PRIMARY") || first.is("UNIQUE") || first.is("CHECK") || first.is("FOREIGN")) {
+		r := &definitionResult{}
+		for _, chk := range checks(def) {
+			if col, ok := singleColumn(chk); ok {
+				r.checks = append(r.checks, columnCheck{column: col, expr: canonExpr(chk)})
+			}
+		}
+		return r
+	}
+	cc := columnDefinition(sql, def)
+	return &definitionResult{column: true, name: strings.ToLower(first.text), cc: &cc}
+}
+
+// apply adds what the definition says to the constraints of the columns
+// defined before it, out. A table-level CHECK on a single column is
+// added to a copy of the column's constraints, with Checks at full
+// capacity so that the append copies them too: the remembered
+// constraints stay as they were.
+func (r *definitionResult) apply(out map[string]*columnConstraints) {
+	if r.column {
+		out[r.name] = r.cc
+		return
+	}
+	for _, chk := range r.checks {
+		if cc := out[chk.column]; cc != nil {
+			c := *cc
+			c.Checks = append(c.Checks[:len(c.Checks):len(c.Checks)], chk.expr)
+			out[chk.column] = &c
+		}
+	}
+}
+
+// splitColumnList splits the column list of a CREATE TABLE statement
+// (after the first parenthesis, up to the one that closes it) into the
+// texts of its definitions, trimmed of whitespace and empty ones left
+// out, without tokenizing: the texts are those that tokenizing and
+// splitTop give, from a definition's first token to its last. It only
+// tracks quotes and parentheses, so it gives up (ok false) on text where
+// that could differ from the tokens: a comment (-- or /*, which the
+// tokens drop) or a [bracketed] identifier outside quotes. Elsewhere a
+// parenthesis or a comma outside quotes is always a token of its own
+// (words, numbers and operators hold none), and a quote outside quotes
+// always starts a quoted token that ends where quoted says. It gives up
+// too on a quote that ends the text, which may be one left open: such a
+// token runs to the end, whitespace and all, which trimming would cut.
+func splitColumnList(sql string) (defs []string, ok bool) {
+	i := 0
+	for ; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '\'' || c == '"' || c == '`':
+			if i = quoted(sql, i, c) - 1; i == len(sql)-1 {
+				return nil, false // perhaps unclosed: see above
+			}
+		case c == '(':
+			goto list
+		case c == '[' || c == '-' && i+1 < len(sql) && sql[i+1] == '-' || c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			return nil, false
+		}
+	}
+	return nil, false // no list: the tokens say so
+list:
+	depth, from := 0, i+1
+	add := func(to int) {
+		if d := trimSpace(sql[from:to]); d != "" {
+			defs = append(defs, d)
+		}
+	}
+	for i++; i < len(sql); i++ {
+		switch c := sql[i]; {
+		case c == '\'' || c == '"' || c == '`':
+			if i = quoted(sql, i, c) - 1; i == len(sql)-1 {
+				return nil, false // perhaps unclosed: see above
+			}
+		case c == '[' || c == '-' && i+1 < len(sql) && sql[i+1] == '-' || c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			return nil, false
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth == 0 {
+				add(i)
+				return defs, true
+			}
+			depth--
+		case c == ',' && depth == 0:
+			add(i)
+			from = i + 1
+		}
+	}
+	add(len(sql))
+	return defs, true
+}
+
+// trimSpace trims the bytes that tokenize skips as whitespace.
+func trimSpace(s string) string {
+	return strings.Trim(s, " \t\n\r\f")
+}
+
+// columnDefinition reads the constraints of one column definition, def,
+// tokens of sql that start with the column's name.
+func columnDefinition(sql string, def []token) columnConstraints {
+	var cc columnConstraints
+	if len(def) > 1 {
+		cc.Raw = sql[def[1].pos:def[len(def)-1].end]
+	}
+	if expr, kind, ok := generated(def); ok {
+		cc.Generated = "GENERATED ALWAYS AS (" + canonExpr(expr) + ") " + kind
+	}
+	for _, chk := range checks(def) {
+		cc.Checks = append(cc.Checks, canonExpr(chk))
+	}
+	depth := 0
+	for i, t := range def {
+		switch {
+		case t.punct("("):
+			depth++
+		case t.punct(")"):
+			depth--
+		case depth == 0 && t.is("COLLATE") && i+1 < len(def):
+			cc.Collate = strings.ToUpper(def[i+1].text)
+		case depth == 0 && t.is("UNIQUE"):
+			cc.Unique = true
+		}
+	}
+	return cc
 }
 
 // splitTop splits the tokens of a parenthesised list (starting after its
 // opening parenthesis) at top-level commas, up to the closing parenthesis.
 func splitTop(ts []token) [][]token {
 	var out [][]token
-	depth, from := 0, 0
-	for i, t := range ts {
-		switch {
-		case t.punct("("):
-			depth++
-		case t.punct(")"):
-			if depth == 0 {
-				return append(out, ts[from:i])
-			}
-			depth--
-		case t.punct(",") && depth == 0:
-			out = append(out, ts[from:i])
-			from = i + 1
-		}
+	for part := range splitTopSeq(ts) {
+		out = append(out, part)
 	}
-	return append(out, ts[from:])
+	return out
+}
+
+// splitTopSeq is splitTop as a sequence, which allocates nothing.
+func splitTopSeq(ts []token) iter.Seq[[]token] {
+	return func(yield func([]token) bool) {
+		depth, from := 0, 0
+		for i, t := range ts {
+			switch {
+			case t.punct("("):
+				depth++
+			case t.punct(")"):
+				if depth == 0 {
+					yield(ts[from:i])
+					return
+				}
+				depth--
+			case t.punct(",") && depth == 0:
+				if !yield(ts[from:i]) {
+					return
+				}
+				from = i + 1
+			}
+		}
+		yield(ts[from:])
+	}
 }
 
 // checks returns the expressions of the CHECK constraints in a column or
@@ -469,6 +654,21 @@ func indexTail(sql string) (cols []string, where string) {
 	return nil, ""
 }
 
+// canonicalInteger reports whether s is an unsigned decimal integer
+// without leading zeros, or "" (no default): text that normDefault returns
+// as it is.
+func canonicalInteger(s string) bool {
+	if len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // numberRE is compiled on first use, not at every start-up.
 var numberRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^([+-]?)0*(\d*)(?:\.(\d*?)0*)?([eE][+-]?\d+)?$`)
@@ -480,6 +680,9 @@ var numberRE = sync.OnceValue(func() *regexp.Regexp {
 // TRUE/FALSE become 1/0, and DEFAULT NULL is no default (""); anything else
 // is a canonical expression.
 func normDefault(sql string) string {
+	if canonicalInteger(sql) {
+		return sql // what the number's case below makes of it, without the regexp
+	}
 	ts := tokenize(sql)
 	for len(ts) >= 2 && ts[0].punct("(") && ts[len(ts)-1].punct(")") && len(splitTop(ts[1:])) == 1 {
 		ts = ts[1 : len(ts)-1]

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -162,35 +163,57 @@ type columnInfo struct {
 //
 //	TEXT NOT NULL DEFAULT 'x' CHECK (length("name") <= 64)
 func (ci columnInfo) definition() string {
-	parts := []string{strings.ToUpper(ci.Type)}
+	// One builder, not a slice of parts joined: Inspect and Expected
+	// write this for every column of every table.
+	var b strings.Builder
+	n := len(ci.Type) + len(" PRIMARY KEY NOT NULL UNIQUE") + len(ci.Default) + len(ci.Generated) + len(ci.Collate) + 32
+	for _, c := range ci.Checks {
+		n += len(c) + len(" CHECK ()")
+	}
+	for _, r := range ci.Refs {
+		n += len(r) + 1
+	}
+	b.Grow(n)
+	b.WriteString(strings.ToUpper(ci.Type))
 	if ci.PK {
-		parts = append(parts, "PRIMARY KEY")
+		b.WriteString(" PRIMARY KEY")
 	}
 	if ci.NotNull {
-		parts = append(parts, "NOT NULL")
+		b.WriteString(" NOT NULL")
 	}
 	if ci.Default != "" {
-		parts = append(parts, "DEFAULT "+defaultSQL(ci.Default))
+		b.WriteString(" DEFAULT ")
+		b.WriteString(defaultSQL(ci.Default))
 	}
 	if ci.Generated != "" {
-		parts = append(parts, ci.Generated)
+		b.WriteString(" ")
+		b.WriteString(ci.Generated)
 	}
 	if ci.Collate != "" && ci.Collate != "BINARY" {
-		parts = append(parts, "COLLATE "+ci.Collate)
+		b.WriteString(" COLLATE ")
+		b.WriteString(ci.Collate)
 	}
 	if ci.Unique {
-		parts = append(parts, "UNIQUE")
+		b.WriteString(" UNIQUE")
 	}
 	for _, c := range ci.Checks {
-		parts = append(parts, "CHECK ("+c+")")
+		b.WriteString(" CHECK (")
+		b.WriteString(c)
+		b.WriteString(")")
 	}
-	parts = append(parts, ci.Refs...)
-	return strings.Join(parts, " ")
+	for _, r := range ci.Refs {
+		b.WriteString(" ")
+		b.WriteString(r)
+	}
+	return b.String()
 }
 
 // defaultSQL writes a normalised default as a DEFAULT clause takes it: a
 // literal as it is, an expression in parentheses.
 func defaultSQL(d string) string {
+	if d != "" && canonicalInteger(d) {
+		return d // one number token, as below
+	}
 	ts := tokenize(d)
 	if len(ts) == 2 && (ts[0].punct("-") || ts[0].punct("+")) && ts[1].kind == tokNumber {
 		ts = ts[1:]
@@ -298,11 +321,28 @@ func columnList(cols []string) string {
 // definition renders the index as the Definition of a plan.PhysicalIndex:
 // UNIQUE ("customer_id", "phonenumber").
 func (ix index) definition() string {
-	q := make([]string, len(ix.columns))
-	for i, c := range ix.columns {
-		q[i] = quoteIdent(c)
+	// indexDefinition of the quoted columns, written by one builder:
+	// Expected writes this for every index of every table.
+	var b strings.Builder
+	n := len("UNIQUE ()")
+	for _, c := range ix.columns {
+		n += len(c) + 4
 	}
-	return indexDefinition(ix.unique, q, "")
+	b.Grow(n)
+	if ix.unique {
+		b.WriteString("UNIQUE ")
+	}
+	b.WriteByte('(')
+	for i, c := range ix.columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('"')
+		b.WriteString(strings.ReplaceAll(c, `"`, `""`))
+		b.WriteByte('"')
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 func indexDefinition(unique bool, cols []string, where string) string {
@@ -321,30 +361,83 @@ func indexDefinition(unique bool, cols []string, where string) string {
 // reads it back.
 func canonCheck(expr string) string { return canonExpr(tokenize(expr)) }
 
-// memoCanon returns canonCheck memoised: the same checks (customer_id's
-// length, a boolean's values, common lengths) recur in every table.
-func memoCanon() func(string) string {
-	memo := map[string]string{}
-	return func(expr string) string {
-		c, ok := memo[expr]
-		if !ok {
-			c = canonCheck(expr)
-			memo[expr] = c
-		}
-		return c
-	}
+// expecter computes expected tables (Expected) with what recurs from
+// table to table remembered: the canonical CHECK expressions and, above
+// all, the definitions of attribute columns, which depend on the
+// attribute alone (attributeColumn) and recur in every extension of a
+// generated or copied schema. It is not safe for concurrent use.
+type expecter struct {
+	canon   map[string]string    // canonCheck by expression
+	columns map[columnKey]string // definition by what makes the column
 }
 
-// expectedTable is the physical table that a declared table should be;
-// canon canonicalises CHECK expressions (canonCheck or memoCanon).
-func expectedTable(t model.Table, canon func(string) string) plan.PhysicalTable {
-	pt := plan.PhysicalTable{Name: t.Name}
-	for _, c := range columnsOf(t) {
-		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: c.name, Definition: c.info(canon).definition()})
+// columnKey is what a managed column's definition depends on: for an
+// attribute's column, the fields of the attribute that attributeColumn
+// reads; for customer_id and record_id (fixed set), the table's kind.
+type columnKey struct {
+	fixed                       bool
+	name                        string // model.Attribute.Name; the column's for a fixed one
+	typ                         model.Type
+	length                      int
+	hasDefault                  bool
+	dflt                        string
+	mandatory, multi, isProfile bool
+}
+
+func newExpecter() *expecter {
+	return &expecter{canon: map[string]string{}, columns: map[columnKey]string{}}
+}
+
+// canonCheck is canonCheck, remembered.
+func (e *expecter) canonCheck(expr string) string {
+	c, ok := e.canon[expr]
+	if !ok {
+		c = canonCheck(expr)
+		e.canon[expr] = c
 	}
-	sort.Slice(pt.Columns, func(i, j int) bool { return pt.Columns[i].Name < pt.Columns[j].Name })
+	return c
+}
+
+// definition is c.info(e.canonCheck).definition(), remembered under key.
+func (e *expecter) definition(key columnKey, c func() column) string {
+	d, ok := e.columns[key]
+	if !ok {
+		d = c().info(e.canonCheck).definition()
+		e.columns[key] = d
+	}
+	return d
+}
+
+// table is the physical table that a declared table should be: its
+// columns (those of columnsOf) and managed indexes, each in name order.
+func (e *expecter) table(t model.Table) plan.PhysicalTable {
+	pt := plan.PhysicalTable{Name: t.Name, Columns: make([]plan.PhysicalColumn, 0, len(t.Attributes)+2)}
+	multi, isProfile := t.MultiValued(), t.Name == model.ProfileTable
+	fixed := func() []column { return columnsOf(model.Table{Name: t.Name, Extension: t.Extension}) }
+	for i, name := range fixedColumnNames(multi) {
+		def := e.definition(columnKey{fixed: true, name: name, multi: multi, isProfile: isProfile}, func() column { return fixed()[i] })
+		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: name, Definition: def})
+	}
+	for _, a := range t.Attributes {
+		key := columnKey{name: a.Name, typ: a.Type, length: a.Length, hasDefault: a.Default != nil, mandatory: a.Mandatory}
+		if a.Default != nil {
+			key.dflt = *a.Default
+		}
+		def := e.definition(key, func() column { return attributeColumn(a) })
+		pt.Columns = append(pt.Columns, plan.PhysicalColumn{Name: a.Column(), Definition: def})
+	}
+	slices.SortFunc(pt.Columns, func(a, b plan.PhysicalColumn) int { return strings.Compare(a.Name, b.Name) })
 	for _, ix := range indexesOf(t) {
 		pt.Indexes = append(pt.Indexes, plan.PhysicalIndex{Name: ix.name, Definition: ix.definition(), Valid: true})
 	}
 	return pt
+}
+
+// fixedColumnNames are the names of the columns that columnsOf puts
+// before the attributes' ones.
+func fixedColumnNames(multi bool) []string {
+	if multi {
+		return []string{model.CustomerIDColumn, model.RecordIDColumn}
+	}
+	return []string{model.CustomerIDColumn}
 }
