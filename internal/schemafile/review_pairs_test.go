@@ -25,6 +25,7 @@ var reviewExtra = []string{
 	"foo\n",
 	"- a\n",
 	"extensions:\n  - name: K\n    type: classifier\n    colour: >+\n      x\n\n",
+	"extensions:\n  - &elsewhere\n    name: Def\n    type: classifier\n",
 	"extensions:\n  - name: F\n    type: classifier\n    colour: 'a\n\n      b'\n",
 }
 
