@@ -26,6 +26,7 @@ var reviewExtra = []string{
 	"- a\n",
 	"extensions:\n  - name: K\n    type: classifier\n    colour: >+\n      x\n\n",
 	"extensions:\n  - &elsewhere\n    name: Def\n    type: classifier\n",
+	"extensions:\r  - name: Cr\r    type: classifier\r    colour: red\r\n",
 	"extensions:\n  - name: F\n    type: classifier\n    colour: 'a\n\n      b'\n",
 }
 
