@@ -9,8 +9,10 @@ import (
 	"github.com/ctxschema/ctxschema/plan"
 )
 
-// readAhead opens a database read-only and inspects it on a goroutine of
-// its own, while the command loads the schema files: the two are
+// readAhead opens a database (read-only for plan; for an apply, as the
+// apply will write it when the dialect is a dialect.QuietOpener) and
+// inspects it on a goroutine of its own, while the command loads the
+// schema files: the two are
 // independent, and each keeps one core busy (the database, or the driver
 // decoding its answers, on one; YAML on the other).
 type readAhead struct {

@@ -8,9 +8,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestReviewStreamMixed: batches of 8 (64 files) with every streamCase
-// placed in the middle of a batch, the other files each with a problem.
-func TestReviewStreamMixed(t *testing.T) {
+// TestLoadStreamMixed loads 64 files (batches of 8) with every streamCase
+// placed in the middle of a batch, the other files each with a problem,
+// and requires what loading each file alone gives.
+func TestLoadStreamMixed(t *testing.T) {
 	extra := []string{
 		"   \n", "\t\n", "--- \n", "---\t\n", "# c\n---\n", "a: 1 # c\n", "--- # c\nextensions: []\n",
 		"extensions:\n  - name: Q\n    type: classifier\n    colour: \"a\n      b\"\n",

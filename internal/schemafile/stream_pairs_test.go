@@ -12,7 +12,11 @@ import (
 	"github.com/ctxschema/ctxschema/internal/model"
 )
 
-var reviewExtra = []string{
+// streamExtraCases add to streamCases what a stream could read otherwise
+// than a file alone: comments and "---" lines at the edges, flow and
+// complex keys, block scalars that hold "---", an anchor used by the next
+// file, lone CR line breaks that end in LF.
+var streamExtraCases = []string{
 	"   \n", "\t\n", "--- \n", "---\t\n", "# c\n---\n", "a: 1 # c\n", "--- # c\nextensions: []\n",
 	"extensions:\n  - name: Q\n    type: classifier\n    colour: \"a\n      b\"\n",
 	"--- !!map\nextensions:\n  - {name: T, type: classifier, colour: red}\n",
@@ -30,8 +34,11 @@ var reviewExtra = []string{
 	"extensions:\n  - name: F\n    type: classifier\n    colour: 'a\n\n      b'\n",
 }
 
-func TestReviewPairs(t *testing.T) {
-	cases := append(append([]string{}, streamCases...), reviewExtra...)
+// TestLoadBatchPairs sends every pair and triple of the cases through
+// loadBatch (one YAML stream when they are streamable) and requires what
+// decoding each file alone gives, errors and positions included.
+func TestLoadBatchPairs(t *testing.T) {
+	cases := append(append([]string{}, streamCases...), streamExtraCases...)
 	dir := t.TempDir()
 	paths := make([]string, len(cases))
 	for i, c := range cases {

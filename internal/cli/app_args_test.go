@@ -7,7 +7,11 @@ import (
 	"testing"
 )
 
-func TestReviewNewAppForMore(t *testing.T) {
+// TestNewAppForMoreArgs runs argument lists that name a command in other
+// ways than first (help CMD, CMD help, completion flags, a prefix) and
+// requires NewAppFor to answer exactly as NewApp, which builds every
+// command.
+func TestNewAppForMoreArgs(t *testing.T) {
 	runs := [][]string{
 		{"help", "plan"}, {"plan", "help"}, {"help"}, {"h"}, {"help", "help"}, {"help", "nosuch"},
 		{"completion", "bash"}, {"completion", "zsh"}, {"-v"}, {"--version", "plan"}, {"plan", "-h"},
