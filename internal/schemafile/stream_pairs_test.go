@@ -41,41 +41,47 @@ func TestLoadBatchPairs(t *testing.T) {
 	cases := append(append([]string{}, streamCases...), streamExtraCases...)
 	dir := t.TempDir()
 	paths := make([]string, len(cases))
+	data := make([][]byte, len(cases))
 	for i, c := range cases {
-		paths[i] = filepath.Join(dir, fmt.Sprintf("c%02d.yaml", i))
-		if err := os.WriteFile(paths[i], []byte(c), 0o644); err != nil {
+		paths[i], data[i] = filepath.Join(dir, fmt.Sprintf("c%02d.yaml", i)), []byte(c)
+		if err := os.WriteFile(paths[i], data[i], 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	data := make([][]byte, len(cases))
-	for i := range cases {
-		data[i] = []byte(cases[i])
 	}
 	fails := 0
 	for i := range cases {
 		for j := range cases {
 			for _, idx := range [][]int{{i, j}, {i, 5, j}, {j, i, j}} {
-				f := &Files{}
-				var ds [][]byte
-				for _, k := range idx {
-					f.Paths = append(f.Paths, paths[k])
-					f.Names = append(f.Names, fmt.Sprintf("n%d.yaml", len(f.Names)))
-					ds = append(ds, data[k])
-				}
-				n := len(idx)
-				decls := make([]fileDecl, n)
-				probs := make([][]model.Problem, n)
-				errs := make([]error, n)
-				loadBatch(context.Background(), f, 0, n, decls, probs, errs)
-				got, gerr := merge(f.Names, decls, probs)
-				want, werr := parse(f.Names, ds)
-				if fmt.Sprint(gerr) != fmt.Sprint(werr) || !cmp.Equal(got, want) {
-					fails++
-					if fails < 5 {
-						t.Errorf("%v: stream\n%v\nalone\n%v\n%s", idx, gerr, werr, cmp.Diff(want, got))
+				if msg := batchDiffers(paths, data, idx); msg != "" {
+					if fails++; fails < 5 {
+						t.Error(msg)
 					}
 				}
 			}
 		}
 	}
+}
+
+// batchDiffers loads the files idx names (paths[k], holding data[k]) as
+// one batch (loadBatch) and says how the result differs from decoding each
+// file alone; "" when it does not.
+func batchDiffers(paths []string, data [][]byte, idx []int) string {
+	f := &Files{}
+	var ds [][]byte
+	for _, k := range idx {
+		f.Paths = append(f.Paths, paths[k])
+		f.Names = append(f.Names, fmt.Sprintf("n%d.yaml", len(f.Names)))
+		ds = append(ds, data[k])
+	}
+	n := len(idx)
+	decls := make([]fileDecl, n)
+	probs := make([][]model.Problem, n)
+	errs := make([]error, n)
+	loadBatch(context.Background(), f, 0, n, decls, probs, errs)
+	got, gerr := merge(f.Names, decls, probs)
+	want, werr := parse(f.Names, ds)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) || !cmp.Equal(got, want) {
+		return fmt.Sprintf("%v: stream\n%v\nalone\n%v\n%s", idx, gerr, werr, cmp.Diff(want, got))
+	}
+	return ""
 }

@@ -3,6 +3,8 @@ package schemafile
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -68,15 +70,32 @@ func FuzzLoadStream(f *testing.F) {
 		}
 		f.Add(in[0], in[1])
 	}
+	// The two inputs go into one batch, next to each other, around a file
+	// that is never streamed (it ends without a newline), and in the other
+	// order; then with fillers, through Load.
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		dir := t.TempDir()
+		data := [][]byte{a, b, []byte("extensions: []")}
+		paths := make([]string, len(data))
+		for i := range data {
+			paths[i] = filepath.Join(dir, fmt.Sprintf("b%d.yaml", i))
+			if err := os.WriteFile(paths[i], data[i], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, idx := range [][]int{{0, 1}, {0, 2, 1}, {1, 0}} {
+			if msg := batchDiffers(paths, data, idx); msg != "" {
+				t.Fatal(msg)
+			}
+		}
 		files := map[string]string{"f05a.yaml": string(a), "f09b.yaml": string(b)}
 		for i := range 14 {
 			files[fmt.Sprintf("f%02d.yaml", i)] = fmt.Sprintf("extensions:\n  - name: Filler%02d\n    type: multi-valued\n    attributes:\n      - name: A\n        type: string\n", i)
 		}
-		write(t, dir, files)
-		res, err := Load(context.Background(), dir)
-		read, rerr := ReadAll(context.Background(), dir)
+		lib := filepath.Join(dir, "lib")
+		write(t, lib, files)
+		res, err := Load(context.Background(), lib)
+		read, rerr := ReadAll(context.Background(), lib)
 		if rerr != nil {
 			t.Fatal(rerr)
 		}
