@@ -123,6 +123,9 @@ type DeferredError struct {
 
 func (e *DeferredError) Error() string {
 	if errors.Is(e.Err, context.Canceled) {
+		if lo := (*leftoverError)(nil); errors.As(e.Err, &lo) {
+			return fmt.Sprintf("the online index build was interrupted after the other changes committed (statement: %s), and %v; rerun apply to build it", e.Statement, lo)
+		}
 		return fmt.Sprintf("the online index build was interrupted after the other changes committed (statement: %s); rerun apply to build it", e.Statement)
 	}
 	return fmt.Sprintf("the online index build failed after the other changes committed: %v (statement: %s); fix the cause and rerun apply to build it", e.Err, e.Statement)

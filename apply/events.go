@@ -110,6 +110,9 @@ func (e *InterruptedError) Error() string {
 	case e.Applied:
 		return "interrupted after every change was applied, while checking that the database converged; run 'ctxschema plan' to confirm"
 	}
+	if lo := (*leftoverError)(nil); errors.As(e.Cause, &lo) {
+		return fmt.Sprintf("interrupted after the transaction committed: its changes are applied, and %d of %d online index builds ran; %v; rerun apply to build the rest", e.Built, e.Pending, lo)
+	}
 	return fmt.Sprintf("interrupted after the transaction committed: its changes are applied, and %d of %d online index builds ran; the interrupted build was removed: rerun apply to build the rest", e.Built, e.Pending)
 }
 

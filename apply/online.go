@@ -105,6 +105,11 @@ func (s *sqlSession) runDeferred(ctx context.Context, p *plan.Plan, online bool,
 			continue
 		}
 		for _, stmt := range step.After {
+			// A statement sent on a done context would close the
+			// session, and free the lock with it.
+			if err := ctx.Err(); err != nil {
+				return n, &DeferredError{Statement: stmt, Err: err}
+			}
 			start := time.Now()
 			opts.emit(Event{Type: BuildStart, Time: start, Step: &p.Steps[i], Statement: stmt})
 			stop := watchProgress(ctx, t, &p.Steps[i], opts)
@@ -136,43 +141,93 @@ func (s *sqlSession) runDeferred(ctx context.Context, p *plan.Plan, online bool,
 const recordTimeout = 30 * time.Second
 
 // failedBuild cleans up after a failed online build and says why it
-// failed. A build that was cancelled (Ctrl-C) closed the session's
-// connection: the clean-up then runs on a connection of the pool.
+// failed. A build that was cancelled (Ctrl-C) was cancelled by the
+// server, on the session, which stays open: the clean-up runs on it,
+// under the lock. When the session's connection is gone all the same,
+// the clean-up takes the lock again first (relock).
 func (s *sqlSession) failedBuild(ctx context.Context, step plan.Step, stmt string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		err = fmt.Errorf("%w: %w", cerr, err) // the server cancelled it at our request
+	}
 	ctx = context.WithoutCancel(ctx)
-	d, q := s.t.Dialect, s.on
+	d := s.t.Dialect
 	if c, ok := d.(dialect.IndexCleaner); ok {
-		cerr := c.DropInvalidIndexes(ctx, q)
+		cerr := c.DropInvalidIndexes(ctx, s.on)
 		if connGone(cerr) {
-			q = s.t.DB
-			cerr = c.DropInvalidIndexes(ctx, q)
+			if cerr = s.relock(ctx); cerr == nil {
+				cerr = c.DropInvalidIndexes(ctx, s.on)
+			}
 		}
 		if cerr != nil {
-			return &DeferredError{Statement: stmt, Err: errors.Join(err, fmt.Errorf("cleaning up the failed build: %w", cerr))}
+			return &DeferredError{Statement: stmt, Err: fmt.Errorf("%w; %w", err, &leftoverError{
+				Err:  fmt.Errorf("cleaning up the failed build: %w", cerr),
+				Left: "its invalid index may be left, which the next apply drops and builds again",
+			})}
 		}
 	}
-	if refusal := explainUnique(ctx, d.Data(q), step); refusal != nil {
+	if refusal := explainUnique(ctx, d.Data(s.on), step); refusal != nil {
 		return refusal
 	}
 	return &DeferredError{Statement: stmt, Err: err}
 }
 
 // connGone reports whether err says that a connection taken out of its
-// pool (the lock's session) is closed, as a cancelled statement leaves it.
+// pool (the lock's session) is closed.
 func connGone(err error) bool {
 	return errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn)
 }
 
+// relock takes the apply lock again, on a new connection, when the lock's
+// session is gone (connGone): the server freed the lock as the session
+// ended, and the catalog and the indexes are only written under it, lest
+// another apply runs in between. It waits for the lock as Begin does, at
+// most opts.LockTimeout.
+func (s *sqlSession) relock(ctx context.Context) error {
+	s.lock.Release() //nolint:errcheck // its session is gone, and the lock with it
+	l, err := s.t.Dialect.Lock(ctx, s.t.DB, s.t.URL, s.opts.lockOptions())
+	if err != nil {
+		s.lock, s.on = released{}, s.t.DB
+		return fmt.Errorf("the apply lock's session was closed, and taking the lock again failed: %w", err)
+	}
+	s.lock, s.on = l, sessionOf(s.t, l)
+	return nil
+}
+
+// released is the lock of an apply that lost it and could not take it
+// again (relock).
+type released struct{}
+
+func (released) Release() error { return nil }
+
+// leftoverError is a failure after the commit that leaves something for
+// the next apply to reconcile (Left).
+type leftoverError struct {
+	Err  error
+	Left string
+}
+
+func (e *leftoverError) Error() string { return fmt.Sprintf("%v; %s", e.Err, e.Left) }
+func (e *leftoverError) Unwrap() error { return e.Err }
+
 // record writes the catalog, and the history entry of p (as opts names
-// it) when asked, in one transaction, on the session; on the pool when
-// the session's connection is gone.
+// it) when asked, in one transaction, on the session, under the lock: on
+// a new session, the lock taken again (relock), when the session's
+// connection is gone.
 func (s *sqlSession) record(ctx context.Context, sc *model.Schema, p *plan.Plan, history bool, opts Options) (err error) {
+	defer func() {
+		if err != nil {
+			err = &leftoverError{Err: fmt.Errorf("recording the online builds: %w", err),
+				Left: "the built index is not in the catalog: the next apply adopts it"}
+		}
+	}()
 	tx, err := beginUnder(ctx, s.t, s.lock)
 	if connGone(err) {
-		tx, err = s.t.Dialect.Begin(ctx, s.t.DB)
+		if err = s.relock(ctx); err == nil {
+			tx, err = beginUnder(ctx, s.t, s.lock)
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("recording the online builds: %w", err)
+		return err
 	}
 	defer rollback(tx, &err)
 	if err := catalog.Write(ctx, tx, sc); err != nil {
@@ -183,10 +238,7 @@ func (s *sqlSession) record(ctx context.Context, sc *model.Schema, p *plan.Plan,
 			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("recording the online builds: %w", err)
-	}
-	return nil
+	return tx.Commit()
 }
 
 // watchProgress reports, every opts.ProgressEvery, how far the running index

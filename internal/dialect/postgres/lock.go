@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
@@ -54,6 +56,7 @@ func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts diale
 			return nil, fmt.Errorf("taking the apply lock: %w", err)
 		}
 		if ok {
+			setHolder(conn, true)
 			l := &lock{conn: conn, key: key}
 			if err := waitForBuilds(ctx, conn, deadline, timeout); err != nil {
 				l.Release() //nolint:errcheck // the wait's error says more
@@ -273,7 +276,9 @@ func (l *lock) Release() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock("+lockArgs(l.key)+")")
-		if err != nil {
+		if err == nil {
+			setHolder(l.conn, false)
+		} else {
 			// ErrBadConn makes database/sql close the connection.
 			l.conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // it returns ErrBadConn
 		}
@@ -284,6 +289,68 @@ func (l *lock) Release() error {
 	})
 	return l.err
 }
+
+// holdsLock is the key, in a connection's pgconn CustomData, that marks
+// the session holding the apply lock (see contextWatcher).
+const holdsLock = "ctxschema.lock"
+
+// setHolder marks conn's session as holding the apply lock, or not.
+func setHolder(conn *sqlx.Conn, held bool) {
+	conn.Raw(func(dc any) error { //nolint:errcheck // it returns nil
+		if pc, ok := pgConnOf(dc); ok {
+			if held {
+				pc.CustomData()[holdsLock] = true
+			} else {
+				delete(pc.CustomData(), holdsLock)
+			}
+		}
+		return nil
+	})
+}
+
+// cancelWait bounds how long a statement of the lock's session whose
+// context is done waits for the server to cancel it before the
+// connection is closed.
+const cancelWait = 5 * time.Second
+
+// contextWatcher is how a connection answers a statement's done context
+// (Ctrl-C, SIGTERM). On the session that holds the apply lock, it asks the
+// server to cancel the statement, which then fails with "canceling
+// statement due to user request" and leaves the session open: the lock
+// stays held while the apply cleans up after a cancelled online build and
+// records what it built, for the server would free it with the session.
+// Only a server that does not answer within cancelWait has the connection
+// closed. Every other connection is closed at once, pgx's default: no
+// cancel request to send and wait for, and a wait for a notification
+// (WatchCatalog) has no statement to cancel.
+type contextWatcher struct {
+	conn   *pgconn.PgConn
+	closer pgconn.DeadlineContextWatcherHandler
+	cancel pgconn.CancelRequestContextWatcherHandler
+	used   ctxwatch.Handler
+}
+
+// newContextWatcher is Open's pgconn.Config.BuildContextWatcherHandler.
+func newContextWatcher(c *pgconn.PgConn) ctxwatch.Handler {
+	return &contextWatcher{
+		conn:   c,
+		closer: pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()},
+		cancel: pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelWait},
+	}
+}
+
+// HandleCancel implements ctxwatch.Handler. It runs while a statement
+// does, after setHolder, which runs between statements.
+func (w *contextWatcher) HandleCancel(ctx context.Context) {
+	w.used = &w.closer
+	if _, ok := w.conn.CustomData()[holdsLock]; ok {
+		w.used = &w.cancel
+	}
+	w.used.HandleCancel(ctx)
+}
+
+// HandleUnwatchAfterCancel implements ctxwatch.Handler.
+func (w *contextWatcher) HandleUnwatchAfterCancel() { w.used.HandleUnwatchAfterCancel() }
 
 // LockTables implements dialect.TableLocker: LOCK TABLE in ACCESS
 // EXCLUSIVE mode, the lock DROP TABLE and ALTER TABLE ... DROP COLUMN take,

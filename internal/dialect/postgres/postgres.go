@@ -200,6 +200,7 @@ func (*Dialect) Open(ctx context.Context, rawURL string, access dialect.Access) 
 	if pc.ConnectTimeout == 0 {
 		pc.ConnectTimeout = defaultConnectTimeout
 	}
+	pc.BuildContextWatcherHandler = newContextWatcher
 	db := sqlx.NewDb(stdlib.OpenDB(*pc, stdlib.OptionAfterConnect(markConnected), stdlib.OptionShouldPing(shouldPing)), DriverName)
 	conn, err := db.Conn(ctx)
 	if err != nil {
