@@ -27,14 +27,16 @@ const lockClass = 0x63747873
 const lockPoll = 250 * time.Millisecond
 
 // Lock implements dialect.Dialect with a session-level advisory lock held
-// on a connection of its own until Release. Being bound to the session,
-// the lock is freed by the server when the holder's connection ends, so a
-// crashed or killed apply never leaves it behind. The lock is a
-// dialect.SessionLock: the apply runs its transaction and its online
-// builds on the lock's connection, which takes no other from the pool
-// (each new one is a new backend). The holder is named from
-// pg_locks and pg_stat_activity: its application_name (ctxschema, host and
-// pid), client address, backend pid and times.
+// on a connection taken out of the pool until Release. Being bound to the
+// session, the lock is freed by the server when the holder's connection
+// ends, so a crashed or killed apply never leaves it behind. The lock is
+// a dialect.SessionLock: the apply runs its transaction, its online
+// builds and their records on the lock's connection, which takes no other
+// from the pool (each new one is a new backend), and a cancelled
+// statement there is cancelled on the server, keeping the session and the
+// lock. The holder is named from pg_locks and pg_stat_activity: its
+// application_name (ctxschema, host and pid), client address, backend pid
+// and times.
 func (*Dialect) Lock(ctx context.Context, db *sqlx.DB, rawURL string, opts dialect.LockOptions) (dialect.Lock, error) {
 	conn, err := db.Connx(ctx)
 	if err != nil {
