@@ -411,8 +411,10 @@ func (t Target) PlanFrom(ctx context.Context, st *plan.State, desired *model.Sch
 func (t Target) Begin(ctx context.Context, opts Options) (_ Session, err error) {
 	d := t.Dialect
 	defer func() {
+		// Every failure below has released the lock, and with it the
+		// apply's connections: the pool is free to query.
 		if err != nil {
-			err = explainError(ctx, t, nil, err)
+			err = explainError(ctx, t.Dialect, t.DB, nil, err)
 		}
 	}()
 	lock, err := d.Lock(ctx, t.DB, t.URL, opts.lockOptions())
@@ -553,13 +555,27 @@ func (s *sqlSession) State(ctx context.Context) (_ *plan.State, err error) {
 	return st, nil
 }
 
-// explain lets the dialect explain *err (see explainError) and says what
+// explain lets the dialect explain *err (see explainFailed) and says what
 // an interruption left done (ie).
 func (s *sqlSession) explain(ctx context.Context, p *plan.Plan, err *error, ie InterruptedError) {
 	if *err != nil {
-		*err = explainError(ctx, s.t, p, *err)
+		*err = s.explainFailed(ctx, p, *err)
 	}
 	interrupted(ctx, err, ie)
+}
+
+// explainFailed is explainError for a failure that ends the apply: on the
+// session (s.on), after rolling the transaction back (a no-op after the
+// commit). A failed statement aborted the transaction, where no query
+// runs; and the pool may have no connection to spare while the apply
+// holds its own (serve --tenant-connections 1): a query there would wait
+// for it forever.
+func (s *sqlSession) explainFailed(ctx context.Context, p *plan.Plan, err error) error {
+	if _, ok := s.t.Dialect.(dialect.ErrorExplainer); !ok {
+		return err
+	}
+	s.tx.Rollback() //nolint:errcheck // the apply ends with err; Close rolls back anyway
+	return explainError(ctx, s.t.Dialect, s.on, p, err)
 }
 
 // Plan implements Session, with the data checks run inside the
@@ -601,7 +617,7 @@ func (s *sqlSession) Plan(ctx context.Context, st *plan.State, desired *model.Sc
 // each change reported as events, the catalog and the history, the
 // commit, then the online index builds.
 func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n int, err error) {
-	d, tx, data, t := s.t.Dialect, s.tx, s.data, s.t
+	d, tx, data := s.t.Dialect, s.tx, s.data
 	committed := false
 	defer func() {
 		ie := InterruptedError{Began: true, Committed: committed}
@@ -615,41 +631,43 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 	// the database as it was, so no check needs to run first.
 	online := onlyOnline(p)
 	for i := range p.Steps {
-		s := p.Steps[i]
+		step := p.Steps[i]
 		// A step made only of an online build is reported when it runs,
 		// after the commit.
-		inTx := len(s.SQL) > 0 || len(s.After) == 0
+		inTx := len(step.SQL) > 0 || len(step.After) == 0
 		start := time.Now()
 		if inTx {
 			opts.emit(Event{Type: ChangeStart, Time: start, Step: &p.Steps[i]})
 		}
-		for _, stmt := range s.SQL {
+		for _, stmt := range step.SQL {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				if refusal := explainUnique(ctx, data, s); refusal != nil {
+				if refusal := explainUnique(ctx, data, step); refusal != nil {
 					return 0, refusal
 				}
 				// PostgreSQL aborted the transaction at the failure, so it
 				// cannot answer the check: roll it back, and ask the
 				// database, which sees the rows other sessions committed
-				// since the table was counted.
-				if len(plan.UniqueChecksOf(s.Change)) > 0 && tx.Rollback() == nil {
-					if refusal := explainUnique(ctx, d.Data(t.DB), s); refusal != nil {
+				// since the table was counted. Ask on the session, free
+				// once the transaction ends: the pool may have no other
+				// connection (see explainFailed).
+				if len(plan.UniqueChecksOf(step.Change)) > 0 && tx.Rollback() == nil {
+					if refusal := explainUnique(ctx, d.Data(s.on), step); refusal != nil {
 						return 0, refusal
 					}
 				}
-				return 0, &StepError{Step: s, Statement: stmt, Err: explainError(ctx, t, p, err)}
+				return 0, &StepError{Step: step, Statement: stmt, Err: s.explainFailed(ctx, p, err)}
 			}
 		}
 		if inTx {
 			opts.emit(Event{Type: ChangeDone, Step: &p.Steps[i], Elapsed: time.Since(start)})
 		}
-		if len(s.After) == 0 {
+		if len(step.After) == 0 {
 			continue
 		}
 		// Otherwise a duplicate found by the online build, after the
 		// commit, could no longer undo the other changes: check now.
 		if !online {
-			if refusal, err := checkUnique(ctx, data, s); err != nil {
+			if refusal, err := checkUnique(ctx, data, step); err != nil {
 				return 0, err
 			} else if refusal != nil {
 				return 0, refusal
@@ -688,12 +706,12 @@ func (s *sqlSession) Execute(ctx context.Context, p *plan.Plan, opts Options) (n
 	return s.runDeferred(ctx, p, online, opts)
 }
 
-// explainError lets the dialect say what a failed statement of the apply
-// waited for or ran out of, and what to change (dialect.ErrorExplainer).
-// p is nil before the apply planned.
-func explainError(ctx context.Context, t Target, p *plan.Plan, err error) error {
-	if x, ok := t.Dialect.(dialect.ErrorExplainer); ok {
-		return x.ExplainError(ctx, t.DB, p, err)
+// explainError lets dialect d say what a failed statement of the apply
+// waited for or ran out of, and what to change (dialect.ErrorExplainer),
+// querying q, which must be free. p is nil before the apply planned.
+func explainError(ctx context.Context, d dialect.Dialect, q dialect.Querier, p *plan.Plan, err error) error {
+	if x, ok := d.(dialect.ErrorExplainer); ok {
+		return x.ExplainError(ctx, q, p, err)
 	}
 	return err
 }

@@ -244,7 +244,10 @@ func (s *sqlSession) record(ctx context.Context, sc *model.Schema, p *plan.Plan,
 // watchProgress reports, every opts.ProgressEvery, how far the running index
 // build of step has come, until the returned stop is called. The events
 // come from a goroutine of their own while the build's statement runs; stop
-// waits for it, so that no two events are ever reported at once.
+// waits for it, so that no two events are ever reported at once. The
+// progress is read on the pool, as the build holds the session: stop
+// cancels a read that still waits for a connection, which a pool of one
+// (serve --tenant-connections 1) never gives while the apply holds it.
 func watchProgress(ctx context.Context, t Target, step *plan.Step, opts Options) (stop func()) {
 	r, ok := t.Dialect.(dialect.ProgressReporter)
 	if opts.Events == nil || !ok {
@@ -254,6 +257,7 @@ func watchProgress(ctx context.Context, t Target, step *plan.Step, opts Options)
 	if every <= 0 {
 		every = time.Second
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -278,7 +282,7 @@ func watchProgress(ctx context.Context, t Target, step *plan.Step, opts Options)
 			}
 		}
 	}()
-	return func() { close(done); <-finished }
+	return func() { close(done); cancel(); <-finished }
 }
 
 // beforeOnline is what the catalog records while online builds are under

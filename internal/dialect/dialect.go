@@ -137,9 +137,11 @@ type TableLocker interface {
 // a full lock table). Apply passes every such error through it.
 type ErrorExplainer interface {
 	// ExplainError returns err, or an error that unwraps to err and says
-	// what happened and which setting or flag changes it. db is free to
-	// query (the apply's transaction has failed); p is the plan applied.
-	ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err error) error
+	// what happened and which setting or flag changes it. q is free to
+	// query: the apply lock's session (SessionLock) once the apply's
+	// transaction is rolled back, or the pool when the apply holds no
+	// connection of it. p is the plan applied.
+	ExplainError(ctx context.Context, q Querier, p *plan.Plan, err error) error
 }
 
 // ChangeDetector is implemented by dialects that can tell, from the error

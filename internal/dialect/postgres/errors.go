@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/ctxschema/ctxschema/internal/dialect"
 	"github.com/ctxschema/ctxschema/plan"
@@ -73,7 +72,7 @@ const locksPerTable = 10
 // one transaction, and the server's lock table holds
 // max_locks_per_transaction × (max_connections + max_prepared_transactions)
 // entries for all sessions together.
-func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err error) error {
+func (*Dialect) ExplainError(ctx context.Context, q dialect.Querier, p *plan.Plan, err error) error {
 	var pg *pgconn.PgError
 	var done *explainedError
 	if !errors.As(err, &pg) || errors.As(err, &done) {
@@ -81,7 +80,7 @@ func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err
 	}
 	switch pg.Code {
 	case lockNotAvailable:
-		return explain(err, urlLockTimeout(ctx, db))
+		return explain(err, urlLockTimeout(ctx, q))
 	case outOfMemory:
 		if !strings.Contains(pg.Message, "shared memory") {
 			return err
@@ -97,9 +96,9 @@ func (*Dialect) ExplainError(ctx context.Context, db *sqlx.DB, p *plan.Plan, err
 	}
 	need := int64(locksPerTable*len(tables) + 64)
 	var perTx, backends int64
-	q := `SELECT current_setting('max_locks_per_transaction')::bigint,
+	settings := `SELECT current_setting('max_locks_per_transaction')::bigint,
 	             current_setting('max_connections')::bigint + current_setting('max_prepared_transactions')::bigint`
-	if db.QueryRowxContext(ctx, q).Scan(&perTx, &backends) != nil || backends <= 0 {
+	if q.QueryRowxContext(ctx, settings).Scan(&perTx, &backends) != nil || backends <= 0 {
 		return &explainedError{err: err, msg: fmt.Sprintf("the apply's one transaction locks about %d tables, indexes and sequences (%d tables), more than the server's lock table holds; raise the server setting max_locks_per_transaction in postgresql.conf and restart the server, or apply the schema in smaller parts", need, len(tables))}
 	}
 	want := (need + backends - 1) / backends
