@@ -86,6 +86,12 @@ func (d *lockWatch) DropInvalidIndexes(ctx context.Context, q dialect.Querier) e
 
 func (d *lockWatch) Begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 	tx, err := d.Dialect.Begin(ctx, db)
+	return d.noteBegin(ctx, tx, err)
+}
+
+// noteBegin notes whether the session of tx, just begun (unless err),
+// holds the apply lock.
+func (d *lockWatch) noteBegin(ctx context.Context, tx *sqlx.Tx, err error) (*sqlx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -132,16 +138,7 @@ func (l watchedLock) Begin(ctx context.Context) (*sqlx.Tx, error) {
 		}
 	}
 	tx, err := l.SessionLock.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var held bool
-	if err := tx.GetContext(ctx, &held, holdsLock); err != nil {
-		tx.Rollback()
-		return nil, err
-	}
-	d.note(&d.begins, held)
-	return tx, nil
+	return d.noteBegin(ctx, tx, err)
 }
 
 // allHeld fails t unless want calls were noted, each under the lock.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/ctxschema/ctxschema/internal/dialect"
 )
 
@@ -19,14 +21,8 @@ func TestLockWaitsForRunningBuild(t *testing.T) {
 		`INSERT INTO "profile" SELECT 'c' || g, 'u' || g FROM generate_series(1, 1000) g`)
 	// A writer's open transaction makes the build wait ("waiting for
 	// writers before build") until it ends.
-	writer, err := e.db.BeginTxx(e.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writer := openWriter(t, e)
 	defer writer.Rollback() //nolint:errcheck
-	if _, err := writer.ExecContext(e.ctx, `INSERT INTO "profile" VALUES ('w', 'w')`); err != nil {
-		t.Fatal(err)
-	}
 	built := make(chan error, 1)
 	go func() {
 		_, err := e.db.ExecContext(e.ctx, `CREATE INDEX CONCURRENTLY "ik_idemail" ON "profile" ("email")`)
@@ -36,7 +32,7 @@ func TestLockWaitsForRunningBuild(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 
-	_, err = e.d.Lock(e.ctx, e.db, e.url, dialect.LockOptions{Timeout: 300 * time.Millisecond})
+	_, err := e.d.Lock(e.ctx, e.db, e.url, dialect.LockOptions{Timeout: 300 * time.Millisecond})
 	var timeout *dialect.LockTimeoutError
 	if !errors.As(err, &timeout) || !strings.Contains(timeout.Holder, `"ik_idemail"`) {
 		t.Fatalf("Lock during a running build = %v, want a timeout naming the build", err)
@@ -74,14 +70,8 @@ func TestLockHolderBuilding(t *testing.T) {
 	defer l.Release()
 	// The writer ends first, and with it the build, which the release
 	// waits for on the same session.
-	writer, err := e.db.BeginTxx(e.ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writer := openWriter(t, e)
 	defer writer.Rollback() //nolint:errcheck
-	if _, err := writer.ExecContext(e.ctx, `INSERT INTO "profile" VALUES ('w', 'w')`); err != nil {
-		t.Fatal(err)
-	}
 	built := make(chan error, 1)
 	go func() {
 		_, err := l.(dialect.SessionLock).Session().ExecContext(e.ctx, `CREATE INDEX CONCURRENTLY "ik_idemail" ON "profile" ("email")`)
@@ -101,4 +91,19 @@ func TestLockHolderBuilding(t *testing.T) {
 	if err := <-built; err != nil {
 		t.Fatalf("the build failed: %v", err)
 	}
+}
+
+// openWriter begins a transaction that has inserted a row into profile
+// and stays open: a CREATE INDEX CONCURRENTLY on profile waits for it.
+func openWriter(t *testing.T, e *env) *sqlx.Tx {
+	t.Helper()
+	writer, err := e.db.BeginTxx(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.ExecContext(e.ctx, `INSERT INTO "profile" VALUES ('w', 'w')`); err != nil {
+		writer.Rollback() //nolint:errcheck
+		t.Fatal(err)
+	}
+	return writer
 }
