@@ -117,6 +117,12 @@ func TestNewAppFor(t *testing.T) {
 		{"--help"}, {"-h"}, {"help"}, {"--version"}, {"version"}, {"nosuch"}, {},
 		{"--generate-bash-completion"}, {"plan", "--generate-bash-completion"},
 		{"plan", "--dir", "version", "--help"},
+		// A command named otherwise than first.
+		{"help", "plan"}, {"plan", "help"}, {"h"}, {"help", "help"}, {"help", "nosuch"},
+		{"completion", "bash"}, {"completion", "zsh"}, {"-v"}, {"--version", "plan"}, {"plan", "-h"},
+		{"--"}, {"--", "plan", "--help"}, {"nosuch", "--help"}, {"--generate-bash-completion", "plan"},
+		{"mode", "--help"}, {"mode", "help"}, {"help", "mode"}, {"-h", "apply"}, {"--help", "--help"},
+		{"pla"}, {"help", "--generate-bash-completion"}, {"history", "-h"}, {"fmt", "-h"}, {"diff", "help"},
 	}
 	for _, l := range listings() {
 		runs = append(runs, []string{l.name, "--help"}, []string{"--help", l.name}, []string{l.name, "-", "--generate-bash-completion"})
