@@ -33,7 +33,14 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	// nothing: the files can bootstrap a new environment.
 	b.fresh = st.New || (len(b.cur.Profile) == 0 && len(b.cur.Extensions) == 0 && len(b.cur.Keys) == 0)
 	b.cur.Sort()
-	b.live = b.cur.Clone()
+	// live is only read (finalIndex): the catalog itself in name order,
+	// not a second copy of it. Build never writes to st.Catalog, which
+	// apply reuses after the plan (Stamp, the convergence check).
+	b.live = &model.Schema{}
+	if st.Catalog != nil {
+		exts, keys := st.Catalog.ByName()
+		b.live = &model.Schema{Profile: st.Catalog.Profile, Extensions: exts, Keys: keys}
+	}
 	// desired is only read, and every piece of it that the plan keeps is
 	// copied (strip, cloneItems, snapshot): its lists in name order, not a
 	// deep copy of it, which cost as much as the copy of the catalog.
@@ -168,17 +175,20 @@ func (b *builder) lower(s string) string {
 
 // match pairs desired objects with live ones, by name or renamed_from.
 func (b *builder) match() {
-	b.extFrom = map[string]string{}
-	b.desIdx = map[string]int{}
-	b.attrFrom = map[string]map[string]string{}
-	b.liveTable = map[string]string{"": model.ProfileTable}
-	b.liveCol = map[string]map[string]string{"": b.columnsOf(b.cur.Profile)}
+	nDes, nCur := len(b.des.Extensions), len(b.cur.Extensions)
+	b.extFrom = make(map[string]string, nDes)
+	b.desIdx = make(map[string]int, nDes)
+	b.attrFrom = make(map[string]map[string]string, nDes+1)
+	b.liveTable = make(map[string]string, nCur+1)
+	b.liveTable[""] = model.ProfileTable
+	b.liveCol = make(map[string]map[string]string, nCur+1)
+	b.liveCol[""] = b.columnsOf(b.cur.Profile)
 	for _, e := range b.cur.Extensions {
 		b.liveTable[b.lower(e.Name)] = e.Table()
 		b.liveCol[b.lower(e.Name)] = b.columnsOf(e.Attributes)
 	}
 	fresh := b.fresh
-	claimed := map[string]bool{}
+	claimed := make(map[string]bool, nDes)
 	for _, d := range b.des.Extensions {
 		if b.curExt(d.Name) != nil {
 			if d.RenamedFrom != "" {
@@ -210,7 +220,7 @@ func (b *builder) match() {
 			b.problem(d.Pos, "extension %q is renamed_from %q, but the database has no extension %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, d.RenamedFrom)
 		}
 	}
-	b.desOf = map[string]int{}
+	b.desOf = make(map[string]int, len(b.extFrom))
 	for i, d := range b.des.Extensions {
 		b.desIdx[b.lower(d.Name)] = i
 		if from, ok := b.extFrom[b.lower(d.Name)]; ok {
@@ -493,23 +503,32 @@ func sameKeyShape(a, b model.Key) bool {
 
 func (b *builder) dropKeys() {
 	b.replaced = map[string]model.Key{}
+	// The keys that stay, copied at the first delete: most plans have
+	// none, and keep cur.Keys as it is.
 	var kept []model.Key
-	for _, k := range b.cur.Keys {
+	dropped := false
+	for i, k := range b.cur.Keys {
 		fate, _ := b.fateOf(k)
 		switch fate {
 		case keyDelete:
+			if !dropped {
+				kept, dropped = append(make([]model.Key, 0, len(b.cur.Keys)-1), b.cur.Keys[:i]...), true
+			}
 			b.add(DeleteKey{Key: cloneKey(k)})
+			continue
 		case keyReplace:
 			// It stays in the current schema, so that the table changes
 			// below know its index exists (a dialect drops it before a
 			// column it covers); ReplaceKey drops and creates it at the end.
 			b.replaced[b.lower(k.Name)] = cloneKey(k)
-			kept = append(kept, k)
-		default:
+		}
+		if dropped {
 			kept = append(kept, k)
 		}
 	}
-	b.cur.Keys = kept
+	if dropped {
+		b.cur.Keys = kept
+	}
 }
 
 // countTouched records the row counts of the live tables that the steps
@@ -612,8 +631,12 @@ func NameTaken(message string) Hazard {
 // the tables' namespace (Physical.Others) holds its name from a table and
 // an index alike.
 func (b *builder) refuseAdoption(st *State) {
-	foreign := map[string]string{}
-	foreignIndex := map[string]string{} // index name → its table
+	nIndexes := 0
+	for _, t := range st.Physical.Tables {
+		nIndexes += len(t.Indexes)
+	}
+	foreign := make(map[string]string, len(st.Physical.Tables))
+	foreignIndex := make(map[string]string, nIndexes) // index name → its table
 	for _, t := range st.Physical.Tables {
 		if !strings.HasPrefix(t.Name, catalogPrefix) {
 			foreign[b.lower(t.Name)] = t.Name

@@ -57,19 +57,29 @@ func (b *builder) itemSurvives(table string, item []string, desired [][]string) 
 }
 
 func (b *builder) dropExtensions() {
+	// The extensions that stay, copied at the first drop: most plans
+	// drop none, and keep cur.Extensions (and curIdx) as they are.
 	var kept []model.Extension
-	for _, e := range b.cur.Extensions {
+	dropped := false
+	for i, e := range b.cur.Extensions {
 		if _, ok := b.desiredOf(e.Name); ok {
-			kept = append(kept, e)
+			if dropped {
+				kept = append(kept, e)
+			}
 			continue
+		}
+		if !dropped {
+			kept, dropped = append(make([]model.Extension, 0, len(b.cur.Extensions)-1), b.cur.Extensions[:i]...), true
 		}
 		table := b.snapshot(e.Name)
 		b.dropKeysOn(table.Name, "")
 		h := b.lossOfExtension(e)
 		b.add(DeleteExtension{Extension: cloneExt(e), Table: table}, h)
 	}
-	b.cur.Extensions = kept
-	b.curIdx = nil
+	if dropped {
+		b.cur.Extensions = kept
+		b.curIdx = nil
+	}
 }
 
 // renames renames extensions, then attributes, before anything else
@@ -169,7 +179,9 @@ func (b *builder) attributes() {
 func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 	from := b.attrFrom[b.lower(ext)]
 	attrs := b.curAttrs(ext)
-	for _, a := range append([]model.Attribute(nil), *attrs...) {
+	// The range takes the list as it is now: removeAttr builds a new
+	// list, and never writes to this one.
+	for _, a := range *attrs {
 		if _, ok := from[b.lower(a.Name)]; ok {
 			continue
 		}
@@ -184,10 +196,12 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 			continue
 		}
 		i := indexOf(*attrs, b.lower(d.Name))
-		want := strip(d)
-		if (*attrs)[i].SameState(want) {
+		// SameState ignores what strip clears: no copy for an attribute
+		// that stays as it is.
+		if (*attrs)[i].SameState(d) {
 			continue
 		}
+		want := strip(d)
 		before := b.snapshot(ext)
 		prev := (*attrs)[i]
 		(*attrs)[i] = want
