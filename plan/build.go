@@ -141,9 +141,11 @@ type builder struct {
 	// (see curExt).
 	curIdx map[string]int
 	// liveTable and liveCol give the physical names in the live database of
-	// objects as the plan currently names them, for data checks.
+	// objects as the plan currently names them, for data checks. Read
+	// liveCol through liveCols, which builds each table's map at its
+	// first use: a plan without data checks reads none.
 	liveTable map[string]string
-	liveCol   map[string]map[string]string
+	liveCol   map[string]*liveColumnMap
 	// replaced holds the live keys that are dropped and created again.
 	replaced map[string]model.Key
 	// fresh is true when the database holds no declared schema yet.
@@ -181,11 +183,18 @@ func (b *builder) match() {
 	b.attrFrom = make(map[string]map[string]string, nDes+1)
 	b.liveTable = make(map[string]string, nCur+1)
 	b.liveTable[""] = model.ProfileTable
-	b.liveCol = make(map[string]map[string]string, nCur+1)
-	b.liveCol[""] = b.columnsOf(b.cur.Profile)
+	b.liveCol = make(map[string]*liveColumnMap, nCur+1)
+	// The profile's from cur: on a new database, cur's profile is the
+	// one about to be created.
+	b.liveCol[""] = &liveColumnMap{m: b.columnsOf(b.cur.Profile)}
 	for _, e := range b.cur.Extensions {
 		b.liveTable[b.lower(e.Name)] = e.Table()
-		b.liveCol[b.lower(e.Name)] = b.columnsOf(e.Attributes)
+	}
+	// The extensions' from live, whose attributes no step changes (the
+	// steps change cur's in place); live holds the same extensions as
+	// cur does now.
+	for _, e := range b.live.Extensions {
+		b.liveCol[b.lower(e.Name)] = &liveColumnMap{attrs: e.Attributes}
 	}
 	fresh := b.fresh
 	claimed := make(map[string]bool, nDes)
@@ -236,6 +245,28 @@ func (b *builder) match() {
 		live := *b.curExt(from)
 		b.attrFrom[b.lower(d.Name)] = b.matchAttributes(live.Name, live.Attributes, d.Attributes, false)
 	}
+}
+
+// liveColumnMap is the map of liveCol for one table: attributes as the
+// plan currently names them (lower-cased) to their live columns. m is
+// built from attrs, the live table's attributes, at its first use.
+type liveColumnMap struct {
+	attrs []model.Attribute
+	m     map[string]string
+}
+
+// liveCols returns the live columns of the table of the extension t
+// (lower-cased, "" for the profile), and whether liveCol has the table. A
+// table renamed from one liveCol no longer has is there with no columns.
+func (b *builder) liveCols(t string) (map[string]string, bool) {
+	c, ok := b.liveCol[t]
+	if !ok || c == nil {
+		return nil, ok
+	}
+	if c.m == nil {
+		c.m, c.attrs = b.columnsOf(c.attrs), nil
+	}
+	return c.m, true
 }
 
 // columnsOf maps attributes (lower-cased) to their columns.

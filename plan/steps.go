@@ -102,7 +102,7 @@ func (b *builder) renames() {
 			}
 		}
 		b.liveTable[b.lower(d.Name)] = b.liveTable[from]
-		b.liveCol[b.lower(d.Name)] = b.liveCol[from]
+		b.liveCol[b.lower(d.Name)] = b.liveCol[from] // nil when from is missing: no columns
 		delete(b.liveTable, from)
 		delete(b.liveCol, from)
 		b.add(RenameExtension{From: old, To: cloneExt(*e), Before: before, After: b.snapshot(d.Name)})
@@ -133,8 +133,9 @@ func (b *builder) renameAttributes(ext string) {
 		prev := (*attrs)[i]
 		(*attrs)[i].Name = d.Name
 		b.renameReferences(ext, prev.Name, d.Name)
-		b.liveCol[t][b.lower(d.Name)] = b.liveCol[t][old]
-		delete(b.liveCol[t], old)
+		cols, _ := b.liveCols(t)
+		cols[b.lower(d.Name)] = cols[old]
+		delete(cols, old)
 		b.add(RenameAttribute{Extension: ext, From: prev, To: (*attrs)[i], Before: before, After: b.snapshot(ext)})
 	}
 }
@@ -428,7 +429,7 @@ func (b *builder) keyDuplicates(k model.Key) []Hazard {
 // any two rows (two records of a customer) collide. An added attribute
 // without a default is NULL, and NULLs never collide.
 func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what string) []Hazard {
-	live, ok := b.liveCol[b.lower(ext)]
+	live, ok := b.liveCols(b.lower(ext))
 	if !ok {
 		return nil // a new table holds no rows
 	}
@@ -464,7 +465,7 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 // liveColumns maps attribute names as the plan currently knows them to the
 // live columns; ok is false when one of them does not exist yet.
 func (b *builder) liveColumns(ext string, attrs []string) ([]string, bool) {
-	m, ok := b.liveCol[b.lower(ext)]
+	m, ok := b.liveCols(b.lower(ext))
 	if !ok {
 		return nil, false
 	}
@@ -637,7 +638,8 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	var values int64
 	if rows > 0 {
 		var cols []string
-		for _, col := range b.liveCol[b.lower(e.Name)] {
+		live, _ := b.liveCols(b.lower(e.Name))
+		for _, col := range live {
 			cols = append(cols, col)
 		}
 		sort.Strings(cols)
@@ -655,7 +657,8 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes attribute %s and its values", attrName(ext, a.Name)))
 	table := b.liveTable[b.lower(ext)]
-	col, ok := b.liveCol[b.lower(ext)][b.lower(a.Name)]
+	live, _ := b.liveCols(b.lower(ext))
+	col, ok := live[b.lower(a.Name)]
 	if ok {
 		h.Table = table
 	}
