@@ -33,7 +33,14 @@ func Build(ctx context.Context, st *State, desired *model.Schema, data Data) (*P
 	// nothing: the files can bootstrap a new environment.
 	b.fresh = st.New || (len(b.cur.Profile) == 0 && len(b.cur.Extensions) == 0 && len(b.cur.Keys) == 0)
 	b.cur.Sort()
-	b.live = b.cur.Clone()
+	// live is only read (finalIndex): the catalog itself in name order,
+	// not a second copy of it. Build never writes to st.Catalog, which
+	// apply reuses after the plan (Stamp, the convergence check).
+	b.live = &model.Schema{}
+	if st.Catalog != nil {
+		exts, keys := st.Catalog.ByName()
+		b.live = &model.Schema{Profile: st.Catalog.Profile, Extensions: exts, Keys: keys}
+	}
 	// desired is only read, and every piece of it that the plan keeps is
 	// copied (strip, cloneItems, snapshot): its lists in name order, not a
 	// deep copy of it, which cost as much as the copy of the catalog.
@@ -134,9 +141,11 @@ type builder struct {
 	// (see curExt).
 	curIdx map[string]int
 	// liveTable and liveCol give the physical names in the live database of
-	// objects as the plan currently names them, for data checks.
+	// objects as the plan currently names them, for data checks. Read
+	// liveCol through liveCols, which builds each table's map at its
+	// first use: a plan without data checks reads none.
 	liveTable map[string]string
-	liveCol   map[string]map[string]string
+	liveCol   map[string]*liveColumnMap
 	// replaced holds the live keys that are dropped and created again.
 	replaced map[string]model.Key
 	// fresh is true when the database holds no declared schema yet.
@@ -168,17 +177,27 @@ func (b *builder) lower(s string) string {
 
 // match pairs desired objects with live ones, by name or renamed_from.
 func (b *builder) match() {
-	b.extFrom = map[string]string{}
-	b.desIdx = map[string]int{}
-	b.attrFrom = map[string]map[string]string{}
-	b.liveTable = map[string]string{"": model.ProfileTable}
-	b.liveCol = map[string]map[string]string{"": b.columnsOf(b.cur.Profile)}
+	nDes, nCur := len(b.des.Extensions), len(b.cur.Extensions)
+	b.extFrom = make(map[string]string, nDes)
+	b.desIdx = make(map[string]int, nDes)
+	b.attrFrom = make(map[string]map[string]string, nDes+1)
+	b.liveTable = make(map[string]string, nCur+1)
+	b.liveTable[""] = model.ProfileTable
+	b.liveCol = make(map[string]*liveColumnMap, nCur+1)
+	// The profile's from cur: on a new database, cur's profile is the
+	// one about to be created.
+	b.liveCol[""] = &liveColumnMap{m: b.columnsOf(b.cur.Profile)}
 	for _, e := range b.cur.Extensions {
 		b.liveTable[b.lower(e.Name)] = e.Table()
-		b.liveCol[b.lower(e.Name)] = b.columnsOf(e.Attributes)
+	}
+	// The extensions' from live, whose attributes no step changes (the
+	// steps change cur's in place); live holds the same extensions as
+	// cur does now.
+	for _, e := range b.live.Extensions {
+		b.liveCol[b.lower(e.Name)] = &liveColumnMap{attrs: e.Attributes}
 	}
 	fresh := b.fresh
-	claimed := map[string]bool{}
+	claimed := make(map[string]bool, nDes)
 	for _, d := range b.des.Extensions {
 		if b.curExt(d.Name) != nil {
 			if d.RenamedFrom != "" {
@@ -210,7 +229,7 @@ func (b *builder) match() {
 			b.problem(d.Pos, "extension %q is renamed_from %q, but the database has no extension %q; remove renamed_from once the rename is applied everywhere", d.Name, d.RenamedFrom, d.RenamedFrom)
 		}
 	}
-	b.desOf = map[string]int{}
+	b.desOf = make(map[string]int, len(b.extFrom))
 	for i, d := range b.des.Extensions {
 		b.desIdx[b.lower(d.Name)] = i
 		if from, ok := b.extFrom[b.lower(d.Name)]; ok {
@@ -226,6 +245,28 @@ func (b *builder) match() {
 		live := *b.curExt(from)
 		b.attrFrom[b.lower(d.Name)] = b.matchAttributes(live.Name, live.Attributes, d.Attributes, false)
 	}
+}
+
+// liveColumnMap is the map of liveCol for one table: attributes as the
+// plan currently names them (lower-cased) to their live columns. m is
+// built from attrs, the live table's attributes, at its first use.
+type liveColumnMap struct {
+	attrs []model.Attribute
+	m     map[string]string
+}
+
+// liveCols returns the live columns of the table of the extension t
+// (lower-cased, "" for the profile), and whether liveCol has the table. A
+// table renamed from one liveCol no longer has is there with no columns.
+func (b *builder) liveCols(t string) (map[string]string, bool) {
+	c, ok := b.liveCol[t]
+	if !ok || c == nil {
+		return nil, ok
+	}
+	if c.m == nil {
+		c.m, c.attrs = b.columnsOf(c.attrs), nil
+	}
+	return c.m, true
 }
 
 // columnsOf maps attributes (lower-cased) to their columns.
@@ -493,23 +534,32 @@ func sameKeyShape(a, b model.Key) bool {
 
 func (b *builder) dropKeys() {
 	b.replaced = map[string]model.Key{}
+	// The keys that stay, copied at the first delete: most plans have
+	// none, and keep cur.Keys as it is.
 	var kept []model.Key
-	for _, k := range b.cur.Keys {
+	dropped := false
+	for i, k := range b.cur.Keys {
 		fate, _ := b.fateOf(k)
 		switch fate {
 		case keyDelete:
+			if !dropped {
+				kept, dropped = append(make([]model.Key, 0, len(b.cur.Keys)-1), b.cur.Keys[:i]...), true
+			}
 			b.add(DeleteKey{Key: cloneKey(k)})
+			continue
 		case keyReplace:
 			// It stays in the current schema, so that the table changes
 			// below know its index exists (a dialect drops it before a
 			// column it covers); ReplaceKey drops and creates it at the end.
 			b.replaced[b.lower(k.Name)] = cloneKey(k)
-			kept = append(kept, k)
-		default:
+		}
+		if dropped {
 			kept = append(kept, k)
 		}
 	}
-	b.cur.Keys = kept
+	if dropped {
+		b.cur.Keys = kept
+	}
 }
 
 // countTouched records the row counts of the live tables that the steps
@@ -612,8 +662,12 @@ func NameTaken(message string) Hazard {
 // the tables' namespace (Physical.Others) holds its name from a table and
 // an index alike.
 func (b *builder) refuseAdoption(st *State) {
-	foreign := map[string]string{}
-	foreignIndex := map[string]string{} // index name → its table
+	nIndexes := 0
+	for _, t := range st.Physical.Tables {
+		nIndexes += len(t.Indexes)
+	}
+	foreign := make(map[string]string, len(st.Physical.Tables))
+	foreignIndex := make(map[string]string, nIndexes) // index name → its table
 	for _, t := range st.Physical.Tables {
 		if !strings.HasPrefix(t.Name, catalogPrefix) {
 			foreign[b.lower(t.Name)] = t.Name

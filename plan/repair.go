@@ -28,9 +28,10 @@ func (b *builder) forgetMissing(drift map[string][]Drift) {
 				delete(b.liveTable, b.lower(ext))
 				delete(b.liveCol, b.lower(ext))
 			case MissingColumn:
-				for attr, col := range b.liveCol[b.lower(ext)] {
+				cols, _ := b.liveCols(b.lower(ext))
+				for attr, col := range cols {
 					if col == d.Name {
-						delete(b.liveCol[b.lower(ext)], attr)
+						delete(cols, attr)
 					}
 				}
 			}

@@ -57,19 +57,29 @@ func (b *builder) itemSurvives(table string, item []string, desired [][]string) 
 }
 
 func (b *builder) dropExtensions() {
+	// The extensions that stay, copied at the first drop: most plans
+	// drop none, and keep cur.Extensions (and curIdx) as they are.
 	var kept []model.Extension
-	for _, e := range b.cur.Extensions {
+	dropped := false
+	for i, e := range b.cur.Extensions {
 		if _, ok := b.desiredOf(e.Name); ok {
-			kept = append(kept, e)
+			if dropped {
+				kept = append(kept, e)
+			}
 			continue
+		}
+		if !dropped {
+			kept, dropped = append(make([]model.Extension, 0, len(b.cur.Extensions)-1), b.cur.Extensions[:i]...), true
 		}
 		table := b.snapshot(e.Name)
 		b.dropKeysOn(table.Name, "")
 		h := b.lossOfExtension(e)
 		b.add(DeleteExtension{Extension: cloneExt(e), Table: table}, h)
 	}
-	b.cur.Extensions = kept
-	b.curIdx = nil
+	if dropped {
+		b.cur.Extensions = kept
+		b.curIdx = nil
+	}
 }
 
 // renames renames extensions, then attributes, before anything else
@@ -92,7 +102,7 @@ func (b *builder) renames() {
 			}
 		}
 		b.liveTable[b.lower(d.Name)] = b.liveTable[from]
-		b.liveCol[b.lower(d.Name)] = b.liveCol[from]
+		b.liveCol[b.lower(d.Name)] = b.liveCol[from] // nil when from is missing: no columns
 		delete(b.liveTable, from)
 		delete(b.liveCol, from)
 		b.add(RenameExtension{From: old, To: cloneExt(*e), Before: before, After: b.snapshot(d.Name)})
@@ -123,8 +133,9 @@ func (b *builder) renameAttributes(ext string) {
 		prev := (*attrs)[i]
 		(*attrs)[i].Name = d.Name
 		b.renameReferences(ext, prev.Name, d.Name)
-		b.liveCol[t][b.lower(d.Name)] = b.liveCol[t][old]
-		delete(b.liveCol[t], old)
+		cols, _ := b.liveCols(t)
+		cols[b.lower(d.Name)] = cols[old]
+		delete(cols, old)
 		b.add(RenameAttribute{Extension: ext, From: prev, To: (*attrs)[i], Before: before, After: b.snapshot(ext)})
 	}
 }
@@ -169,7 +180,9 @@ func (b *builder) attributes() {
 func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 	from := b.attrFrom[b.lower(ext)]
 	attrs := b.curAttrs(ext)
-	for _, a := range append([]model.Attribute(nil), *attrs...) {
+	// The range takes the list as it is now: removeAttr builds a new
+	// list, and never writes to this one.
+	for _, a := range *attrs {
 		if _, ok := from[b.lower(a.Name)]; ok {
 			continue
 		}
@@ -184,10 +197,12 @@ func (b *builder) tableAttributes(ext string, desired []model.Attribute) {
 			continue
 		}
 		i := indexOf(*attrs, b.lower(d.Name))
-		want := strip(d)
-		if (*attrs)[i].SameState(want) {
+		// SameState ignores what strip clears: no copy for an attribute
+		// that stays as it is.
+		if (*attrs)[i].SameState(d) {
 			continue
 		}
+		want := strip(d)
 		before := b.snapshot(ext)
 		prev := (*attrs)[i]
 		(*attrs)[i] = want
@@ -414,7 +429,7 @@ func (b *builder) keyDuplicates(k model.Key) []Hazard {
 // any two rows (two records of a customer) collide. An added attribute
 // without a default is NULL, and NULLs never collide.
 func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what string) []Hazard {
-	live, ok := b.liveCol[b.lower(ext)]
+	live, ok := b.liveCols(b.lower(ext))
 	if !ok {
 		return nil // a new table holds no rows
 	}
@@ -450,7 +465,7 @@ func (b *builder) duplicates(ext string, attrs []string, perCustomer bool, what 
 // liveColumns maps attribute names as the plan currently knows them to the
 // live columns; ok is false when one of them does not exist yet.
 func (b *builder) liveColumns(ext string, attrs []string) ([]string, bool) {
-	m, ok := b.liveCol[b.lower(ext)]
+	m, ok := b.liveCols(b.lower(ext))
 	if !ok {
 		return nil, false
 	}
@@ -623,7 +638,8 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 	var values int64
 	if rows > 0 {
 		var cols []string
-		for _, col := range b.liveCol[b.lower(e.Name)] {
+		live, _ := b.liveCols(b.lower(e.Name))
+		for _, col := range live {
 			cols = append(cols, col)
 		}
 		sort.Strings(cols)
@@ -641,7 +657,8 @@ func (b *builder) lossOfExtension(e model.Extension) Hazard {
 func (b *builder) lossOfAttribute(ext string, a model.Attribute) Hazard {
 	h := unknownLoss(fmt.Sprintf("deletes attribute %s and its values", attrName(ext, a.Name)))
 	table := b.liveTable[b.lower(ext)]
-	col, ok := b.liveCol[b.lower(ext)][b.lower(a.Name)]
+	live, _ := b.liveCols(b.lower(ext))
+	col, ok := live[b.lower(a.Name)]
 	if ok {
 		h.Table = table
 	}
