@@ -253,6 +253,15 @@ type Options struct {
 	// be nil.
 	Inspected *plan.State
 	Planned   *plan.Plan
+	// AsShown says that Planned is the plan the user approved as it was
+	// shown (apply with the schema files, not apply FILE). Run then also
+	// runs a plan made under the lock from tables or indexes that changed
+	// since, but not the catalog, the mode or the desired schema, when it
+	// is that plan: the same changes, hazards, SQL and unmanaged objects
+	// (an online build's index that the server finished meanwhile is
+	// adopted rather than built). Without it, Expect alone decides: a
+	// saved plan is applied only to the state it was made from.
+	AsShown bool
 	// Revision and Run say where the change comes from, in the history:
 	// the source revision and the CI run, "" when unknown. The caller
 	// computes them (Provenance, for the command line) before the apply,
@@ -290,7 +299,8 @@ type Result struct {
 // converge. It refuses as Refuse does, in the same order: changes that
 // fail a data check or that the backend cannot express (*UnsafeError),
 // production mode (*ModeError, before touching anything and again under
-// the lock), a plan whose fingerprint is not opts.Expect (*StaleError),
+// the lock), a plan whose fingerprint is not opts.Expect and that is not
+// the plan shown (*StaleError, see Options.AsShown),
 // changes that lose data without opts.AllowDestructive (*UnsafeError). It
 // reports a backend that did not converge (*NotConvergedError), and, when
 // ctx is cancelled, says what was done (*InterruptedError, or the
@@ -783,14 +793,6 @@ func refuse(p *plan.Plan, allowDestructive bool, moved string) error {
 		return &UnsafeError{Reason: NeedsAllowDestructive, Steps: d}
 	}
 	return nil
-}
-
-// moved names what changed since the plan o.Expect was made, or "".
-func (o Options) moved(p *plan.Plan) string {
-	if o.Expect == nil {
-		return ""
-	}
-	return o.Expect.Diff(p.Fingerprint)
 }
 
 // refuseProduction is Run's refusal of a database in production mode,

@@ -252,6 +252,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		Expect:           &p.Fingerprint,
 		Inspected:        inspected,
 		Planned:          p,
+		AsShown:          saved == nil, // a saved plan runs on its own state alone
 		Events:           view.event,
 		Log: func(format string, args ...any) {
 			view.flush() // after the events before it
