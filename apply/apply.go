@@ -228,6 +228,11 @@ type Options struct {
 	// the online index builds with their progress. It is never called
 	// concurrently, and Run waits for it to return.
 	Events func(Event)
+	// Progress asks for the progress of online index builds: BuildProgress
+	// events, every ProgressEvery while a build runs, read on a second
+	// connection (the pool), as the build holds the apply's. Without it,
+	// or without Events, no progress is read.
+	Progress bool
 	// ProgressEvery is how often the progress of an online index build is
 	// reported; default one second.
 	ProgressEvery time.Duration

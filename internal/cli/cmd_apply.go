@@ -253,6 +253,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		Inspected:        inspected,
 		Planned:          p,
 		Events:           view.event,
+		Progress:         view.showsProgress(),
 		Log: func(format string, args ...any) {
 			view.flush() // after the events before it
 			fmt.Fprintf(e.stderr, format+"\n", args...)
