@@ -228,6 +228,11 @@ type Options struct {
 	// the online index builds with their progress. It is never called
 	// concurrently, and Run waits for it to return.
 	Events func(Event)
+	// Progress asks for the progress of online index builds: BuildProgress
+	// events, every ProgressEvery while a build runs, read on a second
+	// connection (the pool), as the build holds the apply's. Without it,
+	// or without Events, no progress is read.
+	Progress bool
 	// ProgressEvery is how often the progress of an online index build is
 	// reported; default one second.
 	ProgressEvery time.Duration
@@ -460,9 +465,20 @@ func sessionOf(t Target, lock dialect.Lock) dialect.Querier {
 
 // beginUnder starts a transaction of t while lock is held: on the lock's
 // session (dialect.SessionLock), or else on the pool.
+//
+// On the lock's session, the transaction outlives ctx: its statements
+// still run on ctx, and a cancelled one fails on the server, but the
+// transaction ends only by its Commit or Rollback (sqlSession.Close rolls
+// it back before the lock's release). Begun on ctx, it would end when ctx
+// is done (Ctrl-C) without a ROLLBACK reaching the server: database/sql
+// and pgx roll back on the done context, which sends nothing, and the
+// unlock would then run in the aborted transaction and fail.
 func beginUnder(ctx context.Context, t Target, lock dialect.Lock) (*sqlx.Tx, error) {
 	if l, ok := lock.(dialect.SessionLock); ok {
-		return l.Begin(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return l.Begin(context.WithoutCancel(ctx))
 	}
 	return t.Dialect.Begin(ctx, t.DB)
 }

@@ -242,7 +242,8 @@ func (s *sqlSession) record(ctx context.Context, sc *model.Schema, p *plan.Plan,
 }
 
 // watchProgress reports, every opts.ProgressEvery, how far the running index
-// build of step has come, until the returned stop is called. The events
+// build of step has come, until the returned stop is called; it reads
+// nothing unless opts asks for the progress (Options.Progress). The events
 // come from a goroutine of their own while the build's statement runs; stop
 // waits for it, so that no two events are ever reported at once. The
 // progress is read on the pool, as the build holds the session: stop
@@ -250,7 +251,7 @@ func (s *sqlSession) record(ctx context.Context, sc *model.Schema, p *plan.Plan,
 // (serve --tenant-connections 1) never gives while the apply holds it.
 func watchProgress(ctx context.Context, t Target, step *plan.Step, opts Options) (stop func()) {
 	r, ok := t.Dialect.(dialect.ProgressReporter)
-	if opts.Events == nil || !ok {
+	if opts.Events == nil || !opts.Progress || !ok {
 		return func() {}
 	}
 	every := opts.ProgressEvery

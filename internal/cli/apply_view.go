@@ -22,6 +22,10 @@ type applyView interface {
 	plan(p *plan.Plan, ro render.Options) error
 	// event reports what apply.Run is doing (apply.Options.Events).
 	event(e apply.Event)
+	// showsProgress reports whether the view shows how far online index
+	// builds have come: apply.Run reads it only then
+	// (apply.Options.Progress).
+	showsProgress() bool
 	// refused reports err, the error of apply.Run once the plan was shown:
 	// a refusal found under the lock is reported with its details.
 	refused(err error) error
@@ -58,13 +62,12 @@ func (v *textApplyView) plan(p *plan.Plan, ro render.Options) error {
 }
 
 func (v *textApplyView) event(e apply.Event) {
-	// Progress of online builds comes every second: only for a person
-	// watching, or when asked.
-	if e.Type == apply.BuildProgress && !v.opts.Progress {
-		return
-	}
 	fmt.Fprintln(v.progress, eventMessage(e, v.opts.LockTimeout))
 }
+
+// showsProgress implements applyView: progress of online builds comes every
+// second, only for a person watching, or when asked (--progress).
+func (v *textApplyView) showsProgress() bool { return v.opts.Progress }
 
 func (v *textApplyView) complete(p *plan.Plan) error {
 	v.flush()
@@ -175,6 +178,10 @@ func (v *jsonApplyView) plan(p *plan.Plan, ro render.Options) error {
 	v.write(eventDoc{Type: eventPlan, Message: msg, Plan: &doc})
 	return v.err
 }
+
+// showsProgress implements applyView: build_progress is part of the
+// stream, for the tools that read it.
+func (v *jsonApplyView) showsProgress() bool { return true }
 
 func (v *jsonApplyView) event(e apply.Event) {
 	d := eventDoc{Type: string(e.Type), Time: eventTime(e.Time), Message: eventMessage(e, v.opts.LockTimeout),

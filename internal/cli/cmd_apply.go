@@ -254,6 +254,7 @@ func applyPlan(ctx context.Context, e *env, opts applyOptions, view applyView) e
 		Planned:          p,
 		AsShown:          saved == nil, // a saved plan runs on its own state alone
 		Events:           view.event,
+		Progress:         view.showsProgress(),
 		Log: func(format string, args ...any) {
 			view.flush() // after the events before it
 			fmt.Fprintf(e.stderr, format+"\n", args...)

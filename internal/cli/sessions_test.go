@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctxschema/ctxschema/internal/pgtest"
 )
@@ -48,6 +53,97 @@ identification_keys:
 			}
 			if n := sessions.Count(); n != 1 {
 				t.Errorf("apply opened %d sessions, want 1", n)
+			}
+		})
+	}
+}
+
+// TestApplyProgressOnlyWhenShownPostgres: apply reads the progress of an
+// online build on a second session only when it shows it (--progress, or
+// stderr a terminal). With stderr to a file and no --progress, a build
+// that runs for seconds reads none: the apply keeps to its one session.
+// A writer's open transaction holds the build until the test lets it go.
+func TestApplyProgressOnlyWhenShownPostgres(t *testing.T) {
+	const schema = `
+profile:
+  attributes:
+    - { name: EmailAddress, type: string, length: 64 }
+`
+	for _, shown := range []bool{false, true} {
+		t.Run(fmt.Sprintf("progress=%v", shown), func(t *testing.T) {
+			ctx := context.Background()
+			url := pgtest.NewDatabase(t)
+			if _, stderr, err := runApp(t, "apply", "--dir", writeSchemaDir(t, schema), "--db", url, "--auto-approve"); err != nil {
+				t.Fatalf("apply: %v\n%s", err, stderr)
+			}
+			pgtest.Exec(t, url, `INSERT INTO "profile" ("customer_id", "emailaddress") SELECT 'c' || g, 'u' || g FROM generate_series(1, 1000) g`)
+			db, err := sql.Open("pgx", url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			writer, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer writer.Rollback() //nolint:errcheck
+			if _, err := writer.ExecContext(ctx, `UPDATE "profile" SET "emailaddress" = 'w' WHERE "customer_id" = 'c1'`); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"apply", "--dir", writeSchemaDir(t, schema+`
+identification_keys:
+  - { name: idEmail, attributes: [EmailAddress] }
+`), "--auto-approve"}
+			if shown {
+				args = append(args, "--progress")
+			}
+			sessions := pgtest.CountSessions(t, url)
+			type result struct {
+				stderr string
+				err    error
+			}
+			done := make(chan result, 1)
+			go func() {
+				_, stderr, err := runApp(t, append(args, "--db", sessions.URL)...)
+				done <- result{stderr, err}
+			}()
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				var n int
+				if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database() AND phase LIKE 'waiting%'`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				if n > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the online build never waited for the writer")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if shown {
+				// Until the progress, read every second, was read.
+				for sessions.Count() < 2 && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
+				}
+			} else {
+				// Long enough for two reads of the progress, were it read.
+				time.Sleep(2500 * time.Millisecond)
+			}
+			if err := writer.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			r := <-done
+			if r.err != nil {
+				t.Fatalf("apply: %v\n%s", r.err, r.stderr)
+			}
+			n := sessions.Count()
+			progress := strings.Contains(r.stderr, ": waiting for")
+			switch {
+			case !shown && (n != 1 || progress):
+				t.Errorf("without --progress, apply opened %d sessions, want 1; stderr:\n%s", n, r.stderr)
+			case shown && (n < 2 || !progress):
+				t.Errorf("with --progress, apply opened %d sessions, want 2, and shows the progress; stderr:\n%s", n, r.stderr)
 			}
 		})
 	}

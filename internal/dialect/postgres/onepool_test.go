@@ -164,6 +164,7 @@ func TestOneConnectionBuildProgress(t *testing.T) {
 	builds := 0
 	err := boundedRun(t, one, emailSchema(true), apply.Options{
 		LockTimeout:   10 * time.Second,
+		Progress:      true,
 		ProgressEvery: time.Millisecond,
 		Events: func(e apply.Event) {
 			if e.Type == apply.BuildDone {

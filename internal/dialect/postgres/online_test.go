@@ -100,6 +100,7 @@ func TestOnlineKeyBuildFails(t *testing.T) {
 	go func() {
 		_, err := apply.Run(ctx, tg, emailSchema(true), apply.Options{
 			LockTimeout:   10 * time.Second,
+			Progress:      true,
 			ProgressEvery: 20 * time.Millisecond,
 			Events: func(e apply.Event) {
 				if e.Type != apply.BuildProgress {

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,5 +100,84 @@ func TestLockRoundTrips(t *testing.T) {
 	defer l.Release()
 	if n := sessions.RoundTrips() - before; n != 2 {
 		t.Errorf("Lock took %d round trips, want 2", n)
+	}
+}
+
+// TestBuildProgressOnlyWhenShown: the progress of an online build is read
+// on a second session only when it is shown (apply.Options.Progress, as
+// apply --progress or a terminal asks). Events alone (stderr to a file)
+// read none: the apply keeps to the session Open made. A writer's open
+// transaction holds the build, so that it runs for many ProgressEvery.
+func TestBuildProgressOnlyWhenShown(t *testing.T) {
+	for _, shown := range []bool{false, true} {
+		t.Run(fmt.Sprintf("progress=%v", shown), func(t *testing.T) {
+			ctx := context.Background()
+			tg := seeded(t, 2000)
+			writer, err := tg.DB.BeginTxx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer writer.Rollback() //nolint:errcheck
+			if _, err := writer.ExecContext(ctx, `UPDATE "profile" SET "emailaddress" = 'w' || "emailaddress" WHERE "customer_id" = 'c1'`); err != nil {
+				t.Fatal(err)
+			}
+			sessions := pgtest.CountSessions(t, tg.URL)
+			db, err := tg.Dialect.Open(ctx, sessions.URL, dialect.WriteExisting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var progress atomic.Int32
+			errc := make(chan error, 1)
+			go func() {
+				_, err := apply.Run(ctx, apply.Target{Dialect: tg.Dialect, DB: db, URL: sessions.URL}, emailSchema(true), apply.Options{
+					LockTimeout:   10 * time.Second,
+					Progress:      shown,
+					ProgressEvery: time.Millisecond,
+					Events: func(e apply.Event) {
+						if e.Type == apply.BuildProgress {
+							progress.Add(1)
+						}
+					},
+				})
+				errc <- err
+			}()
+			// The build waits for the writer: let a hundred ticks go by
+			// (or, when shown, until the progress is reported).
+			deadline := time.Now().Add(20 * time.Second)
+			for waited := 0; ; {
+				var n int
+				if err := tg.DB.Get(&n, `SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database() AND phase LIKE 'waiting%'`); err != nil {
+					t.Fatal(err)
+				}
+				if n > 0 {
+					waited++
+				}
+				if waited >= 10 && (!shown || progress.Load() > 0) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the online build never waited for the writer, or no progress came (%d events)", progress.Load())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := writer.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+			if indexState(t, tg, "ik_idemail") != "valid" {
+				t.Fatalf("the index is %s, want valid", indexState(t, tg, "ik_idemail"))
+			}
+			n := sessions.Count()
+			switch {
+			case !shown && (n != 1 || progress.Load() != 0):
+				t.Errorf("progress not shown: %d sessions and %d progress events, want 1 session (Open's) and none", n, progress.Load())
+			case shown && n < 2:
+				// The control: the proxy sees the pool's progress reads.
+				t.Errorf("progress shown: %d session, want more: the progress is read on the pool", n)
+			}
+		})
 	}
 }
