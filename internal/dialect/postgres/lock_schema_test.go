@@ -7,13 +7,12 @@ import (
 	"github.com/ctxschema/ctxschema/internal/dialect"
 )
 
-// TestLockIgnoresBuildsOfOtherSchemas (hostile tester, session 4): applies
-// to different schemas of one database do not wait for each other (see
-// lockKey, README "one apply at a time per database and schema"), so an
-// online build running on a table of another schema (another apply's, or
-// anyone's) must not hold this schema's apply lock. It does: the second
-// arm of buildsQuery matches any active CREATE INDEX CONCURRENTLY of the
-// database, whatever its schema.
+// TestLockIgnoresBuildsOfOtherSchemas: applies to different schemas of
+// one database do not wait for each other (see lockKey, README "one apply
+// at a time per database and schema"), so an online build running on a
+// table of another schema (another apply's, or anyone's) does not hold
+// this schema's apply lock. (Found by the hostile tester, session 4: an
+// active CREATE INDEX CONCURRENTLY of any schema of the database did.)
 func TestLockIgnoresBuildsOfOtherSchemas(t *testing.T) {
 	e := newEnv(t)
 	e.exec(`CREATE SCHEMA "other"`,
