@@ -105,10 +105,18 @@ func currentSchema(ctx context.Context, conn *sqlx.Conn) (string, error) {
 // buildsQuery finds an index build running on a table of the connection's
 // schema in another session: in the progress of CREATE INDEX, and, as that
 // row goes before the statement ends (the index is not valid yet then), an
-// active CREATE INDEX CONCURRENTLY of the database among the backends. It
-// calls the functions under pg_stat_progress_create_index and
-// pg_stat_activity rather than the views, whose planning costs a new
-// backend twice as much (param7 is the progress' index_relid).
+// active CREATE INDEX CONCURRENTLY of the database among the backends whose
+// table is in the schema. Such a statement holds a SHARE UPDATE EXCLUSIVE
+// lock on its table (or waits for it) from its start until just before its
+// progress row goes; in the moments left, until it commits, it holds no
+// lock on a relation, but the row of pg_index that marks its index valid
+// is its uncommitted update, whose xmax is the backend's xid. Builds in
+// other schemas are not waited for: applies to them do not wait for each
+// other either (see lockKey). It calls the functions under
+// pg_stat_progress_create_index, pg_stat_activity and pg_locks rather than
+// the views, whose planning costs a new backend twice as much (param7 is
+// the progress' index_relid); the second branch looks at pg_class, locks
+// and pg_index only for an active CREATE INDEX CONCURRENTLY.
 const buildsQuery = `
 SELECT p.pid, coalesce(a.application_name, ''), coalesce(i.relname, ''), t.relname
 FROM pg_stat_get_progress_info('CREATE INDEX') p
@@ -122,6 +130,10 @@ SELECT a.pid, coalesce(a.application_name, ''), '', ''
 FROM pg_stat_get_activity(NULL) a
 WHERE a.datid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND a.pid <> pg_backend_pid() AND a.state = 'active'
   AND a.query ~* '^\s*create\s+(unique\s+)?index\s+concurrently\s'
+  AND EXISTS (SELECT FROM pg_class c
+              WHERE c.relnamespace = (SELECT quote_ident(current_schema())::regnamespace)
+                AND (c.oid IN (SELECT l.relation FROM pg_lock_status() l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'ShareUpdateExclusiveLock')
+                  OR c.oid IN (SELECT x.indexrelid FROM pg_index x WHERE x.xmax = a.backend_xid AND NOT x.indisvalid)))
 ORDER BY 1
 LIMIT 1`
 
