@@ -40,34 +40,29 @@ func TestPostgresRerunAfterKillDuringBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
-	for {
-		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%CONCURRENTLY%'`, appName(first.Process.Pid)).Scan(&n); err != nil {
-			t.Fatal(err)
+	// waitFor polls query, a count, until it is positive; it kills the
+	// first apply and fails with never when the deadline passes.
+	waitFor := func(query, never string, args ...any) {
+		t.Helper()
+		for {
+			var n int
+			if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				first.Process.Kill()
+				t.Fatal(never)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			first.Process.Kill()
-			t.Fatal("the apply never started an online build")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
-	for {
-		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database() AND phase LIKE 'waiting for old snapshots%'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			first.Process.Kill()
-			t.Fatal("the build never waited for the old snapshot")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(`SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%CONCURRENTLY%'`,
+		"the apply never started an online build", appName(first.Process.Pid))
+	waitFor(`SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = current_database() AND phase LIKE 'waiting for old snapshots%'`,
+		"the build never waited for the old snapshot")
 	first.Process.Kill()
 	first.Wait() //nolint:errcheck // killed
 
