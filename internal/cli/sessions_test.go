@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
+	"regexp"
 	"testing"
 	"time"
 
@@ -138,7 +138,11 @@ identification_keys:
 				t.Fatalf("apply: %v\n%s", r.err, r.stderr)
 			}
 			n := sessions.Count()
-			progress := strings.Contains(r.stderr, ": waiting for")
+			// A progress line: the key, the server's phase, how far
+			// ("…: waiting for writers before build: 0", "…: building
+			// index: loading tuples in tree: 100%"); which phase the
+			// first read catches depends on when the writer commits.
+			progress := progressLine.MatchString(r.stderr)
 			switch {
 			case !shown && (n != 1 || progress):
 				t.Errorf("without --progress, apply opened %d sessions, want 1; stderr:\n%s", n, r.stderr)
@@ -148,3 +152,7 @@ identification_keys:
 		})
 	}
 }
+
+// progressLine matches a line of an online build's progress in apply's
+// text view (apply.BuildProgress).
+var progressLine = regexp.MustCompile(`(?m)^\+ identification key idEmail: (waiting for|building index)[^\n]*: \d+%?$`)
