@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,9 +105,10 @@ identification_keys:
 				err    error
 			}
 			done := make(chan result, 1)
+			var stderr syncBuffer
 			go func() {
-				_, stderr, err := runApp(t, append(args, "--db", sessions.URL)...)
-				done <- result{stderr, err}
+				err := NewApp(strings.NewReader(""), io.Discard, &stderr).Run(append([]string{"ctxschema"}, append(args, "--db", sessions.URL)...))
+				done <- result{text(&stderr), err}
 			}()
 			deadline := time.Now().Add(30 * time.Second)
 			for {
@@ -122,8 +125,9 @@ identification_keys:
 				time.Sleep(10 * time.Millisecond)
 			}
 			if shown {
-				// Until the progress, read every second, was read.
-				for sessions.Count() < 2 && time.Now().Before(deadline) {
+				// Until a progress line, read every second, is shown:
+				// the writer holds the build until then.
+				for !progressLine.MatchString(text(&stderr)) && time.Now().Before(deadline) {
 					time.Sleep(10 * time.Millisecond)
 				}
 			} else {
@@ -138,10 +142,6 @@ identification_keys:
 				t.Fatalf("apply: %v\n%s", r.err, r.stderr)
 			}
 			n := sessions.Count()
-			// A progress line: the key, the server's phase, how far
-			// ("…: waiting for writers before build: 0", "…: building
-			// index: loading tuples in tree: 100%"); which phase the
-			// first read catches depends on when the writer commits.
 			progress := progressLine.MatchString(r.stderr)
 			switch {
 			case !shown && (n != 1 || progress):
@@ -154,5 +154,13 @@ identification_keys:
 }
 
 // progressLine matches a line of an online build's progress in apply's
-// text view (apply.BuildProgress).
+// text view (apply.BuildProgress): the key, the server's phase, how far
+// ("…: waiting for writers before build: 0%", "…: building index:
+// loading tuples in tree: 100%").
 var progressLine = regexp.MustCompile(`(?m)^\+ identification key idEmail: (waiting for|building index)[^\n]*: \d+%?$`)
+
+// text is what was written to s so far.
+func text(s *syncBuffer) string {
+	t, _ := s.get()
+	return t
+}
