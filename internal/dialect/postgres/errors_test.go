@@ -23,19 +23,9 @@ import (
 // and which URL parameter waits longer, for a change made in the
 // transaction and for the lock taken before counting what a change loses.
 func TestLockTimeoutSaysWhatToDo(t *testing.T) {
-	url := pgtest.NewDatabase(t) + "&lock_timeout=200ms"
 	ctx := context.Background()
-	d := postgres.New()
-	db, err := d.Open(ctx, url, dialect.ReadWrite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tg := apply.Target{Dialect: d, DB: db, URL: url}
-	base := &model.Schema{Profile: []model.Attribute{{Name: "A", Type: model.String, Length: 10}}}
-	if _, err := apply.Run(ctx, tg, base, apply.Options{LockTimeout: time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	tg, base := lockTimeoutTarget(t)
+	db := tg.DB
 	add := &model.Schema{Profile: append(base.Clone().Profile, model.Attribute{Name: "B", Type: model.Integer})}
 	for _, tc := range []struct {
 		name, hold string
@@ -100,4 +90,24 @@ func TestOutOfSharedMemorySaysWhatToDo(t *testing.T) {
 	if tables := int64(len(p.Steps)); want*backends < 10*tables || want <= perTx {
 		t.Errorf("max_locks_per_transaction %d × %d backends does not hold the %d tables' locks: %s", want, backends, tables, msg)
 	}
+}
+
+// lockTimeoutTarget opens a new database whose URL sets lock_timeout to
+// 200ms, and applies to it a profile of one attribute, A; the database is
+// closed at the end of the test.
+func lockTimeoutTarget(t *testing.T) (apply.Target, *model.Schema) {
+	t.Helper()
+	url := pgtest.NewDatabase(t) + "&lock_timeout=200ms"
+	d := postgres.New()
+	db, err := d.Open(context.Background(), url, dialect.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tg := apply.Target{Dialect: d, DB: db, URL: url}
+	base := &model.Schema{Profile: []model.Attribute{{Name: "A", Type: model.String, Length: 10}}}
+	if _, err := apply.Run(context.Background(), tg, base, apply.Options{LockTimeout: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	return tg, base
 }

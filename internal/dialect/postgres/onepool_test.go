@@ -14,7 +14,6 @@ import (
 	"github.com/ctxschema/ctxschema/internal/dialect/dialecttest"
 	"github.com/ctxschema/ctxschema/internal/dialect/postgres"
 	"github.com/ctxschema/ctxschema/internal/model"
-	"github.com/ctxschema/ctxschema/internal/pgtest"
 )
 
 // An apply runs on the apply lock's session, a connection taken out of the
@@ -82,19 +81,9 @@ func TestOneConnectionUniqueRefusal(t *testing.T) {
 // pool (TestLockTimeoutSaysWhatToDo): in the transaction, for a unique
 // index built in it, and for the catalog's write.
 func TestOneConnectionLockTimeoutExplained(t *testing.T) {
-	url := pgtest.NewDatabase(t) + "&lock_timeout=200ms"
 	ctx := context.Background()
-	d := postgres.New()
-	other, err := d.Open(ctx, url, dialect.ReadWrite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	tg := apply.Target{Dialect: d, DB: other, URL: url}
-	base := &model.Schema{Profile: []model.Attribute{{Name: "A", Type: model.String, Length: 10}}}
-	if _, err := apply.Run(ctx, tg, base, apply.Options{LockTimeout: time.Second}); err != nil {
-		t.Fatal(err)
-	}
+	tg, base := lockTimeoutTarget(t)
+	other := tg.DB
 	one := onePool(t, tg)
 	add := &model.Schema{Profile: append(base.Clone().Profile, model.Attribute{Name: "B", Type: model.Integer})}
 	key := base.Clone()
